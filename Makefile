@@ -1,0 +1,32 @@
+# Two commands on a fresh machine:
+#   make run   - creates the virtual environment if missing, installs gp_guard, starts the app
+#   make test  - same set-up, then the whole test suite (GUI tests offscreen)
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	@sh tools/ensure-qt-libs.sh
+	$(VENV)/bin/gp-guard
+
+test: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check gp_guard tests bench
+	$(VENV)/bin/mypy gp_guard/audit gp_guard/host.py gp_guard/store.py gp_guard/i18n.py
+
+bench: $(STAMP)
+	$(PY) bench/audit.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,1 @@
+"""The workstation audit: checks, questions, runner, score and history (no Qt here)."""

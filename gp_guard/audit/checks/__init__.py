@@ -1,0 +1,1 @@
+"""One module per area; each declares its checks with ``@check`` (see registry.py)."""

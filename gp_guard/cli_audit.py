@@ -1,0 +1,108 @@
+"""The audit commands of the CLI: audit, checks, answer."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from gp_guard.audit import questions
+from gp_guard.audit.model import Severity, Status
+from gp_guard.audit.registry import all_checks
+from gp_guard.audit.service import AuditReport, UnknownCheck, known_ids, run_audit, sort_findings
+from gp_guard.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, print_error, print_json
+from gp_guard.host import Host, LocalHost
+from gp_guard.i18n import _
+from gp_guard.paths import no_network
+from gp_guard.store import Store, StoreError, open_default
+
+
+def _open_store() -> Store:
+    store = open_default()
+    if store.recovered_from is not None:
+        print(
+            _("The gp_guard database was damaged. It was kept aside as {path} and a new one was created; earlier audit history is in the kept file.").format(path=store.recovered_from),
+            file=sys.stderr,
+        )
+    return store
+
+
+def _host(replay: str | None) -> Host:
+    if replay:
+        from gp_guard.host_recorded import RecordedHost
+
+        return RecordedHost(replay)
+    return LocalHost()
+
+
+def audit_command(args: argparse.Namespace) -> int:
+    only = [part.strip() for part in args.only.split(",") if part.strip()] if args.only else None
+    try:
+        host = _host(args.replay)
+    except (OSError, KeyError, ValueError) as exc:
+        print_error(_("cannot read the recorded computer in {path}: {detail}").format(path=args.replay, detail=exc))
+        return EXIT_ERROR
+    try:
+        store = _open_store()
+        report = run_audit(host, store, only=only, no_network=args.no_network or no_network(),
+                           save=not args.no_save and not args.replay)
+    except UnknownCheck as exc:
+        print_error(_(UnknownCheck.message).format(ids=", ".join(exc.unknown), known=", ".join(exc.known)))
+        return EXIT_ERROR
+    except StoreError as exc:
+        print_error(_(str(exc)))
+        return EXIT_ERROR
+    if args.json:
+        print_json(report.to_dict())
+    else:
+        print_text(report)
+    return EXIT_FINDINGS if report.blocking else EXIT_OK
+
+
+def print_text(report: AuditReport) -> None:
+    out = sys.stdout
+    out.write(_("Security score: {score}/100 (grade {grade})").format(score=report.score.value, grade=report.score.grade) + "\n")
+    if report.score.capped_by == "critical":
+        out.write(_("The score is held at 39 because a critical point needs fixing.") + "\n")
+    elif report.score.capped_by == "high":
+        out.write(_("The score is held at 69 because an important point needs fixing.") + "\n")
+    out.write("\n")
+    for finding in sort_findings(report.findings):
+        if finding.status is Status.PASS:
+            continue
+        out.write(f"[{finding.status.label}] {finding.severity.label} {finding.id}: {_(finding.meta.title)}\n")
+        if finding.message():
+            out.write(f"    {finding.message()}\n")
+        for number, step in enumerate(finding.fix_steps(), 1) if finding.status is Status.FAIL else ():
+            out.write(f"    {number}. {step}\n")
+    passed = sum(1 for f in report.findings if f.status is Status.PASS)
+    out.write("\n" + _("{count} points are in order.").format(count=passed) + "\n")
+    for change in report.changes:
+        out.write(_("Changed since the last audit: {id} {before} -> {after}").format(
+            id=change.check_id, before=change.before or "-", after=change.after or "-") + "\n")
+
+
+def checks_command(args: argparse.Namespace) -> int:
+    for check in all_checks():
+        meta = check.meta
+        out = f"{meta.id:10} {Severity(meta.severity).label:12} {_(meta.title)}  [{', '.join(meta.platforms)}]"
+        print(out)
+    for question in questions.QUESTIONS:
+        print(f"{question.id:10} {question.meta.severity.label:12} {_(question.text)}")
+        for option in question.options:
+            print(f"{'':23}{option.value}: {_(option.label)}")
+    return EXIT_OK
+
+
+def answer_command(args: argparse.Namespace) -> int:
+    question = questions.by_id().get(args.question.upper())
+    if question is None:
+        print_error(_("Unknown question id: {ids}. Known ids: {known}.").format(
+            ids=args.question, known=", ".join(q for q in known_ids() if q.startswith("Q-"))))
+        return EXIT_ERROR
+    if question.option(args.value) is None:
+        print_error(_("Unknown answer {value}. Possible answers: {options}.").format(
+            value=args.value, options=", ".join(o.value for o in question.options)))
+        return EXIT_ERROR
+    _open_store().set_answer(question.id, args.value)
+    print(_("Answer recorded."))
+    return EXIT_OK

@@ -1,0 +1,438 @@
+"""The one door to the operating system.
+
+Checks never call ``subprocess``, ``winreg`` or ``open`` on system files themselves: they ask a
+``Host``. ``LocalHost`` does it for real on this machine; ``RecordedHost`` (host_recorded.py)
+replays outputs recorded on real Windows and macOS machines.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import datetime as dt
+import fnmatch
+import getpass
+import os
+import platform as _platform
+import shutil
+import socket
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+WINDOWS, MACOS, LINUX = "windows", "macos", "linux"
+PLATFORMS = (WINDOWS, MACOS, LINUX)
+
+
+class HostError(Exception):
+    """Base class of the errors a host reports; checks turn them into findings."""
+
+
+class ToolMissing(HostError):
+    def __init__(self, tool: str) -> None:
+        super().__init__(tool)
+        self.tool = tool
+
+
+class CommandTimeout(HostError):
+    def __init__(self, tool: str, seconds: float) -> None:
+        super().__init__(f"{tool} after {seconds:g} s")
+        self.tool = tool
+        self.seconds = seconds
+
+
+class NeedsAdmin(HostError):
+    """Reading this needs administrator (root) rights."""
+
+
+class NotRecorded(HostError):
+    """A RecordedHost has no recording for this request."""
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+@dataclass(frozen=True)
+class RegValue:
+    type: str  # REG_DWORD, REG_SZ, ...
+    value: int | str | list[str] | bytes
+
+
+@dataclass(frozen=True)
+class Listener:
+    proto: str  # "tcp" or "udp"
+    ip: str
+    port: int
+    pid: int | None = None
+    process: str | None = None
+
+    @property
+    def all_interfaces(self) -> bool:
+        return self.ip in ("0.0.0.0", "::", "*", "")
+
+    @property
+    def loopback(self) -> bool:
+        return self.ip.startswith("127.") or self.ip in ("::1", "localhost")
+
+
+@dataclass(frozen=True)
+class ProcessInfo:
+    pid: int
+    name: str
+    cmdline: tuple[str, ...] = ()
+    username: str | None = None
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    path: str
+    size: int
+    mtime: float
+
+
+@dataclass
+class HostFacts:
+    """What a host says about itself, shown in reports."""
+
+    platform: str
+    hostname: str = ""
+    description: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def normalize_key(key: str) -> str:
+    """Canonical, case-insensitive form of a registry key path."""
+    key = key.strip().strip("\\")
+    aliases = {
+        "HKLM": "HKEY_LOCAL_MACHINE",
+        "HKCU": "HKEY_CURRENT_USER",
+        "HKU": "HKEY_USERS",
+        "HKCR": "HKEY_CLASSES_ROOT",
+    }
+    head, _, rest = key.partition("\\")
+    head = aliases.get(head.upper(), head.upper())
+    return (head + ("\\" + rest if rest else "")).lower()
+
+
+class Host:
+    """Interface of every host. Subclasses implement the primitives."""
+
+    platform: str = LINUX
+
+    # -- commands ---------------------------------------------------------------------------
+    def run(self, argv: Sequence[str], timeout: float = 10.0) -> CommandResult:
+        raise NotImplementedError
+
+    def powershell(self, script: str, timeout: float = 20.0) -> CommandResult:
+        return self.run(
+            ["powershell.exe", "-NoProfile", "-NonInteractive", "-Command", script], timeout
+        )
+
+    def has_tool(self, name: str) -> bool:
+        raise NotImplementedError
+
+    # -- files ------------------------------------------------------------------------------
+    def read_text(self, path: str) -> str | None:
+        """File content, or None when it does not exist. Raises NeedsAdmin when unreadable."""
+        raise NotImplementedError
+
+    def list_dir(self, path: str) -> list[str] | None:
+        raise NotImplementedError
+
+    def exists(self, path: str) -> bool:
+        raise NotImplementedError
+
+    def find_files(
+        self, roots: Sequence[str], patterns: Sequence[str], max_depth: int = 4, limit: int = 500
+    ) -> list[FileInfo]:
+        raise NotImplementedError
+
+    # -- registry (Windows) -----------------------------------------------------------------
+    def reg_value(self, key: str, name: str) -> RegValue | None:
+        raise NotImplementedError
+
+    def reg_subkeys(self, key: str) -> list[str]:
+        raise NotImplementedError
+
+    # -- system -----------------------------------------------------------------------------
+    def listeners(self) -> list[Listener]:
+        raise NotImplementedError
+
+    def processes(self) -> list[ProcessInfo]:
+        raise NotImplementedError
+
+    def is_admin(self) -> bool:
+        raise NotImplementedError
+
+    def user_name(self) -> str:
+        raise NotImplementedError
+
+    def home(self) -> str:
+        raise NotImplementedError
+
+    def env(self, name: str) -> str | None:
+        raise NotImplementedError
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC)
+
+    def facts(self) -> HostFacts:
+        return HostFacts(platform=self.platform)
+
+
+def current_platform() -> str:
+    if sys.platform.startswith("win"):
+        return WINDOWS
+    if sys.platform == "darwin":
+        return MACOS
+    return LINUX
+
+
+class LocalHost(Host):
+    """This machine, for real."""
+
+    def __init__(self) -> None:
+        self.platform = current_platform()
+
+    def run(self, argv: Sequence[str], timeout: float = 10.0) -> CommandResult:
+        argv = tuple(argv)
+        exe = shutil.which(argv[0])
+        if exe is None:
+            raise ToolMissing(argv[0])
+        kwargs: dict[str, object] = {}
+        if self.platform == WINDOWS:  # pragma: no cover - Windows only
+            kwargs["creationflags"] = 0x08000000  # CREATE_NO_WINDOW
+        else:
+            kwargs["start_new_session"] = True
+        env = dict(os.environ, LC_ALL="C", LANG="C")  # stable output where the tool honours it
+        try:
+            proc = subprocess.Popen(  # noqa: S603 - argv is built by checks, never a shell
+                [exe, *argv[1:]],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=env,
+                **kwargs,  # type: ignore[arg-type]
+            )
+        except PermissionError as exc:
+            raise ToolMissing(argv[0]) from exc
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill_tree(proc)
+            raise CommandTimeout(argv[0], timeout) from None
+        return CommandResult(
+            argv,
+            proc.returncode,
+            out.decode("utf-8", "replace"),
+            err.decode("utf-8", "replace"),
+        )
+
+    def has_tool(self, name: str) -> bool:
+        return shutil.which(name) is not None
+
+    def read_text(self, path: str) -> str | None:
+        try:
+            return Path(path).read_text(encoding="utf-8", errors="replace")
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            return None
+        except PermissionError as exc:
+            raise NeedsAdmin(path) from exc
+
+    def exists(self, path: str) -> bool:
+        return os.path.exists(path)
+
+    def list_dir(self, path: str) -> list[str] | None:
+        try:
+            return sorted(os.listdir(path))
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        except PermissionError as exc:
+            raise NeedsAdmin(path) from exc
+
+    def find_files(
+        self, roots: Sequence[str], patterns: Sequence[str], max_depth: int = 4, limit: int = 500
+    ) -> list[FileInfo]:
+        found: list[FileInfo] = []
+        lowered = [p.lower() for p in patterns]
+        for root in roots:
+            root = os.path.expanduser(root)
+            if not os.path.isdir(root):
+                continue
+            base_depth = root.rstrip(os.sep).count(os.sep)
+            for current, dirs, files in os.walk(root, onerror=lambda _e: None):
+                if current.count(os.sep) - base_depth >= max_depth:
+                    dirs[:] = []
+                dirs[:] = [d for d in dirs if not d.startswith(".")]
+                for name in files:
+                    if any(fnmatch.fnmatch(name.lower(), p) for p in lowered):
+                        full = os.path.join(current, name)
+                        try:
+                            st = os.stat(full, follow_symlinks=False)
+                        except OSError:
+                            continue
+                        found.append(FileInfo(full, st.st_size, st.st_mtime))
+                        if len(found) >= limit:
+                            return found
+        return found
+
+    def reg_value(self, key: str, name: str) -> RegValue | None:  # pragma: no cover - Windows
+        if self.platform != WINDOWS:
+            return None
+        import winreg
+
+        hive, sub = _open_hive(key)
+        try:
+            with winreg.OpenKey(hive, sub, 0, winreg.KEY_READ | winreg.KEY_WOW64_64KEY) as handle:
+                value, kind = winreg.QueryValueEx(handle, name)
+        except FileNotFoundError:
+            return None
+        except PermissionError as exc:
+            raise NeedsAdmin(key) from exc
+        return RegValue(_REG_TYPES.get(kind, str(kind)), value)
+
+    def reg_subkeys(self, key: str) -> list[str]:  # pragma: no cover - Windows
+        if self.platform != WINDOWS:
+            return []
+        import winreg
+
+        hive, sub = _open_hive(key)
+        names: list[str] = []
+        try:
+            with winreg.OpenKey(hive, sub, 0, winreg.KEY_READ | winreg.KEY_WOW64_64KEY) as handle:
+                index = 0
+                while True:
+                    try:
+                        names.append(winreg.EnumKey(handle, index))
+                    except OSError:
+                        break
+                    index += 1
+        except FileNotFoundError:
+            return []
+        except PermissionError as exc:
+            raise NeedsAdmin(key) from exc
+        return names
+
+    def listeners(self) -> list[Listener]:
+        import psutil
+
+        result: list[Listener] = []
+        names: dict[int, str] = {}
+        try:
+            conns = psutil.net_connections(kind="inet")
+        except psutil.AccessDenied as exc:  # macOS without root
+            raise NeedsAdmin("net_connections") from exc
+        for conn in conns:
+            is_tcp = conn.type == socket.SOCK_STREAM
+            if is_tcp and conn.status != psutil.CONN_LISTEN:
+                continue
+            if not is_tcp and conn.raddr:
+                continue
+            if not conn.laddr:
+                continue
+            pid = conn.pid
+            if pid is not None and pid not in names:
+                try:
+                    names[pid] = psutil.Process(pid).name()
+                except (psutil.Error, OSError):
+                    names[pid] = ""
+            result.append(
+                Listener(
+                    "tcp" if is_tcp else "udp",
+                    conn.laddr.ip,
+                    conn.laddr.port,
+                    pid,
+                    names.get(pid) if pid is not None else None,
+                )
+            )
+        return result
+
+    def processes(self) -> list[ProcessInfo]:
+        import psutil
+
+        procs: list[ProcessInfo] = []
+        for proc in psutil.process_iter(["pid", "name", "cmdline", "username"]):
+            info = proc.info
+            procs.append(
+                ProcessInfo(
+                    info["pid"],
+                    info.get("name") or "",
+                    tuple(info.get("cmdline") or ()),
+                    info.get("username"),
+                )
+            )
+        return procs
+
+    def is_admin(self) -> bool:
+        if self.platform == WINDOWS:  # pragma: no cover - Windows only
+            try:
+                return bool(ctypes.windll.shell32.IsUserAnAdmin())  # type: ignore[attr-defined]
+            except OSError:
+                return False
+        return os.geteuid() == 0
+
+    def user_name(self) -> str:
+        return getpass.getuser()
+
+    def home(self) -> str:
+        return str(Path.home())
+
+    def env(self, name: str) -> str | None:
+        return os.environ.get(name)
+
+    def facts(self) -> HostFacts:
+        return HostFacts(
+            platform=self.platform,
+            hostname=_platform.node(),
+            description=f"{_platform.system()} {_platform.release()}",
+        )
+
+
+def _kill_tree(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a command that hangs: polite signal, short wait, then kill."""
+    try:
+        if os.name == "posix":
+            import signal
+
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+        else:  # pragma: no cover - Windows only
+            proc.kill()
+    except ProcessLookupError:
+        pass
+    try:
+        proc.communicate(timeout=2)
+    except (subprocess.TimeoutExpired, ValueError):
+        pass
+
+
+_REG_TYPES = {1: "REG_SZ", 2: "REG_EXPAND_SZ", 3: "REG_BINARY", 4: "REG_DWORD", 7: "REG_MULTI_SZ", 11: "REG_QWORD"}
+
+
+def _open_hive(key: str):  # pragma: no cover - Windows only
+    import winreg
+
+    norm = key.strip("\\")
+    head, _, sub = norm.partition("\\")
+    hives = {
+        "HKEY_LOCAL_MACHINE": winreg.HKEY_LOCAL_MACHINE,
+        "HKLM": winreg.HKEY_LOCAL_MACHINE,
+        "HKEY_CURRENT_USER": winreg.HKEY_CURRENT_USER,
+        "HKCU": winreg.HKEY_CURRENT_USER,
+        "HKEY_USERS": winreg.HKEY_USERS,
+        "HKU": winreg.HKEY_USERS,
+    }
+    return hives[head.upper()], sub

@@ -1,0 +1,39 @@
+"""Test set-up shared by every test: private data folders, pinned language, offscreen Qt."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["GP_GUARD_NO_NETWORK"] = "1"  # no probe may leave this machine during tests
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.fixture(autouse=True)
+def _private_home(tmp_path, monkeypatch):
+    """Each test gets its own data, log and config folders, and English unless it asks."""
+    home = tmp_path / "gp_guard_home"
+    monkeypatch.setenv("GP_GUARD_HOME", str(home))
+    from gp_guard import i18n, store
+
+    i18n.set_language("en")
+    yield home
+    if store._default is not None:
+        store._default.close()
+        store._default = None
+    i18n.set_language("en")
+
+
+def require_tool(name: str, why: str) -> str:
+    """Path of a tool the test needs; skipped with the reason, but a failure under CI=true."""
+    path = shutil.which(name)
+    if path is None:
+        message = f"{name} is not installed ({why}); .ci/run installs it"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return path

@@ -1,0 +1,86 @@
+"""Every user-facing string is translated into French; placeholders survive translation."""
+
+from __future__ import annotations
+
+import ast
+import re
+import string
+from pathlib import Path
+
+import pytest
+
+import gp_guard
+from gp_guard import i18n
+
+PACKAGE = Path(gp_guard.__file__).parent
+
+
+def marked_strings() -> dict[str, str]:
+    """Every literal passed to _() or N_() in the package: {message: 'file:line'}."""
+    found: dict[str, str] = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in ("_", "N_")
+                and node.args
+            ):
+                arg = node.args[0]
+                where = f"{path.relative_to(PACKAGE.parent)}:{node.lineno}"
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    found.setdefault(arg.value, where)
+                elif isinstance(arg, ast.JoinedStr):
+                    raise AssertionError(f"f-string passed to {node.func.id}() at {where}")
+    return found
+
+
+def placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+def test_every_marked_string_has_a_french_translation():
+    catalog = i18n.load_catalog("fr")
+    missing = [f"{where}: {msg!r}" for msg, where in marked_strings().items() if not catalog.get(msg)]
+    assert not missing, "untranslated strings:\n" + "\n".join(missing)
+
+
+def test_translations_keep_the_placeholders():
+    catalog = i18n.load_catalog("fr")
+    wrong = [
+        msg for msg in marked_strings()
+        if msg in catalog and placeholders(msg) != placeholders(catalog[msg])
+    ]
+    assert not wrong, wrong
+
+
+def test_many_strings_are_marked():
+    assert len(marked_strings()) > 50
+
+
+def test_language_switch_changes_output():
+    i18n.set_language("fr")
+    assert i18n._("OK") == "Conforme"
+    i18n.set_language("en")
+    assert i18n._("OK") == "OK"
+
+
+@pytest.mark.parametrize(("env", "expected"), [("fr_FR.UTF-8", "fr"), ("en_US.UTF-8", "en"), ("de_DE", "en")])
+def test_system_language_follows_locale(monkeypatch, env, expected):
+    for var in ("LC_ALL", "LC_MESSAGES", "LANGUAGE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LANG", env)
+    assert i18n.system_language() == expected
+
+
+def test_unknown_language_is_refused():
+    with pytest.raises(ValueError):
+        i18n.set_language("xx")
+
+
+def test_french_texts_are_not_english_copies():
+    """A French 'translation' identical to a long English sentence is a forgotten string."""
+    catalog = i18n.load_catalog("fr")
+    copies = [m for m in marked_strings() if len(m) > 30 and catalog.get(m) == m and not re.search(r"https?://|sudo |\w+\.\w+\(", m)]
+    assert not copies, copies
