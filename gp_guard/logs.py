@@ -7,18 +7,24 @@ import logging.handlers
 
 from gp_guard.paths import log_dir
 
-_configured = False
+_handler: logging.handlers.RotatingFileHandler | None = None
+
+
+def log_file():  # type: ignore[no-untyped-def]
+    return log_dir() / "gp_guard.log"
 
 
 def setup(level: int = logging.INFO) -> None:
-    global _configured
-    if _configured:
+    """Send log records to gp_guard.log (1 MB, 5 rotated copies). Idempotent."""
+    global _handler
+    path = log_file()
+    if _handler is not None and _handler.baseFilename == str(path):
         return
-    handler = logging.handlers.RotatingFileHandler(
-        log_dir() / "gp_guard.log", maxBytes=1_000_000, backupCount=5, encoding="utf-8"
-    )
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
-    root.addHandler(handler)
+    if _handler is not None:
+        root.removeHandler(_handler)
+        _handler.close()
+    _handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=5, encoding="utf-8")
+    _handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(_handler)
     root.setLevel(level)
-    _configured = True
