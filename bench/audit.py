@@ -45,7 +45,7 @@ def bench_first_paint(home: str) -> list[float]:
             cmd = ["xvfb-run", "-a", *cmd]
         e = env(home) | {"GP_GUARD_BENCH_FIRST_PAINT": "1", "QT_QPA_PLATFORM": platform}
         proc = subprocess.run(cmd, env=e, capture_output=True, text=True, timeout=60)
-        line = next((l for l in proc.stdout.splitlines() if l.startswith("first-paint ")), None)
+        line = next((x for x in proc.stdout.splitlines() if x.startswith("first-paint ")), None)
         if line is None:
             raise SystemExit(f"no first-paint line: {proc.stdout}\n{proc.stderr}")
         times.append(float(line.split()[1]))

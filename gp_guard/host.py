@@ -7,7 +7,6 @@ replays outputs recorded on real Windows and macOS machines.
 
 from __future__ import annotations
 
-import ctypes
 import datetime as dt
 import fnmatch
 import getpass
@@ -209,11 +208,8 @@ class LocalHost(Host):
         exe = shutil.which(argv[0])
         if exe is None:
             raise ToolMissing(argv[0])
-        kwargs: dict[str, object] = {}
-        if self.platform == WINDOWS:  # pragma: no cover - Windows only
-            kwargs["creationflags"] = 0x08000000  # CREATE_NO_WINDOW
-        else:
-            kwargs["start_new_session"] = True
+        windows = self.platform == WINDOWS
+        flags = 0x08000000 if windows else 0  # CREATE_NO_WINDOW
         env = dict(os.environ, LC_ALL="C", LANG="C")  # stable output where the tool honours it
         try:
             proc = subprocess.Popen(  # noqa: S603 - argv is built by checks, never a shell
@@ -222,7 +218,8 @@ class LocalHost(Host):
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 env=env,
-                **kwargs,  # type: ignore[arg-type]
+                creationflags=flags,
+                start_new_session=not windows,  # one process group, stopped as a whole
             )
         except PermissionError as exc:
             raise ToolMissing(argv[0]) from exc
@@ -286,42 +283,19 @@ class LocalHost(Host):
                             return found
         return found
 
-    def reg_value(self, key: str, name: str) -> RegValue | None:  # pragma: no cover - Windows
-        if self.platform != WINDOWS:
+    def reg_value(self, key: str, name: str) -> RegValue | None:
+        if sys.platform != "win32":
             return None
-        import winreg
+        from gp_guard import host_windows  # pragma: no cover - Windows only
 
-        hive, sub = _open_hive(key)
-        try:
-            with winreg.OpenKey(hive, sub, 0, winreg.KEY_READ | winreg.KEY_WOW64_64KEY) as handle:
-                value, kind = winreg.QueryValueEx(handle, name)
-        except FileNotFoundError:
-            return None
-        except PermissionError as exc:
-            raise NeedsAdmin(key) from exc
-        return RegValue(_REG_TYPES.get(kind, str(kind)), value)
+        return host_windows.reg_value(key, name)  # pragma: no cover
 
-    def reg_subkeys(self, key: str) -> list[str]:  # pragma: no cover - Windows
-        if self.platform != WINDOWS:
+    def reg_subkeys(self, key: str) -> list[str]:
+        if sys.platform != "win32":
             return []
-        import winreg
+        from gp_guard import host_windows  # pragma: no cover - Windows only
 
-        hive, sub = _open_hive(key)
-        names: list[str] = []
-        try:
-            with winreg.OpenKey(hive, sub, 0, winreg.KEY_READ | winreg.KEY_WOW64_64KEY) as handle:
-                index = 0
-                while True:
-                    try:
-                        names.append(winreg.EnumKey(handle, index))
-                    except OSError:
-                        break
-                    index += 1
-        except FileNotFoundError:
-            return []
-        except PermissionError as exc:
-            raise NeedsAdmin(key) from exc
-        return names
+        return host_windows.reg_subkeys(key)  # pragma: no cover
 
     def listeners(self) -> list[Listener]:
         import psutil
@@ -374,11 +348,10 @@ class LocalHost(Host):
         return procs
 
     def is_admin(self) -> bool:
-        if self.platform == WINDOWS:  # pragma: no cover - Windows only
-            try:
-                return bool(ctypes.windll.shell32.IsUserAnAdmin())  # type: ignore[attr-defined]
-            except OSError:
-                return False
+        if sys.platform == "win32":  # pragma: no cover - Windows only
+            from gp_guard import host_windows
+
+            return host_windows.is_admin()
         return os.geteuid() == 0
 
     def user_name(self) -> str:
@@ -417,22 +390,3 @@ def _kill_tree(proc: subprocess.Popen[bytes]) -> None:
         proc.communicate(timeout=2)
     except (subprocess.TimeoutExpired, ValueError):
         pass
-
-
-_REG_TYPES = {1: "REG_SZ", 2: "REG_EXPAND_SZ", 3: "REG_BINARY", 4: "REG_DWORD", 7: "REG_MULTI_SZ", 11: "REG_QWORD"}
-
-
-def _open_hive(key: str):  # pragma: no cover - Windows only
-    import winreg
-
-    norm = key.strip("\\")
-    head, _, sub = norm.partition("\\")
-    hives = {
-        "HKEY_LOCAL_MACHINE": winreg.HKEY_LOCAL_MACHINE,
-        "HKLM": winreg.HKEY_LOCAL_MACHINE,
-        "HKEY_CURRENT_USER": winreg.HKEY_CURRENT_USER,
-        "HKCU": winreg.HKEY_CURRENT_USER,
-        "HKEY_USERS": winreg.HKEY_USERS,
-        "HKU": winreg.HKEY_USERS,
-    }
-    return hives[head.upper()], sub

@@ -11,6 +11,7 @@ from __future__ import annotations
 import locale
 import logging
 import os
+import sys
 import threading
 from pathlib import Path
 
@@ -69,11 +70,10 @@ def system_language() -> str:
         name = locale.getlocale()[0] or ""
     except ValueError:
         name = ""
-    if not name and os.name == "nt":  # pragma: no cover - Windows only
-        import ctypes
+    if not name and sys.platform == "win32":  # pragma: no cover - Windows only
+        from gp_guard.host_windows import ui_language_is_french
 
-        lcid = ctypes.windll.kernel32.GetUserDefaultUILanguage()
-        return "fr" if (lcid & 0x3FF) == 0x0C else "en"
+        return "fr" if ui_language_is_french() else "en"
     return "fr" if name.lower().startswith("fr") else "en"
 
 

@@ -61,15 +61,15 @@ def test_reg_query_parsing():
 
 def test_netstat_french_locale():
     listeners = parse_netstat_ano(NETSTAT_FR)
-    tcp = {(l.ip, l.port) for l in listeners if l.proto == "tcp"}
+    tcp = {(x.ip, x.port) for x in listeners if x.proto == "tcp"}
     assert tcp == {("0.0.0.0", 135), ("0.0.0.0", 4242), ("127.0.0.1", 8042), ("::", 445)}
-    assert [l.port for l in listeners if l.proto == "udp"] == [5353]
-    assert next(l for l in listeners if l.port == 4242).pid == 5120
+    assert [x.port for x in listeners if x.proto == "udp"] == [5353]
+    assert next(x for x in listeners if x.port == 4242).pid == 5120
 
 
 def test_lsof_listen():
     listeners = parse_lsof_listen(LSOF)
-    assert [(l.ip, l.port, l.process) for l in listeners] == [("0.0.0.0", 49152, "rapportd"), ("::1", 7000, "ControlCe")]
+    assert [(x.ip, x.port, x.process) for x in listeners] == [("0.0.0.0", 49152, "rapportd"), ("::1", 7000, "ControlCe")]
     assert listeners[0].all_interfaces and listeners[1].loopback
 
 
@@ -133,4 +133,4 @@ def test_local_host_sees_a_real_listener():
         sock.listen()
         port = sock.getsockname()[1]
         listeners = LocalHost().listeners()
-    assert any(l.port == port and l.ip == "127.0.0.1" and l.proto == "tcp" for l in listeners)
+    assert any(x.port == port and x.ip == "127.0.0.1" and x.proto == "tcp" for x in listeners)

@@ -1,0 +1,77 @@
+"""Windows-only primitives of LocalHost (registry, rights). Imported only on Windows."""
+
+from __future__ import annotations
+
+import sys
+
+assert sys.platform == "win32"  # lets type checkers skip this module elsewhere
+
+import ctypes  # noqa: E402
+import winreg  # noqa: E402
+
+from gp_guard.host import NeedsAdmin, RegValue  # noqa: E402
+
+_TYPES = {
+    winreg.REG_SZ: "REG_SZ",
+    winreg.REG_EXPAND_SZ: "REG_EXPAND_SZ",
+    winreg.REG_BINARY: "REG_BINARY",
+    winreg.REG_DWORD: "REG_DWORD",
+    winreg.REG_MULTI_SZ: "REG_MULTI_SZ",
+    winreg.REG_QWORD: "REG_QWORD",
+}
+_HIVES = {
+    "HKEY_LOCAL_MACHINE": winreg.HKEY_LOCAL_MACHINE,
+    "HKLM": winreg.HKEY_LOCAL_MACHINE,
+    "HKEY_CURRENT_USER": winreg.HKEY_CURRENT_USER,
+    "HKCU": winreg.HKEY_CURRENT_USER,
+    "HKEY_USERS": winreg.HKEY_USERS,
+    "HKU": winreg.HKEY_USERS,
+}
+_ACCESS = winreg.KEY_READ | winreg.KEY_WOW64_64KEY
+
+
+def _split(key: str) -> tuple[int, str]:
+    head, _, sub = key.strip("\\").partition("\\")
+    return _HIVES[head.upper()], sub
+
+
+def reg_value(key: str, name: str) -> RegValue | None:
+    hive, sub = _split(key)
+    try:
+        with winreg.OpenKey(hive, sub, 0, _ACCESS) as handle:
+            value, kind = winreg.QueryValueEx(handle, name)
+    except FileNotFoundError:
+        return None
+    except PermissionError as exc:
+        raise NeedsAdmin(key) from exc
+    return RegValue(_TYPES.get(kind, str(kind)), value)
+
+
+def reg_subkeys(key: str) -> list[str]:
+    hive, sub = _split(key)
+    names: list[str] = []
+    try:
+        with winreg.OpenKey(hive, sub, 0, _ACCESS) as handle:
+            index = 0
+            while True:
+                try:
+                    names.append(winreg.EnumKey(handle, index))
+                except OSError:
+                    break
+                index += 1
+    except FileNotFoundError:
+        return []
+    except PermissionError as exc:
+        raise NeedsAdmin(key) from exc
+    return names
+
+
+def is_admin() -> bool:
+    try:
+        return bool(ctypes.windll.shell32.IsUserAnAdmin())
+    except OSError:
+        return False
+
+
+def ui_language_is_french() -> bool:
+    return (ctypes.windll.kernel32.GetUserDefaultUILanguage() & 0x3FF) == 0x0C
