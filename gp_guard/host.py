@@ -127,6 +127,7 @@ class Host:
     """Interface of every host. Subclasses implement the primitives."""
 
     platform: str = LINUX
+    live: bool = False  # True when this is the machine itself: live network probes make sense
 
     # -- commands ---------------------------------------------------------------------------
     def run(self, argv: Sequence[str], timeout: float = 10.0) -> CommandResult:
@@ -173,6 +174,10 @@ class Host:
     def is_admin(self) -> bool:
         raise NotImplementedError
 
+    def addresses(self) -> set[str]:
+        """IP addresses of this machine's interfaces."""
+        return set()
+
     def user_name(self) -> str:
         raise NotImplementedError
 
@@ -200,8 +205,17 @@ def current_platform() -> str:
 class LocalHost(Host):
     """This machine, for real."""
 
+    live = True
+
     def __init__(self) -> None:
         self.platform = current_platform()
+
+    def addresses(self) -> set[str]:
+        """Every IP address of this machine's interfaces."""
+        import psutil
+
+        return {a.address.split("%")[0] for addrs in psutil.net_if_addrs().values() for a in addrs
+                if a.family in (socket.AF_INET, socket.AF_INET6)}
 
     def run(self, argv: Sequence[str], timeout: float = 10.0) -> CommandResult:
         argv = tuple(argv)

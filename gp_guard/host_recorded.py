@@ -266,6 +266,9 @@ class RecordedHost(Host):
     def is_admin(self) -> bool:
         return self._admin
 
+    def addresses(self) -> set[str]:
+        return {str(a) for a in self.meta.get("addresses", [])}
+
     def user_name(self) -> str:
         return self._user
 

@@ -1,0 +1,1 @@
+"""Readers of practice and imaging software configuration (no network, no Qt)."""
