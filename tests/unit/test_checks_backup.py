@@ -1,0 +1,166 @@
+"""BKP-01 on this Linux machine (Déjà Dup settings through the real gsettings, a declared backup
+folder with real files) and the date parsers' edge cases."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from gp_guard import store
+from gp_guard.audit.checks.backup import SETTING_TARGET, filetime, iso_date, tm_stamp
+from gp_guard.audit.model import Status
+from gp_guard.host import LINUX, LocalHost
+from tests.conftest import require_tool
+from tests.helpers import run_check
+
+# The keys of Déjà Dup's real schema that BKP-01 reads (data/org.gnome.DejaDup.gschema.xml.in of
+# deja-dup: "last-backup", type s, ISO 8601, default ''; "periodic", type b, default false).
+DEJA_DUP_SCHEMA = """<?xml version="1.0" encoding="UTF-8"?>
+<schemalist>
+  <schema id="org.gnome.DejaDup" path="/org/gnome/deja-dup/">
+    <key name="last-backup" type="s"><default>''</default></key>
+    <key name="last-run" type="s"><default>''</default></key>
+    <key name="periodic" type="b"><default>false</default></key>
+    <key name="periodic-period" type="i"><default>7</default></key>
+  </schema>
+</schemalist>
+"""
+
+
+@pytest.fixture
+def linux() -> LocalHost:
+    host = LocalHost()
+    if host.platform != LINUX:
+        pytest.skip("live backup test for Linux")
+    return host
+
+
+@pytest.fixture
+def deja_dup(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    """Déjà Dup's settings schema, stored in a private key file instead of the session's dconf."""
+    require_tool("gsettings", "reads Déjà Dup's last backup date")
+    compiler = require_tool("glib-compile-schemas", "compiles the test copy of Déjà Dup's schema")
+    schemas = tmp_path / "schemas"
+    schemas.mkdir()
+    (schemas / "org.gnome.DejaDup.gschema.xml").write_text(DEJA_DUP_SCHEMA, encoding="utf-8")
+    subprocess.run([compiler, str(schemas)], check=True)
+    monkeypatch.setenv("GSETTINGS_SCHEMA_DIR", str(schemas))
+    monkeypatch.setenv("GSETTINGS_BACKEND", "keyfile")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+
+    def set_key(key: str, value: str) -> None:
+        subprocess.run(["gsettings", "set", "org.gnome.DejaDup", key, value], check=True, env=os.environ.copy())
+
+    return set_key
+
+
+def _iso(days_ago: float) -> str:
+    return (dt.datetime.now(dt.UTC) - dt.timedelta(days=days_ago)).isoformat().replace("+00:00", "Z")
+
+
+def test_recent_deja_dup_backup_passes(linux, deja_dup):
+    stamp = _iso(1.5)
+    deja_dup("last-backup", stamp)
+    outcome = run_check("BKP-01", linux)
+    assert outcome.status == Status.PASS, outcome
+    assert outcome.params["source"] == "Déjà Dup"
+    seen = {e.source: e.value for e in outcome.evidence}
+    assert seen["gsettings get org.gnome.DejaDup last-backup"] == f"'{stamp}'"
+
+
+def test_old_deja_dup_backup_fails_with_its_age(linux, deja_dup):
+    deja_dup("last-backup", _iso(30.2))
+    outcome = run_check("BKP-01", linux)
+    assert outcome.status == Status.FAIL
+    assert outcome.params["days"] == 30 and outcome.params["limit"] == 7
+
+
+def test_deja_dup_scheduled_but_never_finished_is_a_warning(linux, deja_dup):
+    deja_dup("periodic", "true")
+    outcome = run_check("BKP-01", linux)
+    assert outcome.status == Status.WARN
+    assert outcome.params["sources"] == "Déjà Dup"
+
+
+def test_nothing_found_is_an_honest_warning_pointing_to_the_questions(linux, tmp_path, monkeypatch):
+    require_tool("gsettings", "reads Déjà Dup's last backup date")
+    empty = tmp_path / "no-schemas"
+    empty.mkdir()
+    monkeypatch.setenv("GSETTINGS_SCHEMA_DIR", str(empty))  # Déjà Dup is not installed here
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    outcome = run_check("BKP-01", linux)
+    if outcome.status == Status.PASS:  # pragma: no cover - this machine has Déjà Dup installed
+        pytest.skip("Déjà Dup's schema is installed system-wide on this machine")
+    assert outcome.status == Status.WARN
+    assert "Q-BKP-01" in outcome.message and "Q-BKP-02" in outcome.message
+    assert any(e.source.startswith("gsettings") for e in outcome.evidence)
+
+
+def _backup_folder(root: Path, days_ago: float) -> Path:
+    (root / "2026" / "week").mkdir(parents=True)
+    newest = root / "2026" / "week" / "cabinet.tar.age"
+    newest.write_bytes(b"x")
+    older = root / "old.tar.age"
+    older.write_bytes(b"y")
+    stamp = time.time() - days_ago * 86400
+    os.utime(newest, (stamp, stamp))
+    os.utime(older, (stamp - 86400 * 40, stamp - 86400 * 40))
+    return newest
+
+
+def test_declared_backup_folder_is_dated_by_its_newest_file(linux, tmp_path, monkeypatch):
+    monkeypatch.setenv("GSETTINGS_SCHEMA_DIR", str(tmp_path))  # no Déjà Dup: only the folder counts
+    target = tmp_path / "disque_sauvegarde"
+    newest = _backup_folder(target, 2)
+    store.open_default().set_setting(SETTING_TARGET, str(target))
+    outcome = run_check("BKP-01", linux)
+    assert outcome.status == Status.PASS
+    assert outcome.params["source"] == str(target)
+    folder = next(e.value for e in outcome.evidence if e.source == f"declared backup folder {target}")
+    assert folder.startswith(f"newest file {newest} written ")
+
+
+def test_declared_backup_folder_too_old_fails(linux, tmp_path, monkeypatch):
+    monkeypatch.setenv("GSETTINGS_SCHEMA_DIR", str(tmp_path))
+    target = tmp_path / "nas"
+    _backup_folder(target, 12)
+    store.open_default().set_setting(SETTING_TARGET, str(target))
+    outcome = run_check("BKP-01", linux)
+    assert outcome.status == Status.FAIL and outcome.params["days"] == 12
+
+
+def test_declared_backup_disk_unplugged_is_a_warning(linux, tmp_path, monkeypatch):
+    monkeypatch.setenv("GSETTINGS_SCHEMA_DIR", str(tmp_path))
+    store.open_default().set_setting(SETTING_TARGET, str(tmp_path / "media" / "unplugged"))
+    outcome = run_check("BKP-01", linux)
+    assert outcome.status == Status.WARN
+    assert any(e.value == "not reachable (disk unplugged?)" for e in outcome.evidence)
+
+
+# -- parsers ---------------------------------------------------------------------------------
+
+def test_filetime():
+    assert filetime(0x1DB372DC1ADA400) == dt.datetime(2024, 11, 15, 7, 12, 40, tzinfo=dt.UTC)
+    assert filetime(0) is None and filetime(-5) is None
+    assert filetime(2**63 - 1) is None  # far beyond year 9999: no crash
+    assert filetime("garbage") is None  # type: ignore[arg-type]
+
+
+def test_tm_stamp():
+    apfs = "/Volumes/.timemachine/CA30DC01-325C-43C2-8187-E404168D2F8B/2024-08-17-001115.backup/2024-08-17-001115.backup\n"
+    assert tm_stamp(apfs) == dt.datetime(2024, 8, 17, 0, 11, 15, tzinfo=dt.UTC)
+    assert tm_stamp("/Volumes/Zeit/Backups.backupdb/beryl/2024-06-17-125537") == dt.datetime(2024, 6, 17, 12, 55, 37, tzinfo=dt.UTC)
+    assert tm_stamp("tmutil: No destinations configured.") is None
+    assert tm_stamp("Failed to mount backup destination, error: Error Domain=TMBackupErrorDomain Code=11") is None
+    assert tm_stamp("/x/2024-13-45-999999") is None
+
+
+def test_iso_date():
+    assert iso_date("'2024-11-14T22:15:30.123456Z'\n") == dt.datetime(2024, 11, 14, 22, 15, 30, 123456, tzinfo=dt.UTC)
+    assert iso_date("''") is None and iso_date("") is None and iso_date("'not a date'") is None
+    assert iso_date("'2024-11-14T22:15:30'").tzinfo is dt.UTC  # type: ignore[union-attr]
