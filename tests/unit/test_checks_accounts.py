@@ -369,3 +369,14 @@ def test_messages_render_in_french():
     assert finding.message() == "Ces comptes semblent partagés ou génériques : cabinet, Secretariat. Chaque personne devrait avoir son propre compte."
     assert finding.to_dict()["fix"][0].startswith("Ouvrez Paramètres > Comptes > Autres utilisateurs")
     assert finding.to_dict()["cnil_case"] == "2022-dedalus"
+
+
+def test_windows_password_not_required_is_a_warning(tmp_path):
+    body = ('[{"Name": "Accueil", "Enabled": true, "PasswordRequired": false, "SID": {"Value": "S-1-5-21-1-2-3-1001"}},'
+            ' {"Name": "DefaultAccount", "Enabled": true, "PasswordRequired": false, "SID": {"Value": "S-1-5-21-1-2-3-503"}}]')
+    lsa = ("kind: registry\nkey: HKLM\\SYSTEM\\CurrentControlSet\\Control\\Lsa\nsource: test\n---\n"
+           "HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\Lsa\n    LimitBlankPasswordUse    REG_DWORD    0x1\n")
+    outcome = run_check("ACC-04", make_recorded(tmp_path, "windows", {"users": users_rec(body), "lsa": lsa}))
+    assert outcome.status == Status.WARN
+    assert outcome.params == {"names": "Accueil"}  # DefaultAccount (-503) is a system account
+    assert "LimitBlankPasswordUse: 1" in values(outcome)
