@@ -1,0 +1,125 @@
+"""Start the window: language, Qt's own translations, single instance, crash dialog, theme."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QLibraryInfo, QLocale, QObject, QTimer, QTranslator
+from PySide6.QtWidgets import QApplication, QWidget
+
+from gp_guard import i18n, paths, settings
+from gp_guard.gui import dialogs, tasks
+from gp_guard.gui.dialogs import crash
+from gp_guard.gui.single_instance import SingleInstance
+from gp_guard.host import Host
+from gp_guard.i18n import _
+from gp_guard.store import Store, StoreError, open_default
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_ERROR = 0, 2
+_qt_translator: QTranslator | None = None
+
+
+def qt_translations_dir() -> Path:
+    folder = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath))
+    if folder.is_dir():
+        return folder
+    import PySide6
+
+    return Path(PySide6.__file__).parent / "Qt" / "translations"
+
+
+def apply_language(lang: str | None) -> str:
+    """Use ``lang`` (None: the system's) for gp_guard's texts and Qt's standard buttons."""
+    global _qt_translator
+    chosen = i18n.set_language(lang)
+    app = QApplication.instance()
+    if app is not None and _qt_translator is not None:
+        app.removeTranslator(_qt_translator)
+        _qt_translator = None
+    QLocale.setDefault(QLocale(QLocale.Language.French if chosen == "fr" else QLocale.Language.English))
+    if app is not None and chosen != "en":
+        translator = QTranslator(app)
+        if translator.load(f"qtbase_{chosen}", str(qt_translations_dir())):
+            app.installTranslator(translator)
+            _qt_translator = translator
+        else:
+            log.info("Qt's own %s translations are not installed", chosen)
+    return chosen
+
+
+def recovered_message(store: Store) -> str:
+    kept = crash.scrub(str(store.recovered_from))
+    return _("The gp_guard database could not be read, so a new one was created. The old file was kept, untouched, as {path}. Your earlier audit history is in that file; your computer and your patient files are not affected.").format(path=kept)
+
+
+class FirstPaint(QObject):
+    """GP_GUARD_BENCH_FIRST_PAINT=1: print the time to the first paint of the window and quit."""
+
+    def __init__(self, window: QWidget) -> None:
+        super().__init__(window)
+        self.window = window
+        self.done = False
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if (not self.done and event.type() == QEvent.Type.Paint and isinstance(watched, QWidget)
+                and watched.window() is self.window):
+            self.done = True
+            import psutil
+
+            seconds = time.time() - psutil.Process().create_time()
+            print(f"first-paint {seconds:.3f}", flush=True)
+            QTimer.singleShot(0, QApplication.quit)
+        return False
+
+
+def bring_to_front(window: QWidget) -> None:
+    if window.isMinimized():
+        window.showNormal()
+    window.show()
+    window.raise_()
+    window.activateWindow()
+
+
+def run_gui(lang: str | None = None, host: Host | None = None) -> int:
+    """Open the window; return the exit code. A second start shows the first window, exits 0."""
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("gp_guard")
+    app.setDesktopFileName("gp_guard")
+    instance = SingleInstance(paths.runtime_name())
+    if instance.notify_running():
+        log.info("gp_guard is already open; asked it to come to the front")
+        return EXIT_OK
+    instance.listen()
+    crash.install()
+    try:
+        store = open_default()
+    except StoreError as exc:
+        apply_language(lang)
+        dialogs.inform(None, _("gp_guard cannot start"), _(str(exc)), error=True)
+        instance.close()
+        return EXIT_ERROR
+    apply_language(settings.ui_language(store, lang))
+
+    from gp_guard.gui.main_window import MainWindow
+
+    window = MainWindow(store, host, apply_language=apply_language)
+    instance.activated.connect(lambda: bring_to_front(window))
+    app.styleHints().colorSchemeChanged.connect(lambda _scheme: window.build(window.current_key()))
+    if os.environ.get("GP_GUARD_BENCH_FIRST_PAINT") == "1":
+        app.installEventFilter(FirstPaint(window))
+    window.show()
+    if store.recovered_from is not None:
+        QTimer.singleShot(0, lambda: dialogs.inform(window, _("The database was repaired"), recovered_message(store)))
+    if settings.get(store, settings.AUDIT_ON_START.key) and os.environ.get("GP_GUARD_BENCH_FIRST_PAINT") != "1":
+        QTimer.singleShot(0, window.audit.start)
+    code = app.exec()
+    window.audit.cancel()
+    tasks.wait_all(15.0)
+    instance.close()
+    return int(code)

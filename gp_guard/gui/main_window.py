@@ -1,0 +1,142 @@
+"""The main window: a navigation list and a stack of pages.
+
+Adding a page is one line in ``PAGES``. The pages are rebuilt when the language changes; the audit
+state lives in the ``AuditController``, so a running audit carries on across a rebuild.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QStackedWidget,
+    QWidget,
+)
+
+from gp_guard.gui import dialogs
+from gp_guard.gui.audit_controller import AuditController
+from gp_guard.gui.pages import PageContext
+from gp_guard.gui.pages.audit import AuditPage
+from gp_guard.gui.pages.dashboard import DashboardPage
+from gp_guard.gui.pages.questions import QuestionsPage
+from gp_guard.gui.pages.settings import SettingsPage
+from gp_guard.host import Host
+from gp_guard.i18n import N_, _
+from gp_guard.store import Store
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    key: str
+    title: str  # N_()
+    factory: Callable[[PageContext], QWidget]
+
+
+PAGES: list[PageSpec] = [
+    PageSpec("dashboard", N_("Dashboard"), DashboardPage),
+    PageSpec("audit", N_("Audit"), AuditPage),
+    PageSpec("questions", N_("Questions"), QuestionsPage),
+    PageSpec("settings", N_("Settings"), SettingsPage),
+]
+
+STYLE = """
+QLabel#pageTitle { font-size: 16pt; font-weight: 600; }
+QLabel#bigScore { font-size: 30pt; font-weight: 700; }
+"""
+
+
+class MainWindow(QMainWindow):
+    language_changed = Signal(str)  # the language now in use
+
+    def __init__(self, store: Store, host: Host | None = None,
+                 apply_language: Callable[[str | None], str] | None = None) -> None:
+        super().__init__()
+        self.store = store
+        self.audit = AuditController(store, host)
+        self._apply_language = apply_language
+        self.pages: dict[str, QWidget] = {}
+        self.setStyleSheet(STYLE)
+        self.resize(1040, 700)
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setFixedWidth(190)
+        self.nav.setIconSize(QSize(20, 20))
+        self.nav.currentRowChanged.connect(self._show_row)
+        self.stack = QStackedWidget()
+        layout.addWidget(self.nav)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self.ctx = PageContext(store, self.audit, self.navigate, self.set_language)
+        self.build()
+
+    # -- pages ------------------------------------------------------------------------------
+    def build(self, current: str = "dashboard") -> None:
+        """(Re)create every page in the current language."""
+        self.setWindowTitle(_("gp_guard: security of the practice"))
+        self.nav.setAccessibleName(_("Sections"))
+        self.nav.setAccessibleDescription(_("Choose a section with the arrow keys."))
+        self.nav.blockSignals(True)
+        self.nav.clear()
+        while self.stack.count():
+            old = self.stack.widget(0)
+            self.stack.removeWidget(old)
+            old.deleteLater()
+        self.pages.clear()
+        for spec in PAGES:
+            page = spec.factory(self.ctx)
+            page.setAccessibleName(_(spec.title))
+            self.pages[spec.key] = page
+            self.stack.addWidget(page)
+            item = QListWidgetItem(_(spec.title))
+            item.setData(Qt.ItemDataRole.UserRole, spec.key)
+            self.nav.addItem(item)
+        self.nav.blockSignals(False)
+        self.navigate(current if current in self.pages else PAGES[0].key)
+
+    def navigate(self, key: str) -> None:
+        row = [spec.key for spec in PAGES].index(key)
+        self.nav.setCurrentRow(row)
+        self.stack.setCurrentIndex(row)
+
+    def current_key(self) -> str:
+        return PAGES[max(0, self.stack.currentIndex())].key
+
+    def _show_row(self, row: int) -> None:
+        if row >= 0:
+            self.stack.setCurrentIndex(row)
+
+    # -- language ---------------------------------------------------------------------------
+    def set_language(self, lang: str | None) -> None:
+        """Switch language now; pages are rebuilt once the current signal has returned."""
+        chosen = self._apply_language(lang) if self._apply_language else lang or "en"
+        key = self.current_key()
+        QTimer.singleShot(0, lambda: self._rebuilt(key, chosen))
+
+    def _rebuilt(self, key: str, lang: str) -> None:
+        self.build(key)
+        self.nav.setFocus()
+        self.language_changed.emit(lang)
+
+    # -- closing ----------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        if self.audit.running:
+            stop = dialogs.ask(
+                self, _("An audit is running"),
+                _("An audit is still running. Stop it and close gp_guard? Nothing is lost: you can run it again later."),
+                yes=_("Stop and close"), no=_("Keep running"),
+            )
+            if not stop:
+                event.ignore()
+                return
+            self.audit.cancel()
+            self.audit.wait(15.0)
+        event.accept()

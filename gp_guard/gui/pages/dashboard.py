@@ -1,0 +1,143 @@
+"""The dashboard: the score in numbers and words, its trend, what changed, questions left."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gp_guard.audit import history, questions
+from gp_guard.audit.model import Status
+from gp_guard.audit.registry import all_checks
+from gp_guard.gui.pages import PageContext
+from gp_guard.gui.pages.questions import unanswered_count
+from gp_guard.gui.widgets.trend_chart import TrendChart
+from gp_guard.i18n import N_, _
+
+GRADE_WORDS = {
+    "A": N_("Well protected"),
+    "B": N_("Good, a few points to improve"),
+    "C": N_("Fair: important points to fix"),
+    "D": N_("Weak: several serious gaps"),
+    "E": N_("At risk: start with the critical points"),
+}
+
+
+def _titles() -> dict[str, str]:
+    titles = {c.id: c.meta.title for c in all_checks()}
+    titles.update({q.id: q.meta.title for q in questions.QUESTIONS})
+    return titles
+
+
+def _status_word(value: str | None) -> str:
+    if value is None:
+        return _("not run")
+    try:
+        return Status(value).label
+    except ValueError:
+        return value
+
+
+def change_text(change: history.Change, titles: dict[str, str]) -> str:
+    title = _(titles[change.check_id]) if change.check_id in titles else change.check_id
+    return _("{title}: {before} → {after}").format(
+        title=title, before=_status_word(change.before), after=_status_word(change.after))
+
+
+class DashboardPage(QWidget):
+    def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        layout = QVBoxLayout(self)
+        title = QLabel(_("Dashboard"))
+        title.setObjectName("pageTitle")
+        layout.addWidget(title)
+
+        top = QHBoxLayout()
+        score_box = QGroupBox(_("Security score"))
+        score_layout = QGridLayout(score_box)
+        self.score_label = QLabel()
+        self.score_label.setObjectName("bigScore")
+        self.grade_label = QLabel()
+        self.grade_label.setWordWrap(True)
+        self.date_label = QLabel()
+        score_layout.addWidget(self.score_label, 0, 0)
+        score_layout.addWidget(self.grade_label, 0, 1)
+        score_layout.addWidget(self.date_label, 1, 0, 1, 2)
+        score_layout.setColumnStretch(1, 1)
+        top.addWidget(score_box, 1)
+        trend_box = QGroupBox(_("Trend"))
+        trend_layout = QVBoxLayout(trend_box)
+        self.chart = TrendChart()
+        trend_layout.addWidget(self.chart)
+        top.addWidget(trend_box, 1)
+        layout.addLayout(top)
+
+        self.run_button = QPushButton(_("Run the audit"))
+        self.run_button.setAccessibleName(_("Run the audit"))
+        self.run_button.clicked.connect(self._run)
+        layout.addWidget(self.run_button)
+
+        changes_box = QGroupBox(_("What changed since the previous audit"))
+        changes_layout = QVBoxLayout(changes_box)
+        self.changes = QListWidget()
+        self.changes.setAccessibleName(_("Changes since the previous audit"))
+        changes_layout.addWidget(self.changes)
+        layout.addWidget(changes_box, 1)
+
+        questions_box = QGroupBox(_("Questions for you"))
+        questions_layout = QHBoxLayout(questions_box)
+        self.questions_label = QLabel()
+        self.questions_label.setWordWrap(True)
+        self.answer_button = QPushButton(_("Answer the questions"))
+        self.answer_button.setAccessibleName(_("Answer the questions"))
+        self.answer_button.clicked.connect(lambda: ctx.navigate("questions"))
+        questions_layout.addWidget(self.questions_label, 1)
+        questions_layout.addWidget(self.answer_button)
+        layout.addWidget(questions_box)
+
+        self.setTabOrder(self.run_button, self.changes)
+        self.setTabOrder(self.changes, self.answer_button)
+        ctx.audit.finished.connect(self.refresh)
+        ctx.audit.answers_changed.connect(self.refresh)
+        self.refresh()
+
+    def _run(self) -> None:
+        self.ctx.navigate("audit")
+        self.ctx.audit.start()
+
+    def refresh(self, *_args: object) -> None:
+        runs = history.runs(self.ctx.store)
+        self.chart.set_scores([r.score for r in runs])
+        if runs:
+            last = runs[-1]
+            self.score_label.setText(_("{score}/100").format(score=last.score))
+            words = _(GRADE_WORDS.get(last.grade, GRADE_WORDS["E"]))
+            self.grade_label.setText(_("Grade {grade}: {words}").format(grade=last.grade, words=words))
+            self.date_label.setText(_("Last audit: {date}").format(date=last.started_at[:16].replace("T", " ")))
+            self.score_label.setAccessibleName(self.score_label.text())
+        else:
+            self.score_label.setText("–")
+            self.grade_label.setText(_("No audit yet. Run the first audit to get your score."))
+            self.date_label.setText("")
+        self.changes.clear()
+        changes = history.changes(self.ctx.store, runs[-1].id) if runs else []
+        titles = _titles()
+        for change in changes:
+            self.changes.addItem(change_text(change, titles))
+        if not changes:
+            self.changes.addItem(_("No change since the previous audit.") if len(runs) > 1
+                                 else _("Changes will appear here after your second audit."))
+        left = unanswered_count(self.ctx.store.answers())
+        if left:
+            self.questions_label.setText(_("Questions the computer cannot check, waiting for your answer: {count}.").format(count=left))
+        else:
+            self.questions_label.setText(_("You have answered every question. You can change your answers at any time."))
+        self.answer_button.setText(_("Answer the questions") if left else _("Review my answers"))

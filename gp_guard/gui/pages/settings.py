@@ -1,0 +1,93 @@
+"""Settings, generated from ``gp_guard.settings.SETTINGS``; where gp_guard keeps its files."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gp_guard import settings
+from gp_guard.gui import desktop
+from gp_guard.gui.pages import PageContext
+from gp_guard.i18n import _
+from gp_guard.paths import data_dir, log_dir
+from gp_guard.version import __version__
+
+
+class SettingsPage(QWidget):
+    def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.editors: dict[str, QWidget] = {}
+        layout = QVBoxLayout(self)
+        title = QLabel(_("Settings"))
+        title.setObjectName("pageTitle")
+        layout.addWidget(title)
+
+        form_box = QGroupBox(_("Preferences"))
+        form = QFormLayout(form_box)
+        values = settings.load(ctx.store)
+        previous: QWidget | None = None
+        for setting in settings.SETTINGS:
+            editor = self._editor(setting, values[setting.key])
+            self.editors[setting.key] = editor
+            if setting.type is bool:
+                form.addRow(editor)
+            else:
+                label = QLabel(_(setting.label))
+                label.setBuddy(editor)
+                form.addRow(label, editor)
+            if previous is not None:
+                self.setTabOrder(previous, editor)
+            previous = editor
+        layout.addWidget(form_box)
+
+        files_box = QGroupBox(_("Files"))
+        files = QFormLayout(files_box)
+        data_label = QLabel(str(data_dir()))
+        data_label.setWordWrap(True)
+        data_label.setAccessibleName(_("Data folder"))
+        files.addRow(_("Data folder:"), data_label)
+        self.logs_button = QPushButton(_("Open the log folder"))
+        self.logs_button.setAccessibleName(_("Open the log folder"))
+        self.logs_button.setToolTip(str(log_dir()))
+        self.logs_button.clicked.connect(lambda: desktop.open_folder(log_dir()))
+        files.addRow(_("Logs:"), self.logs_button)
+        layout.addWidget(files_box)
+        if previous is not None:
+            self.setTabOrder(previous, self.logs_button)
+
+        about = QLabel(_("gp_guard version {version}. Everything stays on this computer: nothing is sent.").format(version=__version__))
+        about.setWordWrap(True)
+        layout.addWidget(about)
+        layout.addStretch(1)
+
+    def _editor(self, setting: settings.Setting, value: Any) -> QWidget:
+        if setting.type is bool:
+            box = QCheckBox(_(setting.label))
+            box.setAccessibleName(_(setting.label))
+            box.setChecked(bool(value))
+            box.toggled.connect(lambda checked, key=setting.key: self._changed(key, checked))
+            return box
+        combo = QComboBox()
+        combo.setAccessibleName(_(setting.label))
+        for choice, label in setting.choices:
+            combo.addItem(_(label), choice)
+        combo.setCurrentIndex(max(0, combo.findData(value)))
+        combo.currentIndexChanged.connect(
+            lambda _index, key=setting.key, c=combo: self._changed(key, c.currentData()))
+        return combo
+
+    def _changed(self, key: str, value: Any) -> None:
+        settings.set(self.ctx.store, key, value)
+        if key == settings.LANGUAGE.key:
+            self.ctx.set_language(None if value == "system" else str(value))

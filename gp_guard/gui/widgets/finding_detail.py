@@ -1,0 +1,90 @@
+"""The detail of one finding: what was found, why it matters, how to fix it, what was seen."""
+
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtCore import QUrl, Signal
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QTextBrowser, QVBoxLayout, QWidget
+
+from gp_guard.audit.model import Finding
+from gp_guard.gui import desktop
+from gp_guard.gui.widgets import status_style
+from gp_guard.i18n import _
+
+
+def finding_html(finding: Finding) -> str:
+    data = finding.to_dict()
+    color = status_style.color(finding.status).name()
+    parts = [
+        f"<h2>{escape(data['title'])}</h2>",
+        "<p><b style='color:{c}'>{status}</b> · {sev_label} {severity} · {id}</p>".format(
+            c=color, status=escape(finding.status.label), sev_label=escape(_("Severity:")),
+            severity=escape(finding.severity.label), id=escape(finding.id)),
+    ]
+    if data["message"]:
+        parts.append(f"<p>{escape(data['message'])}</p>")
+    parts.append(f"<h3>{escape(_('Why it matters'))}</h3><p>{escape(data['why'])}</p>")
+    if data["fix"]:
+        steps = "".join(f"<li>{escape(step)}</li>" for step in data["fix"])
+        parts.append(f"<h3>{escape(_('How to fix it'))}</h3><ol>{steps}</ol>")
+    if data["evidence"]:
+        rows = "".join(
+            f"<tr><td><code>{escape(e['source'])}</code></td><td><code>{escape(e['value'])}</code></td></tr>"
+            for e in data["evidence"]
+        )
+        parts.append(f"<h3>{escape(_('What was seen'))}</h3><table cellspacing='4'>{rows}</table>")
+    if data["references"]:
+        links = "".join(
+            f"<li><a href='{escape(r['url'], quote=True)}'>{escape(r['label'])}</a></li>"
+            for r in data["references"]
+        )
+        parts.append(f"<h3>{escape(_('References'))}</h3><ul>{links}</ul>")
+    return "\n".join(parts)
+
+
+class FindingDetail(QWidget):
+    answer_requested = Signal()  # the finding is a question: go and answer it
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.finding: Finding | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.browser = QTextBrowser()
+        self.browser.setOpenLinks(False)
+        self.browser.anchorClicked.connect(self._open_link)
+        self.browser.setAccessibleName(_("Finding details"))
+        layout.addWidget(self.browser)
+        row = QHBoxLayout()
+        self.settings_button = QPushButton(_("Open the settings"))
+        self.settings_button.setAccessibleName(_("Open the settings"))
+        self.settings_button.setToolTip(_("Opens the panel of this computer where this is changed."))
+        self.settings_button.clicked.connect(self._open_settings)
+        self.answer_button = QPushButton(_("Answer this question"))
+        self.answer_button.setAccessibleName(_("Answer this question"))
+        self.answer_button.clicked.connect(self.answer_requested)
+        row.addWidget(self.settings_button)
+        row.addWidget(self.answer_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.show_finding(None)
+
+    def show_finding(self, finding: Finding | None) -> None:
+        self.finding = finding
+        if finding is None:
+            self.browser.setHtml(f"<p>{escape(_('Choose a finding in the list to see its details.'))}</p>")
+        else:
+            self.browser.setHtml(finding_html(finding))
+        self.settings_button.setVisible(bool(finding and finding.to_dict()["settings_uri"]))
+        self.answer_button.setVisible(bool(finding and finding.kind == "question"))
+
+    def _open_settings(self) -> None:
+        if self.finding is not None:
+            uri = self.finding.to_dict()["settings_uri"]
+            if uri:
+                desktop.open_url(uri)
+
+    def _open_link(self, url: QUrl) -> None:
+        if url.scheme() in ("http", "https"):
+            desktop.open_url(url)

@@ -1,0 +1,110 @@
+"""User settings, declared as data (Qt-free).
+
+Each setting states its key, default, type, label and, for a choice, its allowed values, so the
+settings page is generated from this list. Values live in the store's ``setting`` table as text.
+Loading fills in defaults; a stored value that no longer makes sense falls back to the default and
+is logged, never raised.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from gp_guard.i18n import N_
+
+log = logging.getLogger(__name__)
+
+
+class SettingsStore(Protocol):
+    def get_setting(self, key: str) -> str | None: ...
+
+    def set_setting(self, key: str, value: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    default: Any
+    type: type  # str or bool
+    label: str  # N_()
+    choices: tuple[tuple[str, str], ...] = ()  # (value, label): N_() labels, or autonyms
+
+    def parse(self, raw: str) -> Any:
+        """The typed value of ``raw``; ValueError when it is not allowed."""
+        if self.type is bool:
+            if raw in ("true", "1"):
+                return True
+            if raw in ("false", "0"):
+                return False
+            raise ValueError(f"{self.key}: not a boolean: {raw!r}")
+        if self.choices and raw not in {value for value, _label in self.choices}:
+            raise ValueError(f"{self.key}: not one of the choices: {raw!r}")
+        return raw
+
+    def format(self, value: Any) -> str:
+        if self.type is bool:
+            if not isinstance(value, bool):
+                raise ValueError(f"{self.key}: not a boolean: {value!r}")
+            return "true" if value else "false"
+        text = str(value)
+        self.parse(text)
+        return text
+
+
+LANGUAGE = Setting(
+    "language",
+    "system",
+    str,
+    N_("Language"),
+    # The language names are written in their own language, as every program does.
+    (("system", N_("Same as the system")), ("fr", "Français"), ("en", "English")),
+)
+AUDIT_ON_START = Setting("audit_on_start", False, bool, N_("Run an audit each time gp_guard opens"))
+
+SETTINGS: tuple[Setting, ...] = (LANGUAGE, AUDIT_ON_START)
+
+
+def by_key() -> dict[str, Setting]:
+    return {s.key: s for s in SETTINGS}
+
+
+def get(store: SettingsStore, key: str) -> Any:
+    """The stored value of ``key``, or its default when unset or unusable."""
+    setting = by_key()[key]
+    raw = store.get_setting(key)
+    if raw is None:
+        return setting.default
+    try:
+        return setting.parse(raw)
+    except ValueError:
+        log.warning("setting %s has an unusable stored value; using the default", key)
+        return setting.default
+
+
+def load(store: SettingsStore) -> dict[str, Any]:
+    """Every setting, defaults filled in."""
+    return {s.key: get(store, s.key) for s in SETTINGS}
+
+
+def set(store: SettingsStore, key: str, value: Any) -> None:  # noqa: A001 - mirrors get()
+    """Store ``value``; ValueError when the key or the value is not allowed."""
+    setting = by_key().get(key)
+    if setting is None:
+        raise ValueError(f"unknown setting: {key}")
+    store.set_setting(key, setting.format(value))
+
+
+def save(store: SettingsStore, values: Mapping[str, Any]) -> None:
+    for key, value in values.items():
+        set(store, key, value)
+
+
+def ui_language(store: SettingsStore, requested: str | None = None) -> str | None:
+    """The language to use: the requested one, else the stored one; None means the system's."""
+    if requested:
+        return requested
+    stored = get(store, LANGUAGE.key)
+    return None if stored == "system" else str(stored)

@@ -1,0 +1,88 @@
+"""The window speaks French with no English left, and the core imports without Qt."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QComboBox,
+    QGroupBox,
+    QLabel,
+    QListWidget,
+    QTreeWidget,
+    QWidget,
+)
+
+from gp_guard import i18n
+from tests.gui.conftest import run_audit_and_wait
+
+
+def visible_texts(root: QWidget) -> list[str]:
+    texts = [root.windowTitle()]
+    for widget in [root, *root.findChildren(QWidget)]:
+        texts += [widget.toolTip(), widget.accessibleName(), widget.accessibleDescription()]
+        if isinstance(widget, QLabel | QAbstractButton):
+            texts.append(widget.text())
+        if isinstance(widget, QGroupBox):
+            texts.append(widget.title())
+        if isinstance(widget, QComboBox):
+            texts += [widget.itemText(i) for i in range(widget.count())]
+        if isinstance(widget, QListWidget):
+            texts += [widget.item(i).text() for i in range(widget.count())]
+        if isinstance(widget, QTreeWidget):
+            header = widget.headerItem()
+            texts += [header.text(c) for c in range(widget.columnCount())]
+            for i in range(widget.topLevelItemCount()):
+                top = widget.topLevelItem(i)
+                texts.append(top.text(0))
+                texts += [top.child(j).text(c) for j in range(top.childCount()) for c in range(2)]
+    return [t for t in texts if t]
+
+
+def english_leftovers(texts: list[str]) -> list[str]:
+    catalog = i18n.load_catalog("fr")
+    return sorted({t for t in texts if t in catalog and catalog[t] != t})
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_window_builds_in_both_languages(make_window, lang):
+    window = make_window(lang)
+    names = [window.nav.item(i).text() for i in range(window.nav.count())]
+    expected = {"en": ["Dashboard", "Audit", "Questions", "Settings"],
+                "fr": ["Tableau de bord", "Audit", "Questions", "Réglages"]}[lang]
+    assert names == expected
+    assert window.pages["audit"].run_button.text() == {"en": "Run the audit", "fr": "Lancer l'audit"}[lang]
+
+
+def test_no_english_text_left_in_french(qtbot, make_window):
+    window = make_window("fr")
+    window.show()
+    run_audit_and_wait(qtbot, window)
+    leftovers: list[str] = []
+    for key in window.pages:
+        window.navigate(key)
+        leftovers += english_leftovers(visible_texts(window))
+    assert leftovers == []
+
+
+def test_qt_standard_buttons_are_french(make_window):
+    from PySide6.QtCore import QCoreApplication
+
+    make_window("fr")
+    assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "Annuler"
+
+
+def test_core_imports_without_qt():
+    code = (
+        "import sys; sys.modules['PySide6'] = None\n"
+        "import gp_guard.audit, gp_guard.audit.service, gp_guard.cli, gp_guard.cli_audit, gp_guard.store\n"
+        "import gp_guard.settings, gp_guard.i18n\n"
+        "assert not any(m.startswith('PySide6.') for m in sys.modules)\n"
+        "print('ok')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
