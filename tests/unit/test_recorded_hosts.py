@@ -29,9 +29,12 @@ def test_every_windows_and_macos_check_has_a_passing_and_a_failing_fixture(platf
         assert host in hosts, f"expectation names unknown host {host}"
         if platform_of[host] == platform:
             seen.setdefault(check_id, set()).add(expected)
+    # Live network probes (the internet box over UPnP) read no OS tool output: the same code
+    # runs on every system, and it is tested against a real box in tests/integration.
     missing = [
         c.id for c in all_checks()
-        if platform in c.meta.platforms and not {"pass", "fail"} <= seen.get(c.id, set())
+        if platform in c.meta.platforms and not c.meta.network
+        and not {"pass", "fail"} <= seen.get(c.id, set())
     ]
     assert not missing, f"{platform} checks without a passing and a failing recorded fixture: {missing}"
 
