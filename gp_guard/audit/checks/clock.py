@@ -77,8 +77,9 @@ def _windows_clock(host: Host) -> Outcome:
     server = host.reg_value(W32TIME_PARAMS, "NtpServer")
     start_value = start.value if start is not None and isinstance(start.value, int) else None
     kind_value = str(kind.value).strip() if kind is not None else None
+    start_text = "(absent)" if start is None else f"{start.value!s} ({_START_NAMES.get(-1 if start_value is None else start_value, '?')})"
     evidence = [
-        Evidence(rf"{W32TIME_KEY}\Start", "(absent)" if start is None else f"{start.value} ({_START_NAMES.get(start_value, '?') if start_value is not None else '?'})"),
+        Evidence(rf"{W32TIME_KEY}\Start", start_text),
         Evidence(rf"{W32TIME_PARAMS}\Type", "(absent)" if kind_value is None else kind_value),
     ]
     if server is not None:
