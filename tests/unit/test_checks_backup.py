@@ -164,3 +164,20 @@ def test_iso_date():
     assert iso_date("'2024-11-14T22:15:30.123456Z'\n") == dt.datetime(2024, 11, 14, 22, 15, 30, 123456, tzinfo=dt.UTC)
     assert iso_date("''") is None and iso_date("") is None and iso_date("'not a date'") is None
     assert iso_date("'2024-11-14T22:15:30'").tzinfo is dt.UTC  # type: ignore[union-attr]
+
+
+def test_messages_read_naturally_in_french():
+    from gp_guard.audit.model import Finding
+    from gp_guard.audit.registry import all_checks
+    from gp_guard.i18n import set_language
+    from tests.helpers import recorded
+
+    meta = next(c.meta for c in all_checks() if c.id == "BKP-01")
+    outcome = run_check("BKP-01", recorded("win10_fr_weak"))
+    set_language("fr")
+    try:
+        text = Finding(meta, outcome, "windows").message()
+    finally:
+        set_language("en")
+    assert text == "La dernière sauvegarde trouvée (Historique des fichiers) date du 02/09/2025, il y a 78 jours : plus de 7 jours."
+    assert Finding(meta, outcome, "windows").message().startswith("The last backup found (File History) dates from 2025-09-02")

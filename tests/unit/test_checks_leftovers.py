@@ -106,3 +106,19 @@ def test_windows_roots_follow_the_recorded_profile():
     roots = leftovers.search_roots(recorded("win10_fr_weak"))
     assert roots[0] == r"C:\Users\cabinet\Desktop"
     assert r"C:\Users\cabinet\AppData\Local\Temp" in roots and r"C:\Windows\Temp" in roots
+
+
+def test_sizes_and_dates_read_naturally_in_french():
+    from gp_guard.audit.model import Finding
+    from gp_guard.audit.registry import all_checks
+    from gp_guard.i18n import set_language
+
+    meta = next(c.meta for c in all_checks() if c.id == "DATA-01")
+    outcome = run_check("DATA-01", recorded("win10_fr_weak"))
+    set_language("fr")
+    try:
+        text = Finding(meta, outcome, "windows").message()
+    finally:
+        set_language("en")
+    assert "(46,0 Mo)" in text and "date du 12/03/2019" in text
+    assert "(46.0 MB)" in Finding(meta, outcome, "windows").message()

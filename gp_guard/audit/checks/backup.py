@@ -15,10 +15,35 @@ from dataclasses import dataclass, field
 from pathlib import PureWindowsPath
 
 from gp_guard.audit import references as ref
+from gp_guard.audit.checks.leftovers import LocalDate
 from gp_guard.audit.model import Area, Evidence, Outcome, Severity, failed, passed, warned
 from gp_guard.audit.registry import check
 from gp_guard.host import LINUX, MACOS, WINDOWS, Host, HostError
-from gp_guard.i18n import N_
+from gp_guard.i18n import N_, _
+
+
+class _Label(str):
+    """A source name marked with N_(), translated when the message is shown."""
+
+    def __format__(self, spec: str) -> str:
+        return format(_(str(self)), spec)
+
+
+class _Labels(str):
+    """Several source names, each translated when the message is shown."""
+
+    items: tuple[str, ...]
+
+    def __new__(cls, items: list[str]) -> _Labels:
+        obj = super().__new__(cls, ", ".join(items))
+        obj.items = tuple(items)
+        return obj
+
+    def __format__(self, spec: str) -> str:
+        return format(", ".join(_(item) for item in self.items), spec)
+
+
+FILE_HISTORY = N_("File History")
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +106,7 @@ def _windows(host: Host, found: _Found) -> None:
         shown += f" = {when.isoformat(timespec='seconds')}"
     found.evidence.append(Evidence(rf"{FH_KEY}\ProtectedUpToTime", shown))
     if when:
-        found.dates.append(("File History", when))
+        found.dates.append((FILE_HISTORY, when))
     home = host.home()
     local = host.env("LOCALAPPDATA") or (str(PureWindowsPath(home, "AppData", "Local")) if home else "")
     if not local:
@@ -98,9 +123,9 @@ def _windows(host: Host, found: _Found) -> None:
         newest = max(c.mtime for c in catalogs)
         stamp = dt.datetime.fromtimestamp(newest, dt.UTC)
         found.evidence.append(Evidence(rf"{folder}\Catalog*.edb (last written)", stamp.isoformat(timespec="seconds")))
-        found.dates.append(("File History", stamp))
+        found.dates.append((FILE_HISTORY, stamp))
     elif not when:
-        found.configured.append("File History")
+        found.configured.append(FILE_HISTORY)
 
 
 def _macos(host: Host, found: _Found) -> None:
@@ -230,15 +255,18 @@ def recent_backup(host: Host) -> Outcome:
         days = max(0, age.days)
         found.evidence.append(Evidence("newest backup found", f"{newest.isoformat(timespec='seconds')} ({source})"))
         if age <= dt.timedelta(days=MAX_AGE_DAYS):
-            return passed(N_("The last backup ({source}) dates from {date}."), found.evidence, source=source, date=newest.date().isoformat())
+            return passed(
+                N_("The last backup ({source}) dates from {date}."),
+                found.evidence, source=_Label(source), date=LocalDate(newest.date().isoformat()),
+            )
         return failed(
             N_("The last backup found ({source}) dates from {date}, {days} days ago: more than {limit} days."),
-            found.evidence, source=source, date=newest.date().isoformat(), days=days, limit=MAX_AGE_DAYS,
+            found.evidence, source=_Label(source), date=LocalDate(newest.date().isoformat()), days=days, limit=MAX_AGE_DAYS,
         )
     if found.configured:
         return warned(
             N_("A backup is set up ({sources}) but gp_guard could not find when it last ran. Check its date yourself, and answer the questions about offline backup and restore tests (Q-BKP-01, Q-BKP-02)."),
-            found.evidence, sources=", ".join(found.configured),
+            found.evidence, sources=_Labels(found.configured),
         )
     return warned(
         N_("gp_guard found no backup on this computer. If the practice backs up another way (software vendor, external disk, online service), answer the questions about offline backup and restore tests (Q-BKP-01, Q-BKP-02)."),

@@ -14,7 +14,7 @@ from gp_guard.audit import references as ref
 from gp_guard.audit.model import Area, Evidence, Outcome, Severity, failed, passed, warned
 from gp_guard.audit.registry import check
 from gp_guard.host import LINUX, MACOS, WINDOWS, FileInfo, Host, NeedsAdmin
-from gp_guard.i18n import N_
+from gp_guard.i18n import N_, current_language
 
 # Copies of a database or of medical images: a leftover of any age is a finding.
 DUMP_PATTERNS = ("*.sql", "*.sql.gz", "*.dump", "*.backup", "*.bak", "*.fdb", "*.gdb", "*.dcm", "DICOMDIR")
@@ -69,6 +69,28 @@ def _xdg_folders(host: Host, home: str) -> list[str]:
         if path.startswith("/") and path.rstrip("/") != home.rstrip("/"):
             folders.append(path.rstrip("/"))
     return folders
+
+
+class LocalDate(str):
+    """An ISO date (YYYY-MM-DD) that reads as DD/MM/YYYY when shown in French."""
+
+    def __format__(self, spec: str) -> str:
+        text = str(self)
+        if current_language() == "fr" and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            year, month, day = text.split("-")
+            text = f"{day}/{month}/{year}"
+        return format(text, spec)
+
+
+class Size(str):
+    """A size such as '46.0 MB' that reads '46,0 Mo' when shown in French."""
+
+    def __format__(self, spec: str) -> str:
+        text = str(self)
+        if current_language() == "fr":
+            number, _, unit = text.partition(" ")
+            text = f"{number.replace('.', ',')} {dict(B='o', KB='Ko', MB='Mo', GB='Go').get(unit, unit)}"
+        return format(text, spec)
 
 
 def _size(n: int) -> str:
@@ -160,12 +182,12 @@ def leftover_exports(host: Host) -> Outcome:
             N_("{count} copies of databases, backups or medical images lie in everyday or temporary folders ({size}); the oldest dates from {oldest}.")
         )
         return failed(
-            message, evidence, count=len(dumps), size=_size(sum(f.size for f in dumps)),
-            oldest=_day(min(f.mtime for f in dumps)),
+            message, evidence, count=len(dumps), size=Size(_size(sum(f.size for f in dumps))),
+            oldest=LocalDate(_day(min(f.mtime for f in dumps))),
         )
     if exports:
         return warned(
             N_("{count} old archives or CSV exports lie in everyday or temporary folders ({size}); check whether they hold patient data."),
-            evidence, count=len(exports), size=_size(sum(f.size for f in exports)),
+            evidence, count=len(exports), size=Size(_size(sum(f.size for f in exports))),
         )
     return passed(N_("No database dump, medical image or old export was found in the everyday and temporary folders."), evidence)
