@@ -68,6 +68,7 @@ def logs(tmp_path, monkeypatch):
     monkeypatch.setattr(la, "JOURNALD_CONF", str(etc / "journald.conf"))
     monkeypatch.setattr(la, "JOURNALD_CONF_DIRS", (str(etc / "journald.conf.d"),))
     monkeypatch.setattr(la, "AUTH_LOGS", (str(var / "auth.log"), str(var / "secure")))
+    monkeypatch.setattr(la, "LOGROTATE_DIR", str(etc / "logrotate.d"))
     return var, etc
 
 
@@ -101,6 +102,18 @@ def test_auth_log_passes(logs):
     assert str(outcome.status) == "pass"
     assert _ev(outcome)["authentication log"] == str(var / "auth.log")
     assert outcome.params["log"] == str(var / "auth.log")
+    assert outcome.evidence[-1].value == "(not rotated by logrotate)"
+
+
+def test_auth_log_rotation_is_shown(logs):
+    var, etc = logs
+    (var / "secure").write_text("", encoding="utf-8")
+    (etc / "logrotate.d").mkdir()
+    (etc / "logrotate.d" / "other").write_text(f"# {var / 'secure'}\n/var/log/other.log {{\n weekly\n}}\n", encoding="utf-8")
+    (etc / "logrotate.d" / "rsyslog").write_text(f"/var/log/syslog\n{var / 'secure'}\n{{\n rotate 4\n weekly\n}}\n", encoding="utf-8")
+    outcome = run_check("LOG-01", LocalHost())
+    assert str(outcome.status) == "pass"
+    assert outcome.evidence[-1].value == str(etc / "logrotate.d" / "rsyslog")
 
 
 def test_persistent_journal_passes(logs, journald):

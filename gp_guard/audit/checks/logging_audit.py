@@ -39,6 +39,7 @@ JOURNAL_DIR = "/var/log/journal"
 JOURNALD_CONF = "/etc/systemd/journald.conf"
 JOURNALD_CONF_DIRS = ("/etc/systemd/journald.conf.d", "/usr/lib/systemd/journald.conf.d")
 AUTH_LOGS = ("/var/log/auth.log", "/var/log/secure")
+LOGROTATE_DIR = "/etc/logrotate.d"
 
 _FAILURE_WORDS = ("failure", "échec", "echec")
 _NONE_WORDS = ("no auditing", "pas d'audit", "aucun audit")
@@ -162,6 +163,8 @@ def _linux_logs(host: Host) -> Outcome:
     persistent = journald and (storage == "persistent" or (storage == "auto" and journal_dir))
     auth_logs = [path for path in AUTH_LOGS if host.exists(path)]
     evidence.append(Evidence("authentication log", ", ".join(auth_logs) or "(none)"))
+    if auth_logs:
+        evidence.append(Evidence(f"{LOGROTATE_DIR} (rotation of {auth_logs[0]})", _rotation(host, auth_logs[0])))
     if persistent and auth_logs:
         return passed(N_("Failed sign-ins are kept in the system journal and in {log}."), evidence, log=auth_logs[0])
     if persistent:
@@ -169,3 +172,12 @@ def _linux_logs(host: Host) -> Outcome:
     if auth_logs:
         return passed(N_("Failed sign-ins are kept in {log}."), evidence, log=auth_logs[0])
     return failed(N_("Failed sign-ins are not kept: no system journal is saved across restarts and there is no authentication log."), evidence)
+
+
+def _rotation(host: Host, log: str) -> str:
+    """Which logrotate file rotates ``log`` (evidence only: an unrotated log is kept, just big)."""
+    for name in sorted(host.list_dir(LOGROTATE_DIR) or []):
+        text = host.read_text(f"{LOGROTATE_DIR}/{name}") or ""
+        if re.search(rf"^\s*[^#\n]*{re.escape(log)}\b", text, re.M):
+            return f"{LOGROTATE_DIR}/{name}"
+    return "(not rotated by logrotate)"
