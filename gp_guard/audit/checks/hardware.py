@@ -42,7 +42,7 @@ MS_SECURE_BOOT = Reference(
     "https://learn.microsoft.com/windows-hardware/design/device-experiences/oem-secure-boot",
 )
 ANSSI_UEFI = Reference(
-    N_("ANSSI: hardening the UEFI firmware and Secure Boot"),
+    N_("ANSSI: configuration recommendations for GNU/Linux (UEFI Secure Boot)"),
     "https://cyber.gouv.fr/publications/recommandations-de-configuration-dun-systeme-gnulinux",
 )
 
@@ -68,7 +68,7 @@ ANSSI_UEFI = Reference(
         ),
     },
     platforms=(WINDOWS, LINUX),
-    references=(ANSSI_UEFI, MS_SECURE_BOOT, ref.CNIL_WORKSTATION, ref.CIS_WINDOWS),
+    references=(MS_SECURE_BOOT, ANSSI_UEFI, ref.CNIL_WORKSTATION, ref.CIS_WINDOWS, ref.CIS_LINUX),
     settings={WINDOWS: "ms-settings:recovery"},
 )
 def secure_boot(host: Host) -> Outcome:
