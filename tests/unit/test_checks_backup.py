@@ -181,3 +181,116 @@ def test_messages_read_naturally_in_french():
         set_language("en")
     assert text == "La dernière sauvegarde trouvée (Historique des fichiers) date du 02/09/2025, il y a 78 jours : plus de 7 jours."
     assert Finding(meta, outcome, "windows").message().startswith("The last backup found (File History) dates from 2025-09-02")
+
+
+# -- Windows File History configuration, through a recorded host built for the test ------------
+
+CONFIG1 = """<?xml version="1.0" encoding="UTF-8"?>
+<DataProtectionUserConfig>
+  <LocalCatalogPath1>C:\\Users\\doctor\\AppData\\Local\\Microsoft\\Windows\\FileHistory\\Configuration\\Catalog1.edb</LocalCatalogPath1>
+  <DPFrequency>3600</DPFrequency>
+  <DPStatus>{status}</DPStatus>
+  <Target>
+    <TargetName>\\\\labhome099\\data\\FileHistoryBackup</TargetName>
+    <TargetUrl>\\\\labhome099\\data\\FileHistoryBackup\\</TargetUrl>
+    <TargetDriveType>REMOTE</TargetDriveType>
+  </Target>
+</DataProtectionUserConfig>
+"""
+FH_DIR = r"C:\Users\doctor\AppData\Local\Microsoft\Windows\FileHistory\Configuration"
+
+
+def _windows_host(tmp_path: Path, status: str, catalog_mtime: str | None):  # type: ignore[no-untyped-def]
+    import shutil
+
+    from gp_guard.host_recorded import RecordedHost
+    from tests.helpers import HOSTS
+
+    folder = tmp_path / "win_fh"
+    folder.mkdir()
+    shutil.copy(HOSTS / "win11_en_standard_user" / "host.toml", folder / "host.toml")  # recorded 2024-06-01
+    (folder / "config.rec").write_text(
+        f"kind: file\npath: {FH_DIR}\\Config1.xml\n"
+        "source: Config1.xml of a real Windows 8 File History set-up (Alex Verboon's File History notes, "
+        "verboon.info, 2012), found with find_string '<DPFrequency>'\nedited: trimmed to the elements BKP-01 reads\n---\n"
+        + CONFIG1.format(status=status),
+        encoding="utf-8",
+    )
+    if catalog_mtime:
+        (folder / "catalog.rec").write_text(
+            f"kind: file\npath: {FH_DIR}\\Catalog1.edb\nsize: 1048576\nmtime: {catalog_mtime}\n"
+            "source: File History's catalogue, rewritten after each protection cycle\n---\n",
+            encoding="utf-8",
+        )
+    return RecordedHost(folder)
+
+
+def test_file_history_catalog_dates_the_backup(tmp_path):
+    outcome = run_check("BKP-01", _windows_host(tmp_path, "ENABLED", "2024-05-31T21:00:00+02:00"))
+    assert outcome.status == Status.PASS
+    seen = {e.source.rsplit("\\", 1)[-1]: e.value for e in outcome.evidence}
+    assert seen["Config1.xml"] == "DPStatus: ENABLED; target: \\\\labhome099\\data\\FileHistoryBackup\\"
+    assert seen["Catalog*.edb (last written)"] == "2024-05-31T19:00:00+00:00"
+
+
+def test_file_history_set_up_without_a_date_is_a_warning(tmp_path):
+    outcome = run_check("BKP-01", _windows_host(tmp_path, "ENABLED", None))
+    assert outcome.status == Status.WARN and outcome.params["sources"] == "File History"
+
+
+def test_file_history_turned_off_counts_as_no_backup(tmp_path):
+    outcome = run_check("BKP-01", _windows_host(tmp_path, "DISABLED", "2024-05-31T21:00:00+02:00"))
+    assert outcome.status == Status.WARN
+    assert "found no backup" in outcome.message
+
+
+# -- macOS Time Machine outputs that carry no path ------------------------------------------------
+
+class _Mac:
+    """A macOS host answering tmutil/defaults with given texts (real message forms, see below)."""
+
+    platform = "macos"
+
+    def __init__(self, outputs: dict[str, str]) -> None:
+        self.outputs = outputs
+
+    def run(self, argv, timeout=10.0):  # type: ignore[no-untyped-def]
+        from gp_guard.host import CommandResult, ToolMissing
+
+        if argv[0] not in self.outputs:
+            raise ToolMissing(argv[0])
+        return CommandResult(tuple(argv), 0, self.outputs[argv[0]])
+
+    def now(self):  # type: ignore[no-untyped-def]
+        return dt.datetime(2022, 7, 12, tzinfo=dt.UTC)
+
+    def find_files(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return []
+
+    def exists(self, path):  # type: ignore[no-untyped-def]
+        return False
+
+
+def test_time_machine_never_set_up(monkeypatch):
+    # "tmutil: No destinations configured." (https://github.com/r-darwish/topgrade/issues/969)
+    from gp_guard.audit.checks.backup import recent_backup
+
+    outcome = recent_backup(_Mac({"tmutil": "tmutil: No destinations configured.\n"}))  # type: ignore[arg-type]
+    assert outcome.status == Status.WARN and "found no backup" in outcome.message
+
+
+def test_time_machine_disk_unplugged_falls_back_to_the_preferences():
+    from gp_guard.audit.checks.backup import recent_backup
+
+    prefs = (
+        "{\n    AutoBackup = 1;\n    Destinations =     (\n                {\n"
+        "            SnapshotDates =             (\n"
+        '                "2022-07-08 16:02:11 +0000",\n                "2022-07-10 14:26:33 +0000"\n'
+        "            );\n        }\n    );\n}\n"
+    )
+    host = _Mac({"tmutil": "Failed to mount backup destination, error: Error Domain=TMBackupErrorDomain Code=11\n", "defaults": prefs})
+    outcome = recent_backup(host)  # type: ignore[arg-type]
+    assert outcome.status == Status.PASS
+    assert outcome.params["date"] == "2022-07-10"
+    no_dates = _Mac({"tmutil": "Failed to mount backup destination\n", "defaults": "{\n    AutoBackup = 1;\n}\n"})
+    assert recent_backup(no_dates).status == Status.WARN  # type: ignore[arg-type]

@@ -117,7 +117,11 @@ def _windows(host: Host, found: _Found) -> None:
         found.evidence.append(Evidence(rf"{folder}\Config1.xml", "absent"))
         return
     target = re.search(r"<TargetUrl>([^<]*)</TargetUrl>", config) or re.search(r"<TargetName>([^<]*)</TargetName>", config)
-    found.evidence.append(Evidence(rf"{folder}\Config1.xml", f"target: {target.group(1) if target else '?'}"))
+    status = re.search(r"<DPStatus>([^<]*)</DPStatus>", config)
+    state = status.group(1).strip().upper() if status else "?"
+    found.evidence.append(Evidence(rf"{folder}\Config1.xml", f"DPStatus: {state}; target: {target.group(1) if target else '?'}"))
+    if state == "DISABLED":
+        return
     catalogs = host.find_files([folder], ["Catalog1.edb", "Catalog2.edb"], max_depth=1, limit=4)
     if catalogs:
         newest = max(c.mtime for c in catalogs)
