@@ -54,7 +54,10 @@ def apply_language(lang: str | None) -> str:
 
 
 def recovered_message(store: Store) -> str:
-    kept = crash.scrub(str(store.recovered_from))
+    kept = str(store.recovered_from)
+    home = str(Path.home())
+    if kept.startswith(home + os.sep):
+        kept = "~" + kept[len(home):]
     return _("The gp_guard database could not be read, so a new one was created. The old file was kept, untouched, as {path}. Your earlier audit history is in that file; your computer and your patient files are not affected.").format(path=kept)
 
 

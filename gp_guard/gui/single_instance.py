@@ -53,14 +53,14 @@ class SingleInstance(QObject):
             self.server = None
 
     def _accept(self) -> None:
+        # The other start writes its message right after connecting: read it at once, so no
+        # socket outlives this call (a short wait, only when a second start happens).
         while self.server is not None and self.server.hasPendingConnections():
             connection = self.server.nextPendingConnection()
-            connection.readyRead.connect(lambda c=connection: self._read(c))
-            connection.disconnected.connect(connection.deleteLater)
-            if connection.bytesAvailable():
-                self._read(connection)
-
-    def _read(self, connection: QLocalSocket) -> None:
-        data = bytes(connection.readAll().data())
-        if MESSAGE.strip() in data:
-            self.activated.emit()
+            data = b""
+            if connection.bytesAvailable() or connection.waitForReadyRead(1000):
+                data = bytes(connection.readAll().data())
+            connection.abort()
+            connection.deleteLater()
+            if MESSAGE.strip() in data:
+                self.activated.emit()

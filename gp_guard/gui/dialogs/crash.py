@@ -32,6 +32,7 @@ from gp_guard.version import __version__
 
 log = logging.getLogger(__name__)
 
+_QUOTED_PATH = re.compile(r"(?<=['\"])(?:[A-Za-z]:\\|\\\\|/)[^'\"\n]*(?=['\"])")  # may hold spaces
 _ABS_PATH = re.compile(r"(?<![\w.])(?:[A-Za-z]:\\|\\\\|/)[^\s'\"<>|:,]+")
 
 
@@ -44,6 +45,8 @@ def _code_path(path: str) -> str | None:
             return "/".join(parts[index:])
     if re.search(r"[\\/]lib[\\/]python3", path):
         return "python/" + parts[-1]
+    if path.endswith(".py"):  # source code elsewhere: its name only
+        return parts[-1]
     return None
 
 
@@ -62,6 +65,7 @@ def scrub(text: str, home: str | None = None) -> str:
             return "~/<path>"
         return "<path>"
 
+    text = _QUOTED_PATH.sub(replace, text)
     text = _ABS_PATH.sub(replace, text)
     if home:
         text = text.replace(home, "~")

@@ -1,0 +1,64 @@
+"""Questions saved from the window count at the next audit; the dashboard shows score and trend."""
+
+from __future__ import annotations
+
+from gp_guard.audit import questions
+from gp_guard.audit.model import Status
+from tests.gui.conftest import run_audit_and_wait
+
+
+def test_answers_are_saved_and_scored_at_the_next_audit(qtbot, window):
+    page = window.pages["questions"]
+    dashboard = window.pages["dashboard"]
+    assert str(len(questions.QUESTIONS)) in dashboard.questions_label.text()
+    page.buttons["Q-BOX-01"]["no"].click()
+    page.buttons["Q-BKP-01"]["no"].click()
+    page.save_button.click()
+    assert window.store.answers()["Q-BOX-01"][0] == "no"
+    assert window.store.answers()["Q-BKP-01"][0] == "no"
+    assert "Saved" in page.saved_label.text()
+    assert f": {len(questions.QUESTIONS) - 2}." in dashboard.questions_label.text()
+    run_audit_and_wait(qtbot, window)
+    by_id = {f.id: f for f in window.audit.report.findings}
+    assert by_id["Q-BOX-01"].status is Status.PASS
+    assert by_id["Q-BKP-01"].status is Status.FAIL
+
+
+def test_saving_without_change_says_so(window):
+    page = window.pages["questions"]
+    page.save_button.click()
+    assert "Nothing to save" in page.saved_label.text()
+
+
+def test_stored_answers_are_preselected(store, make_window):
+    store.set_answer("Q-ACC-01", "yes")
+    window = make_window("en")
+    assert window.pages["questions"].buttons["Q-ACC-01"]["yes"].isChecked()
+    assert window.pages["questions"].choice("Q-ACC-01") == "yes"
+
+
+def test_dashboard_before_any_audit(window):
+    page = window.pages["dashboard"]
+    assert page.score_label.text() == "–"
+    assert "No audit yet" in page.grade_label.text()
+    assert page.chart.scores == []
+
+
+def test_dashboard_shows_score_grade_words_trend_and_changes(qtbot, window):
+    run_audit_and_wait(qtbot, window)
+    window.store.set_answer("Q-BOX-01", "yes")
+    run_audit_and_wait(qtbot, window)
+    page = window.pages["dashboard"]
+    report = window.audit.report
+    assert page.score_label.text() == f"{report.score.value}/100"
+    assert page.grade_label.text().startswith(f"Grade {report.score.grade}: ")
+    assert len(page.grade_label.text()) > len("Grade X: ") + 4  # the grade in words too
+    assert len(page.chart.scores) == 2
+    changes = [page.changes.item(i).text() for i in range(page.changes.count())]
+    assert any("No port forwarding or DMZ" in c and "Not checked → To fix" in c for c in changes)
+
+
+def test_dashboard_run_button_starts_an_audit(qtbot, window):
+    with qtbot.waitSignal(window.audit.finished, timeout=15000):
+        window.pages["dashboard"].run_button.click()
+    assert window.current_key() == "audit"

@@ -1,0 +1,78 @@
+"""Settings declared as data (Qt-free) and the settings page that is generated from them."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from gp_guard import i18n, settings
+from gp_guard.paths import log_dir
+
+
+def test_defaults_are_filled_in(store):
+    assert settings.load(store) == {"language": "system", "audit_on_start": False}
+
+
+def test_values_round_trip(store):
+    settings.set(store, "language", "fr")
+    settings.set(store, "audit_on_start", True)
+    assert settings.load(store) == {"language": "fr", "audit_on_start": True}
+    assert settings.ui_language(store) == "fr"
+    assert settings.ui_language(store, "en") == "en"
+
+
+def test_a_bad_stored_value_falls_back_to_the_default(store, caplog):
+    store.set_setting("language", "klingon")
+    store.set_setting("audit_on_start", "perhaps")
+    with caplog.at_level(logging.WARNING):
+        assert settings.load(store) == {"language": "system", "audit_on_start": False}
+    assert "language" in caplog.text and "klingon" not in caplog.text
+    assert settings.ui_language(store) is None
+
+
+def test_bad_values_are_refused(store):
+    with pytest.raises(ValueError):
+        settings.set(store, "language", "de")
+    with pytest.raises(ValueError):
+        settings.set(store, "nope", "x")
+    with pytest.raises(ValueError):
+        settings.set(store, "audit_on_start", "yes")
+
+
+def test_language_switch_changes_the_visible_texts(qtbot, make_window):
+    window = make_window("en")
+    window.navigate("settings")
+    combo = window.pages["settings"].editors["language"]
+    with qtbot.waitSignal(window.language_changed, timeout=5000):
+        combo.setCurrentIndex(combo.findData("fr"))
+    assert i18n.current_language() == "fr"
+    assert window.nav.item(0).text() == "Tableau de bord"
+    assert window.pages["audit"].run_button.text() == "Lancer l'audit"
+    assert window.current_key() == "settings"  # the user stays where they were
+    assert settings.get(window.store, "language") == "fr"
+    combo = window.pages["settings"].editors["language"]
+    assert combo.currentData() == "fr"
+    with qtbot.waitSignal(window.language_changed, timeout=5000):
+        combo.setCurrentIndex(combo.findData("en"))
+    assert window.nav.item(0).text() == "Dashboard"
+
+
+def test_switching_language_keeps_the_last_report(qtbot, make_window):
+    from tests.gui.conftest import run_audit_and_wait
+
+    window = make_window("en")
+    run_audit_and_wait(qtbot, window)
+    count = len(window.pages["audit"].tree.finding_items())
+    with qtbot.waitSignal(window.language_changed, timeout=5000):
+        window.set_language("fr")
+    assert len(window.pages["audit"].tree.finding_items()) == count
+    assert window.pages["audit"].tree.headerItem().text(0) == "Résultat"
+
+
+def test_checkbox_and_log_folder(window, seams):
+    page = window.pages["settings"]
+    page.editors["audit_on_start"].setChecked(True)
+    assert settings.get(window.store, "audit_on_start") is True
+    page.logs_button.click()
+    assert seams.opened == [str(log_dir())]
