@@ -261,3 +261,16 @@ def test_sshd_config_parser_survives_garbage(text):
 ])
 def test_get_service_parser(text, status):
     assert ra.parse_get_service(text, "sshd") == status
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ('disabled services = {\n\t"com.apple.screensharing" => true\n}\n', True),
+    ('disabled services = {\n        "com.apple.screensharing" => disabled\n}\n', True),
+    ('disabled services = {\n\t"com.apple.screensharing" => false\n}\n', False),
+    ('disabled services = {\n\t"com.apple.screensharing" => enabled\n}\n', False),
+    ('disabled services = {\n\t"com.apple.screensharing.agent" => enabled\n}\n', None),
+    ('disabled services = {\n\t"com.apple.ftp-proxy" => disabled\n}\n', None),
+    ("\x00garbage => ???", None),
+])
+def test_print_disabled_parser(text, expected):
+    assert ra.parse_print_disabled(text, "com.apple.screensharing") is expected

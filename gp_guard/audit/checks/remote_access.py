@@ -89,8 +89,8 @@ def _dword(host: Host, key: str, name: str) -> int | None:
     "REM-01",
     area=Area.REMOTE_ACCESS,
     severity=Severity.HIGH,
-    title=N_("Remote Desktop is off, or requires identification first"),
-    why=N_("Remote Desktop lets someone take control of this computer over the network. Left on without 'Network Level Authentication', anyone who can reach the computer gets the Windows sign-in screen and can try passwords, and known flaws of Remote Desktop can be attacked before any password is asked. Reachable from the internet through the box, it is one of the first doors ransomware gangs use to enter practices."),
+    title=N_("Taking control of the screen from elsewhere is off, or requires identification first"),
+    why=N_("Remote Desktop (Windows) and Screen Sharing (Mac) let someone take control of this computer over the network. Left on, and on Windows without 'Network Level Authentication', they show a sign-in screen to anyone who can reach the computer, who can then try passwords, and known flaws can be attacked before any password is asked. Reachable from the internet through the box, they are one of the first doors ransomware gangs use to enter practices."),
     fix={
         WINDOWS: (
             N_("Open Settings > System > Remote Desktop."),
@@ -98,20 +98,55 @@ def _dword(host: Host, key: str, name: str) -> int | None:
             N_("If you need it, click the arrow next to it and tick 'Require devices to use Network Level Authentication to connect'."),
             N_("Never forward port 3389 in the internet box: reach the practice through a VPN instead."),
         ),
+        MACOS: (
+            N_("Open System Settings > General > Sharing."),
+            N_("Turn 'Screen Sharing' off unless your IT provider really uses it; check 'Remote Management' there too."),
+            N_("Never forward port 5900 in the internet box: reach the practice through a VPN instead."),
+        ),
         LINUX: (
             N_("If nobody uses remote desktop on this computer, remove it in a terminal: sudo apt remove xrdp"),
             N_("Otherwise stop it from listening on the network: sudo systemctl disable --now xrdp, and use it only through an SSH tunnel or a VPN."),
         ),
     },
-    platforms=(WINDOWS, LINUX),
+    platforms=(WINDOWS, MACOS, LINUX),
     references=(MS_RDP_NLA, ANSSI_REMOTE_ADMIN, ref.CNIL_NETWORK, ref.CIS_WINDOWS, ref.CASE_2020),
-    settings={WINDOWS: "ms-settings:remotedesktop"},
+    settings={WINDOWS: "ms-settings:remotedesktop", MACOS: "x-apple.systempreferences:com.apple.Sharing-Settings.extension"},
     cnil_case="2020-imaging",
 )
 def remote_desktop(host: Host) -> Outcome:
     if host.platform == WINDOWS:
         return _windows_rdp(host)
+    if host.platform == MACOS:
+        return _macos_screen_sharing(host)
     return _linux_xrdp(host)
+
+
+def parse_print_disabled(text: str, label: str) -> bool | None:
+    """``launchctl print-disabled system``: True when ``label`` is disabled, False when enabled,
+    None when it has no override. Newer macOS prints disabled/enabled, older true/false (true = disabled)."""
+    match = re.search(rf'"{re.escape(label)}"\s*=>\s*(\w+)', text)
+    if match is None:
+        return None
+    value = match.group(1).lower()
+    if value in ("disabled", "true"):
+        return True
+    if value in ("enabled", "false"):
+        return False
+    return None
+
+
+def _macos_screen_sharing(host: Host) -> Outcome:
+    result = host.run(["launchctl", "print-disabled", "system"])
+    if not result.ok or "disabled services" not in result.stdout:
+        detail = (result.stderr.strip() or result.stdout.strip())[:200]
+        return errored(N_("The launchd settings could not be read: {detail}"),
+                       [Evidence("launchctl print-disabled system", f"exit {result.returncode}: {detail}")], detail=detail)
+    disabled = parse_print_disabled(result.stdout, "com.apple.screensharing")
+    shown = {True: "disabled", False: "enabled", None: "no override (macOS default: off)"}[disabled]
+    evidence = [Evidence('launchctl print-disabled system "com.apple.screensharing"', shown)]
+    if disabled is False:
+        return failed(N_("Screen Sharing is on: this Mac can be controlled from the network (port 5900)."), evidence)
+    return passed(N_("Screen Sharing is off."), evidence)
 
 
 def _windows_rdp(host: Host) -> Outcome:
