@@ -23,6 +23,14 @@ def run_check(check_id: str, host) -> Outcome:  # type: ignore[no-untyped-def]
     return run_one(check, host)
 
 
+def message(check_id: str, outcome: Outcome, platform: str = "linux") -> str:
+    """The outcome's message as the user reads it (current language)."""
+    from gp_guard.audit.model import Finding
+
+    check = next(c for c in all_checks() if c.id == check_id)
+    return Finding(check.meta, outcome, platform).message()
+
+
 def expectations() -> list[tuple[str, str, str, str]]:
     """(area file, check id, host, expected status) from tests/fixtures/expectations/*.toml."""
     rows = []
