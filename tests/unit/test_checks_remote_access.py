@@ -170,10 +170,24 @@ def test_rem03_passes_when_sshd_is_installed_but_not_running(sshd_conf):
     require_tool("sshd", "Debian package openssh-server")
     if not _no_sshd_running():
         pytest.skip("an sshd runs on this machine")
-    sshd_conf.write_text("PasswordAuthentication yes\n")
+    sshd_conf.write_text(f"PasswordAuthentication yes\nPort {_free_port()}\n")
     outcome = run_check("REM-03", LocalHost())
     assert outcome.status == Status.PASS, outcome
     assert "sshd process=not running" in _values(outcome)
+
+
+def test_rem03_counts_a_socket_activated_port_as_running(sshd_conf):
+    require_tool("sshd", "Debian package openssh-server")
+    if not _no_sshd_running():
+        pytest.skip("an sshd runs on this machine")
+    with socket.socket() as listener:  # stands for systemd's ssh.socket, which listens for sshd
+        listener.bind(("0.0.0.0", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        sshd_conf.write_text(f"Port {port}\n")
+        outcome = run_check("REM-03", LocalHost())
+    assert outcome.status == Status.FAIL, outcome
+    assert f"tcp listeners on the SSH port={port}" in _values(outcome)
 
 
 @pytest.fixture()

@@ -475,8 +475,17 @@ def _linux_ssh(host: Host) -> Outcome:
         settings = parse_sshd_config(text or "", host, base)
         evidence.append(Evidence(SSHD_CONFIG, f"PasswordAuthentication {settings.get('passwordauthentication', '(absent: default yes)')}, "
                                  f"PermitRootLogin {settings.get('permitrootlogin', '(absent: default prohibit-password)')}"))
-    running = [p for p in host.processes() if p.name == "sshd"]
+    running = any(p.name == "sshd" for p in host.processes())
     evidence.append(Evidence("sshd process", "running" if running else "not running"))
+    if not running:  # socket activation (ssh.socket): systemd listens on sshd's port for it
+        ports = {int(p) for p in settings.get("port", "22").split() if p.isdigit()} or {22}
+        try:
+            listening = sorted({lst.port for lst in host.listeners() if lst.proto == "tcp" and lst.port in ports})
+        except NeedsAdmin:
+            listening = []
+        if listening:
+            running = True
+            evidence.append(Evidence("tcp listeners on the SSH port", ", ".join(map(str, listening))))
     root_password = settings.get("permitrootlogin", "prohibit-password") == "yes"
     if not running:
         return passed(N_("The SSH server is installed but not running."), evidence)

@@ -258,9 +258,9 @@ def _windows_shares(host: Host) -> Outcome:
         return skipped(_NEEDS_ADMIN)
     result = host.powershell(SHARE_ACCESS_SCRIPT)
     rows = parse_share_access(result.stdout)
-    if not rows and result.stdout.strip():
+    if not rows and (result.stdout.strip() or result.stderr.strip() or not result.ok):
         return errored(N_("The list of shared folders could not be read."),
-                       [Evidence("Get-SmbShareAccess", result.stdout.strip()[:200])])
+                       [Evidence("Get-SmbShareAccess", f"exit {result.returncode}: {(result.stdout + result.stderr).strip()[:200]}")])
     shares = sorted({row.get("Name", "") for row in rows})
     evidence = [Evidence("Get-SmbShare -Special $false", ", ".join(shares) or "no shared folder")]
     open_rows = [row for row in rows
