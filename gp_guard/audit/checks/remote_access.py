@@ -228,12 +228,14 @@ def _linux_xrdp(host: Host) -> Outcome:
 def remote_control_tools(host: Host) -> Outcome:
     found: set[str] = set()  # installed
     background: set[str] = set()  # installed as a service that starts by itself: reachable at any time
+    evidence: list[Evidence]
     if host.platform == WINDOWS:
         evidence = _windows_tools(host, found, background)
     elif host.platform == MACOS:
-        evidence = _macos_tools(host, found, background)
-        if evidence is None:
+        mac_evidence = _macos_tools(host, found, background)
+        if mac_evidence is None:
             return errored(N_("The folder {path} could not be read."), path="/Applications")
+        evidence = mac_evidence
     else:
         evidence = _linux_tools(host, found, background)
     if background:
