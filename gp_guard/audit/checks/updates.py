@@ -1,0 +1,468 @@
+"""Update checks (UPD-*): pending updates, automatic updates, operating system end of life."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+
+from gp_guard.audit import references as ref
+from gp_guard.audit.model import (
+    Area,
+    Evidence,
+    Outcome,
+    Reference,
+    Severity,
+    failed,
+    passed,
+    skipped,
+    warned,
+)
+from gp_guard.audit.registry import check
+from gp_guard.host import LINUX, MACOS, WINDOWS, Host
+from gp_guard.i18n import N_
+
+D = dt.date
+
+WIN_LIFECYCLE = Reference(
+    N_("Microsoft: Windows release health and end of servicing dates"),
+    "https://learn.microsoft.com/windows/release-health/",
+)
+WIN10_END = Reference(
+    N_("Microsoft: Windows 10 support ended on 14 October 2025"),
+    "https://support.microsoft.com/windows/windows-10-support-has-ended-on-october-14-2025-2ca8b313-1946-43d3-b55c-2b95b107f281",
+)
+APPLE_UPDATES = Reference(N_("Apple security releases"), "https://support.apple.com/100100")
+DEBIAN_LTS = Reference(N_("Debian long term support"), "https://wiki.debian.org/LTS")
+UBUNTU_LIFECYCLE = Reference(N_("Ubuntu release cycle"), "https://ubuntu.com/about/release-cycle")
+FEDORA_LIFECYCLE = Reference(N_("Fedora release life cycle"), "https://docs.fedoraproject.org/en-US/releases/lifecycle/")
+
+# -- end of life table ------------------------------------------------------------------------
+# The last day each release gets security updates. Windows: Microsoft's published end-of-servicing
+# dates, per build, for Home/Pro and for Enterprise/Education; LTSC editions have their own.
+# Windows 11 reports "Windows 10" in ProductName: the build number tells them apart.
+WINDOWS_EOL: dict[int, tuple[str, str, D, D]] = {
+    # build: (product, version, end for Home/Pro, end for Enterprise/Education)
+    10240: ("Windows 10", "1507", D(2017, 5, 9), D(2017, 5, 9)),
+    10586: ("Windows 10", "1511", D(2017, 10, 10), D(2018, 4, 10)),
+    14393: ("Windows 10", "1607", D(2018, 4, 10), D(2019, 4, 9)),
+    15063: ("Windows 10", "1703", D(2018, 10, 9), D(2019, 10, 8)),
+    16299: ("Windows 10", "1709", D(2019, 4, 9), D(2020, 10, 13)),
+    17134: ("Windows 10", "1803", D(2019, 11, 12), D(2021, 5, 11)),
+    17763: ("Windows 10", "1809", D(2020, 11, 10), D(2021, 5, 11)),
+    18362: ("Windows 10", "1903", D(2020, 12, 8), D(2020, 12, 8)),
+    18363: ("Windows 10", "1909", D(2021, 5, 11), D(2022, 5, 10)),
+    19041: ("Windows 10", "2004", D(2021, 12, 14), D(2021, 12, 14)),
+    19042: ("Windows 10", "20H2", D(2022, 5, 10), D(2023, 5, 9)),
+    19043: ("Windows 10", "21H1", D(2022, 12, 13), D(2022, 12, 13)),
+    19044: ("Windows 10", "21H2", D(2023, 6, 13), D(2024, 6, 11)),
+    19045: ("Windows 10", "22H2", D(2025, 10, 14), D(2025, 10, 14)),
+    22000: ("Windows 11", "21H2", D(2023, 10, 10), D(2024, 10, 8)),
+    22621: ("Windows 11", "22H2", D(2024, 10, 8), D(2025, 10, 14)),
+    22631: ("Windows 11", "23H2", D(2025, 11, 11), D(2026, 11, 10)),
+    26100: ("Windows 11", "24H2", D(2026, 10, 13), D(2027, 10, 12)),
+    26200: ("Windows 11", "25H2", D(2027, 10, 12), D(2028, 10, 10)),
+}
+WINDOWS_LTSC_EOL: dict[int, D] = {
+    14393: D(2026, 10, 13),  # LTSB 2016
+    17763: D(2029, 1, 9),  # LTSC 2019
+    19044: D(2027, 1, 12),  # LTSC 2021
+    26100: D(2029, 10, 9),  # LTSC 2024
+}
+_ENTERPRISE = re.compile(r"^(Enterprise|Education|ProfessionalEducation|ProfessionalWorkstation|IoTEnterprise)", re.I)
+_LTSC = re.compile(r"^(EnterpriseS|IoTEnterpriseS)", re.I)
+
+# macOS: Apple publishes no end dates. In practice it fixes security issues in the current major
+# release and the two before it; a release stops when the third one after it comes out (mid
+# September). Dates after today's newest release are estimates on that rhythm.
+MACOS_EOL: dict[int, tuple[str, D]] = {
+    10: ("macOS 10.x", D(2022, 9, 12)),  # 10.15 Catalina was the last 10.x to get updates
+    11: ("macOS 11 Big Sur", D(2023, 9, 26)),
+    12: ("macOS 12 Monterey", D(2024, 9, 16)),
+    13: ("macOS 13 Ventura", D(2025, 9, 15)),
+    14: ("macOS 14 Sonoma", D(2026, 9, 14)),
+    15: ("macOS 15 Sequoia", D(2027, 9, 13)),
+    26: ("macOS 26 Tahoe", D(2028, 9, 11)),
+}
+
+# Linux: Debian's end of long term support, Ubuntu's end of standard support (Ubuntu Pro extends
+# it), Fedora's end of life.
+LINUX_EOL: dict[tuple[str, str], tuple[str, D]] = {
+    ("debian", "9"): ("Debian 9 stretch", D(2022, 6, 30)),
+    ("debian", "10"): ("Debian 10 buster", D(2024, 6, 30)),
+    ("debian", "11"): ("Debian 11 bullseye", D(2026, 8, 31)),
+    ("debian", "12"): ("Debian 12 bookworm", D(2028, 6, 30)),
+    ("debian", "13"): ("Debian 13 trixie", D(2030, 6, 30)),
+    ("ubuntu", "18.04"): ("Ubuntu 18.04 LTS", D(2023, 5, 31)),
+    ("ubuntu", "20.04"): ("Ubuntu 20.04 LTS", D(2025, 5, 31)),
+    ("ubuntu", "22.04"): ("Ubuntu 22.04 LTS", D(2027, 6, 1)),
+    ("ubuntu", "23.04"): ("Ubuntu 23.04", D(2024, 1, 25)),
+    ("ubuntu", "23.10"): ("Ubuntu 23.10", D(2024, 7, 11)),
+    ("ubuntu", "24.04"): ("Ubuntu 24.04 LTS", D(2029, 5, 31)),
+    ("ubuntu", "24.10"): ("Ubuntu 24.10", D(2025, 7, 10)),
+    ("ubuntu", "25.04"): ("Ubuntu 25.04", D(2026, 1, 15)),
+    ("ubuntu", "25.10"): ("Ubuntu 25.10", D(2026, 7, 9)),
+    ("fedora", "38"): ("Fedora 38", D(2024, 5, 21)),
+    ("fedora", "39"): ("Fedora 39", D(2024, 11, 26)),
+    ("fedora", "40"): ("Fedora 40", D(2025, 5, 13)),
+    ("fedora", "41"): ("Fedora 41", D(2025, 12, 15)),
+    ("fedora", "42"): ("Fedora 42", D(2026, 5, 13)),
+    ("fedora", "43"): ("Fedora 43", D(2026, 12, 9)),
+}
+_UBUNTU_CODENAMES = {"bionic": "18.04", "focal": "20.04", "jammy": "22.04", "noble": "24.04"}
+SOON = dt.timedelta(days=90)
+
+_CV = r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion"
+_AU = r"HKLM\SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate\AU"
+_WUAUSERV = r"HKLM\SYSTEM\CurrentControlSet\Services\wuauserv"
+SOFTWARE_UPDATE_PREFS = ["defaults", "read", "/Library/Preferences/com.apple.SoftwareUpdate"]
+SOFTWARE_UPDATE_LIST = ["softwareupdate", "-l", "--no-scan"]
+
+
+# == UPD-01 =====================================================================================
+
+@check(
+    "UPD-01",
+    area=Area.UPDATES,
+    severity=Severity.HIGH,
+    title=N_("System updates are installed"),
+    why=N_("Most attacks use security holes that are already fixed by an update the computer has not installed yet. While an update waits, anyone who knows the hole can use it, for example through a booby-trapped e-mail attachment or web page."),
+    fix={
+        MACOS: (
+            N_("Open System Settings > General > Software Update."),
+            N_("Click 'Update Now' (or 'Restart Now') and let the Mac restart; save your work first."),
+        ),
+        LINUX: (
+            N_("Open 'Software Updater' (or a terminal) and install the updates: sudo apt update && sudo apt upgrade"),
+            N_("Restart the computer if it asks you to."),
+        ),
+    },
+    platforms=(MACOS, LINUX),
+    references=(ref.ANSSI_UPDATES, ref.CNIL_WORKSTATION, ref.CIS_MACOS, ref.CIS_LINUX),
+    settings={MACOS: "x-apple.systempreferences:com.apple.Software-Update-Settings.extension"},
+    timeout=60.0,
+)
+def updates_installed(host: Host) -> Outcome:
+    if host.platform == MACOS:
+        return _macos_pending(host)
+    return _linux_pending(host)
+
+
+def parse_softwareupdate(text: str) -> list[tuple[str, bool]]:
+    """``softwareupdate -l``: [(label, needs restart)]."""
+    found: list[tuple[str, bool]] = []
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        match = re.match(r"^\s*\*\s*Label:\s*(.+?)\s*$", line)
+        if match:
+            detail = lines[i + 1] if i + 1 < len(lines) else ""
+            found.append((match.group(1), "Action: restart" in detail))
+    return found
+
+
+def _macos_pending(host: Host) -> Outcome:
+    result = host.run(SOFTWARE_UPDATE_LIST, timeout=60.0)
+    text = result.stdout + result.stderr
+    pending = parse_softwareupdate(text)
+    source = "softwareupdate -l --no-scan"
+    if pending:
+        evidence = [Evidence(source, label) for label, _ in pending]
+        if len(pending) == 1:
+            return failed(N_("An update is waiting to be installed: {names}."), evidence, names=pending[0][0])
+        return failed(N_("{count} updates are waiting to be installed: {names}."), evidence,
+                      count=len(pending), names=", ".join(label for label, _ in pending))
+    if "No new software available" in text:
+        return passed(N_("No update is waiting to be installed."), [Evidence(source, "No new software available.")])
+    return warned(N_("The list of updates could not be read."), [Evidence(source, text.strip()[:200])])
+
+
+def parse_apt_simulation(text: str) -> tuple[list[str], list[str]]:
+    """``apt-get -s upgrade``: (security updates, other updates), as package names."""
+    security: list[str] = []
+    other: list[str] = []
+    kept = False
+    for line in text.splitlines():
+        if line.startswith("The following packages have been kept back"):
+            kept = True
+            continue
+        if kept:
+            if line.startswith("  "):
+                other.extend(line.split())
+                continue
+            kept = False
+        match = re.match(r"^Inst (\S+)", line)
+        if not match:
+            continue
+        (security if re.search(r"-security|Debian-Security", line) else other).append(match.group(1))
+    return security, other
+
+
+def _linux_pending(host: Host) -> Outcome:
+    if host.has_tool("apt-get"):
+        result = host.run(["apt-get", "-s", "-o", "Debug::NoLocking=1", "upgrade"], timeout=60.0)
+        if not result.ok:
+            return warned(N_("The list of updates could not be read."), [Evidence("apt-get -s upgrade", result.stderr.strip()[:200])])
+        security, other = parse_apt_simulation(result.stdout)
+        evidence = [Evidence("apt-get -s upgrade", f"{len(security)} security updates, {len(other)} other updates pending")]
+        evidence += [Evidence("apt-get -s upgrade", f"security: {name}") for name in security[:20]]
+        if len(security) == 1:
+            return failed(N_("A security update is waiting to be installed: {names}."), evidence, names=security[0])
+        if security:
+            return failed(N_("{count} security updates are waiting to be installed: {names}."), evidence,
+                          count=len(security), names=", ".join(security[:10]))
+        if other:
+            return warned(N_("Updates are waiting to be installed ({count}), none of them a security fix."), evidence, count=len(other))
+        return passed(N_("No update is waiting to be installed."), evidence)
+    if host.has_tool("dnf"):
+        result = host.run(["dnf", "-q", "--cacheonly", "check-update", "--security"], timeout=60.0)
+        packages = [line.split()[0] for line in result.stdout.splitlines() if len(line.split()) == 3]
+        evidence = [Evidence("dnf check-update --security", f"exit {result.returncode}, {len(packages)} packages")]
+        if result.returncode == 100 and packages:
+            return failed(N_("{count} security updates are waiting to be installed: {names}."), evidence,
+                          count=len(packages), names=", ".join(packages[:10]))
+        if result.returncode == 0:
+            return passed(N_("No update is waiting to be installed."), evidence)
+        return warned(N_("The list of updates could not be read."), evidence)
+    return skipped(N_("This Linux system's package manager is not supported by this check."))
+
+
+# == UPD-02 =====================================================================================
+
+@check(
+    "UPD-02",
+    area=Area.UPDATES,
+    severity=Severity.MEDIUM,
+    title=N_("Updates install automatically"),
+    why=N_("Security fixes are published every month, and attackers start using the holes they fix within days. When updates install by themselves, the computer stays protected even during a busy week; when they are turned off, nobody notices that it falls behind."),
+    fix={
+        WINDOWS: (
+            N_("Open Settings > Windows Update and click 'Resume updates' if they are paused."),
+            N_("If a message says 'Some settings are managed by your organisation', ask your IT provider to remove the policy that turns automatic updates off."),
+        ),
+        MACOS: (
+            N_("Open System Settings > General > Software Update and click the (i) button next to 'Automatic updates'."),
+            N_("Turn on 'Check for updates', 'Download new updates when available', 'Install macOS updates' and 'Install Security Responses and system files'."),
+        ),
+        LINUX: (
+            N_("Install automatic security updates: sudo apt install unattended-upgrades"),
+            N_("Turn them on: sudo dpkg-reconfigure -plow unattended-upgrades (answer 'Yes')."),
+        ),
+    },
+    references=(ref.ANSSI_UPDATES, ref.CNIL_WORKSTATION, ref.CIS_WINDOWS, ref.CIS_MACOS, ref.CIS_LINUX),
+    settings={WINDOWS: "ms-settings:windowsupdate", MACOS: "x-apple.systempreferences:com.apple.Software-Update-Settings.extension"},
+)
+def automatic_updates(host: Host) -> Outcome:
+    if host.platform == WINDOWS:
+        return _windows_auto(host)
+    if host.platform == MACOS:
+        return _macos_auto(host)
+    return _linux_auto(host)
+
+
+def _windows_auto(host: Host) -> Outcome:
+    no_auto = host.reg_value(_AU, "NoAutoUpdate")
+    options = host.reg_value(_AU, "AUOptions")
+    service = host.reg_value(_WUAUSERV, "Start")
+    evidence = [
+        Evidence(rf"{_AU}\NoAutoUpdate", "absent" if no_auto is None else str(no_auto.value)),
+        Evidence(rf"{_AU}\AUOptions", "absent" if options is None else str(options.value)),
+        Evidence(rf"{_WUAUSERV}\Start", "absent" if service is None else str(service.value)),
+    ]
+    if service is not None and service.value == 4:
+        return failed(N_("The Windows Update service is disabled: no update is installed any more."), evidence)
+    if no_auto is not None and no_auto.value == 1:
+        return failed(N_("A policy turns automatic updates off (NoAutoUpdate = 1)."), evidence)
+    if options is not None and options.value == 2:
+        return warned(N_("Windows only notifies you of updates; it does not download or install them by itself."), evidence)
+    return passed(N_("Windows installs updates automatically."), evidence)
+
+
+def parse_defaults_dict(text: str) -> dict[str, str]:
+    """Top-level ``Key = value;`` pairs of a ``defaults read`` dictionary (nested ones skipped)."""
+    values: dict[str, str] = {}
+    depth = 0
+    for line in text.splitlines():
+        stripped = line.strip()
+        if depth == 1:
+            match = re.match(r'^"?([A-Za-z0-9_.\-]+)"?\s*=\s*"?([^;"]*)"?;$', stripped)
+            if match:
+                values[match.group(1)] = match.group(2).strip()
+        depth += stripped.count("{") + stripped.count("(") - stripped.count("}") - stripped.count(")")
+    return values
+
+
+def _macos_auto(host: Host) -> Outcome:
+    result = host.run(SOFTWARE_UPDATE_PREFS)
+    source = "defaults read /Library/Preferences/com.apple.SoftwareUpdate"
+    prefs = parse_defaults_dict(result.stdout) if result.ok else {}
+    keys = ("AutomaticCheckEnabled", "AutomaticDownload", "AutomaticallyInstallMacOSUpdates", "CriticalUpdateInstall")
+    evidence = [Evidence(f"{source} {k}", prefs.get(k, "absent")) for k in keys]
+    off = [k for k in ("AutomaticCheckEnabled", "CriticalUpdateInstall") if prefs.get(k) in ("0", "false")]
+    if off:
+        return failed(N_("Automatic updates are turned off on this Mac ({settings})."), evidence, settings=", ".join(off))
+    if prefs.get("AutomaticDownload") in ("0", "false") or prefs.get("AutomaticallyInstallMacOSUpdates") in ("0", "false"):
+        return warned(N_("The Mac checks for updates and installs security fixes, but you must install macOS updates yourself."), evidence)
+    return passed(N_("The Mac checks for and installs updates automatically."), evidence)
+
+
+def parse_apt_config(text: str) -> dict[str, str]:
+    """``apt-config dump``: {option: value}."""
+    values: dict[str, str] = {}
+    for line in text.splitlines():
+        match = re.match(r'^(\S+)\s+"(.*)";$', line.strip())
+        if match:
+            values[match.group(1)] = match.group(2)
+    return values
+
+
+def _linux_auto(host: Host) -> Outcome:
+    if host.has_tool("apt-config"):
+        config = parse_apt_config(host.run(["apt-config", "dump"]).stdout)
+        installed = host.has_tool("unattended-upgrade")
+        setting = config.get("APT::Periodic::Unattended-Upgrade", "absent")
+        lists = config.get("APT::Periodic::Update-Package-Lists", "absent")
+        evidence = [
+            Evidence("apt-config dump APT::Periodic::Unattended-Upgrade", setting),
+            Evidence("apt-config dump APT::Periodic::Update-Package-Lists", lists),
+            Evidence("unattended-upgrade", "installed" if installed else "not installed"),
+        ]
+        if not installed:
+            return failed(N_("Automatic security updates (unattended-upgrades) are not installed."), evidence)
+        if setting in ("absent", "0") or lists in ("absent", "0"):
+            return failed(N_("Automatic security updates are installed but turned off."), evidence)
+        return passed(N_("Security updates install automatically (unattended-upgrades)."), evidence)
+    if host.has_tool("systemctl"):
+        for timer in ("dnf-automatic-install.timer", "dnf-automatic.timer", "dnf5-automatic.timer"):
+            state = host.run(["systemctl", "is-enabled", timer]).stdout.strip()
+            if state == "enabled":
+                return passed(N_("Updates install automatically ({tool})."), [Evidence(f"systemctl is-enabled {timer}", state)], tool=timer)
+        return failed(N_("No automatic update service is turned on."), [Evidence("systemctl is-enabled dnf-automatic.timer", "not enabled")])
+    return skipped(N_("This Linux system's package manager is not supported by this check."))
+
+
+# == UPD-03 =====================================================================================
+
+@check(
+    "UPD-03",
+    area=Area.UPDATES,
+    severity=Severity.HIGH,
+    title=N_("The operating system still receives security updates"),
+    why=N_("Once a system reaches its end of life, its maker stops fixing security holes: every new hole found stays open for good, and attackers know it. Patient data must not stay on such a computer. Windows 10 stopped receiving security updates on 14 October 2025."),
+    fix={
+        WINDOWS: (
+            N_("Open Settings > Windows Update and install the offered feature update (a newer version of Windows 11), or the upgrade to Windows 11 if this PC is eligible."),
+            N_("If the PC cannot run Windows 11, plan its replacement now; until then, enrol it in Extended Security Updates (Settings > Windows Update) and keep patient data off it as far as possible."),
+        ),
+        MACOS: (
+            N_("Open System Settings > General > Software Update and install the newest macOS offered."),
+            N_("If no newer macOS is offered, this Mac is too old: plan its replacement."),
+        ),
+        LINUX: (
+            N_("Upgrade to the next supported release of your distribution (Debian: see the release notes; Ubuntu: sudo do-release-upgrade)."),
+            N_("Back up your data before upgrading."),
+        ),
+    },
+    references=(ref.CNIL_MAINTENANCE, ref.ANSSI_UPDATES, WIN10_END, WIN_LIFECYCLE, APPLE_UPDATES, DEBIAN_LTS, UBUNTU_LIFECYCLE, FEDORA_LIFECYCLE),
+    settings={WINDOWS: "ms-settings:windowsupdate", MACOS: "x-apple.systempreferences:com.apple.Software-Update-Settings.extension"},
+)
+def os_supported(host: Host) -> Outcome:
+    if host.platform == WINDOWS:
+        return _windows_eol(host)
+    if host.platform == MACOS:
+        return _macos_eol(host)
+    return _linux_eol(host)
+
+
+def _judge(name: str, end: D, today: D, evidence: list[Evidence]) -> Outcome:
+    evidence.append(Evidence("end of security updates", end.isoformat()))
+    if end < today:
+        return failed(N_("{name} stopped receiving security updates on {date}."), evidence, name=name, date=end.strftime("%d/%m/%Y"))
+    if end - today <= SOON:
+        return warned(N_("{name} will stop receiving security updates on {date}: plan the upgrade now."), evidence, name=name, date=end.strftime("%d/%m/%Y"))
+    return passed(N_("{name} receives security updates until {date}."), evidence, name=name, date=end.strftime("%d/%m/%Y"))
+
+
+def windows_release(build: int, edition: str) -> tuple[str, str, D] | None:
+    """(product, version, end of security updates) for a build and an EditionID."""
+    known = [b for b in WINDOWS_EOL if b <= build]
+    if not known:
+        return None
+    base = max(known)
+    product, version, home_end, ent_end = WINDOWS_EOL[base]
+    if _LTSC.match(edition) and base in WINDOWS_LTSC_EOL:
+        return product, f"{version} LTSC", WINDOWS_LTSC_EOL[base]
+    return product, version, ent_end if _ENTERPRISE.match(edition) else home_end
+
+
+def _windows_eol(host: Host) -> Outcome:
+    build_value = host.reg_value(_CV, "CurrentBuild") or host.reg_value(_CV, "CurrentBuildNumber")
+    edition_value = host.reg_value(_CV, "EditionID")
+    display = host.reg_value(_CV, "DisplayVersion")
+    edition = str(edition_value.value) if edition_value else ""
+    evidence = [
+        Evidence(rf"{_CV}\CurrentBuild", str(build_value.value) if build_value else "absent"),
+        Evidence(rf"{_CV}\EditionID", edition or "absent"),
+        Evidence(rf"{_CV}\DisplayVersion", str(display.value) if display else "absent"),
+    ]
+    try:
+        build = int(str(build_value.value)) if build_value else 0
+    except ValueError:
+        build = 0
+    release = windows_release(build, edition) if build else None
+    if release is None:
+        return skipped(N_("This version of the system is not in the end-of-life table."), evidence)
+    product, version, end = release
+    if build > max(WINDOWS_EOL) and end < host.now().date():
+        return skipped(N_("This version of the system is newer than the end-of-life table."), evidence)
+    return _judge(f"{product} {version}", end, host.now().date(), evidence)
+
+
+def _macos_eol(host: Host) -> Outcome:
+    result = host.run(["sw_vers"])
+    match = re.search(r"ProductVersion:\s*(\d+)(?:\.(\d+))?(?:\.(\d+))?", result.stdout)
+    evidence = [Evidence("sw_vers ProductVersion", match.group(0).split(":", 1)[1].strip() if match else result.stdout.strip()[:80])]
+    if not match:
+        return warned(N_("The system version could not be read."), evidence)
+    major = int(match.group(1))
+    if major == 10 and int(match.group(2) or 0) < 15:
+        return _judge(f"macOS 10.{match.group(2)}", D(2020, 12, 31), host.now().date(), evidence)
+    if major not in MACOS_EOL:
+        if major > max(MACOS_EOL):
+            return passed(N_("This macOS is newer than the end-of-life table: it receives security updates."), evidence)
+        return skipped(N_("This version of the system is not in the end-of-life table."), evidence)
+    name, end = MACOS_EOL[major]
+    return _judge(name, end, host.now().date(), evidence)
+
+
+def parse_os_release(text: str) -> Mapping[str, str]:
+    values: dict[str, str] = {}
+    for line in text.splitlines():
+        name, eq, value = line.partition("=")
+        if eq and name.strip().isidentifier():
+            values[name.strip()] = value.strip().strip('"').strip("'")
+    return values
+
+
+def linux_release(info: Mapping[str, str]) -> tuple[str, D] | None:
+    distro = info.get("ID", "").lower()
+    version = info.get("VERSION_ID", "")
+    if distro == "debian":
+        version = version.split(".")[0]
+    entry = LINUX_EOL.get((distro, version))
+    if entry is None and "ubuntu" in info.get("ID_LIKE", "").lower():  # Linux Mint, Zorin...
+        base = _UBUNTU_CODENAMES.get(info.get("UBUNTU_CODENAME", ""))
+        if base:
+            name, end = LINUX_EOL[("ubuntu", base)]
+            entry = (f"{info.get('PRETTY_NAME', distro)} ({name})", end)
+    return entry
+
+
+def _linux_eol(host: Host) -> Outcome:
+    text = host.read_text("/etc/os-release") or host.read_text("/usr/lib/os-release") or ""
+    info = parse_os_release(text)
+    evidence = [Evidence("/etc/os-release", f"ID={info.get('ID', '?')} VERSION_ID={info.get('VERSION_ID', '?')}")]
+    release = linux_release(info)
+    if release is None:
+        return skipped(N_("This version of the system is not in the end-of-life table."), evidence)
+    name, end = release
+    return _judge(name, end, host.now().date(), evidence)
