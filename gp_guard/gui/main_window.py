@@ -49,6 +49,7 @@ PAGES: list[PageSpec] = [
 STYLE = """
 QLabel#pageTitle { font-size: 16pt; font-weight: 600; }
 QLabel#bigScore { font-size: 30pt; font-weight: 700; }
+QListWidget#navigation::item { padding: 6px 4px; }
 """
 
 
@@ -63,12 +64,12 @@ class MainWindow(QMainWindow):
         self._apply_language = apply_language
         self.pages: dict[str, QWidget] = {}
         self.setStyleSheet(STYLE)
-        self.resize(1040, 700)
+        self.resize(1180, 760)
         central = QWidget()
         layout = QHBoxLayout(central)
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
-        self.nav.setFixedWidth(190)
+        self.nav.setFixedWidth(170)
         self.nav.setIconSize(QSize(20, 20))
         self.nav.currentRowChanged.connect(self._show_row)
         self.stack = QStackedWidget()

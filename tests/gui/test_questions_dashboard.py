@@ -62,3 +62,12 @@ def test_dashboard_run_button_starts_an_audit(qtbot, window):
     with qtbot.waitSignal(window.audit.finished, timeout=15000):
         window.pages["dashboard"].run_button.click()
     assert window.current_key() == "audit"
+
+
+def test_dashboard_lists_what_to_fix_first(qtbot, window):
+    window.store.set_answer("Q-BOX-01", "yes")  # a critical failure
+    run_audit_and_wait(qtbot, window)
+    page = window.pages["dashboard"]
+    first = page.priorities.item(0).text()
+    assert first.startswith("Critical · To fix · ")
+    assert "No port forwarding or DMZ" in " ".join(page.priorities.item(i).text() for i in range(page.priorities.count()))

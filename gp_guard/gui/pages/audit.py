@@ -66,7 +66,7 @@ class AuditPage(QWidget):
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
         splitter.setChildrenCollapsible(False)
-        splitter.setSizes([480, 520])
+        splitter.setSizes([560, 480])
         layout.addWidget(splitter, 1)
 
         self.setTabOrder(self.run_button, self.cancel_button)

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from gp_guard.audit import history, questions
-from gp_guard.audit.model import Status
+from gp_guard.audit.model import CheckMeta, Status
 from gp_guard.audit.registry import all_checks
 from gp_guard.gui.pages import PageContext
 from gp_guard.gui.pages.questions import unanswered_count
@@ -30,10 +30,24 @@ GRADE_WORDS = {
 }
 
 
-def _titles() -> dict[str, str]:
-    titles = {c.id: c.meta.title for c in all_checks()}
-    titles.update({q.id: q.meta.title for q in questions.QUESTIONS})
-    return titles
+def _metas() -> dict[str, CheckMeta]:
+    metas = {c.id: c.meta for c in all_checks()}
+    metas.update({q.id: q.meta for q in questions.QUESTIONS})
+    return metas
+
+
+def priorities(statuses: dict[str, str], metas: dict[str, CheckMeta], limit: int = 5) -> list[str]:
+    """The most serious failures of a run, then the most serious points to review."""
+    order = {Status.FAIL.value: 0, Status.WARN.value: 1}
+    picked = sorted(
+        (order[status], metas[check_id].severity.rank, check_id)
+        for check_id, status in statuses.items() if status in order and check_id in metas
+    )
+    return [
+        _("{severity} · {status} · {title}").format(
+            severity=metas[i].severity.label, status=Status(statuses[i]).label, title=_(metas[i].title))
+        for _o, _r, i in picked[:limit]
+    ]
 
 
 def _status_word(value: str | None) -> str:
@@ -45,8 +59,8 @@ def _status_word(value: str | None) -> str:
         return value
 
 
-def change_text(change: history.Change, titles: dict[str, str]) -> str:
-    title = _(titles[change.check_id]) if change.check_id in titles else change.check_id
+def change_text(change: history.Change, metas: dict[str, CheckMeta]) -> str:
+    title = _(metas[change.check_id].title) if change.check_id in metas else change.check_id
     return _("{title}: {before} → {after}").format(
         title=title, before=_status_word(change.before), after=_status_word(change.after))
 
@@ -80,17 +94,30 @@ class DashboardPage(QWidget):
         top.addWidget(trend_box, 1)
         layout.addLayout(top)
 
+        run_row = QHBoxLayout()
         self.run_button = QPushButton(_("Run the audit"))
         self.run_button.setAccessibleName(_("Run the audit"))
         self.run_button.clicked.connect(self._run)
-        layout.addWidget(self.run_button)
+        run_row.addWidget(self.run_button)
+        run_row.addStretch(1)
+        layout.addLayout(run_row)
 
+        lists = QHBoxLayout()
+        priorities_box = QGroupBox(_("To fix first"))
+        priorities_layout = QVBoxLayout(priorities_box)
+        self.priorities = QListWidget()
+        self.priorities.setAccessibleName(_("To fix first"))
+        self.priorities.setWordWrap(True)
+        priorities_layout.addWidget(self.priorities)
+        lists.addWidget(priorities_box, 3)
         changes_box = QGroupBox(_("What changed since the previous audit"))
         changes_layout = QVBoxLayout(changes_box)
         self.changes = QListWidget()
         self.changes.setAccessibleName(_("Changes since the previous audit"))
+        self.changes.setWordWrap(True)
         changes_layout.addWidget(self.changes)
-        layout.addWidget(changes_box, 1)
+        lists.addWidget(changes_box, 2)
+        layout.addLayout(lists, 1)
 
         questions_box = QGroupBox(_("Questions for you"))
         questions_layout = QHBoxLayout(questions_box)
@@ -103,7 +130,8 @@ class DashboardPage(QWidget):
         questions_layout.addWidget(self.answer_button)
         layout.addWidget(questions_box)
 
-        self.setTabOrder(self.run_button, self.changes)
+        self.setTabOrder(self.run_button, self.priorities)
+        self.setTabOrder(self.priorities, self.changes)
         self.setTabOrder(self.changes, self.answer_button)
         ctx.audit.finished.connect(self.refresh)
         ctx.audit.answers_changed.connect(self.refresh)
@@ -127,11 +155,17 @@ class DashboardPage(QWidget):
             self.score_label.setText("–")
             self.grade_label.setText(_("No audit yet. Run the first audit to get your score."))
             self.date_label.setText("")
+        metas = _metas()
+        self.priorities.clear()
+        statuses = history.statuses(self.ctx.store, runs[-1].id) if runs else {}
+        self.priorities.addItems(priorities(statuses, metas))
+        if not self.priorities.count():
+            self.priorities.addItem(_("Nothing to fix in the last audit.") if runs
+                                    else _("Run an audit to see what to fix first."))
         self.changes.clear()
         changes = history.changes(self.ctx.store, runs[-1].id) if runs else []
-        titles = _titles()
         for change in changes:
-            self.changes.addItem(change_text(change, titles))
+            self.changes.addItem(change_text(change, metas))
         if not changes:
             self.changes.addItem(_("No change since the previous audit.") if len(runs) > 1
                                  else _("Changes will appear here after your second audit."))

@@ -27,7 +27,7 @@ def group_label(severity: Severity, findings: Sequence[Finding]) -> str:
     label = _("{severity} ({count})").format(severity=severity.label, count=len(findings))
     if not parts:
         return label
-    return _("{label}: {counts}").format(label=label, counts=", ".join(parts))
+    return _("{label} · {counts}").format(label=label, counts=" · ".join(parts))
 
 
 class FindingsTree(QTreeWidget):
@@ -61,6 +61,7 @@ class FindingsTree(QTreeWidget):
             top.setFont(0, font)
             top.setFlags(Qt.ItemFlag.ItemIsEnabled)
             self.addTopLevelItem(top)
+            top.setFirstColumnSpanned(True)
             for finding in group:
                 item = QTreeWidgetItem([_(finding.meta.title), finding.status.label])
                 item.setIcon(1, status_style.icon(finding.status))
