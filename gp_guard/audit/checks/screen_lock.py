@@ -418,6 +418,8 @@ def _kde_lock(host: Host) -> Outcome:
     timeout = _int(daemon.get("Timeout", "5"))
     grace = _int(daemon.get("LockGrace", "5")) or 0
     evidence = [Evidence(path, f"Autolock={autolock}; Timeout={daemon.get('Timeout', '5 (default)')}; LockGrace={daemon.get('LockGrace', '5 (default)')}")]
+    if timeout is None:
+        return warned(N_("The screen lock setting could not be read on this computer."), evidence)
     if not _truthy(autolock) or not timeout:
         return failed(N_("The screen never locks by itself."), evidence)
     total = timeout * 60 + grace
