@@ -84,3 +84,20 @@ def test_french_texts_are_not_english_copies():
     catalog = i18n.load_catalog("fr")
     copies = [m for m in marked_strings() if len(m) > 30 and catalog.get(m) == m and not re.search(r"https?://|sudo |\w+\.\w+\(", m)]
     assert not copies, copies
+
+
+def test_catalogues_agree_when_they_share_a_message():
+    """Each area keeps its own .po file; a message in two files must read the same in both."""
+    from babel.messages.pofile import read_po
+
+    seen: dict[str, tuple[str, str]] = {}
+    conflicts = []
+    for po in sorted(i18n.locale_dir("fr").glob("*.po")):
+        with po.open("rb") as handle:
+            for message in read_po(handle, locale="fr"):
+                if not message.id or not message.string:
+                    continue
+                if message.id in seen and seen[message.id][1] != message.string:
+                    conflicts.append(f"{message.id!r}: {seen[message.id][0]} vs {po.name}")
+                seen.setdefault(message.id, (po.name, message.string))
+    assert not conflicts, conflicts

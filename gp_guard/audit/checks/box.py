@@ -10,18 +10,11 @@ import time
 
 from gp_guard.audit import references as ref
 from gp_guard.audit.model import Area, Evidence, Outcome, Severity, failed, passed, skipped, warned
+from gp_guard.audit.ports import RISKY_PORTS, SERVICE_NAMES
 from gp_guard.audit.probes import upnp
 from gp_guard.audit.registry import check
 from gp_guard.host import Host
 from gp_guard.i18n import N_
-
-# Ports whose exposure to the internet puts patient data or the computer at risk.
-RISKY_PORTS: dict[int, str] = {
-    21: "FTP", 23: "Telnet", 104: "DICOM", 139: "NetBIOS", 445: "SMB", 1433: "SQL Server",
-    3050: "Firebird", 3306: "MySQL/MariaDB", 3389: "RDP", 4242: "DICOM (Orthanc)",
-    5432: "PostgreSQL", 5678: "DICOM (Conquest)", 5900: "VNC", 8042: "Orthanc web",
-    11112: "DICOM",
-}
 
 _NOT_LIVE = N_("The internet box can only be asked from the computer itself, not from recorded outputs.")
 _BOX_STEPS = (
@@ -48,7 +41,7 @@ def _scan(host: Host) -> list[upnp.Gateway]:
 
 
 def _describe(mapping: upnp.Mapping) -> str:
-    service = RISKY_PORTS.get(mapping.internal_port, "")
+    service = SERVICE_NAMES.get(mapping.internal_port, "")
     label = f" ({service})" if service else ""
     return (f"{mapping.protocol} {mapping.external_port} -> {mapping.internal_client}:"
             f"{mapping.internal_port}{label} '{mapping.description}'")

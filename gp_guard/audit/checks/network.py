@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from gp_guard.audit import references as ref
 from gp_guard.audit.model import Area, Evidence, Outcome, Severity, failed, passed, warned
+from gp_guard.audit.ports import RISKY_PORTS
 from gp_guard.audit.registry import check
 from gp_guard.host import LINUX, MACOS, WINDOWS, Host, HostError, Listener
 from gp_guard.i18n import N_, _
@@ -178,23 +179,6 @@ def listeners_on_all_interfaces(host: Host) -> Outcome:
 
 # -- NET-02 ----------------------------------------------------------------------------------
 
-RISKY_PORTS: dict[int, str] = {
-    21: N_("FTP file transfer: files and passwords travel unencrypted"),
-    23: N_("Telnet remote console: passwords travel unencrypted"),
-    104: N_("DICOM imaging: receives and sends medical images"),
-    11112: N_("DICOM imaging: receives and sends medical images"),
-    4242: N_("DICOM imaging (Orthanc): receives and sends medical images"),
-    8042: N_("Orthanc web access: the images can be viewed in a browser"),
-    5678: N_("DICOM imaging (Conquest): receives and sends medical images"),
-    5900: N_("VNC screen sharing: someone can take control of this computer"),
-    3389: N_("Windows Remote Desktop: someone can log in to this computer from afar"),
-    445: N_("Windows file sharing (SMB): shared folders can be opened from the network"),
-    139: N_("Old Windows file sharing (NetBIOS)"),
-    3306: N_("MySQL or MariaDB database"),
-    5432: N_("PostgreSQL database"),
-    1433: N_("Microsoft SQL Server database"),
-    3050: N_("Firebird database, used by some practice software"),
-}
 _FILE_SHARING = {445, 139}
 
 
