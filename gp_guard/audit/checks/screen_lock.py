@@ -61,7 +61,7 @@ SDDM_CONFIGS: tuple[str, ...] = ("/etc/sddm.conf",)
     area=Area.ACCOUNTS,
     severity=Severity.CRITICAL,
     title=N_("The computer does not open a session by itself"),
-    why=N_("With automatic logon, anyone who switches the computer on (a patient left alone in the consulting room, a cleaner, a thief) lands directly in your session, with access to the patient files and the practice software. On Windows the password is often also stored in clear text, readable by any program on the computer."),
+    why=N_("With automatic logon, anyone who switches the computer on (a patient left alone in the consulting room, a cleaner, a thief) lands directly in your session, with access to the patient files and the practice software. On Windows the password is often also stored in clear text, readable by any program on the computer. Access without authentication was one of the failings for which the CNIL fined Dedalus Biologie 1.5 million euros in 2022."),
     fix={
         WINDOWS: (
             N_("Press Windows + R, type netplwiz and press Enter."),

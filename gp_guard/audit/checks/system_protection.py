@@ -35,7 +35,7 @@ _CONSENT_LABELS = {
     2: "ask for consent on the secure desktop",
     3: "ask for credentials",
     4: "ask for consent",
-    5: "ask for consent for non-Windows programs (default)",
+    5: "ask for consent for non-Windows programs, the default",
 }
 
 
