@@ -300,8 +300,8 @@ def _windows_lock(host: Host) -> Outcome:
             if value is not None:
                 values[name] = (rf"{key}\{name}", str(value.value))
     for name in ("ScreenSaveActive", "ScreenSaverIsSecure", "ScreenSaveTimeOut"):
-        source, value = values.get(name, (rf"{DESKTOP}\{name}", "absent"))
-        evidence.append(Evidence(source, value))
+        source, shown = values.get(name, (rf"{DESKTOP}\{name}", "absent"))
+        evidence.append(Evidence(source, shown))
     active = _int(values.get("ScreenSaveActive", ("", ""))[1]) == 1
     secure = _int(values.get("ScreenSaverIsSecure", ("", ""))[1]) == 1
     timeout = _int(values.get("ScreenSaveTimeOut", ("", ""))[1]) or 0

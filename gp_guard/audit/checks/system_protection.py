@@ -91,9 +91,10 @@ def _windows_uac(host: Host) -> Outcome:
             values[name] = default
             evidence.append(Evidence(rf"{POLICIES_SYSTEM}\{name}", f"absent (Windows default {default})"))
         else:
-            values[name] = _int(reg.value)
-            label = _CONSENT_LABELS.get(values[name] or 0, "") if name == "ConsentPromptBehaviorAdmin" else ""
-            evidence.append(Evidence(rf"{POLICIES_SYSTEM}\{name}", f"{reg.value}{' (' + label + ')' if label else ''}"))
+            number = values[name] = _int(reg.value)
+            label = _CONSENT_LABELS.get(number, "") if name == "ConsentPromptBehaviorAdmin" and number is not None else ""
+            shown = reg.value.hex() if isinstance(reg.value, bytes) else str(reg.value)
+            evidence.append(Evidence(rf"{POLICIES_SYSTEM}\{name}", f"{shown} ({label})" if label else shown))
     if values["EnableLUA"] == 0:
         return failed(N_("User Account Control is off: every program runs with full rights."), evidence)
     if values["ConsentPromptBehaviorAdmin"] == 0:
