@@ -1,0 +1,96 @@
+"""FTP probe of a server on this machine (loopback only), with ftplib.
+
+Steps, each bounded by a short timeout: read the banner; ``FEAT`` (is ``AUTH TLS`` offered?);
+log in as ``anonymous``; if that works, ``STOR`` a 16-byte file named ``.gp_guard_probe`` and
+``DELE`` it at once (the evidence says if the delete was refused and the file stayed).
+
+Public API: ``probe(port, ...) -> FtpProbe``.
+"""
+
+from __future__ import annotations
+
+import ftplib
+import io
+import time
+from dataclasses import dataclass
+
+from gp_guard.audit.probes.http import require_loopback
+
+PROBE_FILE = ".gp_guard_probe"
+DEFAULT_TIMEOUT = 2.0
+
+
+@dataclass(frozen=True)
+class FtpProbe:
+    port: int
+    connected: bool
+    banner: str = ""
+    tls_offered: bool | None = None
+    anonymous: bool | None = None
+    anonymous_reply: str = ""
+    upload: bool | None = None
+    upload_reply: str = ""
+    cleaned_up: bool | None = None
+    seconds: float = 0.0
+    error: str | None = None
+
+    def describe(self) -> str:
+        if not self.connected:
+            return f"127.0.0.1:{self.port}: no FTP answer ({self.error}); {self.seconds:.2f} s"
+        parts = [f"127.0.0.1:{self.port} banner {self.banner[:60]!r}"]
+        parts.append("AUTH TLS offered" if self.tls_offered else "AUTH TLS not offered")
+        if self.anonymous is not None:
+            parts.append(f"anonymous login {'accepted' if self.anonymous else 'refused'} ({self.anonymous_reply[:60]})")
+        if self.upload is not None:
+            parts.append(f"upload of {PROBE_FILE} {'accepted' if self.upload else 'refused'} ({self.upload_reply[:60]})")
+            if self.upload:
+                parts.append("probe file deleted" if self.cleaned_up else "probe file could NOT be deleted")
+        if self.error:
+            parts.append(self.error)
+        return "; ".join(parts) + f"; {self.seconds:.2f} s"
+
+
+def probe(port: int = 21, *, ip: str = "127.0.0.1", timeout: float = DEFAULT_TIMEOUT,
+          try_upload: bool = True) -> FtpProbe:
+    """Never raises for network or protocol errors."""
+    require_loopback(ip)
+    start = time.monotonic()
+    ftp = ftplib.FTP(timeout=timeout)
+    try:
+        banner = ftp.connect(ip, port, timeout=timeout)
+    except (OSError, ftplib.Error, EOFError) as exc:
+        return FtpProbe(port, False, seconds=time.monotonic() - start, error=exc.__class__.__name__)
+    tls = anonymous = upload = cleaned = None
+    anon_reply = upload_reply = ""
+    error = None
+    try:
+        try:
+            feat = ftp.sendcmd("FEAT")
+            tls = any(line.strip().upper().startswith("AUTH") and "TLS" in line.upper() for line in feat.splitlines())
+        except ftplib.error_perm:
+            tls = False
+        try:
+            anon_reply = ftp.login("anonymous", "gp_guard@localhost")
+            anonymous = True
+        except ftplib.error_perm as exc:
+            anonymous, anon_reply = False, str(exc)
+        if anonymous and try_upload:
+            try:
+                upload_reply = ftp.storbinary(f"STOR {PROBE_FILE}", io.BytesIO(b"gp_guard probe\n"))
+                upload = True
+                try:
+                    ftp.delete(PROBE_FILE)
+                    cleaned = True
+                except ftplib.error_perm:
+                    cleaned = False
+            except ftplib.error_perm as exc:
+                upload, upload_reply = False, str(exc)
+    except (OSError, ftplib.Error, EOFError) as exc:
+        error = exc.__class__.__name__
+    finally:
+        try:
+            ftp.quit()
+        except (OSError, ftplib.Error, EOFError):
+            ftp.close()
+    return FtpProbe(port, True, banner.strip(), tls, anonymous, anon_reply.strip(), upload,
+                    upload_reply.strip(), cleaned, time.monotonic() - start, error)
