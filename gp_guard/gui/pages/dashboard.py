@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QPaintEvent
 from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
@@ -135,13 +137,26 @@ class DashboardPage(QWidget):
         self.setTabOrder(self.changes, self.answer_button)
         ctx.audit.finished.connect(self.refresh)
         ctx.audit.answers_changed.connect(self.refresh)
-        self.refresh()
+        self._lists_loaded = False
+        self._refresh_score()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        # The lists need every check's texts (importing all check modules): after the first paint,
+        # so the window shows up at once.
+        super().paintEvent(event)
+        if not self._lists_loaded:
+            self._lists_loaded = True
+            QTimer.singleShot(0, self._refresh_lists)
 
     def _run(self) -> None:
         self.ctx.navigate("audit")
         self.ctx.audit.start()
 
     def refresh(self, *_args: object) -> None:
+        self._refresh_score()
+        self._refresh_lists()
+
+    def _refresh_score(self) -> None:
         runs = history.runs(self.ctx.store)
         self.chart.set_scores([r.score for r in runs])
         if runs:
@@ -155,6 +170,16 @@ class DashboardPage(QWidget):
             self.score_label.setText("–")
             self.grade_label.setText(_("No audit yet. Run the first audit to get your score."))
             self.date_label.setText("")
+        left = unanswered_count(self.ctx.store.answers())
+        if left:
+            self.questions_label.setText(_("Questions the computer cannot check, waiting for your answer: {count}.").format(count=left))
+        else:
+            self.questions_label.setText(_("You have answered every question. You can change your answers at any time."))
+        self.answer_button.setText(_("Answer the questions") if left else _("Review my answers"))
+
+    def _refresh_lists(self) -> None:
+        self._lists_loaded = True
+        runs = history.runs(self.ctx.store)
         metas = _metas()
         self.priorities.clear()
         statuses = history.statuses(self.ctx.store, runs[-1].id) if runs else {}
@@ -169,9 +194,3 @@ class DashboardPage(QWidget):
         if not changes:
             self.changes.addItem(_("No change since the previous audit.") if len(runs) > 1
                                  else _("Changes will appear here after your second audit."))
-        left = unanswered_count(self.ctx.store.answers())
-        if left:
-            self.questions_label.setText(_("Questions the computer cannot check, waiting for your answer: {count}.").format(count=left))
-        else:
-            self.questions_label.setText(_("You have answered every question. You can change your answers at any time."))
-        self.answer_button.setText(_("Answer the questions") if left else _("Review my answers"))
