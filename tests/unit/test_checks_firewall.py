@@ -151,7 +151,7 @@ def test_nft_parser_on_garbage():
 def test_recorded_windows_rules_name_the_open_services():
     outcome = run_check("FW-02", recorded("win10_fr_weak"))
     assert outcome.status == Status.FAIL
-    assert "RemoteDesktop-UserMode-In-TCP: 3389 (Remote Desktop)" in outcome.params["rules"]
+    assert "RemoteDesktop-UserMode-In-TCP: 3389 (RDP)" in outcome.params["rules"]
     assert "FPS-SMB-In-TCP: 445" in outcome.params["rules"]
     assert "1900" not in outcome.params["rules"]
 
@@ -159,6 +159,7 @@ def test_recorded_windows_rules_name_the_open_services():
 def test_recorded_windows_firewall_names_the_profiles_that_are_off():
     outcome = run_check("FW-01", recorded("win10_fr_weak"))
     assert outcome.params["profiles"] == "private, public"
+    assert [e.value for e in outcome.evidence] == ["1", "0", "0"]
 
 
 def test_french_message():
@@ -169,5 +170,5 @@ def test_french_message():
     check = next(c for c in all_checks() if c.id == "FW-01")
     finding = Finding(check.meta, run_check("FW-01", recorded("win10_fr_weak")), "windows")
     i18n.set_language("fr")
-    assert "pare-feu" in finding.message().lower()
+    assert finding.message() == "Le pare-feu est désactivé pour ces réseaux : privé, public."
     assert finding.fix_steps()[0].startswith("Ouvrez")

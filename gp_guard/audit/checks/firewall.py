@@ -6,15 +6,31 @@ import re
 
 from gp_guard.audit import references as ref
 from gp_guard.audit.model import Area, Evidence, Outcome, Severity, failed, passed, skipped, warned
+from gp_guard.audit.ports import SERVICE_NAMES
 from gp_guard.audit.registry import check
 from gp_guard.host import LINUX, MACOS, WINDOWS, Host, NeedsAdmin
-from gp_guard.i18n import N_
+from gp_guard.i18n import N_, _
 
 _WIN_PROFILES = {
     "DomainProfile": "DomainProfile",
     "StandardProfile": "PrivateProfile",  # the local store calls the private profile "Standard"
     "PublicProfile": "PublicProfile",
 }
+_PROFILE_LABELS = {"DomainProfile": N_("domain"), "PrivateProfile": N_("private"), "PublicProfile": N_("public")}
+
+
+class NameList(str):
+    """'private, public', each name translated when the message is shown (not when it is made)."""
+
+    names: tuple[str, ...]
+
+    def __new__(cls, names: list[str]) -> NameList:
+        obj = super().__new__(cls, ", ".join(names))
+        obj.names = tuple(names)
+        return obj
+
+    def __format__(self, spec: str) -> str:
+        return format(", ".join(_(name) for name in self.names), spec)
 _WIN_LOCAL = r"HKLM\SYSTEM\CurrentControlSet\Services\SharedAccess\Parameters\FirewallPolicy"
 _WIN_POLICY = r"HKLM\SOFTWARE\Policies\Microsoft\WindowsFirewall"
 SOCKETFILTERFW = "/usr/libexec/ApplicationFirewall/socketfilterfw"
@@ -69,9 +85,9 @@ def _windows_firewall(host: Host) -> Outcome:
             value, source = 1, rf"{_WIN_LOCAL}\{local_name}\EnableFirewall (absent: Windows default on)"
         evidence.append(Evidence(source, str(value)))
         if value != 1:
-            off.append(policy_name.replace("Profile", "").lower())
+            off.append(_PROFILE_LABELS[policy_name])
     if off:
-        return failed(N_("The firewall is off for these networks: {profiles}."), evidence, profiles=", ".join(off))
+        return failed(N_("The firewall is off for these networks: {profiles}."), evidence, profiles=NameList(off))
     return passed(N_("The firewall is on for every network."), evidence)
 
 
@@ -132,21 +148,9 @@ def _nft_input_drops(ruleset: str) -> bool:
 
 # Ports of services that must never be open to anyone: file transfer, DICOM (imaging), imaging web
 # servers, remote control, Windows file sharing and databases (catalogue NET-02).
-RISKY_PORTS = {
-    21: "FTP",
-    104: "DICOM",
-    11112: "DICOM",
-    4242: "DICOM (Orthanc)",
-    8042: "Orthanc web",
-    5678: "DICOM (Conquest)",
-    5900: "VNC",
-    3389: "Remote Desktop",
-    445: "Windows file sharing (SMB)",
-    3306: "MySQL/MariaDB",
-    5432: "PostgreSQL",
-    1433: "SQL Server",
-    3050: "Firebird",
-}
+# Ports of services that must never be open to anyone (one list for all checks: ports.py), with the
+# short technical name shown in evidence and messages.
+RISKY_PORTS = SERVICE_NAMES
 # Programs that serve patient data or remote control: allowed through the macOS firewall they
 # accept connections from any device (the macOS firewall filters by program, not by port).
 RISKY_MAC_APPS = (
