@@ -134,3 +134,17 @@ def test_recorded_weak_windows_names_the_clear_data_disk():
     outcome = run_check("CRY-01", recorded("win10_fr_weak"))
     assert outcome.params["drive"] == "C:"
     assert "ProtectionStatus=Off" in outcome.evidence[0].value
+
+
+def test_garbage_outputs_give_clean_statuses(tmp_path):
+    from tests.unit.test_checks_firewall import garbage_host
+
+    mac = garbage_host(tmp_path, "macos", [disk.FDESETUP, disk.TIME_MACHINE])
+    assert run_check("CRY-01", mac).status == Status.WARN
+    assert run_check("CRY-02", mac).status == Status.WARN
+    argv = ["powershell.exe", "-NoProfile", "-NonInteractive", "-Command", disk.BITLOCKER_SCRIPT]
+    win = garbage_host(tmp_path, "windows", [argv])
+    for check_id in ("CRY-01", "CRY-02"):
+        outcome = run_check(check_id, win)
+        assert outcome.status == Status.WARN, outcome
+        assert outcome.evidence[0].source == "Get-BitLockerVolume | ConvertTo-Json"

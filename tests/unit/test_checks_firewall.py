@@ -172,3 +172,34 @@ def test_french_message():
     i18n.set_language("fr")
     assert finding.message() == "Le pare-feu est désactivé pour ces réseaux : privé, public."
     assert finding.fix_steps()[0].startswith("Ouvrez")
+
+
+GARBAGE = "\x00\x01 %%% not what the tool prints {[}\n\tState = x\n"
+
+
+def garbage_host(tmp_path, platform, commands):
+    """A recorded host whose tools print garbage: the checks must answer cleanly, never crash."""
+    import json
+
+    from gp_guard.host_recorded import RecordedHost
+
+    folder = tmp_path / f"garbage_{platform}"
+    folder.mkdir()
+    (folder / "host.toml").write_text(
+        f'platform = "{platform}"\nadmin = true\nrecorded_at = "2025-01-01T00:00:00+00:00"\n'
+    )
+    for i, argv in enumerate(commands):
+        (folder / f"g{i}.rec").write_text(
+            f"kind: command\nargv: {json.dumps(list(argv))}\nrc: 0\nsource: test\n---\n{GARBAGE}", encoding="utf-8"
+        )
+    return RecordedHost(folder)
+
+
+def test_garbage_outputs_give_clean_statuses(tmp_path):
+    mac = garbage_host(tmp_path, "macos", [[firewall.SOCKETFILTERFW, "--getglobalstate"], [firewall.SOCKETFILTERFW, "--listapps"]])
+    assert run_check("FW-01", mac).status == Status.WARN
+    assert run_check("FW-02", mac).status == Status.PASS
+    win = garbage_host(tmp_path, "windows", [["reg", "query", firewall._WIN_RULES_KEY]])
+    outcome = run_check("FW-02", win)
+    assert outcome.status == Status.PASS
+    assert outcome.evidence[0].value == "0 active inbound allow rules"

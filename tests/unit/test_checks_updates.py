@@ -204,3 +204,14 @@ def test_french_message():
     finding = Finding(check.meta, run_check("UPD-03", recorded("win10_fr_weak")), "windows")
     i18n.set_language("fr")
     assert finding.message() == "Windows 10 22H2 ne reçoit plus de mises à jour de sécurité depuis le 14/10/2025."
+
+
+def test_garbage_outputs_give_clean_statuses(tmp_path):
+    from tests.unit.test_checks_firewall import garbage_host
+
+    mac = garbage_host(tmp_path, "macos", [["sw_vers"], updates.SOFTWARE_UPDATE_LIST, updates.SOFTWARE_UPDATE_PREFS])
+    assert run_check("UPD-03", mac).status == Status.WARN
+    assert run_check("UPD-01", mac).status == Status.WARN
+    outcome = run_check("UPD-02", mac)  # unreadable keys are absent: macOS defaults (on) apply
+    assert outcome.status == Status.PASS
+    assert {e.value for e in outcome.evidence} == {"absent"}

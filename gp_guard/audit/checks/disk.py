@@ -252,6 +252,8 @@ def _macos_time_machine(host: Host) -> Outcome:
         if "does not exist" in detail:
             return passed(N_("No Time Machine backup disk is set up."), [Evidence(source, detail)])
         return skipped(N_("The Time Machine settings could not be read: give gp_guard 'Full Disk Access' in System Settings > Privacy & Security."), [Evidence(source, detail)])
+    if not result.stdout.lstrip().startswith("{"):  # "defaults read" prints a dictionary
+        return warned(N_("The Time Machine settings could not be understood."), [Evidence(source, result.stdout.strip()[:200])])
     destinations = parse_time_machine(result.stdout)
     evidence = [Evidence(source, f"{name}: LastKnownEncryptionState = {state}") for name, state in destinations]
     if not destinations:

@@ -96,7 +96,14 @@ def _macos_firewall(host: Host) -> Outcome:
     text = result.stdout.strip()
     evidence = [Evidence("socketfilterfw --getglobalstate", text)]
     match = re.search(r"State = (\d)", text)
-    state = int(match.group(1)) if match else (1 if "enabled" in text.lower() else 0)
+    if match:
+        state = int(match.group(1))
+    elif "disabled" in text.lower():
+        state = 0
+    elif "enabled" in text.lower():
+        state = 1
+    else:
+        return warned(N_("The firewall state could not be understood."), evidence)
     if state >= 1:
         return passed(N_("The firewall is on."), evidence)
     return failed(N_("The firewall is off."), evidence)
