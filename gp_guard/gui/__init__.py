@@ -21,7 +21,7 @@ def _fix_emit_refcount() -> bool:
 
     probe = Probe()
     before = sys.getrefcount(True) + sys.getrefcount(False)
-    result = probe.ping.emit()
+    result = probe.ping.emit()  # type: ignore[func-returns-value]
     lost = before - (sys.getrefcount(True) + sys.getrefcount(False)) + 1  # +1: held by result
     if lost <= 0:
         return False
@@ -34,7 +34,7 @@ def _fix_emit_refcount() -> bool:
             ctypes.pythonapi.Py_IncRef(ctypes.py_object(result))
         return result
 
-    SignalInstance.emit = emit  # type: ignore[method-assign]
+    SignalInstance.emit = emit  # type: ignore[method-assign,assignment]
     return True
 
 

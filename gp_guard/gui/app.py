@@ -7,6 +7,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import cast
 
 from PySide6.QtCore import QEvent, QLibraryInfo, QLocale, QObject, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication, QWidget
@@ -91,7 +92,7 @@ def bring_to_front(window: QWidget) -> None:
 
 def run_gui(lang: str | None = None, host: Host | None = None) -> int:
     """Open the window; return the exit code. A second start shows the first window, exits 0."""
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = cast(QApplication, QApplication.instance() or QApplication(sys.argv[:1]))
     app.setApplicationName("gp_guard")
     app.setDesktopFileName("gp_guard")
     instance = SingleInstance(paths.runtime_name())
@@ -113,7 +114,6 @@ def run_gui(lang: str | None = None, host: Host | None = None) -> int:
 
     window = MainWindow(store, host, apply_language=apply_language)
     instance.activated.connect(lambda: bring_to_front(window))
-    app.styleHints().colorSchemeChanged.connect(lambda _scheme: window.build(window.current_key()))
     if os.environ.get("GP_GUARD_BENCH_FIRST_PAINT") == "1":
         app.installEventFilter(FirstPaint(window))
     window.show()

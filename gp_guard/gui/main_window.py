@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QListWidget,
@@ -76,7 +76,8 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.nav)
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
-        self.ctx = PageContext(store, self.audit, self.navigate, self.set_language)
+        self.ctx = PageContext(store, self.audit, self.navigate, self.set_language, self.open_finding)
+        QGuiApplication.styleHints().colorSchemeChanged.connect(self._scheme_changed)
         self.build()
 
     # -- pages ------------------------------------------------------------------------------
@@ -89,6 +90,7 @@ class MainWindow(QMainWindow):
         self.nav.clear()
         while self.stack.count():
             old = self.stack.widget(0)
+            assert old is not None
             self.stack.removeWidget(old)
             old.deleteLater()
         self.pages.clear()
@@ -107,6 +109,16 @@ class MainWindow(QMainWindow):
         row = [spec.key for spec in PAGES].index(key)
         self.nav.setCurrentRow(row)
         self.stack.setCurrentIndex(row)
+
+    def open_finding(self, check_id: str) -> None:
+        self.navigate("audit")
+        page = self.pages["audit"]
+        if isinstance(page, AuditPage):
+            page.select(check_id)
+
+    def _scheme_changed(self, _scheme: object) -> None:
+        """Light/dark switch of the system: redraw the status marks in the new shades."""
+        self.build(self.current_key())
 
     def current_key(self) -> str:
         return PAGES[max(0, self.stack.currentIndex())].key

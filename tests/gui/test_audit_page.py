@@ -125,3 +125,23 @@ def test_severity_groups_use_words(qtbot, window):
     run_audit_and_wait(qtbot, window)
     top = window.pages["audit"].tree.topLevelItem(0)
     assert any(s.label in top.text(0) for s in Severity)
+
+
+def test_audit_of_this_computer(qtbot, make_window):
+    from gp_guard.host import LocalHost
+
+    window = make_window("en", host=LocalHost())
+    run_audit_and_wait(qtbot, window, timeout=60000)
+    assert window.pages["audit"].tree.finding_items()
+    assert window.audit.report.platform == LocalHost().platform
+
+
+def test_theme_change_redraws_the_window(qtbot, window):
+    from PySide6.QtCore import Qt
+
+    run_audit_and_wait(qtbot, window)
+    old_page = window.pages["audit"]
+    window._scheme_changed(Qt.ColorScheme.Dark)  # what QStyleHints.colorSchemeChanged calls
+    assert window.pages["audit"] is not old_page
+    assert window.current_key() == "audit"
+    assert window.pages["audit"].tree.finding_items()

@@ -75,8 +75,19 @@ def test_dashboard_lists_what_to_fix_first(qtbot, window):
     from gp_guard.gui.pages.dashboard import _metas, priorities
 
     statuses = history.statuses(window.store, history.runs(window.store)[-1].id)
-    every = priorities(statuses, _metas(), limit=100)
+    every = [text for _id, text in priorities(statuses, _metas(), limit=100)]
     assert any("No port forwarding or DMZ" in line for line in every)
     ranks = [["Critical", "High", "Medium", "Low", "Information"].index(line.split(" · ")[0])
              for line in every if " · To fix · " in line]
     assert ranks == sorted(ranks)
+
+
+def test_a_priority_opens_its_finding(qtbot, window):
+    window.store.set_answer("Q-BOX-01", "yes")
+    run_audit_and_wait(qtbot, window)
+    page = window.pages["dashboard"]
+    item = page.priorities.item(0)
+    page.priorities.itemActivated.emit(item)
+    assert window.current_key() == "audit"
+    shown = window.pages["audit"].detail.finding
+    assert shown is not None and shown.id == item.data(0x0100)

@@ -15,3 +15,4 @@ class PageContext:
     audit: AuditController
     navigate: Callable[[str], None]  # show the page with this key
     set_language: Callable[[str | None], None]  # apply a language now (None: the system's)
+    open_finding: Callable[[str], None]  # show this check's finding on the audit page

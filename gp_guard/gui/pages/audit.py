@@ -17,7 +17,7 @@ from gp_guard.audit.service import AuditReport
 from gp_guard.gui import dialogs
 from gp_guard.gui.pages import PageContext
 from gp_guard.gui.widgets.finding_detail import FindingDetail
-from gp_guard.gui.widgets.findings_tree import FindingsTree
+from gp_guard.gui.widgets.findings_tree import FINDING_ROLE, FindingsTree
 from gp_guard.i18n import _
 
 
@@ -85,6 +85,15 @@ class AuditPage(QWidget):
             self._show_report(ctx.audit.report)
         else:
             self.status.setText(_("No audit has been run in this session yet."))
+
+    def select(self, check_id: str) -> bool:
+        """Show ``check_id`` in the list and its details; False when it is not listed."""
+        for item in self.tree.finding_items():
+            if item.data(0, FINDING_ROLE).id == check_id:
+                self.tree.setCurrentItem(item)
+                self.tree.scrollToItem(item)
+                return True
+        return False
 
     def start(self) -> None:
         self.ctx.audit.start()

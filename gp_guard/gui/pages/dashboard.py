@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QPaintEvent
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListWidget,
+    QListWidgetItem,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -38,16 +39,16 @@ def _metas() -> dict[str, CheckMeta]:
     return metas
 
 
-def priorities(statuses: dict[str, str], metas: dict[str, CheckMeta], limit: int = 5) -> list[str]:
-    """The most serious failures of a run, then the most serious points to review."""
+def priorities(statuses: dict[str, str], metas: dict[str, CheckMeta], limit: int = 5) -> list[tuple[str, str]]:
+    """(check id, text) of the most serious failures of a run, then points to review."""
     order = {Status.FAIL.value: 0, Status.WARN.value: 1}
     picked = sorted(
         (order[status], metas[check_id].severity.rank, check_id)
         for check_id, status in statuses.items() if status in order and check_id in metas
     )
     return [
-        _("{severity} · {status} · {title}").format(
-            severity=metas[i].severity.label, status=Status(statuses[i]).label, title=_(metas[i].title))
+        (i, _("{severity} · {status} · {title}").format(
+            severity=metas[i].severity.label, status=Status(statuses[i]).label, title=_(metas[i].title)))
         for _o, _r, i in picked[:limit]
     ]
 
@@ -110,6 +111,7 @@ class DashboardPage(QWidget):
         self.priorities = QListWidget()
         self.priorities.setAccessibleName(_("To fix first"))
         self.priorities.setWordWrap(True)
+        self.priorities.itemActivated.connect(self._open_priority)
         priorities_layout.addWidget(self.priorities)
         lists.addWidget(priorities_box, 3)
         changes_box = QGroupBox(_("What changed since the previous audit"))
@@ -148,6 +150,11 @@ class DashboardPage(QWidget):
             self._lists_loaded = True
             QTimer.singleShot(0, self._refresh_lists)
 
+    def _open_priority(self, item: QListWidgetItem) -> None:
+        check_id = item.data(Qt.ItemDataRole.UserRole)
+        if check_id:
+            self.ctx.open_finding(str(check_id))
+
     def _run(self) -> None:
         self.ctx.navigate("audit")
         self.ctx.audit.start()
@@ -183,7 +190,11 @@ class DashboardPage(QWidget):
         metas = _metas()
         self.priorities.clear()
         statuses = history.statuses(self.ctx.store, runs[-1].id) if runs else {}
-        self.priorities.addItems(priorities(statuses, metas))
+        for check_id, text in priorities(statuses, metas):
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, check_id)
+            item.setToolTip(_("Press Enter or double-click to see the details."))
+            self.priorities.addItem(item)
         if not self.priorities.count():
             self.priorities.addItem(_("Nothing to fix in the last audit.") if runs
                                     else _("Run an audit to see what to fix first."))

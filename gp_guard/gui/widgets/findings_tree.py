@@ -76,10 +76,11 @@ class FindingsTree(QTreeWidget):
             self.setCurrentItem(first)
 
     def finding_items(self) -> list[QTreeWidgetItem]:
-        items = []
+        items: list[QTreeWidgetItem] = []
         for i in range(self.topLevelItemCount()):
             top = self.topLevelItem(i)
-            items.extend(top.child(j) for j in range(top.childCount()))
+            if top is not None:
+                items.extend(c for j in range(top.childCount()) if (c := top.child(j)) is not None)
         return items
 
     def _current_changed(self, current: QTreeWidgetItem | None, _previous: object) -> None:
