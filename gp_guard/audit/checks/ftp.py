@@ -63,7 +63,7 @@ def _label(inst: Installation) -> str:
     return inst.name + (f" {version}" if version else "")
 
 
-def ftp_servers(host: Host, upload: bool = True) -> list[FtpServer]:
+def ftp_servers(host: Host, upload: bool = True, login: bool = True) -> list[FtpServer]:
     """vsftpd installations (configuration read) and unknown FTP listeners on port 21, probed live."""
     live = isinstance(host, LocalHost)
     servers: list[FtpServer] = []
@@ -92,7 +92,7 @@ def ftp_servers(host: Host, upload: bool = True) -> list[FtpServer]:
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=max(1, len(targets))) as pool:
-            results = list(pool.map(lambda s: ftp_probe.probe(s.port, try_upload=upload), targets))
+            results = list(pool.map(lambda s: ftp_probe.probe(s.port, try_upload=upload, try_login=login), targets))
         for server, result in zip(targets, results, strict=True):
             server.probe = result
     return servers
@@ -180,7 +180,7 @@ def ftp_anonymous(host: Host) -> Outcome:
     timeout=15.0,
 )
 def ftp_tls(host: Host) -> Outcome:
-    servers = ftp_servers(host, upload=False)
+    servers = ftp_servers(host, upload=False, login=False)
     if not servers:
         return passed(N_("No FTP server was found on this computer."), [Evidence("inventory", NO_FTP)])
     live = isinstance(host, LocalHost)

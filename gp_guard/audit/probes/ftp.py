@@ -50,8 +50,27 @@ class FtpProbe:
         return "; ".join(parts) + f"; {self.seconds:.2f} s"
 
 
+def _anonymous_login(ftp: ftplib.FTP) -> tuple[bool, str]:
+    """USER anonymous / PASS. A server that accepts answers 230 at once; one that refuses often
+    delays its 530 (vsftpd and PAM slow failed logins down), so no answer within the timeout
+    after the password counts as refused, and the evidence says so."""
+    try:
+        reply = ftp.sendcmd("USER anonymous")
+        if reply.startswith("230"):
+            return True, reply
+        try:
+            reply = ftp.sendcmd("PASS gp_guard@localhost")
+        except TimeoutError:
+            return False, "no answer to the password within the timeout (refusals are delayed)"
+        if reply.startswith("230"):
+            return True, reply
+        return False, reply
+    except ftplib.error_perm as exc:
+        return False, str(exc)
+
+
 def probe(port: int = 21, *, ip: str = "127.0.0.1", timeout: float = DEFAULT_TIMEOUT,
-          try_upload: bool = True) -> FtpProbe:
+          try_upload: bool = True, try_login: bool = True) -> FtpProbe:
     """Never raises for network or protocol errors."""
     require_loopback(ip)
     start = time.monotonic()
@@ -69,11 +88,8 @@ def probe(port: int = 21, *, ip: str = "127.0.0.1", timeout: float = DEFAULT_TIM
             tls = any(line.strip().upper().startswith("AUTH") and "TLS" in line.upper() for line in feat.splitlines())
         except ftplib.error_perm:
             tls = False
-        try:
-            anon_reply = ftp.login("anonymous", "gp_guard@localhost")
-            anonymous = True
-        except ftplib.error_perm as exc:
-            anonymous, anon_reply = False, str(exc)
+        if try_login:
+            anonymous, anon_reply = _anonymous_login(ftp)
         if anonymous and try_upload:
             try:
                 upload_reply = ftp.storbinary(f"STOR {PROBE_FILE}", io.BytesIO(b"gp_guard probe\n"))
