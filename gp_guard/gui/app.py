@@ -78,7 +78,7 @@ class FirstPaint(QObject):
 
             seconds = time.time() - psutil.Process().create_time()
             print(f"first-paint {seconds:.3f}", flush=True)
-            QTimer.singleShot(0, QApplication.quit)
+            QTimer.singleShot(0, lambda: QApplication.exit(0))
         return False
 
 

@@ -117,3 +117,35 @@ def test_repaired_database_is_reported_calmly(_private_home):
     finally:
         store.close()
     assert "kept" in message and "broken.db.corrupt-" in message
+
+
+def test_run_gui_reports_a_repaired_database_then_paints(monkeypatch, seams, capsys):
+    from gp_guard import settings
+    from gp_guard.gui import app
+    from gp_guard.store import open_default
+
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # run_gui installs its own
+    db = paths.database_path()
+    db.write_bytes(b"not a database" * 500)
+    monkeypatch.setenv("GP_GUARD_BENCH_FIRST_PAINT", "1")
+    assert app.run_gui(lang="fr") == 0
+    assert "first-paint " in capsys.readouterr().out
+    assert [t for t, _text, _e in seams.informed] == ["La base de données a été remise en état"]
+    assert open_default().recovered_from is not None
+    assert settings.get(open_default(), "language") == "system"  # --lang is not stored
+
+
+def test_run_gui_explains_an_unusable_database(monkeypatch, seams):
+    from gp_guard.gui import app
+    from gp_guard.store import StoreError
+
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+
+    def refuse():
+        raise StoreError("This database was written by a newer version of gp_guard.")
+
+    monkeypatch.setattr(app, "open_default", refuse)
+    assert app.run_gui(lang="en") == app.EXIT_ERROR
+    assert seams.informed == [("gp_guard cannot start",
+                               "This database was written by a newer version of gp_guard.", True)]
+    assert not SingleInstance(paths.runtime_name()).notify_running(100)  # the name was freed
