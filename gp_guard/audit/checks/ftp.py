@@ -148,9 +148,11 @@ def ftp_anonymous(host: Host) -> Outcome:
             bad.append((server, upload))
     if bad:
         server, upload = max(bad, key=lambda item: (item[0].running, item[1]))
-        outcome = failed if server.running else warned
         if not server.running:
             evidence.append(Evidence("inventory", f"{server.label} is not running now (no listening socket on port {server.port})"))
+            return warned(N_("{software} is not running now, but it is set to let anyone log in without a password on port {port} once it starts."),
+                          evidence, software=server.label, port=server.port)
+        outcome = failed
         if upload:
             return outcome(N_("{software} lets anyone log in without a password on port {port} and drop files there (anonymous upload)."),
                           evidence, software=server.label, port=server.port)
@@ -200,7 +202,7 @@ def ftp_tls(host: Host) -> Outcome:
             listening = [e for e in server.listening if e.port == server.port]
             local_only = (listening and all(e.loopback for e in listening)) or (
                 not listening and server.config is not None and server.config.loopback_only)
-            level = 1 if local_only or not server.running else 2
+            level = 2 if server.running and not local_only else (1 if server.running else 0)
             if worst is None or level > worst[0]:
                 worst = (level, server)
     if worst and worst[0] == 2:
@@ -209,6 +211,9 @@ def ftp_tls(host: Host) -> Outcome:
     problem = _unreadable(servers, evidence)
     if problem:
         return problem
+    if worst and worst[0] == 0:
+        return warned(N_("{software} is not running now, but it would transfer files and passwords unencrypted on port {port} once it starts (no TLS)."),
+                      evidence, software=worst[1].label, port=worst[1].port)
     if worst:
         return warned(N_("{software} has no encryption (TLS) on port {port}; only this computer can connect to it for now."),
                       evidence, software=worst[1].label, port=worst[1].port)

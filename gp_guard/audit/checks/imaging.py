@@ -154,6 +154,7 @@ def _cap(server: Server, verdict: Verdict) -> Verdict:
     """A server that is installed but not running is a risk for later, not now: fail -> warn."""
     if verdict.status is Status.FAIL and not _running(server):
         verdict.status = Status.WARN
+        verdict.message = N_("{software} is not running now, but its settings would put patient data at risk once it starts (see the evidence).")
         verdict.evidence.append(Evidence("inventory", f"{server.label} is not running now (no process, no listening socket)"))
     return verdict
 
