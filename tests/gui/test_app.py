@@ -149,3 +149,21 @@ def test_run_gui_explains_an_unusable_database(monkeypatch, seams):
     assert seams.informed == [("gp_guard cannot start",
                                "This database was written by a newer version of gp_guard.", True)]
     assert not SingleInstance(paths.runtime_name()).notify_running(100)  # the name was freed
+
+
+def test_an_error_inside_the_crash_dialog_is_not_stacked(qtbot, monkeypatch):
+    shown: list[str] = []
+
+    def exec_(self):
+        shown.append("dialog")
+        try:
+            raise RuntimeError("again")
+        except RuntimeError as exc:
+            crash.show_crash(type(exc), exc, exc.__traceback__)
+
+    monkeypatch.setattr(crash.CrashDialog, "exec", exec_)
+    try:
+        raise ValueError("first")
+    except ValueError as exc:
+        crash.show_crash(type(exc), exc, exc.__traceback__)
+    assert shown == ["dialog"]

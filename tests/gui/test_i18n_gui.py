@@ -86,3 +86,28 @@ def test_core_imports_without_qt():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def test_french_buttons_are_not_cut(qtbot, make_window):
+    """French is longer than English: every button is at least as wide as its text needs."""
+    from PySide6.QtWidgets import QPushButton
+
+    window = make_window("fr")
+    window.show()
+    qtbot.waitExposed(window)
+    run_audit_and_wait(qtbot, window)
+    cut = []
+    for key in window.pages:
+        window.navigate(key)
+        for button in window.pages[key].findChildren(QPushButton):
+            if button.isVisible() and button.width() < button.sizeHint().width():
+                cut.append((key, button.text(), button.width(), button.sizeHint().width()))
+    assert cut == []
+
+
+def test_audit_page_recalls_the_last_audit(qtbot, store, make_window):
+    first = make_window("en")
+    run_audit_and_wait(qtbot, first)
+    second = make_window("en")
+    text = second.pages["audit"].status.text()
+    assert f"gave {first.audit.report.score.value}/100" in text

@@ -119,6 +119,9 @@ class CrashDialog(QDialog):
         self.copy_button.setText(_("Copied"))
 
 
+_showing: list[bool] = []
+
+
 def show_crash(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
     """``sys.excepthook``: log, then show the dialog when a window can be shown."""
     log.error("unexpected error", exc_info=(exc_type, exc, tb))
@@ -128,7 +131,13 @@ def show_crash(exc_type: type[BaseException], exc: BaseException, tb: TracebackT
     if QApplication.instance() is None:
         sys.__excepthook__(exc_type, exc, tb)
         return
-    CrashDialog(build_report(exc_type, exc, tb), QApplication.activeWindow()).exec()
+    if _showing:  # an error while the dialog is up (e.g. in a paint): logged, not stacked
+        return
+    _showing.append(True)
+    try:
+        CrashDialog(build_report(exc_type, exc, tb), QApplication.activeWindow()).exec()
+    finally:
+        _showing.clear()
 
 
 def install() -> None:

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gp_guard.audit import history
 from gp_guard.audit.service import AuditReport
 from gp_guard.gui import dialogs
 from gp_guard.gui.pages import PageContext
@@ -84,7 +85,12 @@ class AuditPage(QWidget):
         elif ctx.audit.report is not None:
             self._show_report(ctx.audit.report)
         else:
-            self.status.setText(_("No audit has been run in this session yet."))
+            runs = history.runs(ctx.store, limit=1)
+            if runs:
+                self.status.setText(_("The last audit, on {date}, gave {score}/100. Run the audit to see the details.").format(
+                    date=runs[-1].started_at[:10], score=runs[-1].score))
+            else:
+                self.status.setText(_("No audit has been run on this computer yet."))
 
     def select(self, check_id: str) -> bool:
         """Show ``check_id`` in the list and its details; False when it is not listed."""
