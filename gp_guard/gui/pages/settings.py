@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -35,6 +36,7 @@ class SettingsPage(QWidget):
 
         form_box = QGroupBox(_("Preferences"))
         form = QFormLayout(form_box)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         values = settings.load(ctx.store)
         previous: QWidget | None = None
         for setting in settings.SETTINGS:
@@ -53,15 +55,17 @@ class SettingsPage(QWidget):
 
         files_box = QGroupBox(_("Files"))
         files = QFormLayout(files_box)
+        files.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         data_label = QLabel(str(data_dir()))
         data_label.setWordWrap(True)
         data_label.setAccessibleName(_("Data folder"))
-        files.addRow(_("Data folder:"), data_label)
+        data_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        files.addRow(_("Data folder"), data_label)
         self.logs_button = QPushButton(_("Open the log folder"))
         self.logs_button.setAccessibleName(_("Open the log folder"))
         self.logs_button.setToolTip(str(log_dir()))
         self.logs_button.clicked.connect(lambda: desktop.open_folder(log_dir()))
-        files.addRow(_("Logs:"), self.logs_button)
+        files.addRow(_("Logs"), self.logs_button)
         layout.addWidget(files_box)
         if previous is not None:
             self.setTabOrder(previous, self.logs_button)
