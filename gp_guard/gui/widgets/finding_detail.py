@@ -30,10 +30,10 @@ def finding_html(finding: Finding) -> str:
         parts.append(f"<h3>{escape(_('How to fix it'))}</h3><ol>{steps}</ol>")
     if data["evidence"]:
         rows = "".join(
-            f"<tr><td><code>{escape(e['source'])}</code></td><td><code>{escape(e['value'])}</code></td></tr>"
+            f"<li><code>{escape(e['source'])}</code> → <code>{escape(e['value'])}</code></li>"
             for e in data["evidence"]
         )
-        parts.append(f"<h3>{escape(_('What was seen'))}</h3><table cellspacing='4'>{rows}</table>")
+        parts.append(f"<h3>{escape(_('What was seen'))}</h3><ul>{rows}</ul>")
     if data["references"]:
         links = "".join(
             f"<li><a href='{escape(r['url'], quote=True)}'>{escape(r['label'])}</a></li>"

@@ -21,7 +21,7 @@ def group_label(severity: Severity, findings: Sequence[Finding]) -> str:
     unchecked = sum(1 for f in findings if f.status in (Status.SKIPPED, Status.ERROR))
     parts = []
     if problems:
-        parts.append(_("{count} to fix").format(count=problems))
+        parts.append(_("{count} to fix or review").format(count=problems))
     if unchecked:
         parts.append(_("{count} not checked").format(count=unchecked))
     label = _("{severity} ({count})").format(severity=severity.label, count=len(findings))
