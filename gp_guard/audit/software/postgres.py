@@ -107,9 +107,13 @@ def parse_conf(text: str, path: str) -> dict[str, str]:
 
 
 def _strip_comment(line: str) -> str:
-    in_quote = False
+    in_quote = escaped = False
     for index, char in enumerate(line):
-        if char == "'":
+        if escaped:  # quoted values may hold backslash escapes such as \' (guc-file.l)
+            escaped = False
+        elif char == "\\" and in_quote:
+            escaped = True
+        elif char == "'":
             in_quote = not in_quote
         elif char == "#" and not in_quote:
             return line[:index]
