@@ -145,3 +145,24 @@ def test_theme_change_redraws_the_window(qtbot, window):
     assert window.pages["audit"] is not old_page
     assert window.current_key() == "audit"
     assert window.pages["audit"].tree.finding_items()
+
+
+def test_language_switch_during_an_audit(qtbot, window, monkeypatch):
+    started = threading.Event()
+
+    def slow_audit(host, store, *, progress, cancel, no_network):
+        started.set()
+        cancel._event.wait(5)
+        return REAL_RUN_AUDIT(host, store, only=["FW-01"], cancel=cancel)
+
+    monkeypatch.setattr(audit_controller.service, "run_audit", slow_audit)
+    window.navigate("audit")
+    window.pages["audit"].run_button.click()
+    with qtbot.waitSignal(window.language_changed, timeout=5000):
+        window.set_language("fr")
+    page = window.pages["audit"]  # rebuilt, still aware of the running audit
+    assert not page.run_button.isEnabled() and page.cancel_button.isEnabled()
+    with qtbot.waitSignal(window.audit.finished, timeout=10000):
+        page.cancel_button.click()
+    assert page.run_button.isEnabled()
+    assert "annulé" in page.status.text()

@@ -111,3 +111,25 @@ def test_audit_page_recalls_the_last_audit(qtbot, store, make_window):
     second = make_window("en")
     text = second.pages["audit"].status.text()
     assert f"gave {first.audit.report.score.value}/100" in text
+
+
+def test_stretched_pseudo_locale_cuts_no_button(qtbot, make_window, monkeypatch):
+    """Every text 40 % longer (Vorta's TRANS_SCALE idea): buttons still show their whole text."""
+    from PySide6.QtWidgets import QPushButton
+
+    from tests.unit.test_i18n import marked_strings
+
+    window = make_window("en")
+    stretched = {m: m + " " + "x" * (len(m) * 2 // 5) for m in marked_strings() if "{" not in m}
+    monkeypatch.setitem(i18n._state, "catalog", stretched)
+    window.build(window.current_key())
+    window.show()
+    qtbot.waitExposed(window)
+    cut = []
+    for key in window.pages:
+        window.navigate(key)
+        for button in window.pages[key].findChildren(QPushButton):
+            if button.isVisible() and button.width() < button.sizeHint().width():
+                cut.append((key, button.text()))
+    assert window.nav.item(0).text().startswith("Dashboard x")
+    assert cut == []
