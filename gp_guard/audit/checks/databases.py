@@ -125,6 +125,9 @@ def mysql_exposure(host: Host) -> Outcome:
         return passed(N_("No MySQL or MariaDB server was found on this computer."), [Evidence("MySQL/MariaDB", "not found")])
     if config is not None:
         evidence.append(Evidence(", ".join(config.files), f"bind-address = {config.bind_address or '(not set: every interface)'}"))
+    if config is not None and config.skip_grant_tables:
+        evidence.append(Evidence(", ".join(config.files), "skip-grant-tables"))
+        return failed(N_("Password checking is turned off in the database configuration (skip-grant-tables): any program or person who reaches it opens every record."), evidence)
     if any(r.passwordless for r in probe_results):
         return failed(N_("The database administrator account (root) opens without a password."), evidence)
     if config is not None and config.listens_on_network:

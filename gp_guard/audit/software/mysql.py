@@ -39,6 +39,11 @@ class MysqlConfig:
         return any(a not in ("127.0.0.1", "::1", "localhost") for a in addresses)
 
     @property
+    def skip_grant_tables(self) -> bool:
+        """Authentication turned off (often left behind after a forgotten-password reset)."""
+        return self.settings.get("skip-grant-tables", "0").lower() not in ("0", "off", "false")
+
+    @property
     def port(self) -> int:
         try:
             return int(self.settings.get("port", "3306"))
