@@ -103,9 +103,15 @@ def run_gui(lang: str | None = None, host: Host | None = None) -> int:
     crash.install()
     try:
         store = open_default()
-    except StoreError as exc:
+    except (StoreError, OSError) as exc:
         apply_language(lang)
-        dialogs.inform(None, _("gp_guard cannot start"), _(str(exc)), error=True)
+        if isinstance(exc, StoreError):
+            message = _(str(exc))
+        else:
+            message = _("gp_guard cannot open its data folder ({detail}). Check that your session can write to {path}.").format(
+                detail=exc.strerror or type(exc).__name__, path=crash.scrub(str(paths.data_dir().parent)))
+        log.error("cannot open the database: %s", type(exc).__name__)
+        dialogs.inform(None, _("gp_guard cannot start"), message, error=True)
         instance.close()
         return EXIT_ERROR
     apply_language(settings.ui_language(store, lang))

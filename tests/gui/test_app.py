@@ -167,3 +167,19 @@ def test_an_error_inside_the_crash_dialog_is_not_stacked(qtbot, monkeypatch):
     except ValueError as exc:
         crash.show_crash(type(exc), exc, exc.__traceback__)
     assert shown == ["dialog"]
+
+
+def test_run_gui_explains_an_unwritable_data_folder(monkeypatch, seams):
+    import errno
+
+    from gp_guard.gui import app
+
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+
+    def refuse():
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(app, "open_default", refuse)
+    assert app.run_gui(lang="en") == app.EXIT_ERROR
+    title, text, error = seams.informed[0]
+    assert error and "Permission denied" in text and str(Path.home()) not in text
