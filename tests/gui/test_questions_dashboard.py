@@ -91,3 +91,22 @@ def test_a_priority_opens_its_finding(qtbot, window):
     assert window.current_key() == "audit"
     shown = window.pages["audit"].detail.finding
     assert shown is not None and shown.id == item.data(0x0100)
+
+
+def test_dashboard_explains_a_capped_score(qtbot, window):
+    from gp_guard.audit.score import CAP_CRITICAL
+
+    window.store.set_answer("Q-BOX-01", "yes")  # a critical failure caps the score
+    run_audit_and_wait(qtbot, window)
+    label = window.pages["dashboard"].cap_label.text()
+    if window.audit.report.score.capped_by == "critical":
+        assert f"at {CAP_CRITICAL} at most" in label
+    else:
+        assert window.audit.report.score.value <= CAP_CRITICAL
+
+
+def test_cap_text_is_empty_without_failures():
+    from gp_guard.gui.pages.dashboard import _metas, cap_text
+
+    assert cap_text(39, {"Q-BOX-01": "pass"}, _metas()) == ""
+    assert "critical" in cap_text(39, {"Q-BOX-01": "fail"}, _metas())

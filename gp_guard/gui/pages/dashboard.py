@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gp_guard.audit import history, questions
-from gp_guard.audit.model import CheckMeta, Status
+from gp_guard.audit import history, questions, score
+from gp_guard.audit.model import CheckMeta, Severity, Status
 from gp_guard.audit.registry import all_checks
 from gp_guard.gui.pages import PageContext
 from gp_guard.gui.pages.questions import unanswered_count
@@ -62,6 +62,16 @@ def _status_word(value: str | None) -> str:
         return value
 
 
+def cap_text(value: int, statuses: dict[str, str], metas: dict[str, CheckMeta]) -> str:
+    """Why the score cannot go higher, when a critical or high failure holds it down."""
+    failing = {metas[i].severity for i, s in statuses.items() if s == Status.FAIL.value and i in metas}
+    if Severity.CRITICAL in failing and value == score.CAP_CRITICAL:
+        return _("The score stays at {cap} at most while a critical point is to fix: start there.").format(cap=score.CAP_CRITICAL)
+    if Severity.HIGH in failing and value == score.CAP_HIGH:
+        return _("The score stays at {cap} at most while a high-severity point is to fix.").format(cap=score.CAP_HIGH)
+    return ""
+
+
 def change_text(change: history.Change, metas: dict[str, CheckMeta]) -> str:
     title = _(metas[change.check_id].title) if change.check_id in metas else change.check_id
     return _("{title}: {before} → {after}").format(
@@ -87,7 +97,10 @@ class DashboardPage(QWidget):
         self.date_label = QLabel()
         score_layout.addWidget(self.score_label, 0, 0)
         score_layout.addWidget(self.grade_label, 0, 1)
+        self.cap_label = QLabel()
+        self.cap_label.setWordWrap(True)
         score_layout.addWidget(self.date_label, 1, 0, 1, 2)
+        score_layout.addWidget(self.cap_label, 2, 0, 1, 2)
         score_layout.setColumnStretch(1, 1)
         top.addWidget(score_box, 1)
         trend_box = QGroupBox(_("Trend"))
@@ -190,6 +203,7 @@ class DashboardPage(QWidget):
         metas = _metas()
         self.priorities.clear()
         statuses = history.statuses(self.ctx.store, runs[-1].id) if runs else {}
+        self.cap_label.setText(cap_text(runs[-1].score, statuses, metas) if runs else "")
         for check_id, text in priorities(statuses, metas):
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, check_id)
