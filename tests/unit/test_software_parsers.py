@@ -194,3 +194,33 @@ def test_probes_of_a_silent_server_are_bounded():
         assert not ftp.probe(port, timeout=0.5).connected
         assert not dicom.probe(port, timeout=0.5).patient_data_returned
         assert time.monotonic() - start < 4
+
+
+# -- FileZilla Server 0.9 (Windows) ------------------------------------------------------------
+
+
+def test_filezilla_legacy_anonymous_disabled_and_tls(tmp_path: Path):
+    from gp_guard.audit.checks import ftp as ftp_checks
+
+    xml = tmp_path / "FileZilla Server.xml"
+    xml.write_text("""<FileZillaServer><Settings>
+        <Item name="Serverports" type="string">2121</Item><Item name="Enable SSL" type="numeric">1</Item>
+        </Settings><Users><User Name="anonymous"><Option Name="Enabled">0</Option>
+        <Permissions><Permission Dir="C:\\ftp"><Option Name="FileWrite">0</Option></Permission></Permissions>
+        </User></Users></FileZillaServer>""")
+    cfg = ftp_checks.load_filezilla_legacy(LocalHost(), str(xml))
+    assert not cfg.anonymous and not cfg.anonymous_upload and cfg.tls and cfg.port == 2121
+    assert cfg.where("anonymous").endswith("user anonymous, Enabled=0")
+
+
+@given(st.text(max_size=200))
+@settings(max_examples=200, deadline=None)
+def test_filezilla_legacy_any_text_fails_cleanly(tmp_path_factory, text):
+    from gp_guard.audit.checks import ftp as ftp_checks
+
+    xml = tmp_path_factory.mktemp("fz") / "FileZilla Server.xml"
+    xml.write_text(text)
+    try:
+        ftp_checks.load_filezilla_legacy(LocalHost(), str(xml))
+    except ftp_checks.FileZillaConfigError as exc:
+        assert exc.path == str(xml)

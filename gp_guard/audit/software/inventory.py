@@ -83,6 +83,7 @@ PRODUCTS: tuple[Product, ...] = (
         (21, 14148),
         {
             WINDOWS: (r"C:\ProgramData\filezilla-server\settings.xml",
+                      r"C:\xampp\FileZillaFTP\FileZilla Server.xml",
                       r"C:\Program Files (x86)\FileZilla Server\FileZilla Server.xml",
                       r"C:\Program Files\FileZilla Server\FileZilla Server.xml"),
             LINUX: ("/opt/filezilla-server/etc/settings.xml",),

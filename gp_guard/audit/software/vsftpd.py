@@ -61,6 +61,13 @@ class VsftpdConfig:
     path: str
     explicit: dict[str, str]
 
+    ANON_KEYS = ("anonymous_enable", "write_enable", "anon_upload_enable", "anon_mkdir_write_enable")
+    TLS_KEYS = ("ssl_enable", "force_local_logins_ssl", "listen_address")
+
+    @property
+    def tls(self) -> bool:
+        return self.yes("ssl_enable")
+
     def value(self, key: str) -> str:
         return self.explicit.get(key, DEFAULTS.get(key, ""))
 
