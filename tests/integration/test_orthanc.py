@@ -37,11 +37,11 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, argv: list[str], log: Path, port: int) -> None:
+    def __init__(self, argv: list[str], log: Path, port: int, cwd: Path | None = None) -> None:
         self.log = log
         self.port = port
         self.handle = log.open("wb")
-        self.proc = subprocess.Popen(argv, stdout=self.handle, stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(argv, stdout=self.handle, stderr=subprocess.STDOUT, start_new_session=True, cwd=cwd)
         self.wait_for_port()
 
     def wait_for_port(self) -> None:
@@ -285,5 +285,22 @@ def test_unparseable_configuration_is_an_error_naming_the_path(tmp_path):
         if not other_orthancs(server):
             assert outcome.status is Status.ERROR, message(outcome)
             assert str(config) in message(outcome) and "unterminated" in message(outcome)
+    finally:
+        server.stop()
+
+
+def test_relative_configuration_path_is_found_through_the_working_directory(tmp_path):
+    """``Orthanc ./open.json`` as the Orthanc book shows it: read where the server runs."""
+    binary = require_tool("Orthanc", "the imaging checks are tested against a real Orthanc")
+    http_port, dicom_port = free_port(), free_port()
+    (tmp_path / "open.json").write_text(json.dumps(base_config(
+        tmp_path, http_port, dicom_port, RemoteAccessAllowed=True, AuthenticationEnabled=False)))
+    server = Server([binary, "./open.json"], tmp_path / "orthanc.log", http_port, cwd=tmp_path)
+    try:
+        found = [i for i in inventory.find(LocalHost(), "orthanc") if server.proc.pid in i.pids]
+        assert found and found[0].config_paths == (f"/proc/{server.proc.pid}/cwd/./open.json",)
+        web = run_check("IMG-01", LocalHost())
+        assert web.status is Status.FAIL
+        assert f'/proc/{server.proc.pid}/cwd/./open.json: "AuthenticationEnabled" : false' in evidence_text(web)
     finally:
         server.stop()

@@ -138,6 +138,10 @@ def _combine(servers: list[Server], verdicts: list[Verdict], nothing: str, none_
         return skipped(N_("Needs administrator rights to read the configuration of {software} ({path})."),
                        evidence, software=admin[0].label, path=admin[0].error_path)
     worst = max(verdicts, key=lambda v: _RANK[v.status], default=None)
+    unchecked = [s for s in servers if not (s.orthanc or s.conquest or s.horos or s.error or s.needs_admin)]
+    if unchecked and (worst is None or worst.status is Status.PASS):
+        return warned(N_("{software} was found, but its settings could not be read to check this."), evidence,
+                      software=unchecked[0].label)
     if worst is None or worst.status is Status.PASS:
         names = ", ".join(s.label for s in servers)
         return passed(ok_msg, evidence, software=names)

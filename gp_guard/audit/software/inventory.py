@@ -248,6 +248,7 @@ def find_software(host: Host, products: Iterable[str] | None = None) -> list[Ins
         covered: set[str] = set()
         for configs, members in groups.items():
             pids = tuple(sorted(p.pid for p in members))
+            configs = tuple(_absolute(host, c, pids[0]) for c in configs)
             names = {_base(p.name) for p in members}
             sockets = [
                 li for li in tcp
@@ -280,6 +281,16 @@ def find_software(host: Host, products: Iterable[str] | None = None) -> list[Ins
                     found.append(Installation(product.key, product.name, product.kind, version, (), (), (), ("install",)))
                     break
     return found
+
+
+def _absolute(host: Host, path: str, pid: int) -> str:
+    """A relative configuration path is relative to the server's working directory: on Linux,
+    /proc/PID/cwd/ leads there. Elsewhere it is kept as given."""
+    if ntpath.isabs(path) or path.startswith(("/", "\\")) or (len(path) > 1 and path[1] == ":"):
+        return path
+    if host.platform == LINUX:
+        return f"/proc/{pid}/cwd/{path}"
+    return path
 
 
 def _default_configs(host: Host, product: Product) -> tuple[str, ...]:

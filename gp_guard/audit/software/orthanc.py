@@ -25,6 +25,7 @@ Defaults by version (upstream main.cpp / OrthancConfiguration.cpp, Debian bookwo
   (CVE-2023-33466). Older builds always let the REST API write files (``/instances/../export``).
 - DicomAlwaysAllowFind / Get / Move / FindWorklist: new in 1.9.0 / 1.9.0 / 1.9.7 / 1.10.0,
   default false. DicomAlwaysAllowEcho and DicomAlwaysAllowStore default true.
+- WebDavEnabled: new in 1.8.0, default true.
 """
 
 from __future__ import annotations
@@ -385,7 +386,7 @@ def assess(config: OrthancConfig) -> OrthancAssessment:
         check_called_aet=_bool(get("DicomCheckCalledAet"), False),
         check_modality_host=_bool(get("DicomCheckModalityHost"), False),
         modalities=_modalities(get("DicomModalities")),
-        webdav=_bool(get("WebDavEnabled"), True),
+        webdav=_bool(get("WebDavEnabled"), True) and (version is None or version >= (1, 8, 0)),
         lua=_bool(get("ExecuteLuaEnabled"), False),
         rest_write_fs=rest_write,
         rest_write_fs_reason=reason,
