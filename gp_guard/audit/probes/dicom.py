@@ -27,7 +27,7 @@ class DicomProbe:
     called_aet: str
     association: str  # "accepted" | "rejected" | "aborted" | "no answer" | "error"
     echo_status: int | None = None
-    find: str = "not tried"  # "answered" | "refused" | "failed" | "not tried"
+    find: str = "not tried"  # "answered" | "refused" | "refused (the server aborted ...)" | "failed" | "not tried"
     find_status: int | None = None
     matches: int = 0  # patients returned to the stranger (counted, never read)
     seconds: float = 0.0
@@ -100,5 +100,7 @@ def probe(port: int, called_aet: str = "ANY-SCP", *, ip: str = "127.0.0.1",
     finally:
         if assoc.is_established:
             assoc.release()
+    if find == "failed" and assoc.is_aborted:
+        find = "refused (the server aborted the association)"
     return DicomProbe(port, called, "accepted", echo_status, find, find_status, matches,
                       time.monotonic() - start, error)
