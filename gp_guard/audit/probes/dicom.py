@@ -19,6 +19,8 @@ from gp_guard.audit.probes.http import require_loopback
 CALLING_AET = "GPGUARD-PROBE"
 DEFAULT_TIMEOUT = 2.0
 _PENDING = (0xFF00, 0xFF01)
+VERIFICATION = "1.2.840.10008.1.1"
+PATIENT_ROOT_FIND = "1.2.840.10008.5.1.4.1.2.1.1"  # Patient Root Query/Retrieve Information Model - FIND
 
 
 @dataclass(frozen=True)
@@ -59,15 +61,14 @@ def probe(port: int, called_aet: str = "ANY-SCP", *, ip: str = "127.0.0.1",
     require_loopback(ip)
     from pydicom.dataset import Dataset
     from pynetdicom import AE
-    from pynetdicom.sop_class import PatientRootQueryRetrieveInformationModelFind, Verification
 
     logging.getLogger("pynetdicom").setLevel(logging.CRITICAL)
     start = time.monotonic()
     ae = AE(ae_title=CALLING_AET)
     for attr in ("acse_timeout", "dimse_timeout", "network_timeout", "connection_timeout"):
         setattr(ae, attr, timeout)
-    ae.add_requested_context(Verification)
-    ae.add_requested_context(PatientRootQueryRetrieveInformationModelFind)
+    ae.add_requested_context(VERIFICATION)
+    ae.add_requested_context(PATIENT_ROOT_FIND)
     called = called_aet[:16] or "ANY-SCP"
     try:
         assoc = ae.associate(ip, port, ae_title=called)
@@ -85,7 +86,7 @@ def probe(port: int, called_aet: str = "ANY-SCP", *, ip: str = "127.0.0.1",
         query.QueryRetrieveLevel = "PATIENT"
         query.PatientID = ""
         find = "failed"
-        for status, _identifier in assoc.send_c_find(query, PatientRootQueryRetrieveInformationModelFind):
+        for status, _identifier in assoc.send_c_find(query, PATIENT_ROOT_FIND):
             if not status or "Status" not in status:
                 find = "failed"
                 break
