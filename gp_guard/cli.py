@@ -51,6 +51,10 @@ def build_parser() -> argparse.ArgumentParser:
     answer.add_argument("question", help=_("question id, e.g. Q-BOX-01"))
     answer.add_argument("value", help=_("answer value, as listed by 'gp-guard checks'"))
     answer.add_argument("--lang", choices=LANGUAGES, help=_("language of the messages (default: the system's)"))
+    conf = sub.add_parser("settings", help=_("show or change a setting, e.g. backup.target"))
+    conf.add_argument("key", nargs="?", help=_("setting name; without it, every setting is listed"))
+    conf.add_argument("value", nargs="?", help=_("new value; without it, the current value is printed"))
+    conf.add_argument("--lang", choices=LANGUAGES, help=_("language of the messages (default: the system's)"))
     return parser
 
 
@@ -78,6 +82,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from gp_guard.cli_audit import answer_command
 
         return answer_command(args)
+    if args.command == "settings":
+        from gp_guard.cli_settings import settings_command
+
+        return settings_command(args)
     return EXIT_ERROR  # pragma: no cover - argparse rejects unknown commands
 
 

@@ -31,6 +31,7 @@ class Setting:
     type: type  # str or bool
     label: str  # N_()
     choices: tuple[tuple[str, str], ...] = ()  # (value, label): N_() labels, or autonyms
+    kind: str = ""  # "folder": a path chosen by the user (empty: not set)
 
     def parse(self, raw: str) -> Any:
         """The typed value of ``raw``; ValueError when it is not allowed."""
@@ -64,7 +65,13 @@ LANGUAGE = Setting(
 )
 AUDIT_ON_START = Setting("audit_on_start", False, bool, N_("Run an audit each time gp_guard opens"))
 
-SETTINGS: tuple[Setting, ...] = (LANGUAGE, AUDIT_ON_START)
+BACKUP_TARGET = Setting(
+    "backup.target", "", str,
+    N_("Folder or disk where the practice's backups are saved (optional, checked by BKP-01)"),
+    kind="folder",
+)
+
+SETTINGS: tuple[Setting, ...] = (LANGUAGE, AUDIT_ON_START, BACKUP_TARGET)
 
 
 def by_key() -> dict[str, Setting]:

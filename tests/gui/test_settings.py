@@ -11,13 +11,13 @@ from gp_guard.paths import log_dir
 
 
 def test_defaults_are_filled_in(store):
-    assert settings.load(store) == {"language": "system", "audit_on_start": False}
+    assert settings.load(store) == {"language": "system", "audit_on_start": False, "backup.target": ""}
 
 
 def test_values_round_trip(store):
     settings.set(store, "language", "fr")
     settings.set(store, "audit_on_start", True)
-    assert settings.load(store) == {"language": "fr", "audit_on_start": True}
+    assert settings.load(store) == {"language": "fr", "audit_on_start": True, "backup.target": ""}
     assert settings.ui_language(store) == "fr"
     assert settings.ui_language(store, "en") == "en"
 
@@ -26,7 +26,7 @@ def test_a_bad_stored_value_falls_back_to_the_default(store, caplog):
     store.set_setting("language", "klingon")
     store.set_setting("audit_on_start", "perhaps")
     with caplog.at_level(logging.WARNING):
-        assert settings.load(store) == {"language": "system", "audit_on_start": False}
+        assert settings.load(store) == {"language": "system", "audit_on_start": False, "backup.target": ""}
     assert "language" in caplog.text and "klingon" not in caplog.text
     assert settings.ui_language(store) is None
 
@@ -76,3 +76,21 @@ def test_checkbox_and_log_folder(window, seams):
     assert settings.get(window.store, "audit_on_start") is True
     page.logs_button.click()
     assert seams.opened == [str(log_dir())]
+
+
+
+def test_backup_folder_is_typed_and_saved(qtbot, make_window, tmp_path):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QLineEdit, QPushButton
+
+    window = make_window("en")
+    window.navigate("settings")
+    editor = window.pages["settings"].editors["backup.target"]
+    line = editor.findChild(QLineEdit)
+    button = editor.findChild(QPushButton)
+    assert line.accessibleName() and button.accessibleName() == "Choose the backup folder"
+    line.setFocus()
+    line.clear()
+    qtbot.keyClicks(line, str(tmp_path))
+    qtbot.keyClick(line, Qt.Key.Key_Return)
+    assert settings.get(window.store, "backup.target") == str(tmp_path)

@@ -123,3 +123,26 @@ def test_python_dash_m_entry_point(tmp_path):
     assert proc.returncode in (0, 1), proc.stderr
     data = json.loads(proc.stdout)
     assert len(data["findings"]) >= 1
+
+
+def test_settings_command_sets_the_backup_folder_that_bkp01_reads(capsys, tmp_path):
+    folder = tmp_path / "sauvegardes"
+    folder.mkdir()
+    (folder / "cabinet-2026-11-22.zip").write_bytes(b"x")
+    code, out, _ = run(capsys, "settings", "backup.target", str(folder))
+    assert code == 0 and "saved" in out
+    code, out, _ = run(capsys, "settings")
+    assert f"backup.target = {folder}" in out
+    _, out, _ = run(capsys, "audit", "--json", "--only", "BKP-01")
+    finding = json.loads(out)["findings"][0]
+    assert finding["status"] == "pass", finding
+    assert any(str(folder) in e["value"] or str(folder) in e["source"] for e in finding["evidence"])
+
+
+def test_settings_command_refuses_bad_input(capsys):
+    code, _, err = run(capsys, "settings", "nope", "1")
+    assert code == 2 and "backup.target" in err
+    code, _, err = run(capsys, "settings", "language", "de")
+    assert code == 2 and "system, fr, en" in err
+    code, _, err = run(capsys, "settings", "audit_on_start", "maybe")
+    assert code == 2

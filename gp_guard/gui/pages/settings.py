@@ -8,9 +8,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QFileDialog,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -82,6 +85,8 @@ class SettingsPage(QWidget):
             box.setChecked(bool(value))
             box.toggled.connect(lambda checked, key=setting.key: self._changed(key, checked))
             return box
+        if setting.kind == "folder":
+            return self._folder_editor(setting, str(value))
         combo = QComboBox()
         combo.setAccessibleName(_(setting.label))
         for choice, label in setting.choices:
@@ -90,6 +95,29 @@ class SettingsPage(QWidget):
         combo.currentIndexChanged.connect(
             lambda _index, key=setting.key, c=combo: self._changed(key, c.currentData()))
         return combo
+
+    def _folder_editor(self, setting: settings.Setting, value: str) -> QWidget:
+        box = QWidget()
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
+        line = QLineEdit(value)
+        line.setAccessibleName(_(setting.label))
+        line.setPlaceholderText(_("Not set"))
+        line.editingFinished.connect(lambda key=setting.key, e=line: self._changed(key, e.text().strip()))
+        choose = QPushButton(_("Choose…"))
+        choose.setAccessibleName(_("Choose the backup folder"))
+
+        def pick() -> None:
+            folder = QFileDialog.getExistingDirectory(self, _(setting.label), line.text())
+            if folder:
+                line.setText(folder)
+                self._changed(setting.key, folder)
+
+        choose.clicked.connect(pick)
+        row.addWidget(line, 1)
+        row.addWidget(choose)
+        box.setFocusProxy(line)
+        return box
 
     def _changed(self, key: str, value: Any) -> None:
         settings.set(self.ctx.store, key, value)

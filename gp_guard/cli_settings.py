@@ -1,0 +1,41 @@
+"""`gp-guard settings [KEY [VALUE]]`: show or change a setting (the same ones as the window)."""
+
+from __future__ import annotations
+
+import argparse
+
+from gp_guard import settings
+from gp_guard.cli import EXIT_ERROR, EXIT_OK, print_error
+from gp_guard.i18n import _
+from gp_guard.store import open_default
+
+
+def settings_command(args: argparse.Namespace) -> int:
+    store = open_default()
+    known = settings.by_key()
+    if args.key is None:
+        for key, value in settings.load(store).items():
+            print(f"{key} = {value}    # {_(known[key].label)}")
+        return EXIT_OK
+    setting = known.get(args.key)
+    if setting is None:
+        print_error(_("Unknown setting: {key}. Known settings: {known}.").format(key=args.key, known=", ".join(known)))
+        return EXIT_ERROR
+    if args.value is None:
+        print(settings.get(store, args.key))
+        return EXIT_OK
+    value: object = args.value
+    if setting.type is bool:
+        value = args.value.lower() in ("true", "1", "yes", "oui")
+        if args.value.lower() not in ("true", "1", "yes", "oui", "false", "0", "no", "non"):
+            print_error(_("{key} expects true or false.").format(key=args.key))
+            return EXIT_ERROR
+    try:
+        settings.set(store, args.key, value)
+    except ValueError:
+        choices = ", ".join(v for v, _label in setting.choices)
+        print_error(_("Value not allowed for {key}: {value}. Possible values: {choices}.").format(
+            key=args.key, value=args.value, choices=choices))
+        return EXIT_ERROR
+    print(_("Setting saved."))
+    return EXIT_OK
