@@ -224,3 +224,12 @@ def test_filezilla_legacy_any_text_fails_cleanly(tmp_path_factory, text):
         ftp_checks.load_filezilla_legacy(LocalHost(), str(xml))
     except ftp_checks.FileZillaConfigError as exc:
         assert exc.path == str(xml)
+
+
+@pytest.mark.parametrize(("ips", "expected"), [
+    (["0.0.0.0"], "127.0.0.1"), (["127.0.0.1"], "127.0.0.1"), (["::"], "::1"), (["::1"], "::1"),
+    (["192.168.1.20"], None), ([], None), (["192.168.1.20", "::"], "::1"),
+])
+def test_probes_use_a_loopback_address_the_server_listens_on(ips, expected):
+    endpoints = [inventory.Endpoint(ip, 4242) for ip in ips] + [inventory.Endpoint("0.0.0.0", 8042)]
+    assert inventory.loopback_address(endpoints, 4242) == expected

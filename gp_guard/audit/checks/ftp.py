@@ -181,11 +181,15 @@ def ftp_servers(host: Host, upload: bool = True, login: bool = True) -> list[Ftp
         if other:
             servers.append(FtpServer("FTP server", 21, other))
     if live:
-        targets = [s for s in servers if any(e.port == s.port for e in s.listening)]
+        targets = [s for s in servers if inventory.loopback_address(s.listening, s.port)]
         from concurrent.futures import ThreadPoolExecutor
 
+        def run(s: FtpServer) -> ftp_probe.FtpProbe:
+            ip = inventory.loopback_address(s.listening, s.port) or "127.0.0.1"
+            return ftp_probe.probe(s.port, ip=ip, try_upload=upload, try_login=login)
+
         with ThreadPoolExecutor(max_workers=max(1, len(targets))) as pool:
-            results = list(pool.map(lambda s: ftp_probe.probe(s.port, try_upload=upload, try_login=login), targets))
+            results = list(pool.map(run, targets))
         for server, result in zip(targets, results, strict=True):
             server.probe = result
     return servers

@@ -164,15 +164,17 @@ def _cap(server: Server, verdict: Verdict) -> Verdict:
 
 
 def _probe_http(host: Host, server: Server, port: int) -> http_probe.OrthancHttpProbe | None:
-    if not _live(host) or not _ports(server.listening, port):
+    ip = inventory.loopback_address(server.listening, port)
+    if not _live(host) or ip is None:
         return None
-    return http_probe.probe_orthanc(port)
+    return http_probe.probe_orthanc(port, ip=ip)
 
 
 def _probe_dicom(host: Host, server: Server, port: int, aet: str) -> dicom_probe.DicomProbe | None:
-    if not _live(host) or not _ports(server.listening, port):
+    ip = inventory.loopback_address(server.listening, port)
+    if not _live(host) or ip is None:
         return None
-    return dicom_probe.probe(port, aet)
+    return dicom_probe.probe(port, aet, ip=ip)
 
 
 def _probe_note(host: Host, server: Server, port: int) -> Evidence | None:
@@ -180,6 +182,8 @@ def _probe_note(host: Host, server: Server, port: int) -> Evidence | None:
         return Evidence("live probe", PROBE_SKIPPED)
     if not _ports(server.listening, port):
         return Evidence("live probe", f"not run: nothing listens on port {port}")
+    if inventory.loopback_address(server.listening, port) is None:
+        return Evidence("live probe", f"not run: port {port} listens only on other addresses; probes stay on loopback")
     return None
 
 

@@ -34,6 +34,7 @@ class DicomProbe:
     matches: int = 0  # patients returned to the stranger (counted, never read)
     seconds: float = 0.0
     error: str | None = None
+    ip: str = "127.0.0.1"
 
     @property
     def echo_ok(self) -> bool:
@@ -44,7 +45,7 @@ class DicomProbe:
         return self.find == "answered" and self.matches > 0
 
     def describe(self) -> str:
-        parts = [f"association as {CALLING_AET} to {self.called_aet} on 127.0.0.1:{self.port}: {self.association}"]
+        parts = [f"association as {CALLING_AET} to {self.called_aet} on {self.ip}:{self.port}: {self.association}"]
         if self.echo_status is not None:
             parts.append(f"C-ECHO status 0x{self.echo_status:04X}")
         if self.find != "not tried":
@@ -73,10 +74,10 @@ def probe(port: int, called_aet: str = "ANY-SCP", *, ip: str = "127.0.0.1",
     try:
         assoc = ae.associate(ip, port, ae_title=called)
     except Exception as exc:  # noqa: BLE001 - pynetdicom raises many kinds on garbage answers
-        return DicomProbe(port, called, "error", seconds=time.monotonic() - start, error=exc.__class__.__name__)
+        return DicomProbe(port, called, "error", seconds=time.monotonic() - start, error=exc.__class__.__name__, ip=ip)
     if not assoc.is_established:
         state = "rejected" if assoc.is_rejected else ("aborted" if assoc.is_aborted else "no answer")
-        return DicomProbe(port, called, state, seconds=time.monotonic() - start)
+        return DicomProbe(port, called, state, seconds=time.monotonic() - start, ip=ip)
     echo_status = find_status = None
     find, matches, error = "not tried", 0, None
     try:
@@ -104,4 +105,4 @@ def probe(port: int, called_aet: str = "ANY-SCP", *, ip: str = "127.0.0.1",
     if find == "failed" and assoc.is_aborted:
         find = "refused (the server aborted the association)"
     return DicomProbe(port, called, "accepted", echo_status, find, find_status, matches,
-                      time.monotonic() - start, error)
+                      time.monotonic() - start, error, ip)

@@ -33,11 +33,13 @@ class FtpProbe:
     cleaned_up: bool | None = None
     seconds: float = 0.0
     error: str | None = None
+    ip: str = "127.0.0.1"
 
     def describe(self) -> str:
+        where = f"[{self.ip}]:{self.port}" if ":" in self.ip else f"{self.ip}:{self.port}"
         if not self.connected:
-            return f"127.0.0.1:{self.port}: no FTP answer ({self.error}); {self.seconds:.2f} s"
-        parts = [f"127.0.0.1:{self.port} banner {self.banner[:60]!r}"]
+            return f"{where}: no FTP answer ({self.error}); {self.seconds:.2f} s"
+        parts = [f"{where} banner {self.banner[:60]!r}"]
         parts.append("AUTH TLS offered" if self.tls_offered else "AUTH TLS not offered")
         if self.anonymous is not None:
             parts.append(f"anonymous login {'accepted' if self.anonymous else 'refused'} ({self.anonymous_reply[:60]})")
@@ -78,7 +80,7 @@ def probe(port: int = 21, *, ip: str = "127.0.0.1", timeout: float = DEFAULT_TIM
     try:
         banner = ftp.connect(ip, port, timeout=timeout)
     except (OSError, ftplib.Error, EOFError) as exc:
-        return FtpProbe(port, False, seconds=time.monotonic() - start, error=exc.__class__.__name__)
+        return FtpProbe(port, False, seconds=time.monotonic() - start, error=exc.__class__.__name__, ip=ip)
     tls = anonymous = upload = cleaned = None
     anon_reply = upload_reply = ""
     error = None
@@ -109,4 +111,4 @@ def probe(port: int = 21, *, ip: str = "127.0.0.1", timeout: float = DEFAULT_TIM
         except (OSError, ftplib.Error, EOFError):
             ftp.close()
     return FtpProbe(port, True, banner.strip(), tls, anonymous, anon_reply.strip(), upload,
-                    upload_reply.strip(), cleaned, time.monotonic() - start, error)
+                    upload_reply.strip(), cleaned, time.monotonic() - start, error, ip)

@@ -312,3 +312,14 @@ def listeners_on(host: Host, ports: Iterable[int]) -> tuple[Endpoint, ...]:
     wanted = set(ports)
     listeners: list[Listener] = _safe(host.listeners, [])
     return _endpoints(li for li in listeners if li.proto == "tcp" and li.port in wanted)
+
+
+def loopback_address(endpoints: Iterable[Endpoint], port: int) -> str | None:
+    """The loopback address a probe of ``port`` may use: 127.0.0.1 or ::1 when the server listens
+    there (or on every interface); None when it listens only on other addresses."""
+    ips = {e.ip for e in endpoints if e.port == port}
+    if ips & {"0.0.0.0", "", "*"} or any(ip.startswith("127.") for ip in ips):
+        return "127.0.0.1"
+    if ips & {"::", "::1"}:
+        return "::1"
+    return None
