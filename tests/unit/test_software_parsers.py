@@ -233,3 +233,20 @@ def test_filezilla_legacy_any_text_fails_cleanly(tmp_path_factory, text):
 def test_probes_use_a_loopback_address_the_server_listens_on(ips, expected):
     endpoints = [inventory.Endpoint(ip, 4242) for ip in ips] + [inventory.Endpoint("0.0.0.0", 8042)]
     assert inventory.loopback_address(endpoints, 4242) == expected
+
+
+def test_windows_orthanc_service_config_is_found_in_the_install_folder():
+    """OrthancService.exe starts `Orthanc.exe --logdir=Logs Configuration` in InstallDir."""
+    from gp_guard.host import WINDOWS, RegValue
+
+    class WindowsHost(ProcessHost):
+        platform = WINDOWS
+
+        def reg_value(self, key, name):  # type: ignore[no-untyped-def]
+            if name == "InstallDir" and key.lower().endswith(r"orthanc\orthanc server"):
+                return RegValue("REG_SZ", r"D:\Imagerie\Orthanc")
+            return None
+
+    host = WindowsHost([ProcessInfo(7, "Orthanc.exe", ("Orthanc.exe", "--logdir=Logs", "Configuration"))], [])
+    (inst,) = inventory.find(host, "orthanc")
+    assert inst.config_paths == (r"D:\Imagerie\Orthanc\Configuration",)

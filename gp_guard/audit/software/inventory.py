@@ -248,7 +248,7 @@ def find_software(host: Host, products: Iterable[str] | None = None) -> list[Ins
         covered: set[str] = set()
         for configs, members in groups.items():
             pids = tuple(sorted(p.pid for p in members))
-            configs = tuple(_absolute(host, c, pids[0]) for c in configs)
+            configs = tuple(_absolute(host, product, c, pids[0]) for c in configs)
             names = {_base(p.name) for p in members}
             sockets = [
                 li for li in tcp
@@ -256,7 +256,7 @@ def find_software(host: Host, products: Iterable[str] | None = None) -> list[Ins
             ]
             if not configs:
                 configs = _default_configs(host, product) if product.key != "orthanc" else ()
-            covered.update(c.rstrip("/\\") for c in configs)
+            covered.update(_key(host, c) for c in configs)
             found.append(Installation(
                 product.key, product.name, product.kind, version, configs, pids,
                 _endpoints(sockets), ("process",), tuple(members[0].cmdline),
@@ -270,11 +270,11 @@ def find_software(host: Host, products: Iterable[str] | None = None) -> list[Ins
                     tuple(sorted({li.pid for li in named if li.pid is not None})), _endpoints(named),
                     ("listener",),
                 ))
-                covered.update(c.rstrip("/\\") for c in _default_configs(host, product))
+                covered.update(_key(host, c) for c in _default_configs(host, product))
         for path in _default_configs(host, product):
-            if path.rstrip("/\\") not in covered:
+            if _key(host, path) not in covered:
                 found.append(Installation(product.key, product.name, product.kind, version, (path,), (), (), ("config",)))
-                covered.add(path.rstrip("/\\"))
+                covered.add(_key(host, path))
         if not any(i.product == product.key for i in found):
             for path in product.install_paths.get(host.platform, ()):
                 if _exists(host, _expand(host, path)):
@@ -283,18 +283,44 @@ def find_software(host: Host, products: Iterable[str] | None = None) -> list[Ins
     return found
 
 
-def _absolute(host: Host, path: str, pid: int) -> str:
-    """A relative configuration path is relative to the server's working directory: on Linux,
-    /proc/PID/cwd/ leads there. Elsewhere it is kept as given."""
+ORTHANC_WINDOWS_KEY = r"HKLM\SOFTWARE\Orthanc\Orthanc Server"
+
+
+def _orthanc_install_dir(host: Host) -> str | None:
+    """Where the Windows installer put Orthanc (its service runs there), from the registry."""
+    value = _safe(lambda: host.reg_value(ORTHANC_WINDOWS_KEY, "InstallDir"), None)
+    return str(value.value) if value is not None and isinstance(value.value, str) and value.value else None
+
+
+def _absolute(host: Host, product: Product, path: str, pid: int) -> str:
+    """A relative configuration path is relative to the server's working directory.
+
+    Linux: /proc/PID/cwd/ leads there. Windows: the Orthanc service (OrthancService.exe, from
+    orthanc-server/orthanc-builder) starts ``Orthanc.exe --logdir=Logs Configuration`` in the
+    install folder named by the registry (InstallDir). Elsewhere the path is kept as given.
+    """
     if ntpath.isabs(path) or path.startswith(("/", "\\")) or (len(path) > 1 and path[1] == ":"):
         return path
     if host.platform == LINUX:
         return f"/proc/{pid}/cwd/{path}"
+    if host.platform == WINDOWS and product.key == "orthanc":
+        base = _orthanc_install_dir(host) or r"C:\Program Files\Orthanc Server"
+        return ntpath.join(base, path)
     return path
 
 
+def _key(host: Host, path: str) -> str:
+    path = path.rstrip("/\\")
+    return path.lower() if host.platform == WINDOWS else path
+
+
 def _default_configs(host: Host, product: Product) -> tuple[str, ...]:
-    paths = (_expand(host, p) for p in product.config_paths.get(host.platform, ()))
+    candidates = list(product.config_paths.get(host.platform, ()))
+    if product.key == "orthanc" and host.platform == WINDOWS:
+        install = _orthanc_install_dir(host)
+        if install:
+            candidates.insert(0, ntpath.join(install, "Configuration"))
+    paths = dict.fromkeys(_expand(host, p) for p in candidates)
     return tuple(p for p in paths if _exists(host, p))
 
 
