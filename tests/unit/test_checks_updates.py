@@ -44,7 +44,7 @@ def _has_candidate(package: str) -> bool:
 # -- UPD-01, live ------------------------------------------------------------------------------
 
 def test_upd01_passes_with_nothing_installed_out_of_date(tmp_path, monkeypatch):
-    require_tool("apt-get", "UPD-01 asks apt which updates are pending")
+    require_tool("apt", "UPD-01 asks apt which updates are pending")
     status = tmp_path / "status"
     status.write_text("")
     _apt_config(tmp_path, monkeypatch, **{"Dir::State::status": str(status)})
@@ -54,7 +54,7 @@ def test_upd01_passes_with_nothing_installed_out_of_date(tmp_path, monkeypatch):
 
 
 def test_upd01_sees_a_real_out_of_date_package(tmp_path, monkeypatch):
-    require_tool("apt-get", "UPD-01 asks apt which updates are pending")
+    require_tool("apt", "UPD-01 asks apt which updates are pending")
     if not _has_candidate("sensible-utils"):
         pytest.skip("the apt package lists are empty here (run apt-get update)")
     status = tmp_path / "status"
@@ -66,18 +66,17 @@ def test_upd01_sees_a_real_out_of_date_package(tmp_path, monkeypatch):
     assert counts in ("0 security updates, 1 other updates pending", "1 security updates, 0 other updates pending")
 
 
-def test_apt_simulation_parser_on_real_lines_and_garbage():
+def test_apt_list_parser_on_real_lines_and_garbage():
     text = (
-        "Reading package lists...\nThe following packages have been kept back:\n  base-files linux-image-amd64\n"
-        "The following packages will be upgraded:\n  libssl3 sensible-utils\n"
-        "Inst libssl3 [3.0.15-1~deb12u1] (3.0.17-1~deb12u2 Debian-Security:12/oldstable-security [amd64])\n"
-        "Inst sensible-utils [0.0.1] (0.0.17+nmu1 Debian:12.15/oldstable [all])\n"
-        "Conf libssl3 (3.0.17-1~deb12u2 Debian-Security:12/oldstable-security [amd64])\n"
+        "Listing...\n"
+        "appstream/oldstable 0.16.1-2+b1 amd64 [upgradable from: 0.16.1-2]\n"
+        "apt-transport-https/oldstable-security 2.6.2 all [upgradable from: 2.6.1]\n"
+        "libssl3/stable,stable-security 3.0.17-1~deb12u2 amd64 [upgradable from: 3.0.15-1~deb12u1]\n"
     )
-    security, other = updates.parse_apt_simulation(text)
-    assert security == ["libssl3"]
-    assert other == ["base-files", "linux-image-amd64", "sensible-utils"]
-    assert updates.parse_apt_simulation("\x00 E: garbage\nInst") == ([], [])
+    security, other = updates.parse_apt_list(text)
+    assert security == ["apt-transport-https", "libssl3"]
+    assert other == ["appstream"]
+    assert updates.parse_apt_list("\x00 E: garbage\nfoo/ [upgradable from: ]") == ([], [])
 
 
 def test_softwareupdate_parser():
