@@ -29,7 +29,7 @@ _scan_lock = threading.Lock()
 _scan_cache: dict[int, tuple[float, list[upnp.Gateway]]] = {}
 
 
-def _scan(host: Host) -> list[upnp.Gateway]:
+def scan_box(host: Host) -> list[upnp.Gateway]:
     """One UPnP scan serves both checks of the same audit (results kept 30 s)."""
     with _scan_lock:
         cached = _scan_cache.get(id(host))
@@ -38,6 +38,11 @@ def _scan(host: Host) -> list[upnp.Gateway]:
         result = upnp.scan(timeout=1.5)
         _scan_cache[id(host)] = (time.monotonic(), result)
         return result
+
+
+def box_steps() -> tuple[str, ...]:
+    """The steps that remove forwards in the common French boxes (shared with EXP-01)."""
+    return _BOX_STEPS
 
 
 def _describe(mapping: upnp.Mapping) -> str:
@@ -61,7 +66,7 @@ def _describe(mapping: upnp.Mapping) -> str:
 def box_forwards(host: Host) -> Outcome:
     if not host.live:
         return skipped(_NOT_LIVE)
-    gateways = _scan(host)
+    gateways = scan_box(host)
     if not gateways:
         return passed(N_("No internet box answered the UPnP search: no automatic forward was found. A DMZ or a forward set by hand cannot be seen this way: answer question Q-BOX-01."),
                       [Evidence("UPnP (SSDP M-SEARCH)", "no answer")])
@@ -107,7 +112,7 @@ def box_forwards(host: Host) -> Outcome:
 def box_upnp(host: Host) -> Outcome:
     if not host.live:
         return skipped(_NOT_LIVE)
-    gateways = _scan(host)
+    gateways = scan_box(host)
     if not gateways:
         return passed(N_("No internet box answered the UPnP search: UPnP seems off."),
                       [Evidence("UPnP (SSDP M-SEARCH)", "no answer")])
