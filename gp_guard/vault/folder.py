@@ -1,0 +1,1011 @@
+"""Lock, unlock and verify a folder in place, never losing a file, even when killed at any instant.
+
+Per file (DESIGN.md "How the vault works"): journal intent → write ``<name>.age.tmp`` beside it →
+fsync → decrypt-verify against the plaintext's SHA-256 → give it its final name without ever
+overwriting (hard link + unlink) → fsync the folder → re-check the plaintext did not change →
+delete the plaintext → journal done. Unlock is the mirror image. Files go through in small
+batches so one journal commit and one folder fsync serve many small files; the states stored in
+the journal are always behind or equal to what happened on disk, which is all ``recover()`` needs.
+
+Deleting the plaintext is an ordinary deletion: on SSDs fragments may remain in free space, which
+full-disk encryption (check CRY-01) protects. Nothing here promises a secure erase.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import logging
+import os
+import signal
+import stat
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gp_guard.i18n import N_, _
+from gp_guard.store import Store
+from gp_guard.vault.journal import CONFLICT, INTENT, VERIFIED, Entry, Journal
+
+log = logging.getLogger(__name__)
+
+AGE = ".age"
+LOCK_TMP = ".age.tmp"
+UNLOCK_TMP = ".gpguard.tmp"
+BATCH_FILES = 32
+BATCH_BYTES = 64 * 1024 * 1024
+CHUNK = 1024 * 1024
+RETRYABLE = {errno.EACCES, errno.EPERM, errno.EBUSY, errno.EAGAIN, errno.ETXTBSY}
+FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+
+
+# -- public types ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Progress:
+    action: str  # "lock", "unlock", "verify"
+    files_done: int
+    files_total: int
+    bytes_done: int
+    bytes_total: int
+    current: str  # path relative to the folder
+    mb_per_s: float
+
+
+class CancelToken:
+    """Set from any thread; the work stops at the next safe point, nothing half-done."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+
+@dataclass(frozen=True)
+class Problem:
+    name: str  # path relative to the folder
+    message: str  # N_() template
+    detail: str = ""
+
+    def text(self) -> str:
+        return _(self.message).format(detail=self.detail)
+
+
+@dataclass
+class Report:
+    action: str
+    folder: Path
+    done: list[str] = field(default_factory=list)
+    failed: list[Problem] = field(default_factory=list)
+    skipped: list[Problem] = field(default_factory=list)
+    cancelled: bool = False
+    files_total: int = 0
+    bytes_done: int = 0
+    seconds: float = 0.0
+    open_by: list[tuple[int, str, str]] = field(default_factory=list)  # pid, program, file
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.cancelled
+
+    @property
+    def mb_per_s(self) -> float:
+        return self.bytes_done / 1e6 / self.seconds if self.seconds > 0 else 0.0
+
+
+class VaultError(Exception):
+    """An error the doctor can meet; ``str()`` is the translated message."""
+
+    message = N_("The operation on the protected folder failed.")
+
+    def __init__(self, message: str | None = None, report: Report | None = None, **kwargs: Any) -> None:
+        self.template = message or self.message
+        self.kwargs = kwargs
+        self.report = report
+        super().__init__(self.template)
+
+    def __str__(self) -> str:
+        return _(self.template).format(**self.kwargs)
+
+
+class FolderRefused(VaultError):
+    message = N_("This folder cannot be protected.")
+
+
+class FolderBusy(VaultError):
+    message = N_("Another gp_guard window or command is already working on this folder. Wait for it to finish.")
+
+
+class DiskFull(VaultError):
+    message = N_("The disk is full: {done} files were handled, the others were left exactly as they were. "
+                 "Free some space, then run it again.")
+
+
+# problems with one file
+P_CHANGED = N_("The file was being changed by another program; it was left as it was. Try again later.")
+P_BUSY = N_("The file is in use by another program; it was left as it was. Close that program and try again.")
+P_EXISTS = N_("An encrypted copy with the same name already exists; the file was left as it was.")
+P_PLAIN_EXISTS = N_("A file with the decrypted name already exists; the encrypted file was left as it was.")
+P_TMP_EXISTS = N_("A temporary file from another program is in the way: {detail}")
+P_NAME_LONG = N_("The name is too long to add “.age”; rename the file with a shorter name.")
+P_SYMLINK = N_("Shortcut (symbolic link) left as it is: gp_guard never follows links.")
+P_SPECIAL = N_("Not an ordinary file; left as it is.")
+P_HARDLINK = N_("This file has another name elsewhere (hard link): encrypting it here would leave a readable copy. Left as it is.")
+P_DAMAGED = N_("This encrypted file cannot be read: it was damaged or changed, or it was made with other keys. It was left as it was.")
+P_VERIFY = N_("The encrypted copy did not read back identically; the original was kept.")
+P_ERROR = N_("The file could not be handled ({detail}); it was left as it was.")
+
+CONFIRM_DELETION_NOTE = N_(
+    "Once encrypted, each original is deleted. On SSDs fragments of deleted files may remain in the "
+    "disk's free space: gp_guard cannot erase them reliably. Full-disk encryption (check CRY-01) "
+    "protects them."
+)
+
+
+# -- the crash hook used by the crash tests ---------------------------------------------------
+class _Steps:
+    """GP_GUARD_VAULT_CRASH_AFTER=N: the process kills itself (SIGKILL) after N protocol steps."""
+
+    def __init__(self) -> None:
+        value = os.environ.get("GP_GUARD_VAULT_CRASH_AFTER", "")
+        self.limit = int(value) if value.isdigit() else -1
+        self.count = 0
+
+    taken = 0  # every step of this process, for the crash tests to size their kill points
+
+    def __call__(self) -> None:
+        _Steps.taken += 1
+        if self.limit < 0:
+            return
+        self.count += 1
+        if self.count >= self.limit:
+            sys.stdout.flush()
+            os.kill(os.getpid(), signal.SIGKILL if hasattr(signal, "SIGKILL") else signal.SIGTERM)
+
+
+# -- low-level file helpers ------------------------------------------------------------------
+def _fsync(fd: int) -> None:
+    if sys.platform == "darwin":  # pragma: no cover - macOS only
+        import fcntl
+
+        try:
+            fcntl.fcntl(fd, fcntl.F_FULLFSYNC)
+            return
+        except OSError:
+            pass
+    os.fsync(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    if os.name == "nt":  # pragma: no cover - NTFS journals renames; folders cannot be opened
+        return
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _open_read(path: Path) -> int:
+    return os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
+
+
+def _create(path: Path) -> int:
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    return os.open(path, flags, 0o600)
+
+
+def _unlink(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except PermissionError:
+        if os.name != "nt":
+            raise
+        os.chmod(path, stat.S_IWRITE)  # pragma: no cover - Windows read-only attribute
+        os.unlink(path)  # pragma: no cover
+
+
+def _unlink_missing_ok(path: Path) -> None:
+    try:
+        _unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def _link_no_clobber(tmp: Path, dst: Path) -> None:
+    """Give ``tmp`` the name ``dst``; FileExistsError when ``dst`` exists (never overwritten)."""
+    try:
+        os.link(tmp, dst, follow_symlinks=False)
+    except FileExistsError:
+        raise
+    except OSError as exc:  # file systems without hard links (FAT, exFAT, some network shares)
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.ENOSYS):
+            raise
+        if os.name != "nt" and os.path.lexists(dst):  # Windows' rename refuses by itself
+            raise FileExistsError(errno.EEXIST, "exists", str(dst)) from exc
+        os.rename(tmp, dst)
+        return
+    os.unlink(tmp)
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    fd = _open_read(path)
+    try:
+        with os.fdopen(fd, "rb", buffering=0) as handle:
+            fd = -1
+            buffer = bytearray(CHUNK)
+            view = memoryview(buffer)
+            while True:
+                count = handle.readinto(buffer)
+                if not count:
+                    break
+                digest.update(view[:count])
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    return digest.hexdigest()
+
+
+class _Cancelled(Exception):
+    pass
+
+
+class _Meter:
+    """Counts bytes for progress and cancellation; one per run."""
+
+    def __init__(self, action: str, total_files: int, total_bytes: int,
+                 progress: Callable[[Progress], None] | None, cancel: CancelToken, steps: _Steps) -> None:
+        self.action, self.total_files, self.total_bytes = action, total_files, total_bytes
+        self.progress, self.cancel, self.steps = progress, cancel, steps
+        self.files = 0
+        self.bytes = 0
+        self.sizes: dict[str, int] = {}
+        self.current = ""
+        self.start = time.monotonic()
+        self.last = 0.0
+
+    def add(self, count: int) -> None:
+        self.bytes += count
+        self.steps()
+        if self.cancel.cancelled:
+            raise _Cancelled
+        now = time.monotonic()
+        if now - self.last >= 0.1:
+            self.emit(now)
+
+    def file_done(self) -> None:
+        self.files += 1
+        self.emit(time.monotonic())
+
+    def emit(self, now: float | None = None) -> None:
+        now = now or time.monotonic()
+        self.last = now
+        if self.progress is None:
+            return
+        elapsed = now - self.start
+        rate = self.bytes / 1e6 / elapsed if elapsed > 0 else 0.0
+        try:
+            self.progress(Progress(self.action, self.files, self.total_files, self.bytes,
+                                   self.total_bytes, self.current, rate))
+        except Exception:  # noqa: BLE001 - a broken listener must not stop the work
+            log.exception("vault progress callback failed")
+
+
+class _HashingReader:
+    def __init__(self, raw: Any, meter: _Meter | None) -> None:
+        self.raw, self.meter = raw, meter
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.raw.read(n if n is not None and n >= 0 else -1)
+        self._count(data)
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        count = self.raw.readinto(buffer)
+        if count:
+            self._count(memoryview(buffer)[:count])
+        return count or 0
+
+    def _count(self, data: Any) -> None:
+        if data:
+            self.digest.update(data)
+            self.size += len(data)
+            if self.meter is not None:
+                self.meter.add(len(data))
+
+
+class _HashingWriter:
+    def __init__(self, raw: Any, meter: _Meter | None) -> None:
+        self.raw, self.meter = raw, meter
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        if self.raw is not None:
+            self.raw.write(data)
+        self.digest.update(data)
+        self.size += len(data)
+        if self.meter is not None:
+            self.meter.add(len(data))
+        return len(data)
+
+    def flush(self) -> None:
+        if self.raw is not None:
+            self.raw.flush()
+
+
+# -- the age adapter (gp_guard.vault.agefile) ------------------------------------------------
+def _agefile() -> Any:
+    from gp_guard.vault import agefile
+
+    return agefile
+
+
+def _is_age_error(exc: BaseException) -> bool:
+    return isinstance(exc, _agefile().AgeError)
+
+
+def _encrypt(src: Any, dst: Any, recipients: Sequence[Any]) -> None:
+    _agefile().encrypt(src, dst, list(recipients))
+
+
+def _decrypt(src: Any, dst: Any, identities: Sequence[Any]) -> None:
+    _agefile().decrypt(src, dst, list(identities))
+
+
+# -- which folders may be protected ------------------------------------------------------------
+_SYSTEM_POSIX = ("/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/proc",
+                 "/run", "/sbin", "/sys", "/usr", "/snap", "/System", "/Library", "/Applications",
+                 "/private/etc", "/private/var/db", "/var/lib", "/var/log", "/var/cache", "/var/spool")
+_ROOTS_POSIX = ("/", "/home", "/Users", "/var", "/tmp", "/mnt", "/media", "/srv", "/opt", "/root",
+                "/Volumes", "/private", "/private/tmp", "/private/var")
+
+
+def _windows_system() -> list[Path]:  # pragma: no cover - Windows only
+    names = ("SystemRoot", "windir", "ProgramFiles", "ProgramFiles(x86)", "ProgramW6432", "ProgramData")
+    return [Path(os.environ[n]) for n in names if os.environ.get(n)]
+
+
+def _inside(path: Path, parent: Path) -> bool:
+    return path == parent or parent in path.parents
+
+
+def check_folder(folder: str | os.PathLike[str]) -> Path:
+    """The folder's absolute real path, or FolderRefused saying why it cannot be protected."""
+    from gp_guard.paths import data_dir, log_dir
+
+    raw = Path(folder).expanduser()
+    if raw.is_symlink():
+        raise FolderRefused(N_("This is a shortcut (symbolic link) to a folder; choose the folder itself."))
+    root = Path(os.path.realpath(raw))
+    if not root.is_dir():
+        raise FolderRefused(N_("This folder does not exist: {path}"), path=str(raw))
+    home = Path(os.path.realpath(Path.home()))
+    if _inside(home, root):
+        raise FolderRefused(N_("This is your whole personal folder (or contains it). Choose the folder that holds "
+                               "the images or documents, for example a sub-folder."))
+    own = [Path(os.path.realpath(d)) for d in (data_dir(), log_dir(), Path(__file__).resolve().parents[1])]
+    if any(_inside(root, d) or _inside(d, root) for d in own):
+        raise FolderRefused(N_("This folder holds gp_guard's own files; it cannot be encrypted."))
+    if os.name == "nt":  # pragma: no cover - Windows only
+        drive = Path(root.anchor)
+        system = _windows_system()
+        if root == drive or any(_inside(root, s) for s in system):
+            raise FolderRefused(N_("This is a system folder: encrypting it would stop the computer or its programs from working."))
+    else:
+        if str(root) in _ROOTS_POSIX or any(_inside(root, Path(s)) for s in _SYSTEM_POSIX):
+            raise FolderRefused(N_("This is a system folder: encrypting it would stop the computer or its programs from working."))
+    return root
+
+
+def open_by_programs(folder: Path, limit: int = 20) -> list[tuple[int, str, str]]:
+    """Files under ``folder`` that running programs (not this one) have open: (pid, name, path)."""
+    import psutil
+
+    found: list[tuple[int, str, str]] = []
+    prefix = str(folder).rstrip(os.sep) + os.sep
+    me = os.getpid()
+    for proc in psutil.process_iter(["pid", "name"]):
+        if proc.info["pid"] == me:
+            continue
+        try:
+            files = proc.open_files()
+        except (psutil.Error, OSError):
+            continue
+        for item in files:
+            if item.path.startswith(prefix):
+                found.append((proc.info["pid"], proc.info["name"] or "?", item.path))
+                if len(found) >= limit:
+                    return found
+    return found
+
+
+# -- walking a folder, never following links ---------------------------------------------------
+def _scan(root: Path, want_age: bool, report: Report) -> list[tuple[str, os.stat_result]]:
+    found: list[tuple[str, os.stat_result]] = []
+    stack = [root]
+    while stack:
+        here = stack.pop()
+        try:
+            entries = sorted(os.scandir(here), key=lambda e: e.name)
+        except OSError as exc:
+            report.failed.append(Problem(os.path.relpath(here, root), P_ERROR, exc.strerror or type(exc).__name__))
+            continue
+        for entry in entries:
+            rel = os.path.relpath(entry.path, root)
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if stat.S_ISLNK(st.st_mode):
+                if not want_age:
+                    report.skipped.append(Problem(rel, P_SYMLINK))
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                stack.append(Path(entry.path))
+                continue
+            if entry.name.endswith((LOCK_TMP, UNLOCK_TMP)):
+                continue
+            is_age = entry.name.endswith(AGE)
+            if is_age != want_age:
+                continue
+            if not stat.S_ISREG(st.st_mode):
+                report.skipped.append(Problem(rel, P_SPECIAL))
+                continue
+            if not want_age and st.st_nlink > 1:
+                report.skipped.append(Problem(rel, P_HARDLINK))
+                continue
+            found.append((rel, st))
+    found.sort()
+    return found
+
+
+def _still_inside(root: Path, path: Path) -> bool:
+    """The file's folder still resolves inside ``root`` (no folder swapped for a link meanwhile)."""
+    return _inside(Path(os.path.realpath(path.parent)), root)
+
+
+class _FolderLock:
+    """One worker per folder across processes (an advisory lock file in the data dir)."""
+
+    def __init__(self, root: Path, wait: bool = False) -> None:
+        from gp_guard.paths import data_dir
+
+        name = hashlib.sha256(str(root).encode()).hexdigest()[:16]
+        self.path = data_dir() / f"vault-{name}.lock"
+        self.wait = wait
+        self.fd = -1
+
+    def __enter__(self) -> _FolderLock:
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            if os.name == "nt":  # pragma: no cover - Windows only
+                import msvcrt
+
+                msvcrt.locking(self.fd, msvcrt.LK_NBLCK, 1)
+            else:
+                import fcntl
+
+                fcntl.flock(self.fd, fcntl.LOCK_EX | (0 if self.wait else fcntl.LOCK_NB))
+        except OSError as exc:
+            os.close(self.fd)
+            self.fd = -1
+            raise FolderBusy() from exc
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)  # releases the lock
+            self.fd = -1
+
+
+# -- one file, each way -------------------------------------------------------------------------
+class _Changed(Exception):
+    pass
+
+
+class _Mismatch(Exception):
+    pass
+
+
+def _same_file(st: os.stat_result, other: os.stat_result) -> bool:
+    return ((st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+            == (other.st_dev, other.st_ino, other.st_size, other.st_mtime_ns))
+
+
+def _age_payload_size(size: int) -> int:
+    chunks = max(1, -(-size // 65536))
+    return 16 + size + 16 * chunks
+
+
+class _Lock:
+    name = "lock"
+    exists = P_EXISTS
+
+    def __init__(self, root: Path, recipients: Sequence[Any], identities: Sequence[Any] | None,
+                 meter: _Meter) -> None:
+        self.root, self.recipients, self.identities, self.meter = root, recipients, identities, meter
+
+    @staticmethod
+    def dst(rel: str) -> str:
+        return rel + AGE
+
+    @staticmethod
+    def tmp(rel: str) -> str:
+        return rel + LOCK_TMP
+
+    def write(self, rel: str, st: os.stat_result) -> str:
+        src, tmp = self.root / rel, self.root / self.tmp(rel)
+        with os.fdopen(_open_read(src), "rb", buffering=CHUNK) as raw:
+            if not _same_file(st, os.fstat(raw.fileno())):
+                raise _Changed
+            with os.fdopen(_create(tmp), "wb", buffering=CHUNK) as out:
+                self.meter.steps()
+                reader = _HashingReader(raw, self.meter)
+                _encrypt(reader, out, self.recipients)
+                out.flush()
+                _fsync(out.fileno())
+                self.meter.steps()
+        if reader.size != st.st_size:
+            raise _Changed
+        sha = reader.digest.hexdigest()
+        os.utime(tmp, ns=(st.st_atime_ns, st.st_mtime_ns))
+        self._verify(tmp, sha, st.st_size)
+        os.chmod(tmp, stat.S_IMODE(st.st_mode) | stat.S_IRUSR)
+        self.meter.steps()
+        return sha
+
+    def _verify(self, tmp: Path, sha: str, size: int) -> None:
+        if not self.identities:  # public keys only: check the shape of what was written
+            extra = os.stat(tmp).st_size - _age_payload_size(size)
+            if not 0 < extra < 8192:
+                raise _Mismatch
+            return
+        sink = _HashingWriter(None, None)
+        with open(tmp, "rb", buffering=CHUNK) as handle:
+            _decrypt(handle, sink, self.identities)
+        if sink.digest.hexdigest() != sha or sink.size != size:
+            raise _Mismatch
+
+    def unchanged(self, rel: str, st: os.stat_result, sha: str) -> bool:
+        try:
+            now = os.lstat(self.root / rel)
+            return _same_file(st, now) and sha256_file(self.root / rel) == sha
+        except OSError:
+            return False
+
+
+class _Unlock(_Lock):
+    name = "unlock"
+    exists = P_PLAIN_EXISTS
+
+    @staticmethod
+    def dst(rel: str) -> str:
+        return rel[: -len(AGE)]
+
+    @staticmethod
+    def tmp(rel: str) -> str:
+        return rel[: -len(AGE)] + UNLOCK_TMP
+
+    def write(self, rel: str, st: os.stat_result) -> str:
+        src, tmp = self.root / rel, self.root / self.tmp(rel)
+        with os.fdopen(_open_read(src), "rb", buffering=CHUNK) as raw:
+            if not _same_file(st, os.fstat(raw.fileno())):
+                raise _Changed
+            with os.fdopen(_create(tmp), "wb", buffering=CHUNK) as out:
+                self.meter.steps()
+                writer = _HashingWriter(out, None)
+                _decrypt(_HashingReader(raw, self.meter), writer, self.identities or [])
+                out.flush()
+                _fsync(out.fileno())
+                self.meter.steps()
+        sha = writer.digest.hexdigest()
+        os.utime(tmp, ns=(st.st_atime_ns, st.st_mtime_ns))
+        if sha256_file(tmp) != sha:  # read back what reached the disk
+            raise _Mismatch
+        os.chmod(tmp, stat.S_IMODE(st.st_mode) | stat.S_IRUSR)
+        self.meter.steps()
+        return sha
+
+    def unchanged(self, rel: str, st: os.stat_result, sha: str) -> bool:
+        try:
+            return _same_file(st, os.lstat(self.root / rel))
+        except OSError:
+            return False
+
+
+# -- batches ----------------------------------------------------------------------------------
+class _Batches:
+    def __init__(self, op: _Lock, journal: Journal, report: Report, retries: int, retry_delay: float) -> None:
+        self.op, self.journal, self.report = op, journal, report
+        self.root, self.meter = op.root, op.meter
+        self.retries, self.retry_delay = retries, retry_delay
+        self.attempts: dict[str, int] = {}
+        self.retry: list[tuple[str, Problem]] = []
+
+    def run(self, items: list[tuple[str, os.stat_result]]) -> None:
+        queue = [rel for rel, _st in items]
+        round_ = 0
+        while queue and not self.report.cancelled:
+            while queue and not self.report.cancelled:
+                batch, size = [], 0
+                while queue and len(batch) < BATCH_FILES and (not batch or size < BATCH_BYTES):
+                    rel = queue.pop(0)
+                    batch.append(rel)
+                    size += self.meter.sizes.get(rel, 0)
+                self._batch(batch)
+            again = [(rel, p) for rel, p in self.retry if self.attempts.get(rel, 0) <= self.retries]
+            self.report.failed.extend(p for rel, p in self.retry if self.attempts.get(rel, 0) > self.retries)
+            self.retry = []
+            queue = [rel for rel, _p in again]
+            if queue and not self.report.cancelled:
+                round_ += 1
+                self._pause(self.retry_delay * round_)
+        if self.report.cancelled:
+            self.report.skipped.extend(Problem(rel, N_("Not handled: the work was cancelled.")) for rel in queue)
+
+    def _pause(self, seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end and not self.meter.cancel.cancelled:
+            time.sleep(min(0.05, max(0.0, end - time.monotonic())))
+
+    def _again(self, rel: str, message: str) -> None:
+        self.attempts[rel] = self.attempts.get(rel, 0) + 1
+        self.retry.append((rel, Problem(rel, message)))
+
+    def _prepare(self, batch: list[str]) -> list[tuple[str, os.stat_result]]:
+        ready = []
+        for rel in batch:
+            src = self.root / rel
+            try:
+                st = os.lstat(src)
+            except FileNotFoundError:
+                continue  # gone since the scan
+            if not stat.S_ISREG(st.st_mode) or not _still_inside(self.root, src):
+                self.report.skipped.append(Problem(rel, P_SPECIAL))
+                continue
+            dst, tmp = self.op.dst(rel), self.op.tmp(rel)
+            if len(os.fsencode(os.path.basename(tmp))) > 255:
+                self.report.failed.append(Problem(rel, P_NAME_LONG))
+            elif os.path.lexists(self.root / dst):
+                self.report.failed.append(Problem(rel, self.op.exists))
+            elif os.path.lexists(self.root / tmp):
+                self.report.failed.append(Problem(rel, P_TMP_EXISTS, tmp))
+            else:
+                ready.append((rel, st))
+        return ready
+
+    def _batch(self, batch: list[str]) -> None:
+        op, steps = self.op, self.meter.steps
+        prepared = self._prepare(batch)
+        if not prepared:
+            return
+        rows = self.journal.begin(op.name, str(self.root),
+                                  [(rel, op.dst(rel), op.tmp(rel), st.st_size, st.st_mtime_ns) for rel, st in prepared])
+        steps()
+        written: list[tuple[int, str, os.stat_result, str]] = []
+        dropped: list[int] = []
+        stop: VaultError | None = None
+        for row, (rel, st) in zip(rows, prepared, strict=True):
+            if stop is not None or self.report.cancelled or self.meter.cancel.cancelled:
+                self.report.cancelled = self.report.cancelled or self.meter.cancel.cancelled
+                if self.report.cancelled:
+                    self.report.skipped.append(Problem(rel, N_("Not handled: the work was cancelled.")))
+                dropped.append(row)
+                continue
+            self.meter.current = rel
+            self.meter.emit()
+            try:
+                written.append((row, rel, st, op.write(rel, st)))
+                continue
+            except _Cancelled:
+                self.report.cancelled = True
+                self.report.skipped.append(Problem(rel, N_("Not handled: the work was cancelled.")))
+            except _Changed:
+                self._again(rel, P_CHANGED)
+            except _Mismatch:
+                self.report.failed.append(Problem(rel, P_VERIFY))
+            except OSError as exc:
+                if exc.errno in FULL:
+                    stop = DiskFull()
+                elif exc.errno in RETRYABLE:
+                    self._again(rel, P_BUSY)
+                elif exc.errno == errno.ENAMETOOLONG:
+                    self.report.failed.append(Problem(rel, P_NAME_LONG))
+                else:
+                    self.report.failed.append(Problem(rel, P_ERROR, exc.strerror or type(exc).__name__))
+            except Exception as exc:
+                if not _is_age_error(exc):
+                    _unlink_missing_ok(self.root / op.tmp(rel))
+                    self.journal.finish([row])
+                    raise
+                self.report.failed.append(Problem(rel, P_DAMAGED if op.name == "unlock" else P_VERIFY))
+            _unlink_missing_ok(self.root / op.tmp(rel))
+            steps()
+            dropped.append(row)
+        self.journal.finish(dropped)
+        if written:
+            self.journal.mark([(row, VERIFIED, sha) for row, _rel, _st, sha in written])
+            steps()
+            self._finish(written)
+        if stop is not None:
+            raise stop
+
+    def _finish(self, written: list[tuple[int, str, os.stat_result, str]]) -> None:
+        op, steps = self.op, self.meter.steps
+        linked = []
+        for row, rel, st, sha in written:
+            try:
+                _link_no_clobber(self.root / op.tmp(rel), self.root / op.dst(rel))
+                linked.append((row, rel, st, sha))
+            except FileExistsError:
+                self.journal.mark([(row, CONFLICT, sha)])
+                _unlink_missing_ok(self.root / op.tmp(rel))
+                self.journal.finish([row])
+                self.report.failed.append(Problem(rel, op.exists))
+            steps()
+        folders = {(self.root / rel).parent for _row, rel, _st, _sha in linked}
+        for folder in folders:
+            _fsync_dir(folder)
+            steps()
+        for _row, rel, st, sha in linked:
+            problem = P_CHANGED
+            if op.unchanged(rel, st, sha):
+                try:
+                    _unlink(self.root / rel)
+                    steps()
+                    self.report.done.append(rel)
+                    self.meter.file_done()
+                    continue
+                except OSError as exc:
+                    if exc.errno not in RETRYABLE:
+                        raise
+                    problem = P_BUSY
+            _unlink(self.root / op.dst(rel))  # ours, and now a stale copy: the original stays
+            steps()
+            self._again(rel, problem)
+        for folder in folders:
+            _fsync_dir(folder)
+            steps()
+        self.journal.finish([row for row, _rel, _st, _sha in linked])
+        steps()
+
+
+# -- the public operations ---------------------------------------------------------------------
+def _run(action: str, folder: str | os.PathLike[str], recipients: Sequence[Any], identities: Sequence[Any] | None,
+         progress: Callable[[Progress], None] | None, cancel: CancelToken | None, store: Store | None,
+         retries: int, retry_delay: float) -> Report:
+    root = check_folder(folder)
+    journal = Journal(store)
+    cancel = cancel or CancelToken()
+    report = Report(action, root)
+    started = time.monotonic()
+    with _FolderLock(root):
+        _recover_folder(journal, root)
+        if action == "lock":
+            journal.add_folder(str(root))
+        report.open_by = open_by_programs(root)
+        items = _scan(root, want_age=action != "lock", report=report)
+        report.files_total = len(items)
+        meter = _Meter(action, len(items), sum(st.st_size for _rel, st in items), progress, cancel, _Steps())
+        meter.sizes = {rel: st.st_size for rel, st in items}
+        meter.emit()
+        op = (_Lock if action == "lock" else _Unlock)(root, recipients, identities, meter)
+        try:
+            _Batches(op, journal, report, retries, retry_delay).run(items)
+        except DiskFull as exc:
+            exc.kwargs["done"] = len(report.done)
+            exc.report = report
+            raise
+        finally:
+            report.seconds = time.monotonic() - started
+            report.bytes_done = meter.bytes
+            meter.emit()
+            journal.ran(str(root), action, {p.name: p.message + "\n" + p.detail for p in report.failed})
+    log.info("%s of a folder: %d done, %d failed, %d skipped, %.1f MB/s", action, len(report.done),
+             len(report.failed), len(report.skipped), report.mb_per_s)
+    return report
+
+
+def lock(folder: str | os.PathLike[str], recipients: Sequence[Any], identities: Sequence[Any] | None = None, *,
+         progress: Callable[[Progress], None] | None = None, cancel: CancelToken | None = None,
+         store: Store | None = None, retries: int = 2, retry_delay: float = 0.5) -> Report:
+    """Encrypt every file of ``folder`` in place to ``recipients``.
+
+    With ``identities`` each encrypted copy is decrypted and compared with the original before the
+    original is deleted; without them (public keys only) the copy's length is checked instead.
+    Raises FolderRefused, FolderBusy, DiskFull (nothing lost; ``.report`` says what was done).
+    """
+    return _run("lock", folder, recipients, identities, progress, cancel, store, retries, retry_delay)
+
+
+def unlock(folder: str | os.PathLike[str], identities: Sequence[Any], *,
+           progress: Callable[[Progress], None] | None = None, cancel: CancelToken | None = None,
+           store: Store | None = None, retries: int = 2, retry_delay: float = 0.5) -> Report:
+    """Decrypt every ``.age`` file of ``folder`` in place; damaged files are reported and kept."""
+    return _run("unlock", folder, [], identities, progress, cancel, store, retries, retry_delay)
+
+
+def verify(folder: str | os.PathLike[str], identities: Sequence[Any], *,
+           progress: Callable[[Progress], None] | None = None, cancel: CancelToken | None = None,
+           store: Store | None = None) -> Report:
+    """Read every ``.age`` file back and report each one that fails authentication."""
+    root = check_folder(folder)
+    journal = Journal(store)
+    cancel = cancel or CancelToken()
+    report = Report("verify", root)
+    started = time.monotonic()
+    items = _scan(root, want_age=True, report=report)
+    report.files_total = len(items)
+    meter = _Meter("verify", len(items), sum(st.st_size for _r, st in items), progress, cancel, _Steps())
+    meter.emit()
+    for rel, _st in items:
+        meter.current = rel
+        try:
+            with os.fdopen(_open_read(root / rel), "rb", buffering=CHUNK) as raw:
+                _decrypt(_HashingReader(raw, meter), _HashingWriter(None, None), identities)
+            report.done.append(rel)
+        except _Cancelled:
+            report.cancelled = True
+            break
+        except OSError as exc:
+            report.failed.append(Problem(rel, P_ERROR, exc.strerror or type(exc).__name__))
+        except Exception as exc:
+            if not _is_age_error(exc):
+                raise
+            report.failed.append(Problem(rel, P_DAMAGED))
+        meter.file_done()
+    report.seconds = time.monotonic() - started
+    report.bytes_done = meter.bytes
+    if str(root) in journal.folders():
+        journal.ran(str(root), "verify", {p.name: p.message + "\n" + p.detail for p in report.failed})
+    return report
+
+
+@dataclass
+class FolderStatus:
+    path: Path
+    exists: bool
+    encrypted: int = 0
+    plain: int = 0
+    failed: list[Problem] = field(default_factory=list)
+    unfinished: int = 0  # files left by an interrupted run (recover() finishes them)
+    last_action: str = ""
+    last_run_at: str = ""
+
+    @property
+    def state(self) -> str:
+        """'missing', 'failed', 'protected', 'partial', 'unprotected' or 'empty'."""
+        if not self.exists:
+            return "missing"
+        if self.failed or self.unfinished:
+            return "failed"
+        if self.plain == 0:
+            return "protected" if self.encrypted else "empty"
+        return "partial" if self.encrypted else "unprotected"
+
+
+def _problems(stored: dict[str, str]) -> list[Problem]:
+    out = []
+    for name, text in stored.items():
+        message, _sep, detail = text.partition("\n")
+        out.append(Problem(name, message, detail))
+    return out
+
+
+def status(folder: str | os.PathLike[str] | None = None, store: Store | None = None) -> list[FolderStatus]:
+    """State of one folder, or of every protected folder."""
+    journal = Journal(store)
+    paths = [Path(os.path.realpath(folder))] if folder is not None else [Path(p) for p in journal.folders()]
+    rows = {r["path"]: r for r in journal.store.query("SELECT path, last_action, last_run_at FROM vault_folder")}
+    out = []
+    for path in paths:
+        result = FolderStatus(path, path.is_dir())
+        if result.exists:
+            scratch = Report("status", path)
+            result.encrypted = len(_scan(path, True, scratch))
+            result.plain = len(_scan(path, False, scratch))
+        result.failed = _problems(journal.failures(str(path)))
+        result.unfinished = len(journal.pending(str(path)))
+        row = rows.get(str(path))
+        if row is not None:
+            result.last_action, result.last_run_at = row["last_action"], row["last_run_at"]
+        out.append(result)
+    return out
+
+
+def forget(folder: str | os.PathLike[str], store: Store | None = None) -> None:
+    """Remove a folder from the list (its files are not touched)."""
+    Journal(store).remove_folder(str(Path(os.path.realpath(folder))))
+
+
+# -- recovery after a crash --------------------------------------------------------------------
+@dataclass
+class Recovery:
+    finished: list[str] = field(default_factory=list)  # the interrupted step was completed
+    rolled_back: list[str] = field(default_factory=list)  # the file is back as it was
+    kept: list[str] = field(default_factory=list)  # both copies kept: a person should look
+    busy: list[str] = field(default_factory=list)  # folders in use or missing; retried later
+
+    @property
+    def count(self) -> int:
+        return len(self.finished) + len(self.rolled_back) + len(self.kept)
+
+
+def recover(store: Store | None = None) -> Recovery:
+    """Finish or roll back every file an interrupted lock or unlock left unfinished."""
+    journal = Journal(store)
+    result = Recovery()
+    for folder in sorted({e.folder for e in journal.pending()}):
+        root = Path(folder)
+        if not root.is_dir():
+            result.busy.append(folder)
+            continue
+        try:
+            with _FolderLock(root):
+                _recover_folder(journal, root, result)
+        except FolderBusy:
+            result.busy.append(folder)
+    return result
+
+
+def _recover_folder(journal: Journal, root: Path, result: Recovery | None = None) -> None:
+    result = result if result is not None else Recovery()
+    for entry in journal.pending(str(root)):
+        outcome = _recover_entry(root, entry)
+        getattr(result, outcome).append(str(root / entry.src))
+        journal.finish([entry.id])
+        log.info("vault recovery: %s %s", entry.op, outcome)
+
+
+def _regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _recover_entry(root: Path, e: Entry) -> str:
+    src, dst, tmp = root / e.src, root / e.dst, root / e.tmp
+    has_tmp, has_dst = os.path.lexists(tmp), os.path.lexists(dst)
+    ours = has_dst and (not has_tmp or os.path.samestat(os.lstat(tmp), os.lstat(dst)))
+    if e.state in (INTENT, CONFLICT) or not ours:
+        if has_tmp:
+            _unlink(tmp)
+            _fsync_dir(tmp.parent)
+        return "rolled_back"
+    if has_tmp:  # linked, the temporary name not yet removed
+        _unlink(tmp)
+    _fsync_dir(dst.parent)
+    if not os.path.lexists(src):
+        return "finished"
+    plain = src if e.op == "lock" else dst
+    if not _regular(src) or not _regular(plain):
+        return "kept"
+    same = os.lstat(plain).st_size == e.size if e.op == "lock" else True
+    if same and e.sha256 and sha256_file(plain) == e.sha256:
+        _unlink(src)  # a verified copy is in place: the step that was interrupted is finished
+        _fsync_dir(src.parent)
+        return "finished"
+    if e.op == "lock":
+        _unlink(dst)  # the original changed since: our copy is stale, the original stays
+        _fsync_dir(dst.parent)
+        return "rolled_back"
+    return "kept"

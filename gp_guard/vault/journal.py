@@ -1,0 +1,143 @@
+"""The vault's journal and folder list, in the one SQLite store (WAL, each step one commit).
+
+A row is written *before* each step that touches a file and removed once the file is finished, so
+after a crash every unfinished file is known and ``folder.recover()`` can finish or roll it back.
+States, in order: ``intent`` (the temporary file may be partial), ``verified`` (the temporary
+file is complete, durable and checked; it may already carry its final name), ``conflict`` (the
+final name was taken by someone else: only the temporary file is ours). The tables are created on
+first use (``CREATE TABLE IF NOT EXISTS``); no migration in store.py is needed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import weakref
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from gp_guard.store import Store, open_default
+
+SCHEMA = [
+    """CREATE TABLE IF NOT EXISTS vault_journal (
+        id INTEGER PRIMARY KEY,
+        op TEXT NOT NULL,             -- 'lock' or 'unlock'
+        folder TEXT NOT NULL,         -- absolute path of the protected folder
+        src TEXT NOT NULL,            -- path relative to folder: the file being replaced
+        dst TEXT NOT NULL,            -- its new name
+        tmp TEXT NOT NULL,            -- the temporary file written beside it
+        state TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        sha256 TEXT NOT NULL DEFAULT '',  -- of the plaintext, once known
+        started_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS vault_journal_folder ON vault_journal(folder)",
+    """CREATE TABLE IF NOT EXISTS vault_folder (
+        path TEXT PRIMARY KEY,
+        added_at TEXT NOT NULL,
+        last_action TEXT NOT NULL DEFAULT '',
+        last_run_at TEXT NOT NULL DEFAULT ''
+    )""",
+    """CREATE TABLE IF NOT EXISTS vault_failure (
+        folder TEXT NOT NULL,
+        name TEXT NOT NULL,
+        message TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (folder, name)
+    )""",
+]
+
+INTENT, VERIFIED, CONFLICT = "intent", "verified", "conflict"
+
+_ready: weakref.WeakSet[Store] = weakref.WeakSet()  # stores whose tables exist
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+@dataclass
+class Entry:
+    id: int
+    op: str
+    folder: str
+    src: str
+    dst: str
+    tmp: str
+    state: str
+    size: int
+    mtime_ns: int
+    sha256: str
+
+
+class Journal:
+    """The vault tables of one store. Every method is one durable transaction."""
+
+    def __init__(self, store: Store | None = None) -> None:
+        self.store = store or open_default()
+        if self.store not in _ready:
+            with self.store.transaction() as conn:
+                for statement in SCHEMA:
+                    conn.execute(statement)
+            _ready.add(self.store)
+
+    # -- journal ---------------------------------------------------------------------------
+    def begin(self, op: str, folder: str, items: Iterable[tuple[str, str, str, int, int]]) -> list[int]:
+        """Record the intent for each (src, dst, tmp, size, mtime_ns); returns the row ids."""
+        ids = []
+        stamp = _now()
+        with self.store.transaction() as conn:
+            for src, dst, tmp, size, mtime_ns in items:
+                cur = conn.execute(
+                    "INSERT INTO vault_journal(op, folder, src, dst, tmp, state, size, mtime_ns, started_at) "
+                    "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (op, folder, src, dst, tmp, INTENT, size, mtime_ns, stamp),
+                )
+                ids.append(int(cur.lastrowid or 0))
+        return ids
+
+    def mark(self, updates: Iterable[tuple[int, str, str]]) -> None:
+        """Set (id, state, sha256) for several rows in one commit."""
+        with self.store.transaction() as conn:
+            conn.executemany("UPDATE vault_journal SET state=?, sha256=? WHERE id=?",
+                             [(state, sha, row) for row, state, sha in updates])
+
+    def finish(self, ids: Iterable[int]) -> None:
+        ids = list(ids)
+        if not ids:
+            return
+        with self.store.transaction() as conn:
+            conn.executemany("DELETE FROM vault_journal WHERE id=?", [(i,) for i in ids])
+
+    def pending(self, folder: str | None = None) -> list[Entry]:
+        sql = ("SELECT id, op, folder, src, dst, tmp, state, size, mtime_ns, sha256 FROM vault_journal")
+        rows = (self.store.query(sql + " WHERE folder=? ORDER BY id", (folder,)) if folder
+                else self.store.query(sql + " ORDER BY id"))
+        return [Entry(*tuple(r)) for r in rows]
+
+    # -- folders ---------------------------------------------------------------------------
+    def add_folder(self, path: str) -> None:
+        with self.store.transaction() as conn:
+            conn.execute("INSERT OR IGNORE INTO vault_folder(path, added_at) VALUES(?, ?)", (path, _now()))
+
+    def remove_folder(self, path: str) -> None:
+        with self.store.transaction() as conn:
+            conn.execute("DELETE FROM vault_folder WHERE path=?", (path,))
+            conn.execute("DELETE FROM vault_failure WHERE folder=?", (path,))
+
+    def folders(self) -> list[str]:
+        return [r["path"] for r in self.store.query("SELECT path FROM vault_folder ORDER BY path")]
+
+    def ran(self, path: str, action: str, failures: dict[str, str]) -> None:
+        """Remember the last action on ``path`` and the files that failed in it."""
+        stamp = _now()
+        with self.store.transaction() as conn:
+            conn.execute("UPDATE vault_folder SET last_action=?, last_run_at=? WHERE path=?",
+                         (action, stamp, path))
+            conn.execute("DELETE FROM vault_failure WHERE folder=?", (path,))
+            conn.executemany("INSERT OR REPLACE INTO vault_failure(folder, name, message, at) VALUES(?, ?, ?, ?)",
+                             [(path, name, message, stamp) for name, message in failures.items()])
+
+    def failures(self, path: str) -> dict[str, str]:
+        return {r["name"]: r["message"] for r in
+                self.store.query("SELECT name, message FROM vault_failure WHERE folder=? ORDER BY name", (path,))}

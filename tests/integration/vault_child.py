@@ -1,0 +1,36 @@
+"""A vault run in a child process, for the crash tests: ``python -m tests.integration.vault_child``.
+
+Arguments: ACTION (lock|unlock) FOLDER KEYFILE [BATCH]. KEYFILE holds two age identities (working,
+recovery); the folder is encrypted to both. One line per progress event on stdout:
+``progress FILES BYTES``; at the end ``steps N``. GP_GUARD_VAULT_CRASH_AFTER=N makes the core
+SIGKILL this process after N protocol steps.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from gp_guard.vault import agefile, folder
+
+
+def main(argv: list[str]) -> int:
+    action, target, keyfile = argv[:3]
+    if len(argv) > 3:
+        folder.BATCH_FILES = int(argv[3])
+    with open(keyfile, encoding="ascii") as handle:
+        work, recovery = agefile.parse_identities(handle.read())
+
+    def progress(p: folder.Progress) -> None:
+        print(f"progress {p.files_done} {p.bytes_done}", flush=True)
+
+    if action == "lock":
+        report = folder.lock(target, [work.recipient(), recovery.recipient()], [work], progress=progress,
+                             retry_delay=0.0)
+    else:
+        report = folder.unlock(target, [work], progress=progress, retry_delay=0.0)
+    print(f"steps {folder._Steps.taken}", flush=True)
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

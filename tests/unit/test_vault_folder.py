@@ -1,0 +1,413 @@
+"""Lock, unlock, verify and recover on real folders with the awkward cases of real practices."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import resource
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gp_guard.paths import data_dir
+from gp_guard.vault import agefile, folder
+from gp_guard.vault.journal import VERIFIED, Journal
+from tests.conftest import require_tool
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def ids():
+    return agefile.X25519Identity.generate(), agefile.X25519Identity.generate()
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def tree(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): sha(p) for p in sorted(root.rglob("*")) if p.is_file() and not p.is_symlink()}
+
+
+def lock(root, ids, **kw):
+    work, recovery = ids
+    return folder.lock(root, [work.recipient(), recovery.recipient()], [work], retry_delay=0.0, **kw)
+
+
+def unlock(root, ids, **kw):
+    return folder.unlock(root, [ids[0]], retry_delay=0.0, **kw)
+
+
+@pytest.fixture
+def practice(tmp_path):
+    root = tmp_path / "Radiologie"
+    files = {
+        "empty.dcm": b"",
+        ".hidden": b"secret",
+        "Compte rendu — Müller 日本 ñ.pdf": os.urandom(70_000),
+        "readonly.dcm": os.urandom(65536),
+        "a/b/c/d/e/f/g/h/" + "x" * 200 + "/deep.dcm": os.urandom(1000),
+    }
+    for rel, data in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(data)
+    (root / "readonly.dcm").chmod(0o444)
+    os.utime(root / "readonly.dcm", ns=(1_600_000_000_000_000_000, 1_600_000_000_123_456_789))
+    return root
+
+
+def test_lock_then_unlock_gives_back_every_file_bit_for_bit(practice, ids):
+    before = tree(practice)
+    report = lock(practice, ids)
+    assert report.ok and sorted(report.done) == sorted(before)
+    assert all(name.endswith(".age") for name in tree(practice))
+    assert len(tree(practice)) == len(before)
+    age = practice / "readonly.dcm.age"
+    assert oct(age.stat().st_mode & 0o777) == "0o444"
+    assert age.stat().st_mtime_ns == 1_600_000_000_123_456_789
+    assert Journal().pending() == []
+
+    verified = folder.verify(practice, [ids[1]])  # the recovery key opens every file
+    assert verified.ok and len(verified.done) == len(before)
+
+    report = unlock(practice, ids)
+    assert report.ok
+    assert tree(practice) == before
+    assert oct((practice / "readonly.dcm").stat().st_mode & 0o777) == "0o444"
+    assert (practice / "readonly.dcm").stat().st_mtime_ns == 1_600_000_000_123_456_789
+
+
+def test_stock_age_tool_decrypts_with_the_recovery_key_alone(tmp_path, ids):
+    age = require_tool("age", "the recovery promise: files open without gp_guard")
+    root = tmp_path / "scans"
+    root.mkdir()
+    data = os.urandom(200_001)
+    (root / "scan.pdf").write_bytes(data)
+    work, recovery = ids
+    # public keys only, as a watcher would: no identity at hand
+    report = folder.lock(root, [work.recipient(), recovery.recipient()])
+    assert report.ok
+    key = tmp_path / "recovery.txt"
+    key.write_text(recovery.to_string() + "\n")
+    out = subprocess.run([age, "-d", "-i", str(key), str(root / "scan.pdf.age")], capture_output=True, check=True)
+    assert out.stdout == data
+
+
+def test_symlinks_are_never_followed(tmp_path, ids):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "patient.pdf").write_bytes(b"outside data")
+    root = tmp_path / "folder"
+    root.mkdir()
+    (root / "inside.pdf").write_bytes(b"inside")
+    (root / "file-link.pdf").symlink_to(outside / "patient.pdf")
+    (root / "dir-link").symlink_to(outside, target_is_directory=True)
+    report = lock(root, ids)
+    assert report.done == ["inside.pdf"]
+    assert {p.name for p in report.skipped} == {"file-link.pdf", "dir-link"}
+    assert (outside / "patient.pdf").read_bytes() == b"outside data"
+    assert sorted(p.name for p in outside.iterdir()) == ["patient.pdf"]
+    assert (root / "file-link.pdf").is_symlink() and (root / "dir-link").is_symlink()
+
+
+def test_hard_linked_file_is_left_alone(tmp_path, ids):
+    root = tmp_path / "folder"
+    root.mkdir()
+    (root / "a.dcm").write_bytes(b"a")
+    os.link(root / "a.dcm", tmp_path / "elsewhere.dcm")
+    report = lock(root, ids)
+    assert report.done == [] and [p.message for p in report.skipped] == [folder.P_HARDLINK]
+    assert (root / "a.dcm").read_bytes() == b"a"
+
+
+@pytest.mark.parametrize("target", ["home", "root", "etc", "usr_share", "data", "log_parent", "missing", "link"])
+def test_dangerous_folders_are_refused(tmp_path, monkeypatch, ids, target):
+    home = tmp_path / "home" / "doctor"
+    (home / "Documents").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    (tmp_path / "to-docs").symlink_to(home / "Documents")
+    paths = {
+        "home": home, "root": Path("/"), "etc": Path("/etc"), "usr_share": Path("/usr/share"),
+        "data": data_dir(), "log_parent": data_dir().parent, "missing": tmp_path / "nope",
+        "link": tmp_path / "to-docs",
+    }
+    with pytest.raises(folder.FolderRefused) as err:
+        lock(paths[target], ids)
+    assert str(err.value)  # a sentence for the doctor
+    assert folder.check_folder(home / "Documents") == home / "Documents"
+
+
+def test_refusal_is_translated(tmp_path, ids):
+    from gp_guard import i18n
+
+    i18n.set_language("fr")
+    with pytest.raises(folder.FolderRefused) as err:
+        lock(Path("/etc"), ids)
+    assert "dossier du système" in str(err.value)
+
+
+def test_existing_encrypted_copy_is_never_overwritten(tmp_path, ids):
+    root = tmp_path / "folder"
+    root.mkdir()
+    (root / "x.dcm").write_bytes(b"new")
+    (root / "x.dcm.age").write_bytes(b"someone else's file")
+    report = lock(root, ids)
+    assert [p.message for p in report.failed] == [folder.P_EXISTS]
+    assert (root / "x.dcm").read_bytes() == b"new"
+    assert (root / "x.dcm.age").read_bytes() == b"someone else's file"
+
+
+def test_name_too_long_for_the_suffix_is_reported_and_kept(tmp_path, ids):
+    root = tmp_path / "folder"
+    root.mkdir()
+    name = "é" * 124 + ".pd"  # 251 bytes: fits, but not with ".age.tmp"
+    (root / name).write_bytes(b"data")
+    (root / "ok.pdf").write_bytes(b"ok")
+    report = lock(root, ids)
+    assert report.done == ["ok.pdf"]
+    assert [p.message for p in report.failed] == [folder.P_NAME_LONG]
+    assert (root / name).read_bytes() == b"data"
+
+
+def test_file_changed_once_during_the_run_is_retried(tmp_path, ids):
+    root = tmp_path / "folder"
+    root.mkdir()
+    (root / "a.dcm").write_bytes(b"a" * 1000)
+    (root / "b.dcm").write_bytes(b"b" * 1000)
+    touched = []
+
+    def progress(p):
+        if p.current == "b.dcm" and not touched:  # a scanner writes more while gp_guard reads
+            touched.append(1)
+            with open(root / "b.dcm", "ab") as handle:
+                handle.write(b"more")
+
+    folder.BATCH_FILES, old = 1, folder.BATCH_FILES
+    try:
+        report = lock(root, ids, progress=progress)
+    finally:
+        folder.BATCH_FILES = old
+    assert touched and report.ok and sorted(report.done) == ["a.dcm", "b.dcm"]
+    got = _decrypt(root / "b.dcm.age", ids[0])
+    assert got == b"b" * 1000 + b"more"
+
+
+def test_file_that_keeps_changing_is_reported_never_half_done(tmp_path, ids, monkeypatch):
+    root = tmp_path / "folder"
+    root.mkdir()
+    (root / "live.dcm").write_bytes(b"v0")
+    real = folder._Lock.unchanged
+    calls = []
+
+    def always_changed(self, rel, st, digest):
+        calls.append(rel)
+        with open(self.root / rel, "ab") as handle:  # the plaintext changes after encryption
+            handle.write(b"+")
+        return real(self, rel, st, digest)
+
+    monkeypatch.setattr(folder._Lock, "unchanged", always_changed)
+    report = lock(root, ids, retries=2)
+    assert len(calls) == 3  # tried, then retried twice
+    assert [p.message for p in report.failed] == [folder.P_CHANGED]
+    assert (root / "live.dcm").read_bytes() == b"v0+++"
+    assert sorted(p.name for p in root.iterdir()) == ["live.dcm"]
+
+
+def test_locked_file_is_retried_then_reported(tmp_path, ids, monkeypatch):
+    root = tmp_path / "folder"
+    root.mkdir()
+    (root / "busy.dcm").write_bytes(b"busy")
+    (root / "free.dcm").write_bytes(b"free")
+    real_open = folder._open_read
+    refusals = {"busy.dcm": 2}
+
+    def sharing_violation(path):
+        name = Path(path).name
+        if refusals.get(name, 0) > 0:
+            refusals[name] -= 1
+            raise PermissionError(13, "The process cannot access the file", str(path))
+        return real_open(path)
+
+    monkeypatch.setattr(folder, "_open_read", sharing_violation)
+    report = lock(root, ids, retries=2)
+    assert report.ok and sorted(report.done) == ["busy.dcm", "free.dcm"]
+
+    (root / "again.dcm").write_bytes(b"x")
+    refusals["again.dcm"] = 99
+    report = lock(root, ids, retries=1)
+    assert [(p.name, p.message) for p in report.failed] == [("again.dcm", folder.P_BUSY)]
+    assert (root / "again.dcm").read_bytes() == b"x" and not (root / "again.dcm.age").exists()
+
+
+def _decrypt(path: Path, identity) -> bytes:
+    return agefile.decrypt_bytes(path.read_bytes(), [identity])
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "wrong_key"])
+def test_damaged_or_foreign_file_is_detected_and_no_plaintext_left(tmp_path, ids, damage):
+    root = tmp_path / "folder"
+    root.mkdir()
+    (root / "good.dcm").write_bytes(os.urandom(150_000))
+    (root / "bad.dcm").write_bytes(os.urandom(150_000))
+    assert lock(root, ids).ok
+    bad = root / "bad.dcm.age"
+    data = bytearray(bad.read_bytes())
+    if damage == "flip":
+        data[-70_000] ^= 0x01  # in the second chunk: the first one authenticates and is written
+        bad.write_bytes(bytes(data))
+    elif damage == "truncate":
+        bad.write_bytes(bytes(data[:-100]))
+    else:
+        other = agefile.X25519Identity.generate()
+        bad.write_bytes(agefile.encrypt_bytes(b"not for you", [other.recipient()]))
+    damaged = bad.read_bytes()
+    checked = folder.verify(root, [ids[0]])
+    assert [p.name for p in checked.failed] == ["bad.dcm.age"]
+    report = unlock(root, ids)
+    assert report.done == ["good.dcm.age"]
+    assert [(p.name, p.message) for p in report.failed] == [("bad.dcm.age", folder.P_DAMAGED)]
+    assert sorted(p.name for p in root.iterdir()) == ["bad.dcm.age", "good.dcm"]
+    assert bad.read_bytes() == damaged
+    assert folder.status(root)[0].state == "failed"
+
+
+def test_cancel_stops_at_a_safe_point(tmp_path, ids):
+    root = tmp_path / "folder"
+    root.mkdir()
+    for index in range(12):
+        (root / f"{index:02d}.dcm").write_bytes(os.urandom(100_000))
+    before = tree(root)
+    token = folder.CancelToken()
+
+    def progress(p):
+        if p.files_done >= 3:
+            token.cancel()
+
+    folder.BATCH_FILES, old = 4, folder.BATCH_FILES
+    try:
+        report = lock(root, ids, progress=progress, cancel=token)
+    finally:
+        folder.BATCH_FILES = old
+    assert report.cancelled and 3 <= len(report.done) < 12
+    for rel, digest in before.items():
+        if rel in report.done:
+            assert not (root / rel).exists() and hashlib.sha256(_decrypt(root / (rel + ".age"), ids[0])).hexdigest() == digest
+        else:
+            assert sha(root / rel) == digest and not (root / (rel + ".age")).exists()
+    assert not list(root.glob("*.tmp")) and Journal().pending() == []
+
+
+def test_folder_busy_in_another_process_is_refused(tmp_path, ids):
+    root = tmp_path / "folder"
+    root.mkdir()
+    (root / "a").write_bytes(b"a")
+    with folder._FolderLock(folder.check_folder(root)):
+        with pytest.raises(folder.FolderBusy):
+            lock(root, ids)
+    assert (root / "a").exists()
+
+
+def test_programs_with_open_files_are_named(tmp_path):
+    root = tmp_path / "folder"
+    root.mkdir()
+    (root / "open.dcm").write_bytes(b"x")
+    code = "import sys; f = open(sys.argv[1], 'rb'); print('ready', flush=True); sys.stdin.read()"
+    proc = subprocess.Popen([sys.executable, "-c", code, str(root / "open.dcm")],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        found = folder.open_by_programs(root)
+        assert [(pid, path) for pid, _name, path in found] == [(proc.pid, str(root / "open.dcm"))]
+    finally:
+        proc.communicate("")
+
+
+def _full_disk_child(root: Path, keyfile: Path, limit: int) -> subprocess.CompletedProcess:
+    def limited() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes fail with EFBIG instead of killing
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    code = ("import sys\nfrom gp_guard.vault import agefile, folder\n"
+            "w, r = agefile.parse_identities(open(sys.argv[2]).read())\n"
+            "try:\n    folder.lock(sys.argv[1], [w.recipient(), r.recipient()], [w])\n"
+            "except folder.DiskFull as exc:\n    print('full', len(exc.report.done), exc); sys.exit(3)\n")
+    return subprocess.run([sys.executable, "-c", code, str(root), str(keyfile)], cwd=REPO,
+                          preexec_fn=limited, capture_output=True, text=True, timeout=60)
+
+
+def test_disk_full_gives_a_clear_error_and_loses_nothing(tmp_path, ids):
+    root = tmp_path / "folder"
+    root.mkdir()
+    (root / "a_small.dcm").write_bytes(os.urandom(100_000))
+    (root / "b_small.dcm").write_bytes(os.urandom(100_000))
+    (root / "c_big.dcm").write_bytes(os.urandom(1_500_000))
+    before = tree(root)
+    keyfile = tmp_path / "keys.txt"
+    keyfile.write_text(f"{ids[0].to_string()}\n{ids[1].to_string()}\n")
+    Journal()  # tables exist before the limit applies
+    done = _full_disk_child(root, keyfile, 1_000_000)
+    assert done.returncode == 3, done.stderr
+    assert done.stdout.startswith("full 2 The disk is full")
+    folder.recover()
+    assert sorted(p.name for p in root.iterdir()) == ["a_small.dcm.age", "b_small.dcm.age", "c_big.dcm"]
+    assert sha(root / "c_big.dcm") == before["c_big.dcm"]
+    assert hashlib.sha256(_decrypt(root / "a_small.dcm.age", ids[1])).hexdigest() == before["a_small.dcm"]
+
+
+def test_full_tmpfs_gives_a_clear_error_and_loses_nothing(tmp_path, ids):
+    mount = tmp_path / "small"
+    mount.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)],
+                                           capture_output=True).returncode != 0:
+        pytest.skip("mounting a small tmpfs needs root (the RLIMIT_FSIZE test covers the same path)")
+    try:
+        (mount / "a.dcm").write_bytes(os.urandom(100_000))
+        (mount / "b.dcm").write_bytes(os.urandom(1_700_000))
+        before = tree(mount)
+        with pytest.raises(folder.DiskFull) as err:
+            lock(mount, ids)
+        assert err.value.report.done == ["a.dcm"]
+        assert sorted(p.name for p in mount.iterdir()) == ["a.dcm.age", "b.dcm"]
+        assert sha(mount / "b.dcm") == before["b.dcm"]
+    finally:
+        subprocess.run(["umount", str(mount)], check=True)
+
+
+def _journaled(root: Path, rel: str, op: str = "lock") -> int:
+    journal = Journal()
+    path = root / rel
+    st = path.stat()
+    row = journal.begin(op, str(root), [(rel, rel + ".age", rel + ".age.tmp", st.st_size, st.st_mtime_ns)])[0]
+    journal.mark([(row, VERIFIED, sha(path))])
+    return row
+
+
+def test_recover_finishes_a_verified_copy_and_rolls_back_a_stale_one(tmp_path, ids):
+    root = tmp_path / "folder"
+    root.mkdir()
+    work, recovery = ids
+    for name, data in (("done.dcm", b"same"), ("edited.dcm", b"before")):
+        (root / name).write_bytes(data)
+        _journaled(root, name)
+        (root / (name + ".age")).write_bytes(agefile.encrypt_bytes(data, [work.recipient()]))
+    (root / "edited.dcm").write_bytes(b"after the crash")
+    result = folder.recover()
+    assert len(result.finished) == 1 and len(result.rolled_back) == 1
+    assert sorted(p.name for p in root.iterdir()) == ["done.dcm.age", "edited.dcm"]
+    assert (root / "edited.dcm").read_bytes() == b"after the crash"
+    assert Journal().pending() == []
+
+
+def test_status_lists_protected_folders_with_their_state(tmp_path, ids):
+    root = tmp_path / "folder"
+    root.mkdir()
+    (root / "a").write_bytes(b"a")
+    assert lock(root, ids).ok
+    (root / "new.dcm").write_bytes(b"arrived later")
+    [state] = folder.status()
+    assert (state.path, state.encrypted, state.plain, state.state) == (root, 1, 1, "partial")
+    assert state.last_action == "lock"
