@@ -1,0 +1,151 @@
+"""Vault keys with a REAL Secret Service (gnome-keyring on a private D-Bus session) and with none.
+
+The fixture starts ``dbus-run-session`` + ``gnome-keyring-daemon --unlock --components=secrets``
+with XDG_DATA_HOME and XDG_RUNTIME_DIR in the test's temporary folder, exports the session's
+D-Bus address into os.environ and lets ``keyring`` detect its backend as on a desktop. The stock
+``age`` tool then opens the identity file with the secret typed on a pseudo-terminal.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import select
+import subprocess
+import time
+
+import keyring
+import keyring.backend
+import keyring.core
+import pytest
+
+from gp_guard.vault import agefile, keys
+from tests.conftest import require_tool
+from tests.integration.test_age_interop import run_age_with_passphrase
+
+pytestmark = pytest.mark.integration
+
+
+def read_line(proc: subprocess.Popen, timeout: float = 20) -> str:
+    assert proc.stdout is not None
+    deadline = time.monotonic() + timeout
+    line = b""
+    while not line.endswith(b"\n"):
+        left = deadline - time.monotonic()
+        ready, _, _ = select.select([proc.stdout], [], [], max(left, 0))
+        if not ready:
+            raise AssertionError("the D-Bus session did not start in time")
+        byte = os.read(proc.stdout.fileno(), 1)
+        if not byte:
+            raise AssertionError(f"the D-Bus session ended early: {line!r}")
+        line += byte
+    return line.decode().strip()
+
+
+@pytest.fixture
+def detect_keyring():
+    """Make ``keyring`` detect its backend again (from os.environ), and restore it afterwards."""
+    previous = keyring.get_keyring()
+
+    def detect() -> None:
+        # keyring computes the viable backends once per process (documented reset of `once`)
+        vars(keyring.backend.get_all_keyring).pop("saved_result", None)
+        keyring.core.init_backend()
+
+    yield detect
+    vars(keyring.backend.get_all_keyring).pop("saved_result", None)
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def secret_service(tmp_path, monkeypatch, detect_keyring):
+    require_tool("dbus-run-session", "runs a private D-Bus session for the keyring test")
+    require_tool("gnome-keyring-daemon", "a real Secret Service")
+    data, runtime = tmp_path / "xdg-data", tmp_path / "xdg-runtime"
+    data.mkdir()
+    runtime.mkdir(mode=0o700)
+    env = {**os.environ, "XDG_DATA_HOME": str(data), "XDG_RUNTIME_DIR": str(runtime),
+           "KEYRING_TEST_PW": "login-pw"}
+    script = ('printf %s "$KEYRING_TEST_PW" | gnome-keyring-daemon --unlock --components=secrets'
+              ' >/dev/null && echo "$DBUS_SESSION_BUS_ADDRESS" && exec cat')
+    proc = subprocess.Popen(["dbus-run-session", "--", "sh", "-c", script], env=env,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL)
+    try:
+        address = read_line(proc)
+        assert address.startswith("unix:")
+        monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", address)
+        monkeypatch.setenv("XDG_DATA_HOME", str(data))
+        monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+        monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
+        detect_keyring()
+        yield keyring.get_keyring()
+    finally:
+        assert proc.stdin is not None
+        proc.stdin.close()  # ends `cat`, then the session and its daemons
+        proc.wait(timeout=20)
+
+
+def test_keys_in_a_real_secret_service(secret_service, tmp_path):
+    assert type(secret_service).__module__ == "keyring.backends.SecretService"
+    assert keys.keyring_available()
+    created = keys.create_keys(None)
+    assert created.secret_in_keyring
+
+    # The secret is really in the Secret Service: the stock secret-tool finds it.
+    require_tool("secret-tool", "reads the Secret Service like any desktop program")
+    user = "vault:" + created.working.to_string()
+    found = subprocess.run(["secret-tool", "lookup", "service", "gp_guard", "username", user],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    assert len(found) >= 40
+    assert found.encode() not in keys.identity_file().read_bytes()
+
+    working = keys.unlock()
+    assert working.recipient() == created.working
+
+    # Stock age opens the identity file with that secret, then a gp_guard file with it.
+    sealed = tmp_path / "scan.pdf.age"
+    sealed.write_bytes(agefile.encrypt_bytes(b"%PDF-1.7 ordonnance", keys.recipients()))
+    out = tmp_path / "scan.pdf"
+    status, transcript = run_age_with_passphrase(
+        ["-d", "-i", str(keys.identity_file()), "-o", str(out), str(sealed)], found)
+    assert status == 0, transcript
+    assert out.read_bytes() == b"%PDF-1.7 ordonnance"
+
+    # The secret lost from the keyring: the recovery key restores access.
+    keyring.delete_password("gp_guard", user)
+    with pytest.raises(keys.SecretMissing):
+        keys.unlock()
+    keys.reset_secret(created.recovery_secret)
+    assert keys.unlock().recipient() == created.working
+
+
+def test_no_secret_service_means_a_typed_passphrase(tmp_path, monkeypatch, detect_keyring):
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={tmp_path}/no-bus")
+    monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
+    detect_keyring()
+    assert not keys.keyring_available()
+    with pytest.raises(keys.NoKeyring):
+        keys.create_keys(None)
+    assert not keys.has_keys()
+
+    passphrase = "cheval correct agrafe"
+    created = keys.create_keys(passphrase.encode())
+    with pytest.raises(keys.PassphraseNeeded):
+        keys.unlock()
+    with pytest.raises(keys.WrongPassphrase):
+        keys.unlock(b"pas la bonne phrase")
+
+    sealed = tmp_path / "image.dcm.age"
+    data = os.urandom(70_000)
+    with sealed.open("wb") as dst:
+        agefile.encrypt(io.BytesIO(data), dst, keys.recipients())
+    out = tmp_path / "image.dcm"
+    args = ["-d", "-i", str(keys.identity_file()), "-o", str(out), str(sealed)]
+    status, _ = run_age_with_passphrase(args, "pas la bonne phrase")
+    assert status != 0 and (not out.exists() or out.read_bytes() != data)
+    out.unlink(missing_ok=True)
+    status, transcript = run_age_with_passphrase(args, passphrase)
+    assert status == 0, transcript
+    assert out.read_bytes() == data
+    assert keys.unlock(passphrase.encode()).recipient() == created.working
