@@ -1,0 +1,1 @@
+"""The practice's security report: HTML and PDF, built without Qt and without a display."""

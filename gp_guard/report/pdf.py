@@ -1,0 +1,198 @@
+"""The report as a PDF, with fpdf2: no Qt, no display.
+
+French needs a Unicode font: DejaVu Sans (Debian/Ubuntu), else Arial on Windows and macOS. Without
+any of them, fpdf2's built-in Helvetica is used and the few characters it lacks are replaced, so a
+report is always produced.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+from fpdf.fonts import FontFace
+
+from gp_guard.i18n import _
+from gp_guard.report import sections
+from gp_guard.report.model import ReportData
+
+FONT_CANDIDATES: tuple[tuple[str, str], ...] = (
+    ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
+    ("/usr/share/fonts/dejavu/DejaVuSans.ttf", "/usr/share/fonts/dejavu/DejaVuSans-Bold.ttf"),
+    ("C:/Windows/Fonts/arial.ttf", "C:/Windows/Fonts/arialbd.ttf"),
+    ("/System/Library/Fonts/Supplemental/Arial.ttf", "/System/Library/Fonts/Supplemental/Arial Bold.ttf"),
+    ("/Library/Fonts/Arial.ttf", "/Library/Fonts/Arial Bold.ttf"),
+)
+
+TONES = {"good": (214, 237, 214), "bad": (246, 214, 208), "warn": (250, 234, 194), "neutral": (228, 228, 228)}
+ACCENT = (42, 93, 143)
+GREY = (90, 90, 90)
+MARK_WIDTH = 34.0
+_LATIN1_FALLBACK = {"→": "->", "…": "...", "’": "'", "œ": "oe", "Œ": "OE", "·": "-", "≤": "<=", "≥": ">=",
+                    "“": '"', "”": '"', "«": '"', "»": '"', "–": "-", "—": "-", "\u202f": " ", "\u00a0": " "}
+
+
+def unicode_font() -> tuple[str, str] | None:
+    """(regular, bold) TTF paths of the first Unicode font found, or None."""
+    for regular, bold in FONT_CANDIDATES:
+        if os.path.isfile(regular) and os.path.isfile(bold):
+            return regular, bold
+    return None
+
+
+class _Pdf(FPDF):
+    def __init__(self, footer_text: str, font: tuple[str, str] | None) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.footer_text = footer_text
+        self.unicode = font is not None
+        if font is not None:
+            self.add_font("Body", "", font[0])
+            self.add_font("Body", "B", font[1])
+            self.family = "Body"
+        else:
+            self.family = "Helvetica"
+        self.set_margins(18, 16, 18)
+        self.set_auto_page_break(True, margin=18)
+
+    def t(self, text: str) -> str:
+        if self.unicode:
+            return text
+        for char, plain in _LATIN1_FALLBACK.items():
+            text = text.replace(char, plain)
+        return text.encode("latin-1", "replace").decode("latin-1")
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font(self.family, "", 8)
+        self.set_text_color(*GREY)
+        self.cell(0, 5, self.t(self.footer_text), align="L")
+        self.set_x(self.l_margin)
+        self.cell(0, 5, self.t(_("Page {page} of {pages}").format(page=self.page_no(), pages="{nb}")), align="R")
+        self.set_text_color(0, 0, 0)
+
+
+def _text(pdf: _Pdf, text: str, size: float = 10, style: str = "", *, height: float = 5.0,
+          x: float | None = None, color: tuple[int, int, int] = (0, 0, 0)) -> None:
+    pdf.set_font(pdf.family, style, size)
+    pdf.set_text_color(*color)
+    if x is not None:
+        pdf.set_x(x)
+    width = pdf.w - pdf.r_margin - pdf.get_x()
+    pdf.multi_cell(width, height, pdf.t(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_text_color(0, 0, 0)
+
+
+def _heading(pdf: _Pdf, block: sections.Heading) -> None:
+    size = {1: 18, 2: 13.5, 3: 11}[block.level]
+    if block.level == 2:
+        if pdf.get_y() > pdf.h - 50:
+            pdf.add_page()
+        pdf.ln(4)
+    elif block.level == 3:
+        if pdf.get_y() > pdf.h - 35:
+            pdf.add_page()
+        pdf.ln(1.5)
+    _text(pdf, block.text, size, "B", height=size * 0.5, color=ACCENT if block.level < 3 else (0, 0, 0))
+    if block.level == 1:
+        pdf.set_draw_color(*ACCENT)
+        pdf.set_line_width(0.6)
+        pdf.line(pdf.l_margin, pdf.get_y() + 1, pdf.w - pdf.r_margin, pdf.get_y() + 1)
+        pdf.ln(4)
+    else:
+        pdf.ln(1)
+
+
+def _facts(pdf: _Pdf, block: sections.Facts) -> None:
+    pdf.set_font(pdf.family, "B", 10)
+    key_width = min(60.0, max(pdf.get_string_width(pdf.t(k)) for k, _v in block.rows) + 4)
+    for key, value in block.rows:
+        pdf.set_font(pdf.family, "B", 10)
+        y = pdf.get_y()
+        pdf.cell(key_width, 5.5, pdf.t(key))
+        pdf.set_xy(pdf.l_margin + key_width, y)
+        _text(pdf, value, 10, height=5.5)
+    pdf.ln(2)
+
+
+def _entry(pdf: _Pdf, block: sections.Entry) -> None:
+    if pdf.get_y() > pdf.h - 30:
+        pdf.add_page()
+    pdf.set_font(pdf.family, "B", 8.5)
+    pdf.set_fill_color(*TONES.get(block.tone, TONES["neutral"]))
+    y = pdf.get_y()
+    pdf.cell(MARK_WIDTH - 2, 5.5, pdf.t(block.mark), fill=True, align="C")
+    pdf.set_xy(pdf.l_margin + MARK_WIDTH, y)
+    _text(pdf, block.title, 10, "B", height=5.5)
+    indent = pdf.l_margin + MARK_WIDTH
+    if block.detail:
+        _text(pdf, block.detail, 8.5, height=4.5, x=indent, color=GREY)
+    for number, step in enumerate(block.steps, 1):
+        pdf.set_font(pdf.family, "", 9)
+        y = pdf.get_y()
+        pdf.set_x(indent)
+        pdf.cell(6, 4.8, f"{number}.")
+        pdf.set_xy(indent + 6, y)
+        _text(pdf, step, 9, height=4.8)
+    pdf.ln(1.8)
+
+
+def _bullets(pdf: _Pdf, block: sections.Bullets) -> None:
+    for item in block.items:
+        pdf.set_font(pdf.family, "", 9.5)
+        y = pdf.get_y()
+        pdf.set_x(pdf.l_margin + 2)
+        pdf.cell(5, 5, pdf.t("•") if pdf.unicode else "-")
+        pdf.set_xy(pdf.l_margin + 7, y)
+        _text(pdf, item, 9.5, height=5)
+    pdf.ln(1.5)
+
+
+def _table(pdf: _Pdf, block: sections.Table) -> None:
+    pdf.set_font(pdf.family, "", 9)
+    heading = FontFace(emphasis="BOLD", fill_color=TONES["neutral"])
+    with pdf.table(text_align="LEFT", line_height=5, headings_style=heading) as table:
+        head = table.row()
+        for cell in block.header:
+            head.cell(pdf.t(cell))
+        for row in block.rows:
+            line = table.row()
+            for cell in row:
+                line.cell(pdf.t(cell))
+    pdf.ln(2)
+
+
+def render(data: ReportData) -> bytes:
+    title = _("Security report of the practice")
+    footer = " · ".join(p for p in (data.identity.name, title, data.generated_at.strftime("%Y-%m-%d")) if p)
+    pdf = _Pdf(footer, unicode_font())
+    pdf.set_title(pdf.t(title))
+    pdf.set_creator(f"gp_guard {data.version}")
+    pdf.set_lang(data.lang)
+    pdf.alias_nb_pages()
+    pdf.add_page()
+    for block in sections.blocks(data):
+        if isinstance(block, sections.Heading):
+            _heading(pdf, block)
+        elif isinstance(block, sections.Para):
+            _text(pdf, block.text, 8.5 if block.small else 10, color=GREY if block.small else (0, 0, 0))
+            pdf.ln(1.5)
+        elif isinstance(block, sections.Facts):
+            _facts(pdf, block)
+        elif isinstance(block, sections.Entry):
+            _entry(pdf, block)
+        elif isinstance(block, sections.Bullets):
+            _bullets(pdf, block)
+        elif isinstance(block, sections.Table):
+            _table(pdf, block)
+    return bytes(pdf.output())
+
+
+def write(data: ReportData, path: Path) -> Path:
+    """Write the PDF next to ``path`` then rename it into place (no half-written report)."""
+    content = render(data)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(content)
+    os.replace(tmp, path)
+    return path

@@ -1,0 +1,150 @@
+"""What the report reads from the vault and the breach register, when they are set up.
+
+The contract, for the vault (gp_guard/vault) and the breach register (gp_guard/breach) to provide:
+
+- ``gp_guard.vault.report_summary(store)`` returns ``None`` (vault not set up) or an object or
+  mapping with ``folders_protected`` (int), ``last_verified`` (date, datetime or ISO text, or
+  None) and ``recovery_kit_confirmed`` (same types, or None).
+- ``gp_guard.breach.report_summary(store)`` returns ``None`` (register empty or absent) or an
+  object or mapping with ``entries``: a sequence whose items have ``aware_at`` (date/datetime/ISO),
+  ``severity`` (one of "low", "medium", "high", "very_high"), ``notified_authority`` (bool),
+  ``people_informed`` (bool) and ``closed`` (bool).
+
+Only those fields are read, and each is coerced to an int, a bool, a date or one of the known
+words: whatever else a record holds (descriptions, names, free text) can never reach a report.
+A module that is absent, lacks the function, or fails, reads as "not set up yet" (logged).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from gp_guard.i18n import N_, _
+from gp_guard.store import Store
+
+log = logging.getLogger(__name__)
+
+VAULT_PROVIDER = ("gp_guard.vault", "report_summary")
+BREACH_PROVIDER = ("gp_guard.breach", "report_summary")
+
+BREACH_SEVERITIES = {
+    "low": N_("Low"),
+    "medium": N_("Medium"),
+    "high": N_("High"),
+    "very_high": N_("Very high"),
+}
+
+
+@dataclass(frozen=True)
+class VaultSummary:
+    folders_protected: int
+    last_verified: dt.date | None
+    recovery_kit_confirmed: dt.date | None
+
+
+@dataclass(frozen=True)
+class BreachEntry:
+    aware_on: dt.date | None
+    severity: str  # a key of BREACH_SEVERITIES, or "" when unknown
+    notified_authority: bool
+    people_informed: bool
+    closed: bool
+
+    @property
+    def severity_label(self) -> str:
+        return _(BREACH_SEVERITIES[self.severity]) if self.severity else _("Not assessed")
+
+
+@dataclass(frozen=True)
+class BreachSummary:
+    entries: tuple[BreachEntry, ...]
+
+    @property
+    def total(self) -> int:
+        return len(self.entries)
+
+    @property
+    def open(self) -> int:
+        return sum(1 for e in self.entries if not e.closed)
+
+    @property
+    def notified(self) -> int:
+        return sum(1 for e in self.entries if e.notified_authority)
+
+
+def _field(source: Any, name: str) -> Any:
+    if isinstance(source, dict):
+        return source.get(name)
+    return getattr(source, name, None)
+
+
+def _date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return dt.datetime.fromisoformat(value.strip()).date()
+        except ValueError:
+            return None
+    return None
+
+
+def _int(value: Any) -> int:
+    try:
+        return max(0, int(value))
+    except (TypeError, ValueError):
+        return 0
+
+
+def _provider(spec: tuple[str, str]) -> Callable[[Store], Any] | None:
+    module_name, attribute = spec
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        return None
+    function = getattr(module, attribute, None)
+    return function if callable(function) else None
+
+
+def _call(spec: tuple[str, str], store: Store) -> Any:
+    function = _provider(spec)
+    if function is None:
+        return None
+    try:
+        return function(store)
+    except Exception as exc:  # noqa: BLE001 - the report is still produced, the section says "not set up"
+        log.warning("%s.%s failed for the report: %s", spec[0], spec[1], type(exc).__name__)
+        return None
+
+
+def vault_summary(store: Store) -> VaultSummary | None:
+    raw = _call(VAULT_PROVIDER, store)
+    if raw is None:
+        return None
+    return VaultSummary(_int(_field(raw, "folders_protected")), _date(_field(raw, "last_verified")),
+                        _date(_field(raw, "recovery_kit_confirmed")))
+
+
+def breach_summary(store: Store) -> BreachSummary | None:
+    raw = _call(BREACH_PROVIDER, store)
+    if raw is None:
+        return None
+    entries = []
+    for record in _field(raw, "entries") or ():
+        severity = _field(record, "severity")
+        entries.append(BreachEntry(
+            _date(_field(record, "aware_at")),
+            severity if isinstance(severity, str) and severity in BREACH_SEVERITIES else "",
+            _field(record, "notified_authority") is True,
+            _field(record, "people_informed") is True,
+            _field(record, "closed") is True,
+        ))
+    entries.sort(key=lambda e: e.aware_on or dt.date.min)
+    return BreachSummary(tuple(entries))

@@ -1,0 +1,205 @@
+"""The report: what it shows, what it never shows (secrets, patient data), PDF and HTML, the CLI."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import subprocess
+import sys
+import types
+
+import pytest
+
+from gp_guard import cli_checklist, cli_report, i18n
+from gp_guard.audit import history
+from gp_guard.audit.model import Evidence, Finding, Outcome, Status
+from gp_guard.audit.registry import all_checks
+from gp_guard.checklist import progress
+from gp_guard.report import html, identity, model, pdf, sources
+from gp_guard.store import open_default
+from tests.conftest import require_tool
+
+PATIENT = "Jeanne DUPONTEL-KERBRAT"
+SECRET = "S3cr3t-Tr0ub4dor-42"
+KEY = "AGE-SECRET-KEY-1QQQFAKEFAKEFAKE"
+
+
+@pytest.fixture
+def store():
+    return open_default()
+
+
+def _seed_audit(store) -> None:
+    metas = {c.id: c.meta for c in all_checks()}
+    leak = Outcome(Status.FAIL, f"Found /home/dr/export_{PATIENT}.sql with password={SECRET}",
+                   evidence=(Evidence("/home/dr", f"export_{PATIENT}.sql"), Evidence("orthanc.json", SECRET)))
+    old = [Finding(metas["CRY-01"], Outcome(Status.FAIL), "linux")]
+    history.save_run(store, dt.datetime(2026, 5, 1, 8, tzinfo=dt.UTC), 1.0, 31, "E", "linux", old)
+    findings = [
+        Finding(metas["DATA-01"], leak, "linux"),
+        Finding(metas["IMG-01"], leak, "linux"),
+        Finding(metas["CRY-01"], Outcome(Status.PASS), "linux"),
+        Finding(metas["FW-01"], Outcome(Status.WARN), "linux"),
+        Finding(metas["HW-01"], Outcome(Status.SKIPPED, "needs administrator rights"), "linux"),
+    ]
+    history.save_run(store, dt.datetime(2026, 6, 1, 8, tzinfo=dt.UTC), 1.0, 44, "D", "linux", findings)
+
+
+@pytest.fixture
+def providers(monkeypatch):
+    """A vault and a breach register whose records carry a patient name and secrets."""
+    fake = types.ModuleType("gp_guard_fake_providers")
+    fake.vault = lambda store: {"folders_protected": 2, "last_verified": "2026-06-02T10:00:00",
+                                "recovery_kit_confirmed": dt.date(2026, 6, 3), "recovery_key": KEY,
+                                "folders": [f"/home/dr/{PATIENT}"]}
+    fake.breach = lambda store: types.SimpleNamespace(entries=[
+        {"aware_at": dt.datetime(2026, 4, 2, 9, 30), "severity": "high", "notified_authority": True,
+         "people_informed": False, "closed": False, "description": f"laptop of {PATIENT} stolen, pin {SECRET}",
+         "people": [PATIENT]},
+        {"aware_at": "2025-11-20", "severity": f"{PATIENT}", "notified_authority": "yes", "closed": True},
+    ])
+    monkeypatch.setitem(sys.modules, fake.__name__, fake)
+    monkeypatch.setattr(sources, "VAULT_PROVIDER", (fake.__name__, "vault"))
+    monkeypatch.setattr(sources, "BREACH_PROVIDER", (fake.__name__, "breach"))
+
+
+def _pdf_text(path) -> str:
+    tool = require_tool("pdftotext", "reads the PDF report back")
+    return subprocess.run([tool, "-layout", str(path), "-"], check=True, capture_output=True, text=True).stdout
+
+
+def _no_leak(text: str) -> None:
+    flat = " ".join(text.split())
+    for needle in (PATIENT, "DUPONTEL", SECRET, KEY, "export_", "password="):
+        assert needle not in flat, needle
+
+
+def test_report_has_no_secret_and_no_patient_data(store, providers, tmp_path):
+    _seed_audit(store)
+    progress.attest(store, "BKP-RESTORE", on=dt.date(2026, 6, 1), note="test with the IT provider")
+    identity.save(store, identity.PracticeIdentity("Cabinet du Dr Martin", "12 rue Garibaldi\n69003 Lyon"))
+    data = model.build(store)
+    pdf_path = pdf.write(data, tmp_path / "r.pdf")
+    html_path = html.write(data, tmp_path / "r.html")
+    page = html_path.read_text(encoding="utf-8")
+    text = _pdf_text(pdf_path)
+    for content in (page, text):
+        _no_leak(content)
+        flat = " ".join(content.split())
+        assert "Cabinet du Dr Martin" in flat
+        assert "Nothing of the vault" not in flat
+        assert "test with the IT provider" in flat  # the doctor's own note
+    assert "2026-06-03" in page and "2026-04-02" in page  # kit confirmed, breach date
+    assert "2 breaches recorded, 1 still open, 1 notified to the CNIL." in page
+
+
+def test_report_sections_and_order(store, providers):
+    _seed_audit(store)
+    data = model.build(store)
+    assert data.latest is not None and data.latest.score == 44 and data.trend == 13
+    assert [f.id for f in data.findings[next(iter(data.findings))]] == ["IMG-01"]  # critical first
+    assert {f.id for f in data.passed} == {"CRY-01"}
+    assert {f.id for f in data.unchecked} == {"HW-01"}
+    assert data.findings and all(f.steps for lines in data.findings.values() for f in lines)
+    page = html.render(data)
+    assert page.index("IMG-01") < page.index("FW-01") < page.index("DATA-01")  # by severity
+    assert "+13 points since the previous audit" in page
+    assert data.vault == sources.VaultSummary(2, dt.date(2026, 6, 2), dt.date(2026, 6, 3))
+    assert data.breaches is not None
+    assert [e.severity for e in data.breaches.entries] == ["", "high"]  # unknown word dropped
+    assert [e.notified_authority for e in data.breaches.entries] == [False, True]  # only True counts
+
+
+def test_vault_and_breach_not_set_up_yet(store, monkeypatch):
+    monkeypatch.setattr(sources, "VAULT_PROVIDER", ("gp_guard_module_that_does_not_exist", "x"))
+    monkeypatch.setattr(sources, "BREACH_PROVIDER", ("json", "no_such_function"))
+    data = model.build(store)
+    assert data.vault is None and data.breaches is None
+    page = html.render(data)
+    assert page.count("Not set up yet.") == 2
+    assert "no audit yet" in page
+
+
+def test_a_failing_provider_does_not_stop_the_report(store, monkeypatch, caplog):
+    fake = types.ModuleType("gp_guard_fake_broken")
+
+    def broken(store):
+        raise RuntimeError(f"cannot open key {KEY}")
+
+    fake.report_summary = broken
+    monkeypatch.setitem(sys.modules, fake.__name__, fake)
+    monkeypatch.setattr(sources, "VAULT_PROVIDER", (fake.__name__, "report_summary"))
+    assert sources.vault_summary(store) is None
+    assert KEY not in caplog.text
+
+
+def test_french_pdf_keeps_its_accents(store, providers, tmp_path):
+    _seed_audit(store)
+    i18n.set_language("fr")
+    text = _pdf_text(pdf.write(model.build(store), tmp_path / "fr.pdf"))
+    flat = " ".join(text.split())
+    assert "Rapport de sécurité du cabinet" in flat
+    assert "Résultats du dernier audit, par gravité" in flat
+    _no_leak(text)
+
+
+def test_pdf_without_a_unicode_font_is_still_written(store, monkeypatch, tmp_path):
+    monkeypatch.setattr(pdf, "FONT_CANDIDATES", ())
+    i18n.set_language("fr")
+    text = _pdf_text(pdf.write(model.build(store), tmp_path / "plain.pdf"))
+    assert "Rapport de sécurité du cabinet" in " ".join(text.split())
+
+
+def test_report_core_imports_without_qt(tmp_path):
+    code = ("import sys; sys.modules['PySide6'] = None\n"
+            "from gp_guard.report import html, model, pdf\n"
+            "from gp_guard.store import open_default\n"
+            "from gp_guard.i18n import set_language\n"
+            "set_language('en')\n"
+            "pdf.write(model.build(open_default()), __import__('pathlib').Path(sys.argv[1]))\n")
+    target = tmp_path / "noqt.pdf"
+    env = {"GP_GUARD_HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin"}
+    subprocess.run([sys.executable, "-c", code, str(target)], check=True, env=env, timeout=120)
+    assert target.read_bytes().startswith(b"%PDF-")
+
+
+def _cli(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="command")
+    cli_report.register(sub)
+    cli_checklist.register(sub)
+    args = parser.parse_args(argv)
+    return (cli_checklist if args.command == "checklist" else cli_report).run(args)
+
+
+def test_cli_report(tmp_path, capsys):
+    assert _cli(["report"]) == 2
+    assert "--pdf FILE" in capsys.readouterr().err
+    assert _cli(["report", "--pdf", str(tmp_path / "missing" / "r.pdf")]) == 2
+    assert _cli(["report", "--pdf", str(tmp_path)]) == 2
+    assert _cli(["practice", "--rpps", "12"]) == 2
+    assert "11 digits" in capsys.readouterr().err
+    assert _cli(["practice", "--name", "Cabinet Lumière", "--siren", "732 829 320"]) == 0
+    assert _cli(["report", "--lang", "fr", "--pdf", str(tmp_path / "r.pdf"), "--html", str(tmp_path / "r.html")]) == 0
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert '<html lang="fr">' in page and "Cabinet Lumière" in page and "732829320" in page
+    assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF-")
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_cli_checklist(store, capsys):
+    assert _cli(["checklist", "attest", "BKP-KIT", "--note", "in the safe", "--date", "2026-01-05"]) == 0
+    assert "2026-01-05" in capsys.readouterr().out
+    assert _cli(["checklist", "attest", "BKP-KIT", "--date", "05/01/2026"]) == 2
+    assert "YYYY-MM-DD" in capsys.readouterr().err
+    assert _cli(["checklist", "attest", "PC-DISK"]) == 2
+    assert _cli(["checklist", "attest", "ZZZ"]) == 2
+    assert _cli(["checklist"]) == 0
+    out = capsys.readouterr().out
+    assert "BKP-KIT" in out and "in the safe" in out and "of 4" in out
+    assert _cli(["checklist", "next"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("Effort:") == 3 and "First hour" in out
+    assert _cli(["checklist", "withdraw", "BKP-KIT"]) == 0
+    assert json.dumps([r.withdrawn for r in progress.attestations(store, "BKP-KIT")]) == "[false, true]"
