@@ -1,0 +1,177 @@
+"""PDF documents with fpdf2 (no Qt): the dossier of one breach and the whole register.
+
+The dossier gathers the record, the assessment with its components, the decisions with their
+reasons, the texts sent and a timeline. French text throughout; the DejaVu font carries the
+accents and falls back to the built-in Helvetica (accents transliterated) when it is absent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from pathlib import Path
+
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+from gp_guard.breach import labels
+from gp_guard.breach.labels import fr
+from gp_guard.breach.letters import patient_letter
+from gp_guard.breach.model import BreachRecord
+from gp_guard.breach.notification import TBD, fr_date, sections
+
+FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("C:/Windows/Fonts"), Path("/Library/Fonts"))
+
+
+class _Pdf(FPDF):
+    def __init__(self, title: str) -> None:
+        super().__init__(format="A4")
+        self.doc_title = title
+        self.family = "Helvetica"
+        self.unicode = False
+        for folder in FONT_DIRS:
+            regular, bold = folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
+            if regular.is_file() and bold.is_file():
+                self.add_font("DejaVu", "", str(regular))
+                self.add_font("DejaVu", "B", str(bold))
+                self.family, self.unicode = "DejaVu", True
+                break
+        self.set_auto_page_break(True, margin=15)
+        self.set_title(title)
+        self.alias_nb_pages()
+
+    def clean(self, text: str) -> str:
+        if self.unicode:
+            return text
+        text = text.replace("×", "x").replace("—", "-").replace("’", "'").replace("≥", ">=")
+        return unicodedata.normalize("NFKD", text).encode("latin-1", "ignore").decode("latin-1")
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font(self.family, "", 8)
+        self.cell(0, 5, self.clean(f"{self.doc_title} — page {self.page_no()}/{{nb}}"), align="C")
+
+    def h1(self, text: str) -> None:
+        self.set_font(self.family, "B", 15)
+        self.multi_cell(0, 8, self.clean(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.ln(2)
+
+    def h2(self, text: str) -> None:
+        self.ln(2)
+        self.set_font(self.family, "B", 12)
+        self.multi_cell(0, 7, self.clean(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def para(self, text: str, size: int = 10) -> None:
+        self.set_font(self.family, "", size)
+        self.multi_cell(0, 5, self.clean(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.ln(1)
+
+
+def _yes_no(value: bool | None) -> str:
+    return "à décider" if value is None else ("oui" if value else "non")
+
+
+def _record_pages(pdf: _Pdf, record: BreachRecord, now: dt.datetime | None) -> None:
+    pdf.add_page()
+    title = record.title or fr(labels.INCIDENT_TYPES.get(str(record.facts.get("incident_type")), "Violation de données"))
+    pdf.h1(f"Violation de données {record.ref} : {title}")
+    if record.exercise:
+        pdf.para("EXERCICE — violation fictive, hors registre.", 11)
+    due = record.deadline()
+    pdf.para(f"Connaissance de la violation : {fr_date(record.timeline.aware_at)}. "
+             f"Échéance des 72 heures : {fr_date(due) if due else TBD}. Statut : "
+             + ("ouverte" if record.status == "open" else "close") + ".")
+    result = record.assessment(now)
+    pdf.h2("Évaluation de la gravité (méthode ENISA)")
+    if result:
+        from gp_guard.i18n import current_language, set_language
+
+        previous = current_language()
+        set_language("fr")  # the reasons are written in French in the dossier
+        try:
+            s = result.severity
+            pdf.para(f"SE = DPC × EI + CB = {s.dpc:g} × {s.ei:g} + {s.cb:g} = {s.score:g}")
+            for reason in s.explanation:
+                pdf.para("• " + reason.text())
+            pdf.h2("Décisions proposées par gp_guard")
+            pdf.para(f"Notifier la CNIL : {_yes_no(result.notify_authority)}. Informer les patients : "
+                     f"{_yes_no(result.inform_data_subjects)}."
+                     + (f" Exception : {fr(labels.EXEMPTIONS[result.art34_exemption])}." if result.art34_exemption else ""))
+            for reason in result.reasons:
+                pdf.para("• " + reason.text())
+        finally:
+            set_language(previous)
+    else:
+        pdf.para("La date à laquelle vous avez eu connaissance de la violation n'est pas encore saisie.")
+    pdf.h2("Décisions du médecin")
+    pdf.para(f"Notification à la CNIL : {_yes_no(record.notify.decided)}"
+             + (f" (confirmée le {fr_date(record.notify.confirmed_at)})" if record.notify.confirmed_at else "") + ".")
+    if record.notify.reasoning:
+        pdf.para("Justification : " + record.notify.reasoning)
+    pdf.para(f"Information des patients : {_yes_no(record.inform.decided)}"
+             + (f" (confirmée le {fr_date(record.inform.confirmed_at)})" if record.inform.confirmed_at else "") + ".")
+    if record.inform.reasoning:
+        pdf.para("Justification : " + record.inform.reasoning)
+    if record.cnil.receipt_number:
+        pdf.para(f"Numéro de notification CNIL : {record.cnil.receipt_number}.")
+    if record.cnil.lateness_reasons:
+        pdf.para("Raisons du retard : " + record.cnil.lateness_reasons)
+    pdf.h2("Texte de la notification à la CNIL")
+    texts = record.cnil.texts_sent or dict(sections(record, now))
+    for section, body in texts.items():
+        pdf.set_font(pdf.family, "B", 10)
+        pdf.multi_cell(0, 5, pdf.clean(section), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.para(body)
+    if record.inform.decided or record.patients.letter_text:
+        pdf.h2("Message aux patients")
+        pdf.para(record.patients.letter_text or patient_letter(record))
+    pdf.h2("Chronologie")
+    events = [(record.timeline.occurred_from, "Début de la violation"),
+              (record.timeline.discovered_at, "Découverte"),
+              (record.timeline.aware_at, "Connaissance de la violation (début des 72 heures)"),
+              (record.cnil.notified_at, "Notification à la CNIL"),
+              (record.patients.informed_at, "Information des patients"),
+              (record.other.police_complaint_at, "Plainte"),
+              (record.other.cert_sante_at, "Signalement au CERT Santé"),
+              (record.other.vendor_informed_at, "Éditeur ou prestataire informé")]
+    events += [(e.at, e.text) for e in record.events]
+    for at, text in sorted((e for e in events if e[0]), key=lambda e: dt.datetime.fromisoformat(e[0]).timestamp()):
+        pdf.para(f"{fr_date(at)} : {text}")
+
+
+def breach_dossier(record: BreachRecord, path: Path, now: dt.datetime | None = None) -> Path:
+    pdf = _Pdf(f"Dossier de violation {record.ref}")
+    _record_pages(pdf, record, now)
+    return _save(pdf, path)
+
+
+def register_pdf(records: list[BreachRecord], path: Path, now: dt.datetime | None = None) -> Path:
+    pdf = _Pdf("Registre des violations de données")
+    pdf.add_page()
+    pdf.h1("Registre des violations de données (RGPD art. 33.5)")
+    pdf.para(f"Établi le {fr_date(dt.datetime.now().astimezone())}. {len(records)} violation(s) enregistrée(s).")
+    for record in records:
+        result = None
+        try:
+            result = record.assessment(now)
+        except ValueError:
+            pass
+        pdf.h2(f"{record.ref} — {record.title or fr(labels.INCIDENT_TYPES.get(str(record.facts.get('incident_type')), 'Violation'))}")
+        pdf.para(f"Connaissance : {fr_date(record.timeline.aware_at)}. Ce qui s'est passé : "
+                 f"{record.nature.what_happened or TBD}")
+        if result:
+            pdf.para(f"Gravité : {result.severity.score:g}. Proposé : notifier {_yes_no(result.notify_authority)}, "
+                     f"informer {_yes_no(result.inform_data_subjects)}.")
+        pdf.para(f"CNIL notifiée : {_yes_no(record.notify.decided)}"
+                 + (f" — justification : {record.notify.reasoning}" if record.notify.decided is False else "")
+                 + (f" — n° {record.cnil.receipt_number}" if record.cnil.receipt_number else ""))
+        pdf.para(f"Patients informés : {_yes_no(record.inform.decided)}"
+                 + (f" — justification : {record.inform.reasoning}" if record.inform.decided is False else ""))
+    return _save(pdf, path)
+
+
+def _save(pdf: _Pdf, path: Path) -> Path:
+    tmp = path.with_name(path.name + ".tmp")
+    pdf.output(str(tmp))
+    tmp.replace(path)
+    return path
