@@ -411,3 +411,30 @@ def test_status_lists_protected_folders_with_their_state(tmp_path, ids):
     [state] = folder.status()
     assert (state.path, state.encrypted, state.plain, state.state) == (root, 1, 1, "partial")
     assert state.last_action == "lock"
+
+
+def test_viewer_opens_a_private_copy_and_removes_it(tmp_path, ids):
+    from gp_guard.vault import viewer
+
+    root = tmp_path / "folder"
+    root.mkdir()
+    (root / "scan.pdf").write_bytes(b"%PDF scan")
+    (root / "bad.pdf").write_bytes(os.urandom(100_000))
+    assert lock(root, ids).ok
+    data = bytearray((root / "bad.pdf.age").read_bytes())
+    data[-10] ^= 1
+    (root / "bad.pdf.age").write_bytes(bytes(data))
+    opened = []
+    view = viewer.Viewer(opener=lambda path: opened.append((path, path.read_bytes())))
+    path = view.open(root / "scan.pdf.age", [ids[1]])
+    assert opened == [(path, b"%PDF scan")] and path.name == "scan.pdf"
+    assert oct(path.parent.stat().st_mode & 0o777) == "0o700"
+    with pytest.raises(viewer.ViewError):
+        view.open(root / "bad.pdf.age", [ids[0]])
+    assert [p.name for p in viewer.viewing_root().rglob("*") if p.is_file()] == ["scan.pdf"]  # no partial file
+    view.close(path)
+    assert not path.parent.exists()
+    view.open(root / "scan.pdf.age", [ids[0]])  # left behind by a crash ...
+    assert viewer.cleanup_stale() == 1  # ... removed at the next start
+    assert list(viewer.viewing_root().iterdir()) == []
+    assert (root / "scan.pdf.age").exists()

@@ -1,0 +1,274 @@
+"""`gp-guard vault …`: set up the keys, protect, open, check and recover folders from the terminal.
+
+A thin face over gp_guard.vault (keys, folder, viewer): the same functions as the window.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+from typing import Any
+
+from gp_guard.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, print_error, print_json
+from gp_guard.i18n import LANGUAGES, N_, _, current_language
+
+DEFAULT_KIT = "gp_guard-recovery-kit.pdf"
+
+
+def register(sub: Any) -> None:
+    """Add ``vault`` and its sub-commands to the main parser's sub-parsers."""
+    vault = sub.add_parser("vault", help=_("encrypt folders of images and documents in place"))
+    vault.add_argument("--lang", choices=LANGUAGES, help=_("language of the messages (default: the system's)"))
+    verbs = vault.add_subparsers(dest="vault_command", metavar=_("action"))
+    verbs.required = True
+
+    init = verbs.add_parser("init", help=_("create the encryption keys and the recovery kit"))
+    init.add_argument("--passphrase-stdin", action="store_true",
+                      help=_("read a passphrase from standard input instead of using the system keychain"))
+    init.add_argument("--recovery-key-out", metavar="FILE",
+                      help=_("also write the recovery key to FILE (mode 0600), for an IT provider who stores it safely"))
+    init.add_argument("--kit", metavar="FILE", default=DEFAULT_KIT,
+                      help=_("where to write the recovery kit PDF (default: {path})").format(path=DEFAULT_KIT))
+
+    for name, text in (("lock", _("encrypt every file of a folder in place")),
+                       ("unlock", _("decrypt every file of a protected folder in place")),
+                       ("verify", _("read back every encrypted file and report any damaged one"))):
+        verb = verbs.add_parser(name, help=text)
+        verb.add_argument("folder", metavar="DIR")
+        verb.add_argument("--passphrase-stdin", action="store_true", help=_("read the passphrase from standard input"))
+
+    status = verbs.add_parser("status", help=_("show the protected folders and their state"))
+    status.add_argument("folder", metavar="DIR", nargs="?")
+    status.add_argument("--json", action="store_true", help=_("print the result as JSON"))
+
+    view = verbs.add_parser("open", help=_("decrypt one file into a private folder and open it"))
+    view.add_argument("file", metavar="FILE.age")
+    view.add_argument("--passphrase-stdin", action="store_true", help=_("read the passphrase from standard input"))
+
+    recover = verbs.add_parser("recover", help=_("finish interrupted work; with DIR and --recovery-key, decrypt DIR with the paper key"))
+    recover.add_argument("folder", metavar="DIR", nargs="?")
+    recover.add_argument("--recovery-key", metavar="FILE", help=_("file holding the recovery key (AGE-SECRET-KEY-1…)"))
+
+
+def run(args: argparse.Namespace) -> int:
+    from gp_guard.vault import folder, keys
+
+    command = args.vault_command
+    try:
+        if command == "init":
+            return _init(args)
+        if command == "status":
+            return _status(args)
+        if command == "recover":
+            return _recover(args)
+        if command == "lock":
+            identity = _identity(args, required=False)
+            recipients = keys.recipients()
+            _warn_before(Path(args.folder))
+            return _report(folder.lock(args.folder, recipients, [identity] if identity else None,
+                                       progress=_progress))
+        if command == "open":
+            return _open(args, _identity(args))
+        identity = _identity(args)
+        if command == "unlock":
+            return _report(folder.unlock(args.folder, [identity], progress=_progress))
+        return _report(folder.verify(args.folder, [identity], progress=_progress))
+    except keys.KeysError as exc:
+        print_error(_(exc.message))
+        return EXIT_ERROR
+    except folder.VaultError as exc:
+        print_error(str(exc))
+        if exc.report is not None:
+            _summary(exc.report)
+        return EXIT_ERROR
+    except KeyboardInterrupt:  # Ctrl+C between safe points: the journal finishes the file
+        print_error(_("Interrupted. Run 'gp-guard vault recover' to finish or undo the file in progress."))
+        return EXIT_ERROR
+
+
+# -- secrets --------------------------------------------------------------------------------------
+def _read_passphrase(args: argparse.Namespace, prompt: str) -> bytes | None:
+    if getattr(args, "passphrase_stdin", False):
+        line = sys.stdin.readline()
+        return line.rstrip("\r\n").encode("utf-8")
+    if sys.stdin.isatty():
+        return getpass.getpass(prompt).encode("utf-8")
+    return None
+
+
+def _identity(args: argparse.Namespace, required: bool = True) -> Any:
+    from gp_guard.vault import keys
+
+    try:
+        return keys.unlock()
+    except keys.PassphraseNeeded:
+        passphrase = _read_passphrase(args, _("Passphrase: "))
+        if passphrase is None:
+            if not required:
+                return None
+            raise
+        return keys.unlock(passphrase)
+
+
+# -- commands -------------------------------------------------------------------------------------
+def _init(args: argparse.Namespace) -> int:
+    from gp_guard.vault import keys
+
+    passphrase = None
+    if args.passphrase_stdin:
+        passphrase = _read_passphrase(args, "")
+    kit = Path(args.kit)
+    out = Path(args.recovery_key_out) if args.recovery_key_out else None
+    for target in (kit, out):
+        if target is not None and target.exists():
+            print_error(_("{path} already exists; choose another file name.").format(path=target))
+            return EXIT_ERROR
+    if keys.has_keys():
+        print_error(_(keys.KeysExist.message))
+        return EXIT_ERROR
+    try:
+        created = keys.create_keys(passphrase)
+    except keys.NoKeyring:
+        print_error(_(keys.NoKeyring.message) + " " + _("Use --passphrase-stdin."))
+        return EXIT_ERROR
+    if out is not None:
+        keys.write_recovery_key_file(out, created.recovery_secret)
+        print(_("Recovery key written to {path} (readable by you only).").format(path=out))
+    try:
+        from gp_guard.vault import recovery_kit
+    except ImportError:  # the kit module arrives with the set-up wizard
+        recovery_kit = None  # type: ignore[assignment]
+    if recovery_kit is not None:
+        lang = "en" if current_language() == "en" else "fr"
+        pdf = recovery_kit.build_kit(created.recovery_secret, created.working, created.recovery, lang=lang)
+        recovery_kit.write_kit(kit, pdf)
+        print(_("Recovery kit written to {path}: print it, keep it away from this computer, then delete the file.").format(path=kit))
+    elif out is None:
+        print(_("Write down this recovery key and keep it away from this computer: {key}").format(key=created.recovery_secret))
+    print(_("Encryption is ready. Protect a folder with: gp-guard vault lock DIR"))
+    return EXIT_OK
+
+
+def _status(args: argparse.Namespace) -> int:
+    from gp_guard.vault import folder, keys
+
+    states = folder.status(args.folder)
+    if args.json:
+        print_json({
+            "keys": keys.has_keys(),
+            "folders": [{
+                "path": str(s.path), "state": s.state, "encrypted": s.encrypted, "not_encrypted": s.plain,
+                "failed": [{"file": p.name, "message": p.text()} for p in s.failed],
+                "unfinished": s.unfinished, "last_action": s.last_action, "last_run_at": s.last_run_at,
+            } for s in states],
+        })
+        return EXIT_OK
+    if not keys.has_keys():
+        print(_("Encryption is not set up yet: run 'gp-guard vault init'."))
+    if not states:
+        print(_("No protected folder yet."))
+    for s in states:
+        print(f"{s.path}  [{_(STATE_WORDS[s.state])}]")
+        print("  " + _("{encrypted} encrypted, {plain} not encrypted yet, {failed} failed").format(
+            encrypted=s.encrypted, plain=s.plain, failed=len(s.failed)))
+        for problem in s.failed:
+            print(f"  - {problem.name}: {problem.text()}")
+    return EXIT_OK
+
+
+def _recover(args: argparse.Namespace) -> int:
+    from gp_guard.vault import agefile, folder
+
+    if args.folder is None and args.recovery_key is None:
+        result = folder.recover()
+        print(_("Interrupted work: {finished} files finished, {rolled} put back as they were, {kept} kept in both forms.").format(
+            finished=len(result.finished), rolled=len(result.rolled_back), kept=len(result.kept)))
+        for path in result.kept:
+            print("  " + _("Both the original and the encrypted copy were kept: {path}").format(path=path))
+        for path in result.busy:
+            print("  " + _("Not reachable now (in use or disconnected): {path}").format(path=path))
+        return EXIT_OK if not result.busy else EXIT_FINDINGS
+    if args.folder is None or args.recovery_key is None:
+        print_error(_("To decrypt with the paper key, give both DIR and --recovery-key FILE."))
+        return EXIT_ERROR
+    try:
+        text = Path(args.recovery_key).read_text(encoding="utf-8")
+        identities = agefile.parse_identities(text)
+    except (OSError, UnicodeDecodeError, agefile.AgeError):
+        print_error(_("This file does not hold a recovery key (a line starting with AGE-SECRET-KEY-1)."))
+        return EXIT_ERROR
+    if not identities:
+        print_error(_("This file does not hold a recovery key (a line starting with AGE-SECRET-KEY-1)."))
+        return EXIT_ERROR
+    return _report(folder.unlock(args.folder, identities, progress=_progress))
+
+
+def _open(args: argparse.Namespace, identity: Any) -> int:
+    from gp_guard.vault import viewer
+
+    view = viewer.Viewer()
+    try:
+        path = view.open(args.file, [identity])
+    except viewer.ViewError as exc:
+        print_error(str(exc))
+        return EXIT_FINDINGS
+    print(_("Opened from a private copy: {path}").format(path=path))
+    print(_("Press Enter when you have finished; the copy is then deleted."))
+    try:
+        sys.stdin.readline()
+    finally:
+        view.close_all()
+    return EXIT_OK
+
+
+# -- output ---------------------------------------------------------------------------------------
+STATE_WORDS = {
+    "missing": N_("folder not found"),
+    "failed": N_("some files need attention"),
+    "protected": N_("all files encrypted"),
+    "partial": N_("some files not encrypted yet"),
+    "unprotected": N_("not encrypted"),
+    "empty": N_("empty folder"),
+}
+
+
+def _warn_before(target: Path) -> None:
+    from gp_guard.vault import folder
+
+    try:
+        root = folder.check_folder(target)
+    except folder.VaultError:
+        return  # lock() says why
+    for pid, name, path in folder.open_by_programs(root, limit=5):
+        print(_("Warning: {program} (process {pid}) has {path} open; close it first if you can.").format(
+            program=name, pid=pid, path=path), file=sys.stderr)
+    print(_(folder.CONFIRM_DELETION_NOTE), file=sys.stderr)
+
+
+def _progress(p: Any) -> None:
+    if not sys.stderr.isatty():
+        return
+    line = _("{done}/{total} files, {mb} MB/s").format(done=p.files_done, total=p.files_total, mb=f"{p.mb_per_s:.0f}")
+    print("\r" + line.ljust(40), end="", file=sys.stderr, flush=True)
+
+
+def _summary(report: Any) -> None:
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    words = {"lock": _("{count} files encrypted"), "unlock": _("{count} files decrypted"),
+             "verify": _("{count} encrypted files read back without error")}
+    print(words.get(report.action, "{count}").format(count=len(report.done))
+          + " " + _("({mb} MB in {seconds} s)").format(mb=f"{report.bytes_done / 1e6:.1f}", seconds=f"{report.seconds:.1f}"))
+    for problem in report.failed:
+        print(_("Not done: {file}: {reason}").format(file=problem.name, reason=problem.text()))
+    for problem in report.skipped:
+        print(_("Left as is: {file}: {reason}").format(file=problem.name, reason=problem.text()))
+    if report.cancelled:
+        print(_("Stopped before the end; the files not handled are unchanged."))
+
+
+def _report(report: Any) -> int:
+    _summary(report)
+    return EXIT_OK if report.ok else EXIT_FINDINGS

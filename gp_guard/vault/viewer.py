@@ -1,0 +1,128 @@
+"""Open a protected file for viewing: decrypted into a private folder, removed afterwards.
+
+Each file opened goes to its own folder (mode 0700) under ``<data dir>/viewing``, with its original
+name (so the default application recognises it), read-only. It is removed when the doctor closes
+it in gp_guard, when gp_guard exits (``close_all``, also registered with ``atexit``), and at the
+next start (``cleanup_stale``) if gp_guard was stopped abruptly. A file that fails authentication
+leaves nothing behind. Removal is an ordinary deletion (see folder.py on SSDs).
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from gp_guard.i18n import N_
+from gp_guard.vault import folder as vault_folder
+
+log = logging.getLogger(__name__)
+
+
+class ViewError(vault_folder.VaultError):
+    message = N_("This protected file could not be opened.")
+
+
+def viewing_root() -> Path:
+    from gp_guard.paths import data_dir
+
+    root = data_dir() / "viewing"
+    root.mkdir(mode=0o700, exist_ok=True)
+    os.chmod(root, 0o700)
+    return root
+
+
+def open_with_default_app(path: Path) -> None:
+    """Hand the file to the system's default application (the seam the GUI replaces)."""
+    if sys.platform == "win32":  # pragma: no cover - Windows only
+        os.startfile(str(path))  # type: ignore[attr-defined]  # noqa: S606
+        return
+    command = ["open", str(path)] if sys.platform == "darwin" else ["xdg-open", str(path)]
+    subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,  # noqa: S603
+                     stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def _remove_tree(path: Path) -> None:
+    def writable(func: Callable[..., Any], target: str, _exc: object) -> None:
+        os.chmod(target, stat.S_IRWXU)
+        func(target)
+
+    shutil.rmtree(path, onexc=writable) if sys.version_info >= (3, 12) else shutil.rmtree(path, onerror=writable)
+
+
+def cleanup_stale() -> int:
+    """Remove every file left from an earlier run; the number of folders removed."""
+    root = viewing_root()
+    count = 0
+    for entry in root.iterdir():
+        if entry.is_dir() and not entry.is_symlink():
+            _remove_tree(entry)
+        else:
+            entry.unlink()
+        count += 1
+    return count
+
+
+class Viewer:
+    """Files opened for viewing in this session."""
+
+    def __init__(self, opener: Callable[[Path], Any] | None = None) -> None:
+        self.opener = opener or open_with_default_app
+        self.opened: list[Path] = []
+        atexit.register(self.close_all)
+
+    def open(self, age_file: str | os.PathLike[str], identities: Sequence[Any], *,
+             progress: Callable[[vault_folder.Progress], None] | None = None,
+             cancel: vault_folder.CancelToken | None = None) -> Path:
+        """Decrypt ``age_file`` into a private folder, open it, and return the plaintext's path."""
+        source = Path(age_file)
+        name = source.name[: -len(vault_folder.AGE)] if source.name.endswith(vault_folder.AGE) else source.name
+        try:
+            st = os.lstat(source)
+        except OSError as exc:
+            raise ViewError(N_("This protected file could not be found: {path}"), path=str(source)) from exc
+        if not stat.S_ISREG(st.st_mode):
+            raise ViewError(N_("This protected file could not be found: {path}"), path=str(source))
+        holder = Path(tempfile.mkdtemp(prefix="view-", dir=viewing_root()))
+        target = holder / name
+        meter = vault_folder._Meter("view", 1, st.st_size, progress, cancel or vault_folder.CancelToken(),
+                                    vault_folder._Steps())
+        meter.current = name
+        try:
+            with os.fdopen(vault_folder._open_read(source), "rb", buffering=vault_folder.CHUNK) as raw, \
+                    os.fdopen(vault_folder._create(target), "wb", buffering=vault_folder.CHUNK) as out:
+                vault_folder._decrypt(vault_folder._HashingReader(raw, meter), out, identities)
+            os.chmod(target, stat.S_IRUSR)
+        except vault_folder._Cancelled:
+            _remove_tree(holder)
+            raise
+        except Exception as exc:
+            _remove_tree(holder)  # never leave a partial plaintext
+            if vault_folder._is_age_error(exc):
+                raise ViewError(vault_folder.P_DAMAGED) from exc
+            raise
+        meter.file_done()
+        self.opened.append(target)
+        self.opener(target)
+        return target
+
+    def close(self, path: Path) -> None:
+        if path in self.opened:
+            self.opened.remove(path)
+        if path.parent.parent == viewing_root() and path.parent.exists():
+            _remove_tree(path.parent)
+
+    def close_all(self) -> None:
+        for path in list(self.opened):
+            try:
+                self.close(path)
+            except OSError:
+                log.warning("a viewed file could not be removed now; it will be at the next start")

@@ -1,0 +1,139 @@
+"""`gp-guard vault …` end to end: init, lock, status, verify, open, unlock, recover with the paper key."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from gp_guard import cli_vault
+from gp_guard.vault import keys
+from tests.conftest import require_tool
+
+PASSPHRASE = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def fast_scrypt(monkeypatch):
+    monkeypatch.setattr(keys, "TYPED_WORK_FACTOR", 10)  # 1 ms instead of 1 s per unlock
+
+
+def vault(*argv: str, stdin: str = "") -> int:
+    parser = argparse.ArgumentParser(prog="gp-guard")
+    sub = parser.add_subparsers(dest="command")
+    cli_vault.register(sub)
+    args = parser.parse_args(["vault", *argv])
+    old = os.sys.stdin
+    os.sys.stdin = io.StringIO(stdin)
+    try:
+        return cli_vault.run(args)
+    finally:
+        os.sys.stdin = old
+
+
+@pytest.fixture
+def ready(tmp_path, capsys):
+    out = tmp_path / "it" / "recovery-key.txt"
+    out.parent.mkdir()
+    kit = tmp_path / "kit.pdf"
+    assert vault("init", "--passphrase-stdin", "--recovery-key-out", str(out), "--kit", str(kit),
+                 stdin=PASSPHRASE + "\n") == 0
+    assert oct(out.stat().st_mode & 0o777) == "0o600"
+    root = tmp_path / "Imagerie"
+    (root / "2024").mkdir(parents=True)
+    (root / "2024" / "IMG0001.dcm").write_bytes(os.urandom(300_000))
+    (root / "compte-rendu.pdf").write_bytes(b"%PDF-1.4 patient")
+    capsys.readouterr()
+    return root, out
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_init_lock_status_verify_unlock(ready, capsys):
+    root, _key = ready
+    before = snapshot(root)
+    assert vault("lock", str(root), "--passphrase-stdin", stdin=PASSPHRASE + "\n") == 0
+    out, err = capsys.readouterr()
+    assert "2 files encrypted" in out
+    assert "SSD" in err and "CRY-01" in err  # honest words about deletion, before the work
+    assert sorted(snapshot(root)) == ["2024/IMG0001.dcm.age", "compte-rendu.pdf.age"]
+
+    assert vault("status", "--json") == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["keys"] is True
+    assert [(f["path"], f["state"], f["encrypted"]) for f in data["folders"]] == [(str(root), "protected", 2)]
+
+    assert vault("verify", str(root), "--passphrase-stdin", stdin=PASSPHRASE + "\n") == 0
+    (root / "compte-rendu.pdf.age").write_bytes((root / "compte-rendu.pdf.age").read_bytes()[:-1])
+    assert vault("verify", str(root), "--passphrase-stdin", stdin=PASSPHRASE + "\n") == 1
+    assert "compte-rendu.pdf.age" in capsys.readouterr().out
+    assert vault("status") == 0
+    assert "some files need attention" in capsys.readouterr().out
+
+    assert vault("unlock", str(root), "--passphrase-stdin", stdin=PASSPHRASE + "\n") == 1
+    after = snapshot(root)
+    assert after["2024/IMG0001.dcm"] == before["2024/IMG0001.dcm"]
+    assert "compte-rendu.pdf" not in after and "compte-rendu.pdf.age" in after  # damaged: kept, not half-decrypted
+
+
+def test_wrong_passphrase_is_a_clear_error_and_changes_nothing(ready, capsys):
+    root, _key = ready
+    before = snapshot(root)
+    assert vault("lock", str(root), "--passphrase-stdin", stdin="not the passphrase\n") == 2
+    assert "not the right one" in capsys.readouterr().err
+    assert snapshot(root) == before
+
+
+def test_refused_folder_exits_2_in_french(ready, capsys):
+    from gp_guard import i18n
+
+    i18n.set_language("fr")
+    assert vault("lock", "/usr", "--passphrase-stdin", stdin=PASSPHRASE + "\n") == 2
+    assert "dossier du système" in capsys.readouterr().err
+
+
+def test_recover_with_the_paper_key_and_with_stock_age(ready, tmp_path, capsys):
+    age = require_tool("age", "recovering without gp_guard")
+    root, key = ready
+    before = snapshot(root)
+    assert vault("lock", str(root), "--passphrase-stdin", stdin=PASSPHRASE + "\n") == 0
+    # the README's four lines: stock age and the key file, no gp_guard
+    done = subprocess.run([age, "-d", "-i", str(key), str(root / "compte-rendu.pdf.age")],
+                          capture_output=True, check=True)
+    assert done.stdout == before["compte-rendu.pdf"]
+    # the working identity is lost: the paper key alone decrypts the folder in place
+    (keys.vault_dir() / keys.IDENTITY_FILE).unlink()
+    assert vault("recover", str(root)) == 2
+    assert vault("recover", str(root), "--recovery-key", str(key)) == 0
+    assert snapshot(root) == before
+
+
+def test_recover_without_arguments_finishes_interrupted_work(ready, capsys):
+    assert vault("recover") == 0
+    assert "0 files finished" in capsys.readouterr().out
+
+
+def test_open_decrypts_to_a_private_copy_removed_afterwards(ready, monkeypatch, capsys):
+    from gp_guard.vault import viewer
+
+    root, _key = ready
+    assert vault("lock", str(root), "--passphrase-stdin", stdin=PASSPHRASE + "\n") == 0
+    seen = []
+    monkeypatch.setattr(viewer, "open_with_default_app", lambda path: seen.append((path, path.read_bytes(), path.parent.stat().st_mode)))
+    assert vault("open", str(root / "compte-rendu.pdf.age"), "--passphrase-stdin", stdin=PASSPHRASE + "\n\n") == 0
+    [(path, data, mode)] = seen
+    assert data == b"%PDF-1.4 patient" and path.name == "compte-rendu.pdf"
+    assert oct(mode & 0o777) == "0o700"
+    assert not path.exists() and not path.parent.exists()
+
+
+def test_init_twice_keeps_the_keys(ready, tmp_path, capsys):
+    assert vault("init", "--passphrase-stdin", "--kit", str(tmp_path / "other.pdf"), stdin=PASSPHRASE + "\n") == 2
+    assert "already exist" in capsys.readouterr().err
