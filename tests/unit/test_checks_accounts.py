@@ -23,7 +23,7 @@ from gp_guard.audit.registry import all_checks
 from gp_guard.host import LINUX, LocalHost
 from gp_guard.host_recorded import RecordedHost
 from gp_guard.i18n import set_language
-from tests.helpers import run_check
+from tests.helpers import HOSTS, run_check
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="live Linux test")
 needs_root = pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root (useradd, /etc/shadow)")
@@ -212,6 +212,87 @@ def test_acc05_unknown_user_is_an_error_not_a_crash(monkeypatch):
     outcome = run_check("ACC-05", LocalHost())
     assert outcome.status == Status.ERROR
     assert "no-such-user-gpg" in outcome.params["detail"]
+
+
+def acc05_recs(console: str | None, members: str | None, members_rc: int = 0) -> dict[str, str]:
+    import json
+
+    recs = {}
+    for name, script, body, rc in (("console", account_policy.CONSOLE_USER_SCRIPT, console, 0),
+                                   ("members", account_policy.ADMIN_MEMBERS_SCRIPT, members, members_rc)):
+        if body is not None:
+            argv = json.dumps(["powershell.exe", "-NoProfile", "-NonInteractive", "-Command", script])
+            recs[name] = f"kind: command\nargv: {argv}\nrc: {rc}\nsource: test\n---\n{body}"
+    return recs
+
+
+# The real minified output published with a NinjaRMM script (tests/fixtures/hosts/*/ACC-05-admin-members.rec).
+REAL_MEMBERS = ('[{"Name":"WP25-P14SG5I\\\\Administrator","SID":"S-1-5-21-98111195-3049186222-2150619400-500","PrincipalSource":1},'
+                '{"Name":"WP25-P14SG5I\\\\liam","SID":"S-1-5-21-98111195-3049186222-2150619400-1000","PrincipalSource":1}]')
+
+
+def test_acc05_member_and_console_parsers():
+    assert account_policy.parse_group_members(REAL_MEMBERS) == [
+        ("WP25-P14SG5I\\Administrator", "S-1-5-21-98111195-3049186222-2150619400-500"),
+        ("WP25-P14SG5I\\liam", "S-1-5-21-98111195-3049186222-2150619400-1000"),
+    ]
+    # Default depth: the SID is an object; one member alone is printed without the list.
+    single = '{"Name": "PC\\\\bob", "SID": {"BinaryLength": 28, "AccountDomainSid": "S-1-5-21-1-2-3", "Value": "S-1-5-21-1-2-3-1001"}, "PrincipalSource": 1}'
+    assert account_policy.parse_group_members(single) == [("PC\\bob", "S-1-5-21-1-2-3-1001")]
+    assert account_policy.parse_console_user('{"UserName":"CABINET-PC\\\\DrMartin"}') == "CABINET-PC\\DrMartin"
+    assert account_policy.parse_console_user('{"UserName":null}') is None
+    for garbage in ("", "<html>", "[1, 2", "Get-CimInstance : Access denied", "42", "[7]"):
+        assert account_policy.parse_console_user(garbage) is None
+        if garbage:
+            assert account_policy.parse_group_members(garbage) is None
+
+
+def test_acc05_recorded_windows_hosts():
+    hardened = run_check("ACC-05", RecordedHost(HOSTS / "win11_fr_hardened"))
+    assert hardened.status == Status.PASS
+    assert hardened.params == {"user": "CABINET-PC\\DrMartin"}
+    weak = run_check("ACC-05", RecordedHost(HOSTS / "win10_fr_weak"))
+    assert weak.status == Status.FAIL
+    assert weak.params["user"] == "SECRETARIAT\\cabinet"
+    assert "SECRETARIAT\\cabinet (S-1-5-21-98111195-3049186222-2150619400-1000)" in values(weak)
+    # Not elevated: the session itself is the daily one, whoami /groups answers.
+    standard = run_check("ACC-05", RecordedHost(HOSTS / "win11_en_standard_user"))
+    assert standard.status == Status.PASS
+    assert "whoami /groups /fo csv" in values(standard)
+
+
+def test_acc05_elevated_console_user_in_the_group_fails_case_insensitively(tmp_path):
+    host = make_recorded(tmp_path, "windows", acc05_recs('{"UserName":"wp25-p14sg5i\\\\LIAM"}', REAL_MEMBERS))
+    outcome = run_check("ACC-05", host)
+    assert outcome.status == Status.FAIL
+    assert outcome.params == {"user": "wp25-p14sg5i\\LIAM", "sid": "S-1-5-32-544"}
+
+
+def test_acc05_everyone_in_administrators_fails(tmp_path):
+    members = '[{"Name":"Tout le monde","SID":"S-1-1-0","PrincipalSource":1}]'
+    outcome = run_check("ACC-05", make_recorded(tmp_path, "windows", acc05_recs('{"UserName":"PC\\\\doc"}', members)))
+    assert outcome.status == Status.FAIL
+    assert outcome.params == {"group": "Tout le monde", "user": "PC\\doc"}
+
+
+def test_acc05_nobody_at_the_console_is_skipped_with_the_reason(tmp_path):
+    outcome = run_check("ACC-05", make_recorded(tmp_path, "windows", acc05_recs('{"UserName":null}', REAL_MEMBERS)))
+    assert outcome.status == Status.SKIPPED
+    assert outcome.message.startswith("Nobody is logged on at this computer's screen")
+
+
+@pytest.mark.parametrize("body", ["", "<html>", "[1, 2", "42"])
+def test_acc05_garbage_members_is_a_warning_not_a_crash(tmp_path, body):
+    recs = acc05_recs('{"UserName":"PC\\\\doc"}', body, members_rc=0 if body else 1)
+    outcome = run_check("ACC-05", make_recorded(tmp_path, "windows", recs))
+    # "" with rc 1: Get-LocalGroupMember failed, as with an unresolvable SID (PowerShell issue #2996)
+    assert outcome.status == Status.WARN, outcome
+    assert outcome.params == {"user": "PC\\doc"}
+
+
+def test_acc05_garbage_console_user_is_skipped(tmp_path):
+    outcome = run_check("ACC-05", make_recorded(tmp_path, "windows", acc05_recs("<html>", REAL_MEMBERS)))
+    assert outcome.status == Status.SKIPPED
 
 
 # -- ACC-06 shared or generic accounts --------------------------------------------------------

@@ -214,3 +214,124 @@ def test_garbage_outputs_give_clean_statuses(tmp_path):
     outcome = run_check("UPD-02", mac)  # unreadable keys are absent: macOS defaults (on) apply
     assert outcome.status == Status.PASS
     assert {e.value for e in outcome.evidence} == {"absent"}
+
+
+# -- UPD-01 on Windows: the Windows Update Agent search and Get-HotFix ---------------------------
+
+def _win_host(tmp_path, search: str | None, hotfix: str | None, *, search_rc: int = 0, reboot: bool = False,
+              now: str = "2025-11-20T09:30:00+01:00"):
+    import json
+
+    from gp_guard.host_recorded import RecordedHost
+
+    folder = tmp_path / "win"
+    folder.mkdir()
+    (folder / "host.toml").write_text(f'platform = "windows"\nadmin = true\nrecorded_at = "{now}"\n', encoding="utf-8")
+    for name, script, body, rc in (("search", updates.WU_SEARCH_SCRIPT, search, search_rc),
+                                   ("hotfix", updates.HOTFIX_SCRIPT, hotfix, 0)):
+        if body is None:
+            continue
+        argv = json.dumps(["powershell.exe", "-NoProfile", "-NonInteractive", "-Command", script])
+        (folder / f"{name}.rec").write_text(f"kind: command\nargv: {argv}\nrc: {rc}\nsource: test\n---\n{body}", encoding="utf-8")
+    if reboot:
+        (folder / "reboot.rec").write_text(
+            "kind: registry\nkey: x\nsource: test\n---\n\nHKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion"
+            "\\WindowsUpdate\\Auto Update\\RebootRequired\n", encoding="utf-8")
+    return RecordedHost(folder)
+
+
+HOTFIX_RECENT = '[{"HotFixID": "KB5066791", "InstalledOn": "\\/Date(1762902000000)\\/"}]'  # 12/11/2025, local midnight
+HOTFIX_OLD = '{"HotFixID":  "KB4512578", "InstalledOn":  "\\/Date(1567807200000)\\/"}'  # the real published line
+
+
+def test_wu_search_parser_sorts_security_other_and_ignored():
+    text = """[
+        {"Title": "2025-10 Cumulative Update (KB5066791)", "MsrcSeverity": "Critical", "BrowseOnly": false,
+         "Categories": ["0fa1201d-4330-4fa8-8ae9-b877473b6441"]},
+        {"Title": "Security only, no severity", "MsrcSeverity": "", "Categories": ["{0FA1201D-4330-4FA8-8AE9-B877473B6441}"]},
+        {"Title": "Servicing stack", "MsrcSeverity": null, "BrowseOnly": false, "Categories": ["28bc880e-0592-4cbf-8f95-c79b17911d5f"]},
+        {"Title": "Defender signatures", "MsrcSeverity": null, "Categories": "e0789628-ce08-4437-be74-2495b842f43b"},
+        {"Title": "2025-11 Preview", "MsrcSeverity": null, "BrowseOnly": true, "Categories": []}
+    ]"""
+    security, other, ignored = updates.parse_wu_search(text)
+    assert security == ["2025-10 Cumulative Update (KB5066791)", "Security only, no severity"]
+    assert other == ["Servicing stack"]
+    assert ignored == ["Defender signatures", "2025-11 Preview"]
+    assert updates.parse_wu_search("") == ([], [], [])  # ConvertTo-Json prints nothing for no update
+    assert updates.parse_wu_search('{"Title": "One", "MsrcSeverity": "Important"}') == (["One"], [], [])
+
+
+@pytest.mark.parametrize("garbage", ["Exception from HRESULT: 0x8024402C", "<html>", "42", '"text"', "[1, 2", "\x00\xff"])
+def test_wu_and_hotfix_parsers_refuse_garbage(garbage):
+    assert updates.parse_wu_search(garbage) is None
+    assert updates.parse_hotfixes(garbage) is None
+
+
+def test_hotfix_parser_reads_every_date_form():
+    text = """[
+        {"HotFixID": "KB1", "InstalledOn": "\\/Date(1567807200000)\\/"},
+        {"HotFixID": "KB2", "InstalledOn": {"value": "\\/Date(1744236000000)\\/", "DateTime": "jeudi 10 avril 2025 00:00:00"}},
+        {"HotFixID": "KB3", "InstalledOn": "2024-05-15T00:00:00"},
+        {"HotFixID": "KB4", "InstalledOn": null},
+        {"HotFixID": "KB5", "InstalledOn": "hier"}
+    ]"""
+    assert updates.parse_hotfixes(text) == [
+        ("KB2", dt.date(2025, 4, 10)), ("KB3", dt.date(2024, 5, 15)), ("KB1", dt.date(2019, 9, 7)),
+    ]
+    # The real published value: local midnight of 7 September 2019 at UTC+2, i.e. 22:00 UTC the day before.
+    assert updates.parse_hotfixes(HOTFIX_OLD) == [("KB4512578", dt.date(2019, 9, 7))]
+
+
+def test_upd01_recorded_windows_hosts():
+    weak = run_check("UPD-01", recorded("win10_fr_weak"))
+    assert weak.status == Status.FAIL
+    assert weak.message == "A security update is waiting to be installed: {names}."
+    assert "KB5066791" in weak.params["names"]
+    assert any(e.value == "latest: KB5055518 installed on 2025-04-10" for e in weak.evidence)
+    hardened = run_check("UPD-01", recorded("win11_fr_hardened"))
+    assert hardened.status == Status.PASS
+    assert hardened.params == {"kb": "KB5046633", "date": "13/11/2024"}
+    standard = run_check("UPD-01", recorded("win11_en_standard_user"))
+    assert standard.status == Status.PASS  # the pending antivirus signature update is AV-01's business
+    assert "1 optional or antivirus signature updates not counted" in standard.evidence[0].value
+
+
+def test_upd01_windows_old_hotfix_fails_even_when_the_search_is_unreadable(tmp_path):
+    outcome = run_check("UPD-01", _win_host(tmp_path, "Exception from HRESULT: 0x8024402C", HOTFIX_OLD, search_rc=1))
+    assert outcome.status == Status.FAIL
+    assert outcome.params["kb"] == "KB4512578"
+    assert outcome.params["days"] > 45
+    assert outcome.evidence[0].value == "Exception from HRESULT: 0x8024402C"
+
+
+def test_upd01_windows_restart_pending_and_other_updates_warn(tmp_path):
+    reboot = run_check("UPD-01", _win_host(tmp_path, "", HOTFIX_RECENT, reboot=True))
+    assert reboot.status == Status.WARN
+    assert reboot.message.startswith("Updates are installed but only take effect after a restart")
+    other = tmp_path / "other"
+    other.mkdir()
+    outcome = run_check("UPD-01", _win_host(other, '{"Title": "Servicing stack", "MsrcSeverity": null, "Categories": []}', HOTFIX_RECENT))
+    assert outcome.status == Status.WARN
+    assert outcome.params == {"count": 1}
+
+
+@pytest.mark.parametrize("garbage", ["", "<html>", "[1, 2", '{"HotFixID": "KB1"}'])
+def test_upd01_windows_garbage_everywhere_is_a_clean_warning(tmp_path, garbage):
+    outcome = run_check("UPD-01", _win_host(tmp_path, "not json", garbage))
+    assert outcome.status == Status.WARN
+    assert outcome.message == "The list of updates could not be read."
+
+
+def test_upd01_windows_french_message():
+    from gp_guard import i18n
+    from gp_guard.audit.model import Finding
+    from gp_guard.audit.registry import all_checks
+
+    check = next(c for c in all_checks() if c.id == "UPD-01")
+    finding = Finding(check.meta, run_check("UPD-01", recorded("win11_fr_hardened")), "windows")
+    i18n.set_language("fr")
+    try:
+        assert finding.message() == ("Aucune mise à jour de sécurité n'est en attente ; la dernière mise à jour "
+                                     "(KB5046633) a été installée le 13/11/2024.")
+    finally:
+        i18n.set_language("en")

@@ -5,17 +5,39 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import plistlib
 import re
+from typing import Any
 
 from gp_guard.audit import references as ref
-from gp_guard.audit.model import Area, Evidence, Outcome, Severity, errored, failed, passed, skipped
+from gp_guard.audit.model import (
+    Area,
+    Evidence,
+    Outcome,
+    Severity,
+    errored,
+    failed,
+    passed,
+    skipped,
+    warned,
+)
 from gp_guard.audit.registry import check
 from gp_guard.host import LINUX, MACOS, WINDOWS, Host
 from gp_guard.i18n import N_
 
 ADMINISTRATORS_SID = "S-1-5-32-544"
 WHOAMI_GROUPS = ["whoami", "/groups", "/fo", "csv"]
+# An elevated audit runs with the administrator's token: whoami would see that account, not the
+# doctor's daily one. The daily account is the one logged on at the console, and the members of
+# the Administrators group are read by its SID (the group's name is translated).
+CONSOLE_USER_SCRIPT = "Get-CimInstance Win32_ComputerSystem | Select-Object UserName | ConvertTo-Json -Compress"
+ADMIN_MEMBERS_SCRIPT = (
+    "Get-LocalGroupMember -SID S-1-5-32-544 | Select-Object Name,SID,PrincipalSource | ConvertTo-Json -Depth 1 -Compress"
+)
+# Well-known groups that make every account an administrator when placed in Administrators:
+# Everyone, Authenticated Users, Interactive, Users.
+EVERYONE_LIKE_SIDS = {"S-1-1-0", "S-1-5-11", "S-1-5-4", "S-1-5-32-545"}
 LINUX_ADMIN_GROUPS = ("sudo", "wheel", "admin")
 # secedit can only write a file (UTF-16); PowerShell reads it back, prints it and removes it.
 SECEDIT_SCRIPT = (
@@ -69,7 +91,81 @@ def csv_rows(text: str) -> list[list[str]]:
         return []
 
 
+def parse_console_user(text: str) -> str | None:
+    """``Win32_ComputerSystem | Select UserName | ConvertTo-Json``: 'PC\\user', or None when nobody
+    is logged on at the console (or the output is not that JSON)."""
+    try:
+        data = json.loads(text.strip().lstrip("\ufeff") or "null")
+    except ValueError:
+        return None
+    if isinstance(data, list):
+        data = data[0] if data else None
+    value = data.get("UserName") if isinstance(data, dict) else None
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def parse_group_members(text: str) -> list[tuple[str, str]] | None:
+    """``Get-LocalGroupMember ... | Select Name,SID,... | ConvertTo-Json``: [(name, SID)]; the SID
+    is a string (-Depth 1) or an object with 'Value'. None when the output is not that JSON."""
+    try:
+        data: Any = json.loads(text.strip().lstrip("\ufeff") or "[]")
+    except ValueError:
+        return None
+    if isinstance(data, dict):
+        data = [data]
+    if not isinstance(data, list):
+        return None
+    members: list[tuple[str, str]] = []
+    for item in data:
+        if not isinstance(item, dict):
+            return None
+        sid = item.get("SID")
+        if isinstance(sid, dict):
+            sid = sid.get("Value")
+        members.append((str(item.get("Name") or ""), str(sid or "")))
+    return members
+
+
+def _same_account(console: str, member: str) -> bool:
+    """'PC\\Name' against 'PC\\name' (names are case-insensitive); '.\\name' or a bare name
+    matches on the account part."""
+    a, b = console.strip().lower(), member.strip().lower()
+    if a == b:
+        return True
+    a_dom, _, a_name = a.rpartition("\\")
+    b_dom, _, b_name = b.rpartition("\\")
+    return a_name == b_name and (not a_dom or not b_dom or "." in (a_dom, b_dom))
+
+
 def _windows_admin(host: Host) -> Outcome:
+    if host.is_admin():
+        return _windows_console_admin(host)
+    return _windows_whoami_admin(host)
+
+
+def _windows_console_admin(host: Host) -> Outcome:
+    console = host.powershell(CONSOLE_USER_SCRIPT)
+    user = parse_console_user(console.stdout) if console.ok else None
+    evidence = [Evidence("Win32_ComputerSystem UserName", user or (console.stderr.strip()[:200] or "nobody at the console"))]
+    if user is None:
+        return skipped(N_("Nobody is logged on at this computer's screen, so the account used every day cannot be told apart from the administrator account that runs this audit. Run the audit from the daily session."), evidence)
+    result = host.powershell(ADMIN_MEMBERS_SCRIPT)
+    members = parse_group_members(result.stdout) if result.ok else None
+    if members is None:
+        evidence.append(Evidence("Get-LocalGroupMember -SID S-1-5-32-544", (result.stderr or result.stdout).strip()[:200] or f"exit {result.returncode}"))
+        return warned(N_("The members of the Administrators group could not be read; check by hand that {user} is a standard account."), evidence, user=user)
+    evidence += [Evidence("Get-LocalGroupMember -SID S-1-5-32-544", f"{name} ({sid})") for name, sid in members]
+    everyone = [name or sid for name, sid in members if sid in EVERYONE_LIKE_SIDS]
+    if everyone:
+        return failed(N_("The group {group} is a member of the Administrators group: every account, {user} included, is an administrator."), evidence, group=everyone[0], user=user)
+    if any(_same_account(user, name) for name, _ in members):
+        return failed(N_("The account {user}, logged on at this computer, is a member of the Administrators group ({sid})."), evidence, user=user, sid=ADMINISTRATORS_SID)
+    return passed(N_("The account {user}, logged on at this computer, is a standard account."), evidence, user=user)
+
+
+def _windows_whoami_admin(host: Host) -> Outcome:
+    # Not elevated: the audit runs in the daily session itself, and whoami sees its own groups
+    # (an administrator's filtered token still lists S-1-5-32-544, as "deny only").
     result = host.run(WHOAMI_GROUPS)
     rows = csv_rows(result.stdout)
     # Column titles are localized ("Nom du groupe", "SID"...): look for the SID in any field.

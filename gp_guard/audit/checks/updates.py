@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Mapping
+from typing import Any
 
 from gp_guard.audit import references as ref
 from gp_guard.audit.model import (
@@ -19,7 +21,7 @@ from gp_guard.audit.model import (
     warned,
 )
 from gp_guard.audit.registry import check
-from gp_guard.host import LINUX, MACOS, WINDOWS, Host
+from gp_guard.host import LINUX, MACOS, WINDOWS, CommandTimeout, Host
 from gp_guard.i18n import N_
 
 D = dt.date
@@ -128,6 +130,11 @@ SOFTWARE_UPDATE_LIST = ["softwareupdate", "-l", "--no-scan"]
     title=N_("System updates are installed"),
     why=N_("Most attacks use security holes that are already fixed by an update the computer has not installed yet. While an update waits, anyone who knows the hole can use it, for example through a booby-trapped e-mail attachment or web page."),
     fix={
+        WINDOWS: (
+            N_("Open Settings > Windows Update and click 'Check for updates'."),
+            N_("Click 'Download & install all' (or 'Install now'), then 'Restart now' when Windows asks; save your work first."),
+            N_("If the same update fails again, note its KB number and give it to your IT provider."),
+        ),
         MACOS: (
             N_("Open System Settings > General > Software Update."),
             N_("Click 'Update Now' (or 'Restart Now') and let the Mac restart; save your work first."),
@@ -137,15 +144,162 @@ SOFTWARE_UPDATE_LIST = ["softwareupdate", "-l", "--no-scan"]
             N_("Restart the computer if it asks you to."),
         ),
     },
-    platforms=(MACOS, LINUX),
-    references=(ref.ANSSI_UPDATES, ref.CNIL_WORKSTATION, ref.CIS_MACOS, ref.CIS_LINUX),
-    settings={MACOS: "x-apple.systempreferences:com.apple.Software-Update-Settings.extension"},
-    timeout=60.0,
+    references=(ref.ANSSI_UPDATES, ref.CNIL_WORKSTATION, ref.CIS_WINDOWS, ref.CIS_MACOS, ref.CIS_LINUX),
+    settings={WINDOWS: "ms-settings:windowsupdate", MACOS: "x-apple.systempreferences:com.apple.Software-Update-Settings.extension"},
+    timeout=90.0,
 )
 def updates_installed(host: Host) -> Outcome:
+    if host.platform == WINDOWS:
+        return _windows_pending(host)
     if host.platform == MACOS:
         return _macos_pending(host)
     return _linux_pending(host)
+
+
+# -- Windows: the Windows Update Agent (COM) and the installed updates (Win32_QuickFixEngineering)
+# Both answer in objects piped to ConvertTo-Json: no localized text is parsed. The search is
+# offline (Online = $false): it reads what Windows Update itself found at its last scan, in a few
+# seconds and without network traffic; a machine whose last scan is old is caught by the date of
+# its latest installed update.
+WU_SEARCH_SCRIPT = (
+    "$s = (New-Object -ComObject Microsoft.Update.Session).CreateUpdateSearcher(); $s.Online = $false; "
+    "$r = $s.Search('IsInstalled=0 and IsHidden=0 and Type=''Software'''); "
+    "$r.Updates | ForEach-Object { [pscustomobject]@{Title=$_.Title; MsrcSeverity=$_.MsrcSeverity; "
+    "BrowseOnly=$_.BrowseOnly; Categories=@($_.Categories | ForEach-Object {$_.CategoryID})} } | ConvertTo-Json"
+)
+HOTFIX_SCRIPT = "Get-HotFix | Select-Object HotFixID,InstalledOn | ConvertTo-Json"
+WU_REBOOT_KEY = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\Auto Update"
+# Update classifications (WSUS category GUIDs, the same in every language).
+SECURITY_UPDATES = "0fa1201d-4330-4fa8-8ae9-b877473b6441"
+DEFINITION_UPDATES = "e0789628-ce08-4437-be74-2495b842f43b"  # antivirus signatures: AV-01's business
+STALE_AFTER = dt.timedelta(days=45)  # Microsoft publishes security fixes every month (second Tuesday)
+
+
+def _json_items(text: str) -> list[dict[str, Any]] | None:
+    """ConvertTo-Json output as a list of objects: [] for no output, None when it is not JSON.
+
+    One object alone is printed without the surrounding list."""
+    text = text.strip().lstrip("\ufeff")
+    if not text:
+        return []
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    if isinstance(data, dict):
+        data = [data]
+    if not isinstance(data, list):
+        return None
+    return [item for item in data if isinstance(item, dict)]
+
+
+def parse_wu_search(text: str) -> tuple[list[str], list[str], list[str]] | None:
+    """The pending updates found by the Windows Update Agent: (security, other, ignored) titles.
+
+    Security: an MSRC severity, or the 'Security Updates' classification. Ignored: antivirus
+    signatures and optional (browse-only) updates such as previews. None when unreadable."""
+    items = _json_items(text)
+    if items is None:
+        return None
+    security: list[str] = []
+    other: list[str] = []
+    ignored: list[str] = []
+    for item in items:
+        title = str(item.get("Title") or "?")
+        raw = item.get("Categories")
+        categories = {str(c).strip("{}").lower() for c in (raw if isinstance(raw, list) else [raw]) if c}
+        severity = item.get("MsrcSeverity")
+        if (isinstance(severity, str) and severity.strip()) or SECURITY_UPDATES in categories:
+            security.append(title)
+        elif DEFINITION_UPDATES in categories or item.get("BrowseOnly") is True:
+            ignored.append(title)
+        else:
+            other.append(title)
+    return security, other, ignored
+
+
+_MS_DATE = re.compile(r"/Date\((-?\d+)(?:[+-]\d{4})?\)/")
+
+
+def _hotfix_date(value: Any) -> dt.date | None:
+    """InstalledOn as ConvertTo-Json prints it: "\\/Date(ms)\\/" (Windows PowerShell 5.1, sometimes
+    inside {"value": ..., "DateTime": ...}) or an ISO 8601 string (PowerShell 7)."""
+    if isinstance(value, dict):
+        value = value.get("value")
+    if not isinstance(value, str) or not value:
+        return None
+    match = _MS_DATE.search(value)
+    if match:
+        # The instant of local midnight, in UTC: rounding to the nearest midnight gives the local
+        # day for any time zone within 12 hours of UTC (France: 22:00 or 23:00 the day before).
+        try:
+            instant = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(milliseconds=int(match.group(1)))
+            return (instant + dt.timedelta(hours=12)).date()
+        except OverflowError:
+            return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def parse_hotfixes(text: str) -> list[tuple[str, dt.date]] | None:
+    """``Get-HotFix | Select HotFixID,InstalledOn | ConvertTo-Json``: [(KB, date)], newest first;
+    entries without a date are left out. None when unreadable."""
+    items = _json_items(text)
+    if items is None:
+        return None
+    found = [(str(item.get("HotFixID") or "?"), date) for item in items
+             if (date := _hotfix_date(item.get("InstalledOn"))) is not None]
+    return sorted(found, key=lambda pair: pair[1], reverse=True)
+
+
+def _windows_pending(host: Host) -> Outcome:
+    evidence: list[Evidence] = []
+    pending: tuple[list[str], list[str], list[str]] | None = None
+    try:
+        search = host.powershell(WU_SEARCH_SCRIPT, timeout=60.0)
+    except CommandTimeout:
+        evidence.append(Evidence("Microsoft.Update.Session search", "no answer after 60 s"))
+    else:
+        pending = parse_wu_search(search.stdout) if search.ok else None
+        if pending is None:
+            evidence.append(Evidence("Microsoft.Update.Session search", (search.stderr or search.stdout).strip()[:200] or f"exit {search.returncode}"))
+        else:
+            security, other, ignored = pending
+            evidence.append(Evidence("Microsoft.Update.Session search",
+                                     f"pending: {len(security)} security, {len(other)} other"
+                                     + (f", {len(ignored)} optional or antivirus signature updates not counted" if ignored else "")))
+            evidence += [Evidence("Microsoft.Update.Session search", f"security: {title}") for title in security[:10]]
+            evidence += [Evidence("Microsoft.Update.Session search", f"other: {title}") for title in other[:10]]
+    hotfix_result = host.powershell(HOTFIX_SCRIPT)
+    hotfixes = parse_hotfixes(hotfix_result.stdout) if hotfix_result.ok else None
+    latest = hotfixes[0] if hotfixes else None
+    evidence.append(Evidence("Get-HotFix", f"latest: {latest[0]} installed on {latest[1].isoformat()}" if latest
+                             else (hotfix_result.stderr.strip()[:200] or "no dated update")))
+    reboot = any(name.lower() == "rebootrequired" for name in host.reg_subkeys(WU_REBOOT_KEY))
+    evidence.append(Evidence(rf"{WU_REBOOT_KEY}\RebootRequired", "present" if reboot else "absent"))
+
+    if pending is not None and pending[0]:
+        security = pending[0]
+        if len(security) == 1:
+            return failed(N_("A security update is waiting to be installed: {names}."), evidence, names=security[0])
+        return failed(N_("{count} security updates are waiting to be installed: {names}."), evidence,
+                      count=len(security), names=", ".join(security[:5]))
+    today = host.now().date()
+    if latest is not None and today - latest[1] > STALE_AFTER:
+        return failed(N_("No update has been installed for {days} days (the latest, {kb}, on {date}): Windows is no longer kept up to date."),
+                      evidence, days=(today - latest[1]).days, kb=latest[0], date=latest[1].strftime("%d/%m/%Y"))
+    if reboot:
+        return warned(N_("Updates are installed but only take effect after a restart: restart the computer."), evidence)
+    if pending is not None and pending[1]:
+        return warned(N_("Updates are waiting to be installed ({count}), none of them a security fix."), evidence, count=len(pending[1]))
+    if pending is None and latest is None:
+        return warned(N_("The list of updates could not be read."), evidence)
+    if latest is None:
+        return passed(N_("No update is waiting to be installed."), evidence)
+    return passed(N_("No security update is waiting; the latest update ({kb}) was installed on {date}."),
+                  evidence, kb=latest[0], date=latest[1].strftime("%d/%m/%Y"))
 
 
 def parse_softwareupdate(text: str) -> list[tuple[str, bool]]:
