@@ -102,6 +102,8 @@ class ItemStatus:
             if self.due:
                 return _("Attested on {date}; review by {due}").format(date=when, due=self.due.isoformat())
             return _("Attested on {date}").format(date=when)
+        if self.item.linked and all(c.startswith("Q-") for c in self.item.checks):
+            return _("Answer the question in gp_guard, then run an audit")
         if self.item.linked:
             return _("Run an audit to check this item")
         return _("Not attested yet")

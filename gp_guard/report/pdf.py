@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+from fpdf.enums import TableCellFillMode, XPos, YPos
 from fpdf.fonts import FontFace
 
 from gp_guard.i18n import _
@@ -106,7 +106,7 @@ def _heading(pdf: _Pdf, block: sections.Heading) -> None:
 
 def _facts(pdf: _Pdf, block: sections.Facts) -> None:
     pdf.set_font(pdf.family, "B", 10)
-    key_width = min(60.0, max(pdf.get_string_width(pdf.t(k)) for k, _v in block.rows) + 4)
+    key_width = min(60.0, max(42.0, *(pdf.get_string_width(pdf.t(k)) + 4 for k, _v in block.rows)))
     for key, value in block.rows:
         pdf.set_font(pdf.family, "B", 10)
         y = pdf.get_y()
@@ -152,7 +152,11 @@ def _bullets(pdf: _Pdf, block: sections.Bullets) -> None:
 def _table(pdf: _Pdf, block: sections.Table) -> None:
     pdf.set_font(pdf.family, "", 9)
     heading = FontFace(emphasis="BOLD", fill_color=TONES["neutral"])
-    with pdf.table(text_align="LEFT", line_height=5, headings_style=heading) as table:
+    pdf.set_draw_color(160, 160, 160)
+    pdf.set_line_width(0.2)
+    pdf.set_fill_color(255, 255, 255)
+    with pdf.table(text_align="LEFT", line_height=5, headings_style=heading,
+                   cell_fill_mode=TableCellFillMode.NONE) as table:
         head = table.row()
         for cell in block.header:
             head.cell(pdf.t(cell))

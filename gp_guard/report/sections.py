@@ -126,16 +126,6 @@ def blocks(data: ReportData) -> list[Block]:
         out.append(Para(_("Not applicable to this computer, needing administrator rights, or questions not answered yet.")))
         out.append(Bullets(tuple(f"{f.title} ({f.id})" for f in data.unchecked)))
 
-    out.append(Heading(_("Checklist"), 2))
-    if data.next_actions:
-        out.append(Para(_("The next three actions with the best protection for the effort:")))
-        out.append(Bullets(tuple(data.next_actions)))
-    for theme, items in data.checklist:
-        out.append(Heading(theme.label, 3))
-        for line in items:
-            detail = line.detail + (" · " + _("Note: {note}").format(note=line.note) if line.note else "")
-            out.append(Entry(line.state.label, TONE[line.state], line.title, detail))
-
     out.append(Heading(_("Protected folders (vault)"), 2))
     if data.vault is None:
         out.append(Para(_("Not set up yet.")))
@@ -160,5 +150,15 @@ def blocks(data: ReportData) -> list[Block]:
             tuple((_date(e.aware_on), e.severity_label, _yes(e.notified_authority), _yes(e.people_informed),
                    _yes(e.closed)) for e in data.breaches.entries),
         ))
+    out.append(Heading(_("Checklist"), 2))
+    if data.next_actions:
+        out.append(Para(_("The next three actions with the best protection for the effort:")))
+        out.append(Bullets(tuple(data.next_actions)))
+    for theme, items in data.checklist:
+        out.append(Heading(theme.label, 3))
+        for line in items:
+            detail = line.detail + (" · " + _("Note: {note}").format(note=line.note) if line.note else "")
+            out.append(Entry(line.state.label, TONE[line.state], line.title, detail))
+
     out.append(Para(_("This report was made by gp_guard {version} on this computer. It contains no patient data and no passwords: only the state of the security measures.").format(version=data.version), small=True))
     return out

@@ -8,11 +8,14 @@ from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QDateEdit,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTreeWidget,
     QTreeWidgetItem,
@@ -72,12 +75,20 @@ class ChecklistPage(QWidget):
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels([_("Item"), _("State")])
         self.tree.setAccessibleName(_("Checklist items by theme"))
-        self.tree.setColumnWidth(0, 430)
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.tree.currentItemChanged.connect(self._current_changed)
         splitter.addWidget(self.tree)
-        splitter.addWidget(self._details())
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(self._details())
+        splitter.addWidget(scroll)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        splitter.setSizes([560, 440])
         layout.addWidget(splitter, 1)
         order = [*self.next_buttons, self.tree, self.date_edit, self.note_edit, self.attest_button,
                  self.withdraw_button]
@@ -224,7 +235,7 @@ class ChecklistPage(QWidget):
         self.current = item_id
         self.saved_label.clear()
         self.detail_title.setText(_(item.title))
-        self.detail_state.setText(f"{state_text(status)}: {status.describe()}"
+        self.detail_state.setText(_("{state}: {detail}").format(state=state_text(status), detail=status.describe())
                                   + (" · " + _("Note: {note}").format(note=status.note) if status.note else ""))
         self.detail_text.setText(self._html(item))
         attestable = not item.linked and status.source != "vault"
