@@ -17,7 +17,7 @@ Keys
     A malformed key raises ``KeyFormatError`` (its text never contains the key).
 
 Streams
-    ``encrypt(src, dst, recipients, *, progress=None, cancel=None) -> None``
+    ``encrypt(src, dst, recipients, *, progress=None, cancel=None) -> FileKeyIdentity``
     ``decrypt(src, dst, identities, *, progress=None, cancel=None) -> None``
 
     ``src`` is read with ``read(n)`` and ``dst`` written with ``write(b)``: binary file objects
@@ -34,6 +34,10 @@ Streams
     caller must discard ``dst`` (write it to a temporary file and rename only on success).
     ``decrypt`` also reads ASCII-armored input (``-----BEGIN AGE ENCRYPTED FILE-----``),
     recognised automatically; ``armored=True``/``False`` forces the choice.
+
+    ``encrypt`` returns the new file's key as a ``FileKeyIdentity``: passed to ``decrypt`` as the
+    identity, it verifies that one file (header MAC and every chunk) while the vault is locked,
+    e.g. for the decrypt-verify step of locking. Keep it in memory only; it opens only that file.
 
     ``encrypt_bytes(data, recipients)`` and ``decrypt_bytes(data, identities)`` are in-memory
     shortcuts for small data (identity files).
@@ -67,7 +71,7 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from gp_guard.i18n import N_
 
 __all__ = [
-    "AgeError", "ArmorError", "Cancelled", "HeaderError", "HmacError", "Identity", "KeyFormatError",
+    "AgeError", "ArmorError", "Cancelled", "FileKeyIdentity", "HeaderError", "HmacError", "Identity", "KeyFormatError",
     "NoIdentityMatch", "PayloadError", "Recipient", "ScryptIdentity", "ScryptRecipient", "Stanza",
     "X25519Identity", "X25519Recipient", "decrypt", "decrypt_bytes", "encrypt", "encrypt_bytes",
     "parse_identities",
@@ -335,6 +339,21 @@ class X25519Identity:
 
     def __repr__(self) -> str:
         return f"X25519Identity(<secret for {self.recipient().to_string()}>)"
+
+
+class FileKeyIdentity:
+    """The file key of one file, as returned by ``encrypt``: decrypt-verifies that file without
+    the working identity (so a locked vault can still verify what it just wrote). A secret: keep
+    it in memory only, for as long as the verification takes."""
+
+    def __init__(self, file_key: bytes) -> None:
+        self._file_key = file_key
+
+    def unwrap(self, stanzas: Sequence[Stanza]) -> bytes | None:
+        return self._file_key  # the header MAC then proves it is this file's key
+
+    def __repr__(self) -> str:
+        return "FileKeyIdentity(<secret>)"
 
 
 class ScryptRecipient:
@@ -651,8 +670,11 @@ def encrypt(
     *,
     progress: Callable[[int], None] | None = None,
     cancel: Any = None,
-) -> None:
-    """Encrypt everything ``src`` yields to ``recipients``, writing the age file to ``dst``."""
+) -> FileKeyIdentity:
+    """Encrypt everything ``src`` yields to ``recipients``, writing the age file to ``dst``.
+
+    Returns this file's key as an identity, to decrypt-verify the result without any secret key.
+    """
     if not recipients:
         raise ValueError("no recipients")
     is_cancelled = _cancel_check(cancel)
@@ -677,7 +699,7 @@ def encrypt(
         if progress is not None:
             progress(done)
         if last:
-            return
+            return FileKeyIdentity(file_key)
         chunk = following
         counter += 1
 

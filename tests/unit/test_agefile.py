@@ -347,3 +347,21 @@ def test_memory_stays_bounded_on_a_large_stream():
     tracemalloc.stop()
     assert sink.count > size
     assert peak < 4 * 1024 * 1024
+
+
+def test_the_file_key_returned_by_encrypt_verifies_that_file_only():
+    identity = X25519Identity.generate()
+    data = bytes(3 * agefile.CHUNK_SIZE + 1)
+    sealed = io.BytesIO()
+    file_key = agefile.encrypt(io.BytesIO(data), sealed, [identity.recipient()])
+    assert "secret" in repr(file_key)
+    out = io.BytesIO()
+    agefile.decrypt(io.BytesIO(sealed.getvalue()), out, [file_key])
+    assert out.getvalue() == data
+    other = agefile.encrypt_bytes(data, [identity.recipient()])
+    with pytest.raises(HmacError):
+        agefile.decrypt_bytes(other, [file_key])
+    damaged = bytearray(sealed.getvalue())
+    damaged[-3] ^= 1
+    with pytest.raises(PayloadError):
+        agefile.decrypt_bytes(bytes(damaged), [file_key])
