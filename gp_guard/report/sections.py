@@ -143,7 +143,7 @@ def blocks(data: ReportData) -> list[Block]:
     elif not data.breaches.entries:
         out.append(Para(_("No breach recorded.")))
     else:
-        out.append(Para(_("{total} breaches recorded, {open} still open, {notified} notified to the CNIL.").format(
+        out.append(Para(_("Breaches recorded: {total}; still open: {open}; notified to the CNIL: {notified}.").format(
             total=data.breaches.total, open=data.breaches.open, notified=data.breaches.notified)))
         out.append(Table(
             (_("Known since"), _("Severity"), _("Notified to the CNIL"), _("People informed"), _("Closed")),

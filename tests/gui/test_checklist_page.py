@@ -158,3 +158,17 @@ def test_french_texts(make_page):
     assert "éléments" in page.progress_label.text() or "sur" in page.progress_label.text()
     page.select("BKP-RESTORE")
     assert "Attester" in page.attest_button.text()
+
+
+def test_a_deleted_page_is_not_refreshed_by_a_later_audit(qtbot, make_page):
+    page = make_page()
+    audit = page.ctx.audit
+    page.deleteLater()
+    qtbot.waitUntil(lambda: not _alive(page))
+    audit.finished.emit(None)  # a page rebuilt after a language switch must not be called
+
+
+def _alive(widget) -> bool:
+    from shiboken6 import isValid
+
+    return isValid(widget)

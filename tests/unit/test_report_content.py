@@ -91,7 +91,7 @@ def test_report_has_no_secret_and_no_patient_data(store, providers, tmp_path):
         assert "Nothing of the vault" not in flat
         assert "test with the IT provider" in flat  # the doctor's own note
     assert "2026-06-03" in page and "2026-04-02" in page  # kit confirmed, breach date
-    assert "2 breaches recorded, 1 still open, 1 notified to the CNIL." in page
+    assert "Breaches recorded: 2; still open: 1; notified to the CNIL: 1." in page
 
 
 def test_report_sections_and_order(store, providers):
@@ -203,3 +203,27 @@ def test_cli_checklist(store, capsys):
     assert out.count("Effort:") == 3 and "First hour" in out
     assert _cli(["checklist", "withdraw", "BKP-KIT"]) == 0
     assert json.dumps([r.withdrawn for r in progress.attestations(store, "BKP-KIT")]) == "[false, true]"
+
+
+def test_real_breach_register_reaches_the_report_without_its_sensitive_fields(store, monkeypatch, tmp_path):
+    """End to end with the breach register of gp_guard/breach, when it is there."""
+    register = pytest.importorskip("gp_guard.breach.register")
+    model_module = pytest.importorskip("gp_guard.breach.model")
+    import keyring
+    from keyring.backends import fail
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        record = model_module.BreachRecord(title=f"Vol du portable, dossier de {PATIENT}")
+        record.set_answer("aware_at", "2026-03-02T09:00:00+01:00")
+        record.nature.what_happened = f"Dossier de {PATIENT} avec le code {SECRET}"
+        register.Register.open(store, lambda first: "cheval agrafe batterie").save(record)
+    finally:
+        keyring.set_keyring(previous)
+    data = model.build(store)
+    assert data.breaches is not None and data.breaches.total == 1
+    assert data.breaches.entries[0].aware_on == dt.date(2026, 3, 2)
+    page = html.render(data)
+    _no_leak(page)
+    _no_leak(_pdf_text(pdf.write(data, tmp_path / "breach.pdf")))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, Qt, Slot
 from PySide6.QtWidgets import (
     QDateEdit,
     QFormLayout,
@@ -94,7 +94,11 @@ class ChecklistPage(QWidget):
                  self.withdraw_button]
         for first, second in zip(order, order[1:], strict=False):
             self.setTabOrder(first, second)
-        ctx.audit.finished.connect(lambda _report: self.refresh())
+        ctx.audit.finished.connect(self._audit_finished)
+        self.refresh()
+
+    @Slot(object)
+    def _audit_finished(self, _report: object) -> None:
         self.refresh()
 
     # -- building ---------------------------------------------------------------------------
