@@ -33,7 +33,8 @@ Public API (stable):
     ``mark_kit_confirmed()`` / ``kit_confirmed() -> bool``.
     Errors: ``KeysError`` subclasses with a translatable ``message`` (``_(exc.message)``):
     ``NoKeys``, ``KeysExist``, ``NoKeyring``, ``PassphraseNeeded``, ``WrongPassphrase``,
-    ``WeakPassphrase``, ``SecretMissing``, ``KeysDamaged``, ``WrongRecoveryKey``.
+    ``WeakPassphrase``, ``SecretMissing``, ``KeyringUnavailable``, ``KeysDamaged``,
+    ``WrongRecoveryKey``.
 """
 
 from __future__ import annotations
@@ -112,6 +113,13 @@ class SecretMissing(KeysError):
     message = N_(
         "The secret that opens your keys is no longer in this computer's keychain. Use your "
         "recovery kit to restore access."
+    )
+
+
+class KeyringUnavailable(KeysError):
+    message = N_(
+        "The system keychain cannot be reached right now (it may be locked). Unlock it, for "
+        "example by signing in to your session again, then try again."
     )
 
 
@@ -237,13 +245,20 @@ def _keyring_store(user: str, secret: str) -> None:
 
 
 def _keyring_read(user: str) -> str | None:
+    """The stored secret, None when the keyring has no such entry; KeyringUnavailable when the
+    keyring cannot answer (locked, no D-Bus, no backend)."""
     try:
         import keyring
+        from keyring.backends import fail
 
+        if isinstance(keyring.get_keyring(), fail.Keyring):
+            raise KeyringUnavailable("no keyring backend")
         return keyring.get_password(SERVICE, user)
+    except KeyringUnavailable:
+        raise
     except Exception as exc:
         log.warning("keyring could not be read: %s", type(exc).__name__)
-        return None
+        raise KeyringUnavailable(type(exc).__name__) from None
 
 
 def _keyring_delete(user: str) -> None:
@@ -385,7 +400,8 @@ def unlock(passphrase: bytes | None = None) -> X25519Identity:
     """The working identity. ``None``: the secret comes from the keyring.
 
     Raises ``PassphraseNeeded`` when the keys use a typed passphrase and none was given,
-    ``SecretMissing`` when the keyring lost its secret, ``WrongPassphrase``, ``KeysDamaged``.
+    ``SecretMissing`` when the keyring lost its secret, ``KeyringUnavailable`` when the keyring
+    cannot answer now (locked), ``WrongPassphrase``, ``KeysDamaged``.
     """
     keys = public_keys()
     if passphrase is None:

@@ -215,3 +215,22 @@ def test_every_error_has_a_french_message():
     catalog = i18n.load_catalog("fr")
     for cls in (keys.KeysError, *keys.KeysError.__subclasses__()):
         assert catalog.get(cls.message), cls
+
+
+class UnreadableKeyring(MemoryKeyring):
+    def get_password(self, service, username):
+        raise KeyringLocked("the collection is locked")
+
+
+def test_a_locked_keyring_is_not_a_lost_secret(use_keyring):
+    store = use_keyring(MemoryKeyring())
+    created = keys.create_keys(None)
+    locked = use_keyring(UnreadableKeyring())
+    locked.items = dict(store.items)
+    with pytest.raises(keys.KeyringUnavailable):
+        keys.unlock()
+    use_keyring(fail.Keyring())
+    with pytest.raises(keys.KeyringUnavailable):
+        keys.unlock()
+    use_keyring(store)
+    assert keys.unlock().recipient() == created.working
