@@ -172,3 +172,61 @@ def _alive(widget) -> bool:
     from shiboken6 import isValid
 
     return isValid(widget)
+
+
+@pytest.fixture
+def wired(monkeypatch):
+    """The two pages in the main window, as the PAGES lines given to the lead put them."""
+    from gp_guard.gui import main_window
+    from gp_guard.gui.pages.report import ReportPage
+
+    pages = list(main_window.PAGES)
+    at = [p.key for p in pages].index("settings")
+    pages[at:at] = [main_window.PageSpec("checklist", "Checklist", ChecklistPage),
+                    main_window.PageSpec("report", "Security report", ReportPage)]
+    monkeypatch.setattr(main_window, "PAGES", pages)
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_in_the_main_window_names_french_and_buttons(qtbot, wired, make_window, lang):
+    from PySide6.QtWidgets import QPushButton
+
+    from tests.gui.conftest import run_audit_and_wait
+    from tests.gui.test_i18n_gui import english_leftovers, visible_texts
+
+    window = make_window(lang)
+    window.resize(1180, 760)
+    window.show()
+    qtbot.waitExposed(window)
+    run_audit_and_wait(qtbot, window)
+    for key in ("checklist", "report"):
+        window.navigate(key)
+        page = window.pages[key]
+        assert unnamed_actionable(page) == [], key
+        if lang == "fr":
+            assert english_leftovers(visible_texts(page)) == [], key
+        cut = [b.text() for b in page.findChildren(QPushButton)
+               if b.isVisible() and b.width() < b.sizeHint().width()]
+        assert cut == [], key
+    assert window.pages["checklist"].statuses["PC-DISK"].source == "audit"
+
+
+def test_stretched_texts_cut_no_button(qtbot, wired, make_window, monkeypatch):
+    from PySide6.QtWidgets import QPushButton
+
+    from gp_guard import i18n
+    from tests.unit.test_i18n import marked_strings
+
+    window = make_window("en")
+    stretched = {m: m + " " + "x" * (len(m) * 2 // 5) for m in marked_strings() if "{" not in m}
+    monkeypatch.setitem(i18n._state, "catalog", stretched)
+    window.build(window.current_key())
+    window.resize(1180, 760)
+    window.show()
+    qtbot.waitExposed(window)
+    cut = []
+    for key in ("checklist", "report"):
+        window.navigate(key)
+        cut += [(key, b.text()) for b in window.pages[key].findChildren(QPushButton)
+                if b.isVisible() and b.width() < b.sizeHint().width()]
+    assert cut == []

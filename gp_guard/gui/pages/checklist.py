@@ -58,12 +58,20 @@ class ChecklistPage(QWidget):
         self.next_box = QGroupBox(_("The next three actions with the best protection for the effort:"))
         self.next_layout = QVBoxLayout(self.next_box)
         self.next_buttons: list[QPushButton] = []
-        for _index in range(3):
-            button = QPushButton()
-            button.setStyleSheet("text-align: left; padding: 4px;")
+        self.next_labels: list[QLabel] = []
+        for index in range(3):
+            row = QHBoxLayout()
+            label = QLabel()
+            label.setWordWrap(True)
+            button = QPushButton(_("Show"))
             button.clicked.connect(lambda _c=False, b=button: self.select(b.property("item_id")))
+            label.setBuddy(button)
+            row.addWidget(QLabel(f"{index + 1}."))
+            row.addWidget(label, 1)
+            row.addWidget(button)
+            self.next_labels.append(label)
             self.next_buttons.append(button)
-            self.next_layout.addWidget(button)
+            self.next_layout.addLayout(row)
         top.addWidget(self.next_box, 3)
         self.first_box = QGroupBox(_("First hour after installing gp_guard"))
         self.first_layout = QVBoxLayout(self.first_box)
@@ -174,11 +182,12 @@ class ChecklistPage(QWidget):
         done = scoring.progress(statuses)
         self.progress_label.setText(_("{done} of {total} items done ({percent}%)").format(
             done=done.done, total=done.total, percent=done.percent))
-        for button, status in zip(self.next_buttons, scoring.next_actions(statuses) + [None] * 3, strict=False):
+        actions = scoring.next_actions(statuses)
+        for button, label, status in zip(self.next_buttons, self.next_labels, actions + [None] * 3, strict=False):
             button.setVisible(status is not None)
+            label.setText("" if status is None else _("{title} · {effort}").format(
+                title=_(status.item.title), effort=status.item.effort.label))
             if status is not None:
-                text = _("{title} · {effort}").format(title=_(status.item.title), effort=status.item.effort.label)
-                button.setText(text)
                 button.setAccessibleName(_("Show: {title}").format(title=_(status.item.title)))
                 button.setProperty("item_id", status.item.id)
         for label in self.first_labels:
