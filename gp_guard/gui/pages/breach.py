@@ -1,0 +1,535 @@
+"""Data-breach walkthrough: plain questions, live 72-hour countdown, proposed decisions, texts, PDF.
+
+A thin face over gp_guard.breach: every answer is saved (encrypted) the moment it is given, so a
+restart, or an app killed mid-walkthrough, loses at most the answer being typed. The app
+proposes; the doctor decides, confirms, and writes the reasoning for every "no".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QDateTime, Qt, QTimer
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateTimeEdit,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gp_guard.breach import guidance, labels, letters, notification
+from gp_guard.breach.assess import band_word
+from gp_guard.breach.input import InputError
+from gp_guard.breach.model import BreachRecord
+from gp_guard.breach.register import Register, RegisterError
+from gp_guard.gui import dialogs
+from gp_guard.gui.pages import PageContext
+from gp_guard.i18n import N_, _
+
+CURRENT = "breach.current"  # id of the record shown (a number, no patient data)
+UNKNOWN = N_("Not known yet")
+TRI = ((UNKNOWN, None), (N_("Yes"), True), (N_("No"), False))
+
+QUESTIONS: list[tuple[str, str, str, Any]] = [
+    # (answer name, question, short explanation, choices: dict of labels or "tri")
+    ("incident_type", N_("What happened?"), N_("Choose the closest; you can describe it in your own words below."), labels.INCIDENT_TYPES),
+    ("malicious", N_("Did someone act on purpose?"), N_("A theft, an attack or a misuse. An honest mistake is not."), "tri"),
+    ("confidentiality", N_("Could someone have seen or taken the data?"), N_("If you cannot tell yet, say so: it will be asked again."), labels.CONFIDENTIALITY),
+    ("recipients_trusted", N_("Did the recipients give the data back or delete it?"), N_("Only for known recipients bound to confidentiality, e.g. a colleague or a laboratory."), "tri"),
+    ("integrity", N_("Was data changed?"), N_("For example, a medical file modified by someone else."), labels.INTEGRITY),
+    ("availability", N_("Is data missing or out of reach?"), N_("Is there a backup, and could you restore it?"), labels.AVAILABILITY),
+    ("care_disrupted", N_("Was care disrupted?"), N_("Appointments cancelled, files or prescriptions unavailable during a consultation."), "tri"),
+    ("vulnerable_subjects", N_("Are minors or vulnerable patients concerned?"), N_("Children, protected adults, patients in psychiatric or addiction care."), "tri"),
+    ("data_unintelligible", N_("Was the data encrypted, with a key that is still safe?"), N_("For example a BitLocker or FileVault disk whose password was not written on the computer."), "tri"),
+    ("identifiable", N_("Can the patients be recognised from the data?"), N_("Names and dates of birth make it direct."), labels.IDENTIFIABLE),
+]
+
+
+def ask_passphrase(parent: QWidget, first: bool) -> str:
+    """The seam the tests patch: the passphrase of the register when no keyring exists."""
+    text = _("Choose a passphrase for the breach register (at least 8 characters). Write it down and keep it safe: without it the register cannot be read.") if first else _("Passphrase of the breach register:")
+    value, ok = QInputDialog.getText(parent, _("Breach register"), text, QLineEdit.EchoMode.Password)
+    if not ok:
+        raise RegisterError(N_("The breach register stays closed: no passphrase was given."))
+    return value
+
+
+def save_path(parent: QWidget, suggested: str) -> str:
+    """The seam the tests patch: where to write the PDF dossier."""
+    path, _filter = QFileDialog.getSaveFileName(parent, _("Save the PDF dossier"), suggested, "PDF (*.pdf)")
+    return path
+
+
+def countdown_text(record: BreachRecord, now: dt.datetime | None = None) -> str:
+    due = record.deadline()
+    if due is None:
+        return _("Enter when you became aware of the breach: the 72 hours start then.")
+    left = due - (now or dt.datetime.now(dt.UTC))
+    when = due.astimezone().strftime("%d/%m/%Y %H:%M")
+    if left.total_seconds() <= 0:
+        return _("The 72 hours ended on {when}. Notify now and give the reasons for the delay.").format(when=when)
+    hours, rest = divmod(int(left.total_seconds()), 3600)
+    return _("{hours} h {minutes:02d} min left to notify the CNIL (until {when}).").format(hours=hours, minutes=rest // 60, when=when)
+
+
+class BreachPage(QWidget):
+    def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.register: Register | None = None
+        self.record: BreachRecord | None = None
+        self.answers: dict[str, QComboBox] = {}
+        self.categories: dict[str, QCheckBox] = {}
+        self._loading = False
+        outer = QVBoxLayout(self)
+        title = QLabel(_("Data breach"))
+        title.setObjectName("pageTitle")
+        outer.addWidget(title)
+        intro = QLabel(_("A stolen laptop, ransomware, a letter sent to the wrong patient: answer what you know, step by step. Each answer is saved at once. gp_guard proposes; you decide."))
+        intro.setWordWrap(True)
+        outer.addWidget(intro)
+
+        top = QHBoxLayout()
+        self.picker = self._combo(_("Breach shown"))
+        self.picker.activated.connect(lambda _i: self._open(self.picker.currentData()))
+        self.new_button = self._button(_("Record a new breach"), lambda: self._new(False))
+        self.exercise_button = self._button(_("Start an exercise"), lambda: self._new(True))
+        top.addWidget(self.picker, 1)
+        top.addWidget(self.new_button)
+        top.addWidget(self.exercise_button)
+        outer.addLayout(top)
+        self.countdown = QLabel()
+        self.countdown.setObjectName("breachCountdown")
+        self.countdown.setAccessibleName(_("Time left to notify"))
+        self.countdown.setWordWrap(True)
+        outer.addWidget(self.countdown)
+
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        self.body = QWidget()
+        self.form = QVBoxLayout(self.body)
+        scroll.setWidget(self.body)
+        outer.addWidget(scroll, 1)
+        self._build_when()
+        self._build_questions()
+        self._build_proposal()
+        self._build_texts()
+        self.body.setEnabled(False)
+
+        self.timer = QTimer(self)
+        self.timer.setInterval(30_000)
+        self.timer.timeout.connect(self._tick)
+        self.timer.start()
+        saved = ctx.store.get_setting(CURRENT)
+        if saved:
+            self._open(int(saved), quiet=True)
+        self._tick()
+
+    # -- building blocks -------------------------------------------------------------------
+    def _combo(self, name: str) -> QComboBox:
+        combo = QComboBox()
+        combo.setAccessibleName(name)
+        combo.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        return combo
+
+    def _button(self, text: str, slot: Callable[[], None]) -> QPushButton:
+        button = QPushButton(text)
+        button.setAccessibleName(text)
+        button.clicked.connect(slot)
+        return button
+
+    def _text(self, name: str, lines: int = 3, read_only: bool = False) -> QPlainTextEdit:
+        edit = QPlainTextEdit()
+        edit.setAccessibleName(name)
+        edit.setTabChangesFocus(True)  # Tab leaves the field: no keyboard trap
+        edit.setReadOnly(read_only)
+        edit.setMinimumHeight(edit.fontMetrics().lineSpacing() * (lines + 1))
+        return edit
+
+    def _line(self, name: str, setter: Callable[[BreachRecord, str], None]) -> QLineEdit:
+        line = QLineEdit()
+        line.setAccessibleName(name)
+        line.textEdited.connect(lambda text: self._change(lambda r: setter(r, text.strip())))
+        return line
+
+    def _group(self, title: str) -> QFormLayout:
+        box = QGroupBox(title)
+        form = QFormLayout(box)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
+        self.form.addWidget(box)
+        return form
+
+    def _explained(self, form: QFormLayout, question: str, explanation: str, widget: QWidget) -> None:
+        label = QLabel(f"<b>{question}</b><br>{explanation}")
+        label.setWordWrap(True)
+        label.setBuddy(widget)
+        widget.setAccessibleDescription(explanation)
+        form.addRow(label, widget)
+
+    def _build_when(self) -> None:
+        form = self._group(_("1. When"))
+        self.aware = QDateTimeEdit()
+        self.aware.setCalendarPopup(True)
+        self.aware.setDisplayFormat("dd/MM/yyyy HH:mm")
+        self.aware.setAccessibleName(_("When you became aware of the breach"))
+        self.aware.dateTimeChanged.connect(self._aware_changed)
+        inner = self.aware.findChild(QLineEdit)
+        if inner is not None:
+            inner.setAccessibleName(self.aware.accessibleName())
+        row = QWidget()
+        line = QHBoxLayout(row)
+        line.setContentsMargins(0, 0, 0, 0)
+        line.addWidget(self.aware, 1)
+        self.now_button = self._button(_("Now"), lambda: self.aware.setDateTime(QDateTime.currentDateTime()))
+        self.now_button.setAccessibleName(_("Aware now"))
+        line.addWidget(self.now_button)
+        row.setFocusProxy(self.aware)
+        self._explained(form, _("When did you become reasonably sure that patient data was affected?"),
+                        _("The 72 hours start at that moment, nights and weekends included, not when the incident is over."), row)
+        self.discovered = self._line(_("When and by whom it was discovered"), lambda r, t: setattr(r.timeline, "comments", t))
+        self._explained(form, _("When did it start, and who noticed it?"), _("Approximate is fine, e.g. 'night of 3 to 4 March, the cleaning staff'."), self.discovered)
+        form_p = self._group(_("Your practice"))
+        self.practice_name = self._line(_("Name of the doctor or practice"), lambda r, t: setattr(r.controller, "name", t))
+        form_p.addRow(_("Name"), self.practice_name)
+        self.siren = self._line(_("SIREN number"), lambda r, t: setattr(r.controller, "siren", t))
+        form_p.addRow(_("SIREN (9 digits, on your URSSAF documents)"), self.siren)
+        self.contact = self._line(_("Phone or e-mail for patients and the CNIL"), lambda r, t: setattr(r.controller, "phone", t))
+        form_p.addRow(_("Phone or e-mail to contact you"), self.contact)
+
+    def _build_questions(self) -> None:
+        form = self._group(_("2. What happened, and to which data"))
+        for name, question, explanation, choices in QUESTIONS:
+            combo = self._combo(_(question))
+            combo.addItem(_(UNKNOWN), None)
+            for label, value in (TRI[1:] if choices == "tri" else [(v, k) for k, v in choices.items()]):
+                combo.addItem(_(label), value)
+            combo.currentIndexChanged.connect(lambda _i, n=name, c=combo: self._answer(n, c.currentData()))
+            self.answers[name] = combo
+            self._explained(form, _(question), _(explanation), combo)
+            if name == "incident_type":
+                self.what = self._text(_("What happened, in your words"))
+                self.what.textChanged.connect(lambda: self._change(lambda r: setattr(r.nature, "what_happened", self.what.toPlainText())))
+                form.addRow(_("In your words (for the register and the CNIL)"), self.what)
+        box = QWidget()
+        grid = QGridLayout(box)
+        grid.setContentsMargins(0, 0, 0, 0)
+        for index, (key, label) in enumerate(labels.DATA_CATEGORIES.items()):
+            check = QCheckBox(_(label))
+            check.setAccessibleName(_(label))
+            check.toggled.connect(lambda _c: self._categories_changed())
+            self.categories[key] = check
+            grid.addWidget(check, index // 2, index % 2)
+        self._explained(form, _("Which data is concerned?"), _("Tick all that apply. Leave all empty if you do not know yet."), box)
+        self.count = QLineEdit()
+        self.count.setAccessibleName(_("Number of patients concerned"))
+        self.count.setPlaceholderText(_(UNKNOWN))
+        self.count.textEdited.connect(self._count_changed)
+        self._explained(form, _("About how many patients are concerned?"), _("An estimate is enough; leave empty if unknown."), self.count)
+
+    def _build_proposal(self) -> None:
+        form = self._group(_("3. What gp_guard proposes"))
+        self.proposal = QLabel()
+        self.proposal.setWordWrap(True)
+        self.proposal.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        self.proposal.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.proposal.setAccessibleName(_("Proposed decisions and reasons"))
+        form.addRow(self.proposal)
+        decide = self._group(_("4. Your decisions"))
+        self.notify_choice = self._combo(_("Notify the CNIL?"))
+        self.notify_reason = self._text(_("Why the CNIL is not notified"))
+        self.notify_draft = self._button(_("Propose a draft reasoning for the CNIL decision"), lambda: self._draft(self.notify_reason))
+        self.inform_choice = self._combo(_("Inform the patients?"))
+        self.inform_reason = self._text(_("Why the patients are not informed"))
+        self.inform_draft = self._button(_("Propose a draft reasoning for the patients decision"), lambda: self._draft(self.inform_reason))
+        for combo, reason, draft, question in ((self.notify_choice, self.notify_reason, self.notify_draft, _("Do you notify the CNIL?")),
+                                               (self.inform_choice, self.inform_reason, self.inform_draft, _("Do you inform the patients?"))):
+            for label, value in TRI:
+                combo.addItem(_("Not decided yet") if value is None else _(label), value)
+            combo.currentIndexChanged.connect(lambda _i: self._decisions_changed())
+            reason.textChanged.connect(self._decisions_changed)
+            decide.addRow(question, combo)
+            decide.addRow(_("Your reasoning (required for 'No')"), reason)
+            decide.addRow(draft)
+        self.lateness = self._text(_("Reasons for notifying after 72 hours"))
+        self.lateness.textChanged.connect(lambda: self._change(lambda r: setattr(r.cnil, "lateness_reasons", self.lateness.toPlainText())))
+        decide.addRow(_("If past 72 hours: the reasons for the delay"), self.lateness)
+        self.confirm_button = self._button(_("Confirm my decisions"), self._confirm)
+        decide.addRow(self.confirm_button)
+
+    def _build_texts(self) -> None:
+        form = self._group(_("5. Texts to copy and next steps"))
+        self.cnil_text = self._text(_("Text for the CNIL notification form"), 10, read_only=True)
+        form.addRow(_("For the CNIL form (notifications.cnil.fr), section by section"), self.cnil_text)
+        form.addRow(self._button(_("Copy the CNIL text"), lambda: self._copy(self.cnil_text.toPlainText())))
+        self.letter = self._text(_("Letter to the patients"), 10)
+        self.letter.textChanged.connect(lambda: self._change(lambda r: setattr(r.patients, "letter_text", self.letter.toPlainText())))
+        form.addRow(_("Letter to the patients (you can edit it)"), self.letter)
+        form.addRow(self._button(_("Copy the letter"), lambda: self._copy(self.letter.toPlainText())))
+        self.steps = QLabel()
+        self.steps.setWordWrap(True)
+        self.steps.setOpenExternalLinks(True)
+        self.steps.setAccessibleName(_("Other steps"))
+        form.addRow(self.steps)
+        row = QHBoxLayout()
+        self.pdf_button = self._button(_("Save the PDF dossier…"), self._pdf)
+        self.close_button = self._button(_("Close this breach"), self._close_breach)
+        row.addWidget(self.pdf_button)
+        row.addWidget(self.close_button)
+        self.form.addLayout(row)
+
+    # -- records ---------------------------------------------------------------------------
+    def _ensure_register(self) -> Register | None:
+        if self.register is None:
+            try:
+                self.register = Register.open(self.ctx.store, lambda first: ask_passphrase(self, first))
+            except RegisterError as exc:
+                dialogs.inform(self, _("Breach register"), exc.translated(), error=True)
+                return None
+        return self.register
+
+    def _refresh_picker(self) -> None:
+        if self.register is None:
+            return
+        self.picker.clear()
+        for exercise in (False, True):
+            for record in self.register.list(exercise=exercise):
+                prefix = _("Exercise") + " · " if exercise else ""
+                self.picker.addItem(f"{prefix}{record.ref} · {record.title or _('untitled')}", record.id)
+        if self.record is not None:
+            self.picker.setCurrentIndex(max(0, self.picker.findData(self.record.id)))
+
+    def _new(self, exercise: bool) -> None:
+        register = self._ensure_register()
+        if register is None:
+            return
+        record = BreachRecord(exercise=exercise, title=_("Exercise") if exercise else "")
+        # the clock starts now unless the doctor corrects it: when in doubt, the earlier moment
+        record.set_answer("aware_at", dt.datetime.now().astimezone().isoformat(timespec="minutes"))
+        record.log("Début du suivi dans gp_guard" + (" (exercice)" if exercise else ""))
+        self.record = register.save(record)
+        self.ctx.store.set_setting(CURRENT, str(record.id))
+        self._refresh_picker()
+        self._load()
+
+    def _open(self, breach_id: int | None, quiet: bool = False) -> None:
+        if breach_id is None:
+            return
+        register = self.register or (None if quiet and not self._can_open_quietly() else self._ensure_register())
+        if register is None:
+            return
+        try:
+            self.record = register.get(int(breach_id))
+        except RegisterError:
+            return
+        self.ctx.store.set_setting(CURRENT, str(breach_id))
+        self._refresh_picker()
+        self._load()
+
+    def _can_open_quietly(self) -> bool:
+        """On start, open the keyring silently; never ask for a passphrase before the doctor acts."""
+        try:
+            self.register = Register.open(self.ctx.store)
+        except RegisterError:
+            return False
+        return True
+
+    def _load(self) -> None:
+        record = self.record
+        if record is None:
+            return
+        self._loading = True
+        try:
+            self.body.setEnabled(True)
+            if record.timeline.aware_at:
+                stamp = dt.datetime.fromisoformat(record.timeline.aware_at)
+                self.aware.setDateTime(QDateTime.fromSecsSinceEpoch(int(stamp.timestamp())))
+            else:
+                self.aware.setDateTime(QDateTime.currentDateTime())
+            self.discovered.setText(record.timeline.comments)
+            self.practice_name.setText(record.controller.name)
+            self.siren.setText(record.controller.siren)
+            self.contact.setText(record.controller.phone)
+            for name, combo in self.answers.items():
+                combo.setCurrentIndex(max(0, combo.findData(record.facts.get(name))))
+            self.what.setPlainText(record.nature.what_happened)
+            for key, check in self.categories.items():
+                check.setChecked(key in (record.facts.get("data_categories") or []))
+            count = record.facts.get("subjects_count")
+            self.count.setText("" if count is None else str(count))
+            for combo, decision in ((self.notify_choice, record.notify), (self.inform_choice, record.inform)):
+                combo.setCurrentIndex(max(0, combo.findData(decision.decided)))
+            self.notify_reason.setPlainText(record.notify.reasoning)
+            self.inform_reason.setPlainText(record.inform.reasoning)
+            self.lateness.setPlainText(record.cnil.lateness_reasons)
+            self.letter.setPlainText(record.patients.letter_text or letters.patient_letter(record))
+        finally:
+            self._loading = False
+        self._refresh_outputs()
+
+    # -- answers (each saved at once) ------------------------------------------------------
+    def _change(self, apply: Callable[[BreachRecord], None]) -> None:
+        if self._loading or self.record is None or self.register is None:
+            return
+        apply(self.record)
+        self.register.save(self.record)
+        self._refresh_outputs()
+
+    def _answer(self, name: str, value: Any) -> None:
+        def apply(record: BreachRecord) -> None:
+            record.set_answer(name, value)
+            if name == "incident_type" and value and not record.exercise:
+                record.title = _(labels.INCIDENT_TYPES[value])
+
+        try:
+            self._change(apply)
+        except InputError as exc:
+            dialogs.inform(self, _("Data breach"), exc.translated(), error=True)
+
+    def _aware_changed(self, value: QDateTime) -> None:
+        stamp = value.toPython().astimezone().isoformat(timespec="minutes")
+        self._change(lambda r: r.set_answer("aware_at", stamp))
+        self._tick()
+
+    def _categories_changed(self) -> None:
+        chosen = [k for k, c in self.categories.items() if c.isChecked()]
+        self._answer("data_categories", chosen or None)
+
+    def _count_changed(self, text: str) -> None:
+        digits = "".join(ch for ch in text if ch.isdigit())
+        if digits != text:
+            self.count.setText(digits)
+        self._answer("subjects_count", int(digits) if digits else None)
+
+    def _decisions_changed(self) -> None:
+        def apply(record: BreachRecord) -> None:
+            record.notify.decided = self.notify_choice.currentData()
+            record.inform.decided = self.inform_choice.currentData()
+            record.notify.reasoning = self.notify_reason.toPlainText()
+            record.inform.reasoning = self.inform_reason.toPlainText()
+
+        self._change(apply)
+
+    def _draft(self, target: QPlainTextEdit) -> None:
+        result = self.record.assessment() if self.record else None
+        if result is None:
+            return
+        from gp_guard.breach.labels import fr
+        from gp_guard.i18n import current_language, set_language
+
+        previous = current_language()
+        set_language("fr")  # the register is kept in French, like the texts for the CNIL
+        try:
+            draft = " ".join(r.text() for r in result.reasons)
+            draft += " " + fr(N_("Calculation: ")) + f"{result.severity.dpc:g} × {result.severity.ei:g} + {result.severity.cb:g} = {result.severity.score:g}."
+        finally:
+            set_language(previous)
+        target.setPlainText(draft + "\n" + _("[Complete or correct in your own words.]"))
+        target.setFocus()
+
+    def _confirm(self) -> None:
+        record = self.record
+        if record is None:
+            return
+        result = record.assessment()
+        problems = record.problems()
+        if record.notify.decided is None or record.inform.decided is None:
+            problems.insert(0, N_("Choose Yes or No for both decisions."))
+        if problems:
+            dialogs.inform(self, _("Your decisions"), "\n".join(_(p) for p in problems), error=True)
+            return
+        stamp = dt.datetime.now().astimezone().isoformat(timespec="minutes")
+
+        def apply(r: BreachRecord) -> None:
+            if result is not None:
+                r.notify.proposed, r.inform.proposed = result.notify_authority, result.inform_data_subjects
+                r.patients.art34_exemption = result.art34_exemption
+            r.notify.confirmed_at = r.inform.confirmed_at = stamp
+            r.cnil.texts_sent = dict(notification.sections(r))
+            r.log("Décisions confirmées : CNIL " + ("notifiée" if r.notify.decided else "non notifiée")
+                   + ", patients " + ("informés" if r.inform.decided else "non informés") + ".")
+
+        self._change(apply)
+        dialogs.inform(self, _("Your decisions"), _("Your decisions and your reasoning are saved in the breach register."))
+
+    # -- outputs ---------------------------------------------------------------------------
+    def _refresh_outputs(self) -> None:
+        record = self.record
+        self._tick()
+        if record is None:
+            return
+        try:
+            result = record.assessment()
+        except InputError:
+            result = None
+        if result is None:
+            self.proposal.setText(_("Enter when you became aware of the breach to see the proposal."))
+        else:
+            s = result.severity
+            yes, no = _("Yes"), _("No")
+            lines = [_("Severity: {score:g} ({band}) = {dpc:g} × {ei:g} + {cb:g}").format(score=s.score, band=band_word(s.band), dpc=s.dpc, ei=s.ei, cb=s.cb)]
+            lines += ["• " + r.text() for r in s.explanation]
+            lines.append(_("Notify the CNIL: {answer}").format(answer=yes if result.notify_authority else no))
+            lines.append(_("Inform the patients: {answer}").format(answer=yes if result.inform_data_subjects else no))
+            lines += ["• " + r.text() for r in result.reasons]
+            lines.append(_("This is a proposal: you decide, and you write down your reasons."))
+            self.proposal.setText("\n".join(lines))
+        self.cnil_text.setPlainText(notification.as_text(record))
+        if not record.patients.letter_text and not self.letter.hasFocus():
+            self._loading = True
+            self.letter.setPlainText(letters.patient_letter(record))
+            self._loading = False
+        steps = guidance.steps_for(record.facts.get("incident_type"))
+        self.steps.setText("<br><br>".join(
+            f"<b>{_(s.title)}</b><br>{_(s.text)}" + (f" <a href='{s.url}'>{s.url}</a>" if s.url else "") for s in steps))
+
+    def _tick(self) -> None:
+        if self.record is None:
+            self.countdown.setText(_("No breach is open. If something happened, press 'Record a new breach'."))
+        else:
+            self.countdown.setText(countdown_text(self.record))
+
+    def _copy(self, text: str) -> None:
+        QGuiApplication.clipboard().setText(text)
+
+    def _pdf(self) -> None:
+        if self.record is None:
+            return
+        from gp_guard.breach.dossier import breach_dossier
+
+        path = save_path(self, str(Path.home() / f"violation-{self.record.ref}.pdf"))
+        if not path:
+            return
+        try:
+            breach_dossier(self.record, Path(path))
+        except OSError as exc:
+            dialogs.inform(self, _("Save the PDF dossier…"), _("Cannot read or write {path}: {reason}").format(path=path, reason=exc.strerror or exc), error=True)
+            return
+        self._change(lambda r: r.log("Dossier PDF enregistré"))
+        dialogs.inform(self, _("Save the PDF dossier…"), _("Written: {path}").format(path=path))
+
+    def _close_breach(self) -> None:
+        record = self.record
+        if record is None:
+            return
+        if record.problems() or record.notify.decided is None or record.inform.decided is None:
+            dialogs.inform(self, _("Close this breach"), _("Confirm your decisions, with your reasoning, before closing the breach."), error=True)
+            return
+        if not dialogs.ask(self, _("Close this breach"), _("Close this breach? It stays in the register; you can still open it.")):
+            return
+        self._change(lambda r: (setattr(r, "status", "closed"), r.log("Violation close")))

@@ -1,0 +1,201 @@
+"""The breach walkthrough: keyboard only, every answer saved at once, decisions, texts, PDF dossier."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+
+import keyring
+import pytest
+from keyring.backends import fail
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QWidget
+
+from gp_guard.breach.register import Register
+from gp_guard.gui.app import apply_language
+from gp_guard.gui.audit_controller import AuditController
+from gp_guard.gui.pages import PageContext
+from gp_guard.gui.pages import breach as breach_page
+from gp_guard.gui.pages.breach import BreachPage, countdown_text
+from gp_guard.paths import database_path
+from gp_guard.store import Store
+from tests.conftest import require_tool
+from tests.gui.test_accessibility import unnamed_actionable
+from tests.helpers import recorded
+from tests.unit.test_breach_register import MemoryKeyring
+
+
+@pytest.fixture
+def memory_keyring():
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def make_page(qtbot, store):
+    controllers: list[AuditController] = []
+
+    def make(lang: str = "en", on_store: Store | None = None) -> BreachPage:
+        apply_language(lang)
+        the_store = on_store or store
+        audit = AuditController(the_store, recorded("win10_fr_weak"))
+        controllers.append(audit)
+        page = BreachPage(PageContext(the_store, audit, lambda key: None, lambda lang: None, lambda check: None))
+        qtbot.addWidget(page)
+        return page
+
+    yield make
+    for audit in controllers:
+        audit.cancel()
+        assert audit.wait(15.0)
+    apply_language("en")
+
+
+def focus_by_tab(qtbot, page: BreachPage, target: QWidget, limit: int = 150) -> None:
+    """Press Tab until ``target`` has the focus: proves the keyboard reaches it."""
+    for _press in range(limit):
+        if QApplication.focusWidget() is target:
+            return
+        QTest.keyClick(QApplication.focusWidget() or page, Qt.Key.Key_Tab)
+    raise AssertionError(f"Tab never reached {target.accessibleName()!r}")
+
+
+def choose(qtbot, page, combo, value) -> None:
+    focus_by_tab(qtbot, page, combo)
+    for _press in range(combo.count()):
+        if combo.currentData() == value:
+            return
+        QTest.keyClick(combo, Qt.Key.Key_Down)
+    assert combo.currentData() == value
+
+
+def shown(qtbot, page: BreachPage) -> BreachPage:
+    page.show()
+    qtbot.waitExposed(page)
+    page.activateWindow()
+    page.new_button.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is page.new_button)
+    return page
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_every_actionable_widget_is_named(make_page, memory_keyring, lang):
+    page = make_page(lang)
+    page._new(False)
+    assert unnamed_actionable(page) == []
+
+
+def test_walkthrough_with_the_keyboard_alone(qtbot, make_page, memory_keyring, seams, tmp_path, monkeypatch):
+    page = shown(qtbot, make_page())
+    QTest.keyClick(page.new_button, Qt.Key.Key_Space)
+    assert page.record is not None and page.record.timeline.aware_at  # the clock starts at once
+    choose(qtbot, page, page.answers["incident_type"], "stolen_device")
+    focus_by_tab(qtbot, page, page.what)
+    QTest.keyClicks(page.what, "Ordinateur portable vole dans la voiture")
+    choose(qtbot, page, page.answers["malicious"], True)
+    choose(qtbot, page, page.answers["confidentiality"], "unknown_if_accessed")
+    choose(qtbot, page, page.answers["data_unintelligible"], False)
+    focus_by_tab(qtbot, page, page.categories["health"])
+    QTest.keyClick(page.categories["health"], Qt.Key.Key_Space)
+    focus_by_tab(qtbot, page, page.count)
+    QTest.keyClicks(page.count, "850")
+    assert "Notify the CNIL: Yes" in page.proposal.text()
+    choose(qtbot, page, page.notify_choice, True)
+    choose(qtbot, page, page.inform_choice, False)
+    # "No" without reasoning is refused
+    focus_by_tab(qtbot, page, page.confirm_button)
+    QTest.keyClick(page.confirm_button, Qt.Key.Key_Space)
+    assert seams.informed[-1][2] is True and "Write why the patients are not informed." in seams.informed[-1][1]
+    # the app drafts the reasoning; the doctor completes it
+    focus_by_tab(qtbot, page, page.inform_draft)
+    QTest.keyClick(page.inform_draft, Qt.Key.Key_Space)
+    assert "Le risque est élevé" in page.inform_reason.toPlainText()
+    QTest.keyClicks(page.inform_reason, " Patients informes apres l enquete de police.")
+    focus_by_tab(qtbot, page, page.confirm_button)
+    QTest.keyClick(page.confirm_button, Qt.Key.Key_Space)
+    assert seams.informed[-1][2] is False
+    assert page.record.notify.confirmed_at and page.record.cnil.texts_sent
+    assert "Ordinateur portable vole" in page.cnil_text.toPlainText()
+    # the PDF dossier
+    target = tmp_path / "dossier.pdf"
+    monkeypatch.setattr(breach_page, "save_path", lambda parent, suggested: str(target))
+    focus_by_tab(qtbot, page, page.pdf_button)
+    QTest.keyClick(page.pdf_button, Qt.Key.Key_Space)
+    assert target.exists()
+    tool = require_tool("pdftotext", "to read back the dossier")
+    text = " ".join(subprocess.run([tool, str(target), "-"], capture_output=True, text=True, check=True).stdout.split())
+    assert "Patients informes apres l enquete de police." in text and "Décisions du médecin" in text
+
+
+def test_each_answer_is_saved_at_once_and_survives_a_restart(qtbot, make_page, memory_keyring):
+    page = make_page()
+    page._new(False)
+    page.answers["incident_type"].setCurrentIndex(page.answers["incident_type"].findData("ransomware"))
+    page.what.setPlainText("Écran de rançon au cabinet")
+    page.categories["health"].setChecked(True)
+    # an app killed now: another connection reads what was committed, without any "save" or close
+    other = Store(database_path())
+    record = Register.open(other).get(page.record.id)
+    other.close()
+    assert record.facts["incident_type"] == "ransomware"
+    assert record.facts["data_categories"] == ["health"]
+    assert record.nature.what_happened == "Écran de rançon au cabinet"
+    # a restart: a new store and a new page show the same answers
+    again = Store(database_path())
+    restarted = make_page(on_store=again)
+    assert restarted.record is not None and restarted.record.id == page.record.id
+    assert restarted.answers["incident_type"].currentData() == "ransomware"
+    assert restarted.categories["health"].isChecked()
+    assert restarted.what.toPlainText() == "Écran de rançon au cabinet"
+    again.close()
+
+
+def test_exercise_is_kept_apart(make_page, memory_keyring, store):
+    page = make_page()
+    page._new(True)
+    register = Register.open(store)
+    assert register.list() == [] and len(register.list(exercise=True)) == 1
+    assert "Exercise" in page.picker.currentText()
+
+
+def test_passphrase_when_no_keyring(make_page, monkeypatch, store):
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        asked = []
+        monkeypatch.setattr(breach_page, "ask_passphrase", lambda parent, first: asked.append(first) or "une phrase assez longue")
+        page = make_page()
+        assert page.record is None and asked == []  # nothing asked before the doctor acts
+        page._new(False)
+        assert asked == [True] and page.record is not None
+        page.what.setPlainText("texte")
+        restarted = make_page()  # on start, no keyring: the page waits for the doctor
+        assert restarted.record is None
+        restarted._open(page.record.id)
+        assert asked == [True, False] and restarted.what.toPlainText() == "texte"
+    finally:
+        keyring.set_keyring(previous)
+
+
+def test_french_texts(make_page, memory_keyring):
+    page = make_page("fr")
+    page._new(False)
+    page.answers["incident_type"].setCurrentIndex(page.answers["incident_type"].findData("misdirected_mail"))
+    assert "Notifier la CNIL" in page.proposal.text()
+    assert "Madame, Monsieur" in page.letter.toPlainText()
+    assert "Portez plainte" not in page.steps.text().split("<br><br>")[0]  # a mis-sent letter: the vendor first
+    assert "heures" in page.countdown.text()
+
+
+def test_countdown_text():
+    from gp_guard.breach.model import BreachRecord
+
+    record = BreachRecord()
+    assert "Enter when you became aware" in countdown_text(record)
+    record.set_answer("aware_at", "2026-03-02T09:00:00+00:00")
+    assert countdown_text(record, dt.datetime(2026, 3, 4, 9, 30, tzinfo=dt.UTC)).startswith("23 h 30 min left")
+    assert "ended" in countdown_text(record, dt.datetime(2026, 3, 6, tzinfo=dt.UTC))
