@@ -271,3 +271,16 @@ def timeline(store: Store, limit: int = 60) -> list[Snapshot]:
     ensure_schema(store)
     rows = store.query("SELECT day, done, total FROM checklist_snapshot ORDER BY day DESC LIMIT ?", (limit,))
     return [Snapshot(dt.date.fromisoformat(r["day"]), r["done"], r["total"]) for r in reversed(rows)]
+
+
+def timeline_text(points: list[Snapshot], limit: int = 5) -> str:
+    """"2026-01-02: 3 → 2026-02-10: 9" for the latest ``limit`` days with a change; "" if too few."""
+    changed: list[Snapshot] = []
+    for point in points:
+        if not changed or changed[-1].done != point.done:
+            changed.append(point)
+    if len(points) < 2:
+        return ""
+    if changed[-1] is not points[-1]:
+        changed.append(points[-1])
+    return " → ".join(f"{p.day.isoformat()}: {p.done}" for p in changed[-limit:])

@@ -52,6 +52,7 @@ class ReportData:
     unchecked: list[FindingLine]  # skipped (not applicable, needs rights, not answered) or failed to run
     checklist: list[tuple[Theme, list[ChecklistLine]]]
     checklist_progress: scoring.Progress
+    checklist_timeline: list[progress.Snapshot]
     next_actions: list[str]  # titles
     vault: sources.VaultSummary | None
     breaches: sources.BreachSummary | None
@@ -132,6 +133,7 @@ def build(store: Store, *, now: dt.datetime | None = None) -> ReportData:
         unchecked=unchecked,
         checklist=[(t, lines) for t, lines in by_theme.items() if lines],
         checklist_progress=scoring.progress(statuses),
+        checklist_timeline=progress.timeline(store),
         next_actions=[_(s.item.title) for s in scoring.next_actions(statuses)],
         vault=vault,
         breaches=sources.breach_summary(store),

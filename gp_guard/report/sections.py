@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gp_guard.audit.model import Severity, Status
+from gp_guard.checklist import progress
 from gp_guard.checklist.progress import State
 from gp_guard.i18n import N_, _
 from gp_guard.report.model import ReportData
@@ -103,6 +104,9 @@ def blocks(data: ReportData) -> list[Block]:
     facts.append((_("Checklist"), _("{done} of {total} items done ({percent}%)").format(
         done=data.checklist_progress.done, total=data.checklist_progress.total,
         percent=data.checklist_progress.percent)))
+    history_text = progress.timeline_text(data.checklist_timeline)
+    if history_text:
+        facts.append((_("Items done over time"), history_text))
     out.append(Facts(tuple(facts)))
 
     out.append(Heading(_("Findings of the latest audit, by severity"), 2))

@@ -103,3 +103,10 @@ def test_progress_shows_over_time(store):
     progress.statuses(store, today=dt.date(2026, 1, 2))  # one snapshot a day
     line = progress.timeline(store)
     assert [(s.day.day, s.done) for s in line] == [(1, 0), (2, 1)]
+
+
+def test_timeline_text_keeps_the_days_with_a_change():
+    day = dt.date(2026, 1, 1)
+    points = [progress.Snapshot(day + dt.timedelta(days=i), done, 40) for i, done in enumerate([2, 2, 5, 5, 5])]
+    assert progress.timeline_text(points) == "2026-01-01: 2 → 2026-01-03: 5 → 2026-01-05: 5"
+    assert progress.timeline_text(points[:1]) == ""

@@ -96,6 +96,7 @@ def test_report_has_no_secret_and_no_patient_data(store, providers, tmp_path):
 
 def test_report_sections_and_order(store, providers):
     _seed_audit(store)
+    progress.statuses(store, today=dt.date(2026, 1, 1))
     data = model.build(store)
     assert data.latest is not None and data.latest.score == 44 and data.trend == 13
     assert [f.id for f in data.findings[next(iter(data.findings))]] == ["IMG-01"]  # critical first
@@ -105,6 +106,7 @@ def test_report_sections_and_order(store, providers):
     page = html.render(data)
     assert page.index("IMG-01") < page.index("FW-01") < page.index("DATA-01")  # by severity
     assert "+13 points since the previous audit" in page
+    assert "Items done over time</dt><dd>2026-01-01: " in page
     assert data.vault == sources.VaultSummary(2, dt.date(2026, 6, 2), dt.date(2026, 6, 3))
     assert data.breaches is not None
     assert [e.severity for e in data.breaches.entries] == ["", "high"]  # unknown word dropped

@@ -180,8 +180,12 @@ class ChecklistPage(QWidget):
         statuses = progress.statuses(self.ctx.store, vault=self._vault_facts())
         self.statuses = {s.item.id: s for s in statuses}
         done = scoring.progress(statuses)
-        self.progress_label.setText(_("{done} of {total} items done ({percent}%)").format(
-            done=done.done, total=done.total, percent=done.percent))
+        text = _("{done} of {total} items done ({percent}%)").format(
+            done=done.done, total=done.total, percent=done.percent)
+        history_text = progress.timeline_text(progress.timeline(self.ctx.store))
+        if history_text:
+            text += "\n" + _("Items done over time: {history}").format(history=history_text)
+        self.progress_label.setText(text)
         actions = scoring.next_actions(statuses)
         for button, label, status in zip(self.next_buttons, self.next_labels, actions + [None] * 3, strict=False):
             button.setVisible(status is not None)
