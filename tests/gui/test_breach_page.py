@@ -199,3 +199,19 @@ def test_countdown_text():
     record.set_answer("aware_at", "2026-03-02T09:00:00+00:00")
     assert countdown_text(record, dt.datetime(2026, 3, 4, 9, 30, tzinfo=dt.UTC)).startswith("23 h 30 min left")
     assert "ended" in countdown_text(record, dt.datetime(2026, 3, 6, tzinfo=dt.UTC))
+
+
+def test_marking_what_was_sent(make_page, memory_keyring, store):
+    page = make_page("fr")
+    page._new(False)
+    page.letter.setPlainText("Madame, Monsieur, texte envoyé.")
+    page.kind.setCurrentIndex(page.kind.findData("complementary"))
+    page.receipt.setText("CNIL-123")
+    page.receipt.textEdited.emit("CNIL-123")
+    page.done_buttons["cnil"].click()
+    page.done_buttons["patients"].click()
+    record = Register.open(store).get(page.record.id)
+    assert record.cnil.notified_at and record.cnil.kind == "complementary" and record.cnil.receipt_number == "CNIL-123"
+    assert record.patients.informed_at and record.patients.letter_text == "Madame, Monsieur, texte envoyé."
+    assert "CNIL notifiée" in page.done_list.text() and "Patients informés" in page.done_list.text()
+    assert "Notification complémentaire" in page.cnil_text.toPlainText()

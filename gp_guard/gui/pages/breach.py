@@ -241,6 +241,15 @@ class BreachPage(QWidget):
         self.count.setPlaceholderText(_(UNKNOWN))
         self.count.textEdited.connect(self._count_changed)
         self._explained(form, _("About how many patients are concerned?"), _("An estimate is enough; leave empty if unknown."), self.count)
+        self.consequences = self._text(_("Likely consequences for the patients"))
+        self.consequences.textChanged.connect(lambda: self._change(lambda r: setattr(r.consequences, "likely_consequences", self.consequences.toPlainText())))
+        self._explained(form, _("What could happen to the patients?"), _("For example: their medical information read by strangers, fraud, care delayed."), self.consequences)
+        self.measures = self._text(_("Measures taken"))
+        self.measures.textChanged.connect(lambda: self._change(lambda r: setattr(r.consequences, "measures_taken", self.measures.toPlainText())))
+        self._explained(form, _("What have you done so far?"), _("For example: passwords changed, computer unplugged, backup restored, recipient asked to delete."), self.measures)
+        self.planned = self._text(_("Measures planned"))
+        self.planned.textChanged.connect(lambda: self._change(lambda r: setattr(r.consequences, "measures_planned", self.planned.toPlainText())))
+        self._explained(form, _("What will you do so that it does not happen again?"), _("For example: encrypt the laptop disk, a second backup kept away from the practice."), self.planned)
 
     def _build_proposal(self) -> None:
         form = self._group(_("3. What gp_guard proposes"))
@@ -286,6 +295,31 @@ class BreachPage(QWidget):
         self.steps.setOpenExternalLinks(True)
         self.steps.setAccessibleName(_("Other steps"))
         form.addRow(self.steps)
+        done = self._group(_("6. What you sent and did"))
+        self.kind = self._combo(_("Type of notification"))
+        for key, label in labels.NOTIFICATION_KINDS.items():
+            self.kind.addItem(_(label), key)
+        self.kind.currentIndexChanged.connect(lambda _i: self._change(lambda r: setattr(r.cnil, "kind", self.kind.currentData())))
+        self._explained(done, _("Which notification are you sending?"), _("Initial now if you do not know everything yet; complementary later, with the number of the initial one."), self.kind)
+        self.receipt = self._line(_("Number given by the CNIL"), lambda r, t: setattr(r.cnil, "receipt_number", t))
+        done.addRow(_("Number given by the CNIL after sending"), self.receipt)
+        self.channel = self._combo(_("How the patients are informed"))
+        for key, label in labels.CHANNELS.items():
+            self.channel.addItem(_(label), key)
+        self.channel.currentIndexChanged.connect(lambda _i: self._change(lambda r: setattr(r.patients, "channel", self.channel.currentData())))
+        done.addRow(_("How the patients are informed"), self.channel)
+        self.done_buttons: dict[str, QPushButton] = {}
+        marks = (("cnil", N_("CNIL notified: note the time now")), ("patients", N_("Patients informed: note the time now")),
+                 ("vendor", N_("Vendor or IT provider told: note the time now")), ("police", N_("Complaint filed: note the time now")),
+                 ("cert", N_("CERT Santé report sent: note the time now")), ("cyber", N_("cybermalveillance.gouv.fr contacted: note the time now")),
+                 ("insurer", N_("Insurer told: note the time now")))
+        for key, label in marks:
+            button = self._button(_(label), lambda _checked=False, k=key: self._mark_done(k))
+            self.done_buttons[key] = button
+            done.addRow(button)
+        self.done_list = QLabel()
+        self.done_list.setWordWrap(True)
+        done.addRow(self.done_list)
         row = QHBoxLayout()
         self.pdf_button = self._button(_("Save the PDF dossier…"), self._pdf)
         self.close_button = self._button(_("Close this breach"), self._close_breach)
@@ -377,6 +411,12 @@ class BreachPage(QWidget):
             self.notify_reason.setPlainText(record.notify.reasoning)
             self.inform_reason.setPlainText(record.inform.reasoning)
             self.lateness.setPlainText(record.cnil.lateness_reasons)
+            self.consequences.setPlainText(record.consequences.likely_consequences)
+            self.measures.setPlainText(record.consequences.measures_taken)
+            self.planned.setPlainText(record.consequences.measures_planned)
+            self.kind.setCurrentIndex(max(0, self.kind.findData(record.cnil.kind)))
+            self.receipt.setText(record.cnil.receipt_number)
+            self.channel.setCurrentIndex(max(0, self.channel.findData(record.patients.channel or "letter")))
             self.letter.setPlainText(record.patients.letter_text or letters.patient_letter(record))
         finally:
             self._loading = False
@@ -494,9 +534,35 @@ class BreachPage(QWidget):
             self._loading = True
             self.letter.setPlainText(letters.patient_letter(record))
             self._loading = False
+        self.done_list.setText(self._done_summary(record))
         steps = guidance.steps_for(record.facts.get("incident_type"))
         self.steps.setText("<br><br>".join(
             f"<b>{_(s.title)}</b><br>{_(s.text)}" + (f" <a href='{s.url}'>{s.url}</a>" if s.url else "") for s in steps))
+
+    DONE_FIELDS = {"cnil": ("cnil", "notified_at"), "patients": ("patients", "informed_at"),
+                   "vendor": ("other", "vendor_informed_at"), "police": ("other", "police_complaint_at"),
+                   "cert": ("other", "cert_sante_at"), "cyber": ("other", "cybermalveillance_at"),
+                   "insurer": ("other", "insurer_at")}
+
+    def _mark_done(self, key: str) -> None:
+        section, name = self.DONE_FIELDS[key]
+        stamp = dt.datetime.now().astimezone().isoformat(timespec="minutes")
+
+        def apply(record: BreachRecord) -> None:
+            setattr(getattr(record, section), name, stamp)
+            if key == "patients":
+                record.patients.channel = record.patients.channel or self.channel.currentData()
+                record.patients.letter_text = self.letter.toPlainText()  # the text actually sent
+
+        self._change(apply)
+
+    def _done_summary(self, record: BreachRecord) -> str:
+        lines = []
+        for key, (section, name) in self.DONE_FIELDS.items():
+            value = getattr(getattr(record, section), name)
+            if value:
+                lines.append(f"✓ {self.done_buttons[key].text().split(':')[0].strip()} — {dt.datetime.fromisoformat(value).strftime('%d/%m/%Y %H:%M')}")
+        return "\n".join(lines)
 
     def _tick(self) -> None:
         if self.record is None:
