@@ -23,6 +23,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,7 @@ UNLOCK_TMP = ".gpguard.tmp"
 BATCH_FILES = 32
 BATCH_BYTES = 64 * 1024 * 1024
 CHUNK = 1024 * 1024
+WORKERS = min(4, (os.cpu_count() or 1) + 1)
 RETRYABLE = {errno.EACCES, errno.EPERM, errno.EBUSY, errno.EAGAIN, errno.ETXTBSY}
 FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
@@ -220,8 +222,38 @@ def _unlink_missing_ok(path: Path) -> None:
         pass
 
 
+def _renameat2() -> Any:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        func = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):  # glibc < 2.28, musl
+        return None
+    func.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    return func
+
+
+_RENAMEAT2 = _renameat2()
+
+
 def _link_no_clobber(tmp: Path, dst: Path) -> None:
-    """Give ``tmp`` the name ``dst``; FileExistsError when ``dst`` exists (never overwritten)."""
+    """Give ``tmp`` the name ``dst``; FileExistsError when ``dst`` exists (never overwritten).
+
+    Linux: one ``renameat2(RENAME_NOREPLACE)``; elsewhere, or where the file system lacks it,
+    a hard link then the removal of the temporary name.
+    """
+    if _RENAMEAT2 is not None:
+        import ctypes
+
+        if _RENAMEAT2(-100, os.fsencode(tmp), -100, os.fsencode(dst), 1) == 0:  # AT_FDCWD, NOREPLACE
+            return
+        code = ctypes.get_errno()
+        if code == errno.EEXIST:
+            raise FileExistsError(code, os.strerror(code), str(dst))
+        if code not in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP):
+            raise OSError(code, os.strerror(code), str(dst))
     try:
         os.link(tmp, dst, follow_symlinks=False)
     except FileExistsError:
@@ -272,9 +304,11 @@ class _Meter:
         self.current = ""
         self.start = time.monotonic()
         self.last = 0.0
+        self.lock = threading.Lock()
 
     def add(self, count: int) -> None:
-        self.bytes += count
+        with self.lock:
+            self.bytes += count
         self.steps()
         if self.cancel.cancelled:
             raise _Cancelled
@@ -283,7 +317,8 @@ class _Meter:
             self.emit(now)
 
     def file_done(self) -> None:
-        self.files += 1
+        with self.lock:
+            self.files += 1
         self.emit(time.monotonic())
 
     def emit(self, now: float | None = None) -> None:
@@ -349,6 +384,25 @@ class _HashingWriter:
     def flush(self) -> None:
         if self.raw is not None:
             self.raw.flush()
+
+
+class _CompareWriter:
+    """A decrypt destination that checks each byte against the original file."""
+
+    def __init__(self, original: Any) -> None:
+        self.original = original
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        size = len(data)
+        if self.original.read(size) != bytes(data):
+            raise _Mismatch
+        return size
+
+    def flush(self) -> None:
+        pass
 
 
 # -- the age adapter (gp_guard.vault.agefile) ------------------------------------------------
@@ -521,6 +575,10 @@ class _Changed(Exception):
     pass
 
 
+class _Stopped(Exception):
+    pass
+
+
 class _Mismatch(Exception):
     pass
 
@@ -567,22 +625,26 @@ class _Lock:
             raise _Changed
         sha = reader.digest.hexdigest()
         os.utime(tmp, ns=(st.st_atime_ns, st.st_mtime_ns))
-        self._verify(tmp, sha, st.st_size)
+        self._verify(tmp, rel, st)
         os.chmod(tmp, stat.S_IMODE(st.st_mode) | stat.S_IRUSR)
         self.meter.steps()
         return sha
 
-    def _verify(self, tmp: Path, sha: str, size: int) -> None:
+    def _verify(self, tmp: Path, rel: str, st: os.stat_result) -> None:
+        """Decrypt the new file and compare it, byte for byte, with the original."""
         if not self.identities:  # public keys only: check the shape of what was written
-            extra = os.stat(tmp).st_size - _age_payload_size(size)
+            extra = os.stat(tmp).st_size - _age_payload_size(st.st_size)
             if not 0 < extra < 8192:
                 raise _Mismatch
             return
-        sink = _HashingWriter(None, None)
-        with open(tmp, "rb", buffering=CHUNK) as handle:
+        with open(tmp, "rb", buffering=CHUNK) as handle, \
+                os.fdopen(_open_read(self.root / rel), "rb", buffering=0) as plain:
+            if not _same_file(st, os.fstat(plain.fileno())):
+                raise _Changed
+            sink = _CompareWriter(plain)
             _decrypt(handle, sink, self.identities)
-        if sink.digest.hexdigest() != sha or sink.size != size:
-            raise _Mismatch
+            if plain.read(1):
+                raise _Mismatch
 
     def unchanged(self, rel: str, st: os.stat_result, sha: str) -> bool:
         try:
@@ -639,9 +701,18 @@ class _Batches:
         self.retries, self.retry_delay = retries, retry_delay
         self.attempts: dict[str, int] = {}
         self.retry: list[tuple[str, Problem]] = []
+        self.stopped = False  # the disk is full: start no other file
+        # Several files at once: fsync, unlink and hashing release the GIL, so the disk and the
+        # CPU overlap. The journal is still written by this thread only.
+        self.pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="vault")
 
     def run(self, items: list[tuple[str, os.stat_result]]) -> None:
-        queue = [rel for rel, _st in items]
+        try:
+            self._run([rel for rel, _st in items])
+        finally:
+            self.pool.shutdown(wait=True)
+
+    def _run(self, queue: list[str]) -> None:
         round_ = 0
         while queue and not self.report.cancelled:
             while queue and not self.report.cancelled:
@@ -660,6 +731,16 @@ class _Batches:
                 self._pause(self.retry_delay * round_)
         if self.report.cancelled:
             self.report.skipped.extend(Problem(rel, N_("Not handled: the work was cancelled.")) for rel in queue)
+
+    def _attempt(self, rel: str, st: os.stat_result) -> str:
+        """One file's temporary copy, written, made durable and verified (in a worker thread)."""
+        if self.meter.cancel.cancelled:
+            raise _Cancelled
+        if self.stopped:
+            raise _Stopped
+        self.meter.current = rel
+        self.meter.emit()
+        return self.op.write(rel, st)
 
     def _pause(self, seconds: float) -> None:
         end = time.monotonic() + seconds
@@ -703,18 +784,13 @@ class _Batches:
         written: list[tuple[int, str, os.stat_result, str]] = []
         dropped: list[int] = []
         stop: VaultError | None = None
-        for row, (rel, st) in zip(rows, prepared, strict=True):
-            if stop is not None or self.report.cancelled or self.meter.cancel.cancelled:
-                self.report.cancelled = self.report.cancelled or self.meter.cancel.cancelled
-                if self.report.cancelled:
-                    self.report.skipped.append(Problem(rel, N_("Not handled: the work was cancelled.")))
-                dropped.append(row)
-                continue
-            self.meter.current = rel
-            self.meter.emit()
+        futures = [self.pool.submit(self._attempt, rel, st) for rel, st in prepared]
+        for row, (rel, st), future in zip(rows, prepared, futures, strict=True):
             try:
-                written.append((row, rel, st, op.write(rel, st)))
+                written.append((row, rel, st, future.result()))
                 continue
+            except _Stopped:
+                pass
             except _Cancelled:
                 self.report.cancelled = True
                 self.report.skipped.append(Problem(rel, N_("Not handled: the work was cancelled.")))
@@ -725,6 +801,7 @@ class _Batches:
             except OSError as exc:
                 if exc.errno in FULL:
                     stop = DiskFull()
+                    self.stopped = True
                 elif exc.errno in RETRYABLE:
                     self._again(rel, P_BUSY)
                 elif exc.errno == errno.ENAMETOOLONG:

@@ -1,0 +1,150 @@
+"""Benchmark of folder encryption: ``python bench/vault.py [--dir DIR] [--small N] [--big-mib M]``.
+
+On the same data, in one run, on the real disk (never tmpfs):
+  * ``cp -r`` + ``sync``: the disk's limit;
+  * the ``age`` CLI encrypting to new files (one process per file for the small ones, as a script
+    would), + ``sync`` for the same durability;
+  * gp_guard lock (fsync, decrypt-verify, rename, folder fsync, re-check, delete) and unlock.
+Cases: one 1 GiB file, and 2,000 files of 512 KiB. Peak memory (RSS) of the gp_guard runs is
+measured in a child process. Targets (issue 4): big file lock ≥ age + sync and ≥ 80 % of cp +
+sync; small files ≥ 2× the per-file age loop; peak memory independent of file size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+MIB = 1024 * 1024
+
+
+def fs_type(path: Path) -> str:
+    best, kind = "", "?"
+    with open("/proc/mounts", encoding="utf-8") as mounts:
+        for line in mounts:
+            parts = line.split()
+            if str(path).startswith(parts[1]) and len(parts[1]) > len(best):
+                best, kind = parts[1], parts[2]
+    return kind
+
+
+def sync() -> None:
+    subprocess.run(["sync"], check=True)
+
+
+def timed(fn) -> float:  # type: ignore[no-untyped-def]
+    sync()
+    start = time.perf_counter()
+    fn()
+    sync()
+    return time.perf_counter() - start
+
+
+def make_data(root: Path, big_mib: int, small: int) -> tuple[Path, Path]:
+    big, many = root / "big", root / "small"
+    big.mkdir(parents=True)
+    many.mkdir()
+    block = os.urandom(MIB)
+    with open(big / "study.dcm", "wb") as out:
+        for index in range(big_mib):
+            out.write(block[index % 7:] + block[: index % 7])
+    for index in range(small):
+        (many / f"IMG{index:05d}.dcm").write_bytes(os.urandom(512 * 1024))
+    sync()
+    return big, many
+
+
+def child(action: str, folder: Path, keyfile: Path) -> tuple[float, int]:
+    """Run gp_guard lock/unlock in a child: (seconds including sync, peak RSS in MiB)."""
+    code = (
+        "import sys, time, resource, subprocess\n"
+        "from gp_guard.vault import agefile, folder\n"
+        "w, r = agefile.parse_identities(open(sys.argv[3]).read())\n"
+        "t = time.perf_counter()\n"
+        "rep = folder.lock(sys.argv[2], [w.recipient(), r.recipient()], [w]) if sys.argv[1] == 'lock' "
+        "else folder.unlock(sys.argv[2], [w])\n"
+        "subprocess.run(['sync'])\n"
+        "assert rep.ok, [p.text() for p in rep.failed]\n"
+        "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    )
+    sync()
+    out = subprocess.run([sys.executable, "-c", code, action, str(folder), str(keyfile)], check=True,
+                         capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1]).stdout
+    seconds, rss_kib = out.split()
+    return float(seconds), int(rss_kib) // 1024
+
+
+def age_loop(age: str, src: Path, dst: Path, recipients: list[str]) -> None:
+    dst.mkdir()
+    args = [age]
+    for recipient in recipients:
+        args += ["-r", recipient]
+    for path in sorted(src.iterdir()):
+        subprocess.run([*args, "-o", str(dst / (path.name + ".age")), str(path)], check=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dir", help="where to put the test data (default: a temporary folder on a real disk)")
+    parser.add_argument("--small", type=int, default=2000, help="number of 512 KiB files (default 2000)")
+    parser.add_argument("--big-mib", type=int, default=1024, help="size of the big file in MiB (default 1024)")
+    args = parser.parse_args()
+    age = shutil.which("age")
+    if age is None:
+        print("the age CLI is needed (apt-get install age)")
+        return 2
+    base = Path(args.dir) if args.dir else Path(tempfile.gettempdir())
+    if fs_type(base) in ("tmpfs", "ramfs"):
+        base = Path.cwd()
+    work = Path(tempfile.mkdtemp(prefix="gp_guard-bench-", dir=base))
+    os.environ["GP_GUARD_HOME"] = str(work / "home")
+    try:
+        from gp_guard.vault import agefile
+
+        ids = [agefile.X25519Identity.generate(), agefile.X25519Identity.generate()]
+        keyfile = work / "keys.txt"
+        keyfile.write_text("".join(i.to_string() + "\n" for i in ids))
+        recipients = [i.recipient().to_string() for i in ids]
+        print(f"data in {work} ({fs_type(work)}), {os.cpu_count()} CPUs")
+        big, many = make_data(work / "data", args.big_mib, args.small)
+        rows = []
+        for label, src, size in (
+            (f"1 file of {args.big_mib} MiB", big, args.big_mib * MIB),
+            (f"{args.small} files of 512 KiB", many, args.small * 512 * 1024),
+        ):
+            t_cp = timed(lambda s=src: subprocess.run(["cp", "-r", str(s), str(work / "cp")], check=True))
+            shutil.rmtree(work / "cp")
+            t_age = timed(lambda s=src: age_loop(age, s, work / "age", recipients))
+            shutil.rmtree(work / "age")
+            t_lock, rss_lock = child("lock", src, keyfile)
+            t_unlock, rss_unlock = child("unlock", src, keyfile)
+            mb = size / 1e6
+            rows.append((label, mb, t_cp, t_age, t_lock, t_unlock, rss_lock, rss_unlock))
+        print()
+        print(f"{'case':<24}{'cp+sync':>10}{'age+sync':>10}{'lock':>10}{'unlock':>10}   lock/age  lock/cp  peak RSS lock/unlock")
+        for label, mb, t_cp, t_age, t_lock, t_unlock, rss_lock, rss_unlock in rows:
+            print(f"{label:<24}{mb / t_cp:>7.0f}MB/s{mb / t_age:>6.0f}MB/s{mb / t_lock:>6.0f}MB/s{mb / t_unlock:>6.0f}MB/s"
+                  f"   {t_age / t_lock:>7.2f}x {t_cp / t_lock:>7.2f}x  {rss_lock} / {rss_unlock} MiB")
+        print()
+        big_row, small_row = rows
+        print(f"targets: big lock >= age+sync: {big_row[3] / big_row[4]:.2f}x (>= 1); "
+              f"big lock vs cp+sync: {big_row[2] / big_row[4]:.0%} (>= 80%); "
+              f"small lock vs per-file age: {small_row[3] / small_row[4]:.2f}x (>= 2); "
+              f"peak RSS big vs small: {big_row[6]} vs {small_row[6]} MiB")
+        print(f"bench process peak RSS (data generation): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MiB")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

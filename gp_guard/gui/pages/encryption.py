@@ -1,0 +1,341 @@
+"""The "Chiffrement" page: protected folders and their state, protect, unlock, verify, open a file.
+
+Every piece of work (scanning, encrypting, decrypting, verifying, opening) runs through
+``tasks.run_task``; the page only shows progress and results. Dialogs go through the module's seams
+(``choose_folder``, ``choose_file``, ``choose_save_file``, ``ask_passphrase``) and
+``gui.dialogs``, which the tests replace.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QProgressBar,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gp_guard.gui import desktop, dialogs, tasks
+from gp_guard.gui.pages import PageContext
+from gp_guard.i18n import N_, _
+from gp_guard.vault import folder, keys, viewer
+
+STATE_WORDS = {
+    "missing": N_("Folder not found"),
+    "failed": N_("Some files need attention"),
+    "protected": N_("All files encrypted"),
+    "partial": N_("Some files not encrypted yet"),
+    "unprotected": N_("Not encrypted"),
+    "empty": N_("Empty folder"),
+}
+_started: dict[str, bool] = {"recovered": False}
+
+
+# -- seams (patched by the tests) -----------------------------------------------------------------
+def choose_folder(parent: QWidget) -> str:
+    return QFileDialog.getExistingDirectory(parent, _("Choose the folder to protect"))
+
+
+def choose_file(parent: QWidget, title: str, pattern: str) -> str:
+    return QFileDialog.getOpenFileName(parent, title, "", pattern)[0]
+
+
+def choose_save_file(parent: QWidget, title: str, name: str) -> str:
+    return QFileDialog.getSaveFileName(parent, title, name, "PDF (*.pdf)")[0]
+
+
+def ask_passphrase(parent: QWidget) -> str | None:
+    text, ok = QInputDialog.getText(parent, _("Encryption passphrase"), _("Type the encryption passphrase:"),
+                                    QLineEdit.EchoMode.Password)
+    return text if ok else None
+
+
+class EncryptionPage(QWidget):
+    def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.task: tasks.Task | None = None
+        self.token: folder.CancelToken | None = None
+        self.viewer = viewer.Viewer(opener=lambda path: None)  # opened on the GUI thread, below
+        self.states: list[folder.FolderStatus] = []
+        layout = QVBoxLayout(self)
+        title = QLabel(_("Encryption"))
+        title.setObjectName("pageTitle")
+        layout.addWidget(title)
+        self.keys_label = QLabel()
+        self.keys_label.setWordWrap(True)
+        layout.addWidget(self.keys_label)
+        note = QLabel(_(folder.CONFIRM_DELETION_NOTE))
+        note.setWordWrap(True)
+        layout.addWidget(note)
+
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels([_("Folder"), _("State"), _("Encrypted"), _("Not encrypted yet"), _("Failed")])
+        self.tree.setRootIsDecorated(False)
+        self.tree.setAccessibleName(_("Protected folders"))
+        self.tree.currentItemChanged.connect(lambda *_a: self._selection_changed())
+        layout.addWidget(self.tree, 2)
+        self.problems = QListWidget()
+        self.problems.setAccessibleName(_("Files that need attention"))
+        layout.addWidget(self.problems, 1)
+
+        row = QHBoxLayout()
+        self.protect_button = self._button(row, _("Protect a folder…"), self.protect)
+        self.lock_button = self._button(row, _("Encrypt the remaining files"), lambda: self._start("lock"))
+        self.unlock_button = self._button(row, _("Decrypt the folder"), lambda: self._start("unlock"))
+        self.verify_button = self._button(row, _("Verify"), lambda: self._start("verify"))
+        layout.addLayout(row)
+        row = QHBoxLayout()
+        self.open_button = self._button(row, _("Open a protected file…"), self.open_file)
+        self.close_views_button = self._button(row, _("Delete the opened copies"), self.close_views)
+        self.kit_button = self._button(row, _("Print the recovery kit again…"), self.reprint_kit)
+        layout.addLayout(row)
+
+        row = QHBoxLayout()
+        self.progress = QProgressBar()
+        self.progress.setAccessibleName(_("Progress"))
+        self.progress.setTextVisible(False)
+        self.progress_label = QLabel()
+        self.cancel_button = self._button(row, _("Cancel"), self.cancel)
+        row.insertWidget(0, self.progress, 1)
+        row.insertWidget(1, self.progress_label)
+        layout.addLayout(row)
+        self.result_label = QLabel()
+        self.result_label.setWordWrap(True)
+        self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.result_label)
+        self._set_busy(False)
+        self._startup()
+
+    def _button(self, row: QHBoxLayout, text: str, slot: Any) -> QPushButton:
+        button = QPushButton(text)
+        button.setAccessibleName(text.rstrip("…"))
+        button.clicked.connect(slot)
+        row.addWidget(button)
+        return button
+
+    # -- state ----------------------------------------------------------------------------------
+    def _startup(self) -> None:
+        """Once per run: finish interrupted work and remove copies left by an earlier viewer."""
+        if _started["recovered"]:
+            self.refresh()
+            return
+        _started["recovered"] = True
+
+        def work(_report: Any) -> folder.Recovery:
+            viewer.cleanup_stale()
+            return folder.recover(self.ctx.store)
+
+        def done(result: folder.Recovery) -> None:
+            if result.count:
+                self.result_label.setText(_("Interrupted work was completed: {count} files are safe.").format(count=result.count))
+            self.refresh()
+
+        tasks.run_task(work, on_done=done, on_error=lambda exc: self.refresh())
+
+    def refresh(self) -> None:
+        has = keys.has_keys()
+        self.keys_label.setText(
+            _("Each file is encrypted for two keys: the one of this computer and the recovery key printed on paper.")
+            if has else _("Encryption is not set up yet: create the keys and print the recovery kit first."))
+        tasks.run_task(lambda _r: folder.status(store=self.ctx.store), on_done=self._show_states)
+
+    def _show_states(self, states: list[folder.FolderStatus]) -> None:
+        current = self.selected()
+        self.states = states
+        self.tree.clear()
+        for state in states:
+            item = QTreeWidgetItem([str(state.path), _(STATE_WORDS[state.state]), str(state.encrypted),
+                                    str(state.plain), str(len(state.failed))])
+            item.setData(0, Qt.ItemDataRole.UserRole, str(state.path))
+            self.tree.addTopLevelItem(item)
+            if current is not None and state.path == current:
+                self.tree.setCurrentItem(item)
+        if self.tree.currentItem() is None and self.tree.topLevelItemCount():
+            self.tree.setCurrentItem(self.tree.topLevelItem(0))
+        for column in range(1, 5):
+            self.tree.resizeColumnToContents(column)
+        self._selection_changed()
+
+    def selected(self) -> Path | None:
+        item = self.tree.currentItem()
+        return Path(item.data(0, Qt.ItemDataRole.UserRole)) if item is not None else None
+
+    def _selection_changed(self) -> None:
+        self.problems.clear()
+        path = self.selected()
+        for state in self.states:
+            if state.path == path:
+                for problem in state.failed:
+                    self.problems.addItem(f"{problem.name}: {problem.text()}")
+        self._set_busy(self.task is not None)
+
+    def _set_busy(self, busy: bool) -> None:
+        has_keys, chosen = keys.has_keys(), self.selected() is not None
+        self.protect_button.setEnabled(not busy and has_keys)
+        for button in (self.lock_button, self.unlock_button, self.verify_button):
+            button.setEnabled(not busy and has_keys and chosen)
+        self.open_button.setEnabled(not busy and has_keys)
+        self.kit_button.setEnabled(not busy and has_keys)
+        self.close_views_button.setEnabled(bool(self.viewer.opened))
+        self.cancel_button.setEnabled(busy)
+        self.progress.setVisible(busy)
+
+    # -- actions --------------------------------------------------------------------------------
+    def protect(self) -> None:
+        chosen = choose_folder(self)
+        if not chosen:
+            return
+        try:
+            root = folder.check_folder(chosen)
+        except folder.VaultError as exc:  # validated before any work is queued
+            dialogs.inform(self, _("This folder cannot be protected"), str(exc), error=True)
+            return
+        if not dialogs.ask(self, _("Protect this folder?"),
+                           _("Every file of {path} will be encrypted in place.").format(path=root)
+                           + "\n\n" + _(folder.CONFIRM_DELETION_NOTE),
+                           yes=_("Encrypt"), no=_("Cancel")):
+            return
+        self._start("lock", root)
+
+    def _passphrase(self) -> bytes | None | bool:
+        """None: the keyring holds the secret; False: the doctor gave up."""
+        try:
+            if keys.secret_in_keyring():
+                return None
+        except keys.KeysError:
+            return None
+        typed = ask_passphrase(self)
+        return typed.encode("utf-8") if typed else False
+
+    def _start(self, action: str, root: Path | None = None) -> None:
+        root = root or self.selected()
+        if root is None or self.task is not None:
+            return
+        if action == "lock":
+            busy = folder.open_by_programs(root, limit=3)
+            if busy and not dialogs.ask(self, _("Files are open"), _("{program} has files of this folder open. Encrypt anyway? Files in use are retried, then left as they are.").format(program=busy[0][1]), yes=_("Encrypt"), no=_("Cancel")):
+                return
+        passphrase = self._passphrase()
+        if passphrase is False:
+            return
+        token = folder.CancelToken()
+        store = self.ctx.store
+
+        def work(report: Any) -> folder.Report:
+            identity = keys.unlock(passphrase if isinstance(passphrase, bytes) else None)
+            if action == "lock":
+                return folder.lock(root, keys.recipients(), [identity], progress=report, cancel=token, store=store)
+            if action == "unlock":
+                return folder.unlock(root, [identity], progress=report, cancel=token, store=store)
+            return folder.verify(root, [identity], progress=report, cancel=token, store=store)
+
+        self._run(work, token, self._finished)
+
+    def _run(self, work: Any, token: folder.CancelToken, on_done: Any) -> None:
+        self.token = token
+        self.result_label.clear()
+        self.progress.setRange(0, 0)
+        self.progress_label.setText(_("Starting…"))
+        self.task = tasks.run_task(work, on_done=on_done, on_error=self._failed, on_progress=self._progress)
+        self.task.finished.connect(self._task_over)
+        self._set_busy(True)
+        self.cancel_button.setFocus()
+
+    def _progress(self, p: folder.Progress) -> None:
+        self.progress.setRange(0, max(1, p.bytes_total))
+        self.progress.setValue(min(p.bytes_done, p.bytes_total))
+        text = _("{done} of {total} files, {mb} MB/s").format(done=p.files_done, total=p.files_total, mb=f"{p.mb_per_s:.0f}")
+        self.progress_label.setText(text)
+        self.progress.setAccessibleDescription(text)
+
+    def _task_over(self) -> None:
+        self.task = None
+        self.token = None
+        self.progress_label.clear()
+        self._set_busy(False)
+        self.refresh()
+
+    def _finished(self, report: folder.Report) -> None:
+        words = {"lock": _("{count} files encrypted."), "unlock": _("{count} files decrypted."),
+                 "verify": _("{count} encrypted files read back without error.")}
+        parts = [words[report.action].format(count=len(report.done))]
+        if report.failed:
+            parts.append(_("{count} files need attention: see the list above.").format(count=len(report.failed)))
+        if report.cancelled:
+            parts.append(_("Stopped before the end; the files not handled are unchanged."))
+        self.result_label.setText(" ".join(parts))
+
+    def _failed(self, exc: BaseException) -> None:
+        if isinstance(exc, keys.KeysError):
+            text = _(exc.message)
+        elif isinstance(exc, folder.VaultError):
+            text = str(exc)
+        else:
+            text = _("Unexpected error ({kind}); no file was lost. The details are in the log.").format(kind=type(exc).__name__)
+        self.result_label.setText(text)
+        dialogs.inform(self, _("Encryption"), text, error=True)
+
+    def cancel(self) -> None:
+        if self.token is not None:
+            self.token.cancel()
+            self.progress_label.setText(_("Stopping at the next safe point…"))
+
+    def wait(self, timeout: float = 15.0) -> bool:
+        return self.task.wait(timeout) if self.task is not None else True
+
+    def open_file(self) -> None:
+        chosen = choose_file(self, _("Open a protected file"), _("Protected files (*.age)"))
+        if not chosen:
+            return
+        passphrase = self._passphrase()
+        if passphrase is False:
+            return
+        token = folder.CancelToken()
+
+        def work(report: Any) -> Path:
+            identity = keys.unlock(passphrase if isinstance(passphrase, bytes) else None)
+            return self.viewer.open(chosen, [identity], progress=report, cancel=token)
+
+        self._run(work, token, lambda path: desktop.open_url(QUrl.fromLocalFile(str(path))))
+
+    def close_views(self) -> None:
+        self.viewer.close_all()
+        self._set_busy(self.task is not None)
+
+    def reprint_kit(self) -> None:
+        from gp_guard.vault import agefile, recovery_kit
+
+        chosen = choose_file(self, _("The recovery key file"), _("Text files (*.txt);;All files (*)"))
+        if not chosen:
+            return
+        try:
+            found = agefile.parse_identities(Path(chosen).read_text(encoding="utf-8"))
+            public = keys.public_keys()
+            pdf = recovery_kit.build_kit(found[0].to_string(), public.working, public.recovery) if found else None
+        except (OSError, UnicodeDecodeError, ValueError, agefile.AgeError, keys.KeysError):
+            pdf = None
+        if pdf is None:
+            dialogs.inform(self, _("Recovery kit"), _("This file does not hold this practice's recovery key."), error=True)
+            return
+        target = choose_save_file(self, _("Save the recovery kit"), "gp_guard-recovery-kit.pdf")
+        if not target:
+            return
+        try:
+            recovery_kit.write_kit(Path(target), pdf)
+        except OSError as exc:
+            dialogs.inform(self, _("Recovery kit"), _("The kit could not be written: {reason}").format(reason=exc.strerror or exc), error=True)
+            return
+        dialogs.inform(self, _("Recovery kit"), _("Kit saved. Print it, keep the paper away from this computer, then delete the file."))

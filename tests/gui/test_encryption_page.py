@@ -1,0 +1,200 @@
+"""The encryption page: protect, cancel, verify, open; the event loop keeps running; accessible."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QTimer
+
+from gp_guard.gui import tasks
+from gp_guard.gui.app import apply_language
+from gp_guard.gui.audit_controller import AuditController
+from gp_guard.gui.pages import PageContext, encryption
+from gp_guard.vault import folder, keys
+from gp_guard.vault.journal import Journal
+from tests.gui.test_accessibility import unnamed_actionable
+from tests.helpers import recorded
+
+PASSPHRASE = "a long passphrase for tests"
+
+
+@pytest.fixture
+def make_page(qtbot, store, monkeypatch):
+    monkeypatch.setattr(keys, "TYPED_WORK_FACTOR", 10)
+    monkeypatch.setattr(encryption, "ask_passphrase", lambda parent: PASSPHRASE)
+    monkeypatch.setitem(encryption._started, "recovered", False)
+    pages = []
+
+    def make(lang: str = "en") -> encryption.EncryptionPage:
+        apply_language(lang)
+        audit = AuditController(store, recorded("win10_fr_weak"))
+        page = encryption.EncryptionPage(PageContext(store, audit, lambda key: None, lambda lang: None, lambda c: None))
+        qtbot.addWidget(page)
+        pages.append(page)
+        qtbot.waitUntil(lambda: not tasks.running(), timeout=10000)
+        return page
+
+    yield make
+    for page in pages:
+        if page.token is not None:
+            page.token.cancel()
+        assert page.wait(15.0)
+    assert tasks.wait_all(15.0)
+    apply_language("en")
+
+
+@pytest.fixture
+def with_keys():
+    keys.create_keys(PASSPHRASE.encode())
+
+
+def imaging(tmp_path: Path, count: int = 5, size: int = 20_000) -> Path:
+    root = tmp_path / "Imagerie"
+    root.mkdir()
+    for index in range(count):
+        (root / f"IMG{index:03d}.dcm").write_bytes(os.urandom(size))
+    return root
+
+
+def wait_done(qtbot, page) -> None:
+    qtbot.waitUntil(lambda: page.task is None and not tasks.running(), timeout=30000)
+
+
+def test_without_keys_the_page_says_so_and_actions_wait(make_page):
+    page = make_page()
+    assert "not set up yet" in page.keys_label.text()
+    assert not page.protect_button.isEnabled() and not page.open_button.isEnabled()
+    assert unnamed_actionable(page) == []
+
+
+def test_protect_a_folder_end_to_end(make_page, with_keys, qtbot, tmp_path, monkeypatch, seams):
+    root = imaging(tmp_path)
+    page = make_page()
+    assert unnamed_actionable(page) == []
+    monkeypatch.setattr(encryption, "choose_folder", lambda parent: str(root))
+    seen = []
+    original = page._progress
+    monkeypatch.setattr(page, "_progress", lambda p: (seen.append(p), original(p)))
+    qtbot.mouseClick(page.protect_button, qtbot_button())
+    wait_done(qtbot, page)
+    assert seams.asked and "SSD" in seams.asked[0][1]  # honest words before the work starts
+    assert sorted(p.name for p in root.iterdir()) == [f"IMG{i:03d}.dcm.age" for i in range(5)]
+    assert page.result_label.text() == "5 files encrypted."
+    qtbot.waitUntil(lambda: page.tree.topLevelItemCount() == 1)
+    item = page.tree.topLevelItem(0)
+    assert (item.text(0), item.text(1), item.text(2)) == (str(root), "All files encrypted", "5")
+
+
+def qtbot_button():
+    from PySide6.QtCore import Qt
+
+    return Qt.MouseButton.LeftButton
+
+
+def test_dangerous_folder_is_refused_before_any_work(make_page, with_keys, monkeypatch, seams):
+    page = make_page()
+    monkeypatch.setattr(encryption, "choose_folder", lambda parent: str(Path.home()))
+    page.protect_button.click()
+    assert page.task is None
+    assert seams.informed and seams.informed[0][2] is True
+    assert "personal folder" in seams.informed[0][1]
+
+
+def test_cancel_stops_safely_and_the_loop_stays_responsive(make_page, with_keys, qtbot, tmp_path, monkeypatch):
+    root = imaging(tmp_path, count=12, size=50_000)
+    Journal().add_folder(str(root))  # a protected folder where new files arrived
+    page = make_page()
+    release = threading.Event()
+    real_lock = folder.lock
+
+    def slow_lock(*args, progress=None, **kwargs):
+        def gated(p):
+            progress(p)
+            if p.files_done >= 2:
+                release.wait(10)  # the worker waits here until the test has pressed Cancel
+        return real_lock(*args, progress=gated, **kwargs)
+
+    monkeypatch.setattr(folder, "BATCH_FILES", 1)
+    monkeypatch.setattr(encryption.folder, "lock", slow_lock)
+    qtbot.waitUntil(lambda: page.tree.topLevelItemCount() == 1)
+    ticks = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+    timer.start(10)
+    page.lock_button.click()
+    qtbot.waitUntil(lambda: "2 of 12" in page.progress_label.text(), timeout=15000)
+    assert page.cancel_button.isEnabled()
+    page.cancel_button.click()
+    release.set()
+    wait_done(qtbot, page)
+    timer.stop()
+    assert "Stopped before the end" in page.result_label.text()
+    names = sorted(p.name for p in root.iterdir())
+    assert len(names) == 12 and not [n for n in names if n.endswith(".tmp")]
+    assert 2 <= sum(n.endswith(".age") for n in names) < 12
+    gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
+    assert ticks and max(gaps) < 1.0  # the event loop never froze
+
+
+def test_big_file_keeps_the_event_loop_running(make_page, with_keys, qtbot, tmp_path, monkeypatch):
+    root = tmp_path / "Etude"
+    root.mkdir()
+    (root / "study.dcm").write_bytes(os.urandom(1024 * 1024) * 48)
+    page = make_page()
+    monkeypatch.setattr(encryption, "choose_folder", lambda parent: str(root))
+    ticks = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+    timer.start(10)
+    page.protect_button.click()
+    wait_done(qtbot, page)
+    timer.stop()
+    assert (root / "study.dcm.age").exists()
+    gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
+    assert len(ticks) > 5 and max(gaps) < 0.5, max(gaps)
+
+
+def test_verify_lists_a_damaged_file_and_open_shows_a_private_copy(make_page, with_keys, qtbot, tmp_path, monkeypatch, seams):
+    root = imaging(tmp_path, count=2)
+    folder.lock(root, keys.recipients(), None)
+    bad = root / "IMG001.dcm.age"
+    bad.write_bytes(bad.read_bytes()[:-5])
+    page = make_page()
+    qtbot.waitUntil(lambda: page.tree.topLevelItemCount() == 1)
+    page.verify_button.click()
+    wait_done(qtbot, page)
+    qtbot.waitUntil(lambda: page.problems.count() == 1)
+    assert page.problems.item(0).text().startswith("IMG001.dcm.age: This encrypted file cannot be read")
+    assert page.tree.topLevelItem(0).text(1) == "Some files need attention"
+
+    monkeypatch.setattr(encryption, "choose_file", lambda parent, title, pattern: str(root / "IMG000.dcm.age"))
+    page.open_button.click()
+    wait_done(qtbot, page)
+    [opened] = seams.opened
+    path = Path(opened.removeprefix("file://"))
+    assert path.name == "IMG000.dcm" and path.stat().st_size == 20_000
+    assert page.close_views_button.isEnabled()
+    page.close_views_button.click()
+    assert not path.exists()
+
+
+def test_wrong_passphrase_is_shown_in_plain_words(make_page, with_keys, qtbot, tmp_path, monkeypatch, seams):
+    root = imaging(tmp_path, count=1)
+    monkeypatch.setattr(encryption, "ask_passphrase", lambda parent: "wrong passphrase!")
+    monkeypatch.setattr(encryption, "choose_folder", lambda parent: str(root))
+    page = make_page()
+    page.protect_button.click()
+    wait_done(qtbot, page)
+    assert "not the right one" in page.result_label.text()
+    assert (root / "IMG000.dcm").exists()
+
+
+def test_french_page(make_page, with_keys):
+    page = make_page("fr")
+    assert page.protect_button.text() == "Protéger un dossier…"
+    assert "SSD" in page.findChildren(type(page.keys_label))[2].text()
+    assert unnamed_actionable(page) == []
