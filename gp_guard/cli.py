@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
@@ -13,6 +14,10 @@ from gp_guard.i18n import LANGUAGES, _, set_language
 from gp_guard.version import __version__
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+# Modules that add sub-commands: each has register(subparsers) and run(args) -> int.
+PLUGINS = ("gp_guard.cli_checklist", "gp_guard.cli_report", "gp_guard.cli_vault", "gp_guard.cli_breach")
+_plugin_of: dict[str, str] = {}
 
 
 def _pre_lang(argv: Sequence[str]) -> str | None:
@@ -55,6 +60,18 @@ def build_parser() -> argparse.ArgumentParser:
     conf.add_argument("key", nargs="?", help=_("setting name; without it, every setting is listed"))
     conf.add_argument("value", nargs="?", help=_("new value; without it, the current value is printed"))
     conf.add_argument("--lang", choices=LANGUAGES, help=_("language of the messages (default: the system's)"))
+
+    for name in PLUGINS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue  # a feature not in this build
+        before = set(sub.choices)
+        module.register(sub)
+        for command in set(sub.choices) - before:
+            _plugin_of[command] = name
     return parser
 
 
@@ -82,6 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from gp_guard.cli_audit import answer_command
 
         return answer_command(args)
+    if args.command in _plugin_of:
+        return int(importlib.import_module(_plugin_of[args.command]).run(args))
     if args.command == "settings":
         from gp_guard.cli_settings import settings_command
 

@@ -24,8 +24,10 @@ from gp_guard.gui import dialogs
 from gp_guard.gui.audit_controller import AuditController
 from gp_guard.gui.pages import PageContext
 from gp_guard.gui.pages.audit import AuditPage
+from gp_guard.gui.pages.checklist import ChecklistPage
 from gp_guard.gui.pages.dashboard import DashboardPage
 from gp_guard.gui.pages.questions import QuestionsPage
+from gp_guard.gui.pages.report import ReportPage
 from gp_guard.gui.pages.settings import SettingsPage
 from gp_guard.host import Host
 from gp_guard.i18n import N_, _
@@ -43,6 +45,8 @@ PAGES: list[PageSpec] = [
     PageSpec("dashboard", N_("Dashboard"), DashboardPage),
     PageSpec("audit", N_("Audit"), AuditPage),
     PageSpec("questions", N_("Questions"), QuestionsPage),
+    PageSpec("checklist", N_("Checklist"), ChecklistPage),
+    PageSpec("report", N_("Security report"), ReportPage),
     PageSpec("settings", N_("Settings"), SettingsPage),
 ]
 
