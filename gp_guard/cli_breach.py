@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _assess(args: argparse.Namespace) -> int:
-    from gp_guard.breach.assess import assess, band_word
+    from gp_guard.breach.assess import Num, assess, band_word
     from gp_guard.breach.input import InputError, parse, parse_time
 
     text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
@@ -99,7 +99,7 @@ def _assess(args: argparse.Namespace) -> int:
         return EXIT_OK
     s = result.severity
     print(_("Severity: {score:g} ({band}) = {dpc:g} × {ei:g} + {cb:g}").format(
-        score=s.score, band=band_word(s.band), dpc=s.dpc, ei=s.ei, cb=s.cb))
+        score=Num(s.score), band=band_word(s.band), dpc=Num(s.dpc), ei=Num(s.ei), cb=Num(s.cb)))
     for reason in s.explanation:
         print("  - " + reason.text())
     yes, no = _("yes"), _("no")

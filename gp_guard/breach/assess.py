@@ -41,6 +41,16 @@ BAND_LABELS = {
 }
 
 
+class Num(float):
+    """A number that follows the language when formatted: 4.5 in English, 4,5 in French."""
+
+    def __format__(self, spec: str) -> str:
+        from gp_guard.i18n import current_language
+
+        text = format(float(self), spec)
+        return text.replace(".", ",") if current_language() == "fr" else text
+
+
 @dataclass(frozen=True)
 class Reason:
     """One sentence of the explanation, kept untranslated so it follows the language."""
@@ -106,7 +116,7 @@ def severity(facts: BreachInput) -> Severity:
         top = max(categories, key=lambda c: DPC_BASE[c])
         dpc = float(DPC_BASE[top])
         why.append(Reason(N_("Data processing context {dpc:g}: the most sensitive data concerned is {category}."),
-                          {"dpc": dpc, "category": top}))
+                          {"dpc": Num(dpc), "category": _Lazy(_CATEGORY_WORDS[top])}))
         if top == "health":
             why.append(Reason(N_("Health data held by a doctor is covered by professional secrecy: it gets the highest score.")))
     if facts.vulnerable_subjects and dpc < 4:
@@ -114,14 +124,14 @@ def severity(facts: BreachInput) -> Severity:
         why.append(Reason(N_("Plus 1 because minors or vulnerable patients are concerned.")))
     if facts.data_unintelligible:
         ei = EI_UNINTELLIGIBLE
-        why.append(Reason(N_("Ease of identification {ei:g}: the data cannot be read without a key that was not compromised."), {"ei": ei}))
+        why.append(Reason(N_("Ease of identification {ei:g}: the data cannot be read without a key that was not compromised."), {"ei": Num(ei)}))
     else:
         ident = facts.identifiable or "direct"
         ei = EI[ident]
         if facts.identifiable is None:
             why.append(Reason(N_("Ease of identification 1: not known yet, so people are assumed to be directly identifiable.")))
         else:
-            why.append(Reason(N_("Ease of identification {ei:g} ({identifiable})."), {"ei": ei, "identifiable": ident}))
+            why.append(Reason(N_("Ease of identification {ei:g} ({identifiable})."), {"ei": Num(ei), "identifiable": _Lazy(_IDENT_WORDS[ident])}))
     parts = [
         (CB_CONFIDENTIALITY.get(facts.confidentiality or "none", 0.0), N_("loss of confidentiality")),
         (CB_INTEGRITY.get(facts.integrity or "none", 0.0), N_("loss of integrity")),
@@ -133,9 +143,9 @@ def severity(facts: BreachInput) -> Severity:
     cb = sum(points for points, _label in parts)
     for points, label in parts:
         if points:
-            why.append(Reason(N_("Circumstances: plus {points:g} for {what}."), {"points": points, "what": _Lazy(label)}))
+            why.append(Reason(N_("Circumstances: plus {points:g} for {what}."), {"points": Num(points), "what": _Lazy(label)}))
     score = round(dpc * ei + cb, 2)
-    why.append(Reason(N_("Score {dpc:g} × {ei:g} + {cb:g} = {score:g}."), {"dpc": dpc, "ei": ei, "cb": cb, "score": score}))
+    why.append(Reason(N_("Score {dpc:g} × {ei:g} + {cb:g} = {score:g}."), {"dpc": Num(dpc), "ei": Num(ei), "cb": Num(cb), "score": Num(score)}))
     why.append(Reason(BAND_LABELS[band(score)]))
     return Severity(score, band(score), dpc, ei, round(cb, 2), tuple(why))
 
@@ -155,6 +165,16 @@ class _Lazy:
     def __hash__(self) -> int:
         return hash(self.message)
 
+
+_CATEGORY_WORDS = {
+    "identification": N_("identity"), "contact": N_("contact details"), "health": N_("health data"),
+    "genetic": N_("genetic data"), "social_security_number": N_("social security number"),
+    "financial": N_("bank or payment data"), "credentials": N_("passwords or access codes"),
+    "official_documents": N_("copies of identity documents"), "location": N_("location data"),
+    "behavioural": N_("habits and behaviour"), "professional": N_("professional data"), "other": N_("other data"),
+}
+_IDENT_WORDS = {"direct": N_("people can be recognised directly"), "indirect": N_("people can be recognised by cross-checking"),
+                "pseudonymised": N_("the data is pseudonymised")}
 
 UNKNOWN_LABELS = {
     "incident_type": N_("what kind of incident it was"),

@@ -18,7 +18,7 @@ from gp_guard.breach import labels
 from gp_guard.breach.labels import fr
 from gp_guard.breach.letters import patient_letter
 from gp_guard.breach.model import BreachRecord
-from gp_guard.breach.notification import TBD, fr_date, sections
+from gp_guard.breach.notification import TBD, fr_date, fr_num, sections
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("C:/Windows/Fonts"), Path("/Library/Fonts"))
 
@@ -90,7 +90,7 @@ def _record_pages(pdf: _Pdf, record: BreachRecord, now: dt.datetime | None) -> N
         set_language("fr")  # the reasons are written in French in the dossier
         try:
             s = result.severity
-            pdf.para(f"SE = DPC × EI + CB = {s.dpc:g} × {s.ei:g} + {s.cb:g} = {s.score:g}")
+            pdf.para(f"SE = DPC × EI + CB = {fr_num(s.dpc)} × {fr_num(s.ei)} + {fr_num(s.cb)} = {fr_num(s.score)}")
             for reason in s.explanation:
                 pdf.para("• " + reason.text())
             pdf.h2("Décisions proposées par gp_guard")
@@ -160,7 +160,7 @@ def register_pdf(records: list[BreachRecord], path: Path, now: dt.datetime | Non
         pdf.para(f"Connaissance : {fr_date(record.timeline.aware_at)}. Ce qui s'est passé : "
                  f"{record.nature.what_happened or TBD}")
         if result:
-            pdf.para(f"Gravité : {result.severity.score:g}. Proposé : notifier {_yes_no(result.notify_authority)}, "
+            pdf.para(f"Gravité : {fr_num(result.severity.score)}. Proposé : notifier {_yes_no(result.notify_authority)}, "
                      f"informer {_yes_no(result.inform_data_subjects)}.")
         pdf.para(f"CNIL notifiée : {_yes_no(record.notify.decided)}"
                  + (f" — justification : {record.notify.reasoning}" if record.notify.decided is False else "")

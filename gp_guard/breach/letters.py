@@ -32,10 +32,10 @@ def patient_letter(record: BreachRecord) -> str:
     when = fr_date(record.timeline.occurred_from) if record.timeline.occurred_from else None
     paragraphs = [
         "Madame, Monsieur,",
-        "Je vous écris pour vous informer d'un incident qui concerne des informations vous concernant, "
+        "Je vous écris pour vous informer d'un incident touchant des informations qui vous concernent, "
         "conservées par mon cabinet." + (f" Il s'est produit le {when}." if when else ""),
         f"Ce qui s'est passé : {what}",
-        "Les informations concernées : " + ("; ".join(cats) if cats else "[les informations concernées]") + ".",
+        "Les informations concernées : " + (" ; ".join(cats) if cats else "[les informations concernées]") + ".",
         "Ce qui peut en résulter pour vous : "
         + (record.consequences.likely_consequences.strip()
            or "[les conséquences possibles, par exemple : des personnes non autorisées pourraient connaître des informations couvertes par le secret médical]"),
@@ -48,7 +48,7 @@ def patient_letter(record: BreachRecord) -> str:
         paragraphs.append("J'ai signalé cet incident à la CNIL, l'autorité chargée de la protection des données personnelles.")
     paragraphs += [
         f"Pour toute question, vous pouvez me joindre : {doctor}, {contact}.",
-        "Je vous prie de m'excuser pour ce désagrément et vous prie d'agréer, Madame, Monsieur, "
+        "Je regrette sincèrement cet incident. Je vous prie d'agréer, Madame, Monsieur, "
         "l'expression de mes salutations distinguées.",
         doctor,
     ]

@@ -24,6 +24,11 @@ def fr_date(value: str | dt.datetime | None) -> str:
     return stamp.strftime("%d/%m/%Y à %H:%M") + (f" (UTC{stamp.strftime('%z')[:3]}:{stamp.strftime('%z')[3:]})" if stamp.tzinfo else "")
 
 
+def fr_num(value: float) -> str:
+    """4.5 -> '4,5' (French decimal comma)."""
+    return f"{value:g}".replace(".", ",")
+
+
 def _or_tbd(text: str) -> str:
     return text.strip() or TBD
 
@@ -45,7 +50,8 @@ def sections(record: BreachRecord, now: dt.datetime | None = None) -> list[tuple
         "Secteur : privé ; taille : micro-entreprise (cabinet médical) ; activité : médecine générale (NAF 86.21Z).",
     ])))
     out.append(("Personne à contacter et représentant légal", "\n".join([
-        f"Personne à contacter : {_or_tbd(c.contact_person or c.name)} — {_or_tbd(c.email)} — {_or_tbd(c.phone)}",
+        f"Personne à contacter : {_or_tbd(c.contact_person or c.name)} ; coordonnées : "
+        + (" ; ".join(x for x in (c.phone.strip(), c.email.strip()) if x) or TBD),
         f"Représentant légal : {_or_tbd(c.legal_representative or c.contact_person or c.name)}",
     ])))
     incident = labels.INCIDENT_TYPES.get(str(f.get("incident_type")), "")
@@ -75,7 +81,7 @@ def sections(record: BreachRecord, now: dt.datetime | None = None) -> list[tuple
               + (", dont des mineurs ou des personnes vulnérables" if f.get("vulnerable_subjects") else "") + ".",
               f"Nombre approximatif de personnes : {count if count is not None else TBD}.",
               f"Nombre approximatif d'enregistrements : {n.records_count if n.records_count is not None else TBD}.",
-              f"Catégories de données : {'; '.join(cats) if cats else TBD}.",
+              f"Catégories de données : {' ; '.join(cats) if cats else TBD}.",
               f"Données chiffrées ou inintelligibles : {_fr_bool(f.get('data_unintelligible'))}."]
     if "health" in (f.get("data_categories") or []):
         people.append("Les données de santé sont couvertes par le secret médical.")
@@ -84,8 +90,8 @@ def sections(record: BreachRecord, now: dt.datetime | None = None) -> list[tuple
     if result:
         s = result.severity
         consequences.append(
-            f"Évaluation de la gravité (méthode ENISA, SE = DPC × EI + CB) : {s.dpc:g} × {s.ei:g} + {s.cb:g} = "
-            f"{s.score:g}, niveau {fr(_band(s.band))}.")
+            f"Évaluation de la gravité (méthode ENISA, SE = DPC × EI + CB) : {fr_num(s.dpc)} × {fr_num(s.ei)} + "
+            f"{fr_num(s.cb)} = {fr_num(s.score)}, niveau {fr(_band(s.band))}.")
     out.append(("Conséquences probables", "\n".join(consequences)))
     out.append(("Mesures prises", "\n".join([
         f"Mesures prises pour remédier à la violation et en limiter les effets : {_or_tbd(record.consequences.measures_taken)}",

@@ -322,7 +322,7 @@ def csv_row(record: BreachRecord) -> dict[str, str]:
         "what_happened": record.nature.what_happened,
         "data_categories": " ".join(record.facts.get("data_categories") or []),
         "subjects_count": str(record.facts.get("subjects_count", "")),
-        "severity_score": f"{result.severity.score:g}" if result else "",
+        "severity_score": f"{result.severity.score:g}".replace(".", ",") if result else "",
         "severity_band": result.severity.band if result else "",
         "likely_consequences": record.consequences.likely_consequences,
         "measures_taken": record.consequences.measures_taken,

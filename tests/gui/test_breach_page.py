@@ -215,3 +215,22 @@ def test_marking_what_was_sent(make_page, memory_keyring, store):
     assert record.patients.informed_at and record.patients.letter_text == "Madame, Monsieur, texte envoyé."
     assert "CNIL notifiée" in page.done_list.text() and "Patients informés" in page.done_list.text()
     assert "Notification complémentaire" in page.cnil_text.toPlainText()
+
+
+def test_closing_needs_confirmed_decisions(make_page, memory_keyring, store, seams):
+    from gp_guard.breach import open_breaches
+
+    page = make_page()
+    page._new(False)
+    assert [b.id for b in open_breaches(store)] == [page.record.id]  # the dashboard countdown sees it
+    page.close_button.click()
+    assert seams.informed[-1][2] is True and page.record.status == "open"
+    page.notify_choice.setCurrentIndex(page.notify_choice.findData(False))
+    page.inform_choice.setCurrentIndex(page.inform_choice.findData(False))
+    page.notify_reason.setPlainText("Ordinateur chiffré, clé en sécurité.")
+    page.inform_reason.setPlainText("Ordinateur chiffré, clé en sécurité.")
+    page.confirm_button.click()
+    page.close_button.click()
+    assert seams.asked and page.record.status == "closed"
+    assert open_breaches(store) == []
+    assert Register.open(store).get(page.record.id).notify.reasoning == "Ordinateur chiffré, clé en sécurité."

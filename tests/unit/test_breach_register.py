@@ -229,7 +229,7 @@ def test_dossier_pdf(store, memory_keyring, tmp_path):
     record.patients.letter_text = "Madame, Monsieur, je vous écris au sujet d'un vol."
     out = breach_dossier(record, tmp_path / "dossier.pdf", now=dt.datetime(2026, 3, 2, 12, tzinfo=dt.UTC))
     text = " ".join(pdf_text(out).split())
-    for expected in ("Évaluation de la gravité (méthode ENISA)", "SE = DPC × EI + CB = 4 × 1 + 0.5 = 4.5",
+    for expected in ("Évaluation de la gravité (méthode ENISA)", "SE = DPC × EI + CB = 4 × 1 + 0,5 = 4,5",
                      "secret médical", "Décisions du médecin", "Texte de la notification à la CNIL",
                      "Message aux patients", "je vous écris au sujet d'un vol", "Chronologie",
                      "Connaissance de la violation (début des 72 heures)", "SIREN : 123456789"):

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from gp_guard.breach import guidance, labels, letters, notification
-from gp_guard.breach.assess import band_word
+from gp_guard.breach.assess import Num, band_word
 from gp_guard.breach.input import InputError
 from gp_guard.breach.model import BreachRecord
 from gp_guard.breach.register import Register, RegisterError
@@ -314,7 +314,7 @@ class BreachPage(QWidget):
                  ("cert", N_("CERT Santé report sent: note the time now")), ("cyber", N_("cybermalveillance.gouv.fr contacted: note the time now")),
                  ("insurer", N_("Insurer told: note the time now")))
         for key, label in marks:
-            button = self._button(_(label), lambda _checked=False, k=key: self._mark_done(k))
+            button = self._button(_(label), self._marker(key))
             self.done_buttons[key] = button
             done.addRow(button)
         self.done_list = QLabel()
@@ -442,7 +442,9 @@ class BreachPage(QWidget):
             dialogs.inform(self, _("Data breach"), exc.translated(), error=True)
 
     def _aware_changed(self, value: QDateTime) -> None:
-        stamp = value.toPython().astimezone().isoformat(timespec="minutes")
+        local = value.toPython()
+        assert isinstance(local, dt.datetime)
+        stamp = local.astimezone().isoformat(timespec="minutes")
         self._change(lambda r: r.set_answer("aware_at", stamp))
         self._tick()
 
@@ -476,7 +478,8 @@ class BreachPage(QWidget):
         set_language("fr")  # the register is kept in French, like the texts for the CNIL
         try:
             draft = " ".join(r.text() for r in result.reasons)
-            draft += " " + fr(N_("Calculation: ")) + f"{result.severity.dpc:g} × {result.severity.ei:g} + {result.severity.cb:g} = {result.severity.score:g}."
+            s = result.severity
+            draft += " " + fr(N_("Calculation: ")) + f"{Num(s.dpc):g} × {Num(s.ei):g} + {Num(s.cb):g} = {Num(s.score):g}."
         finally:
             set_language(previous)
         target.setPlainText(draft + "\n" + _("[Complete or correct in your own words.]"))
@@ -522,7 +525,7 @@ class BreachPage(QWidget):
         else:
             s = result.severity
             yes, no = _("Yes"), _("No")
-            lines = [_("Severity: {score:g} ({band}) = {dpc:g} × {ei:g} + {cb:g}").format(score=s.score, band=band_word(s.band), dpc=s.dpc, ei=s.ei, cb=s.cb)]
+            lines = [_("Severity: {score:g} ({band}) = {dpc:g} × {ei:g} + {cb:g}").format(score=Num(s.score), band=band_word(s.band), dpc=Num(s.dpc), ei=Num(s.ei), cb=Num(s.cb))]
             lines += ["• " + r.text() for r in s.explanation]
             lines.append(_("Notify the CNIL: {answer}").format(answer=yes if result.notify_authority else no))
             lines.append(_("Inform the patients: {answer}").format(answer=yes if result.inform_data_subjects else no))
@@ -543,6 +546,9 @@ class BreachPage(QWidget):
                    "vendor": ("other", "vendor_informed_at"), "police": ("other", "police_complaint_at"),
                    "cert": ("other", "cert_sante_at"), "cyber": ("other", "cybermalveillance_at"),
                    "insurer": ("other", "insurer_at")}
+
+    def _marker(self, key: str) -> Callable[[], None]:
+        return lambda: self._mark_done(key)
 
     def _mark_done(self, key: str) -> None:
         section, name = self.DONE_FIELDS[key]
@@ -598,4 +604,8 @@ class BreachPage(QWidget):
             return
         if not dialogs.ask(self, _("Close this breach"), _("Close this breach? It stays in the register; you can still open it.")):
             return
-        self._change(lambda r: (setattr(r, "status", "closed"), r.log("Violation close")))
+        def apply(r: BreachRecord) -> None:
+            r.status = "closed"
+            r.log("Violation close")
+
+        self._change(apply)
