@@ -8,7 +8,7 @@ import subprocess
 import keyring
 import pytest
 from keyring.backends import fail
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QDate, QDateTime, Qt, QTime
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -137,6 +137,9 @@ def test_each_answer_is_saved_at_once_and_survives_a_restart(qtbot, make_page, m
     page.answers["incident_type"].setCurrentIndex(page.answers["incident_type"].findData("ransomware"))
     page.what.setPlainText("Écran de rançon au cabinet")
     page.categories["health"].setChecked(True)
+    started = QDateTime(QDate(2026, 3, 1), QTime(22, 30))
+    page.optional_times["occurred_from"].setDateTime(started)
+    page.discovered_by.setCurrentIndex(page.discovered_by.findData("data_subject"))
     # an app killed now: another connection reads what was committed, without any "save" or close
     other = Store(database_path())
     record = Register.open(other).get(page.record.id)
@@ -144,6 +147,8 @@ def test_each_answer_is_saved_at_once_and_survives_a_restart(qtbot, make_page, m
     assert record.facts["incident_type"] == "ransomware"
     assert record.facts["data_categories"] == ["health"]
     assert record.nature.what_happened == "Écran de rançon au cabinet"
+    assert dt.datetime.fromisoformat(record.timeline.occurred_from).astimezone().replace(tzinfo=None) == dt.datetime(2026, 3, 1, 22, 30)
+    assert record.timeline.discovered_by == "data_subject" and record.timeline.discovered_at == ""
     # a restart: a new store and a new page show the same answers
     again = Store(database_path())
     restarted = make_page(on_store=again)
@@ -151,6 +156,10 @@ def test_each_answer_is_saved_at_once_and_survives_a_restart(qtbot, make_page, m
     assert restarted.answers["incident_type"].currentData() == "ransomware"
     assert restarted.categories["health"].isChecked()
     assert restarted.what.toPlainText() == "Écran de rançon au cabinet"
+    assert restarted.optional_times["occurred_from"].dateTime() == started
+    assert restarted.optional_times["discovered_at"].text() == "Not known yet"
+    restarted.optional_times["occurred_from"].setDateTime(breach_page.NOT_KNOWN_TIME)
+    assert restarted.record.timeline.occurred_from == ""
     again.close()
 
 
@@ -234,3 +243,14 @@ def test_closing_needs_confirmed_decisions(make_page, memory_keyring, store, sea
     assert seams.asked and page.record.status == "closed"
     assert open_breaches(store) == []
     assert Register.open(store).get(page.record.id).notify.reasoning == "Ordinateur chiffré, clé en sécurité."
+
+
+def test_copy_one_section_of_the_cnil_form(make_page, memory_keyring):
+    page = make_page()
+    page._new(False)
+    page.siren.setText("123456789")
+    page.siren.textEdited.emit("123456789")
+    page.section_choice.setCurrentIndex(page.section_choice.findText("Organisme"))
+    page.copy_section.click()
+    copied = QApplication.clipboard().text()
+    assert copied.startswith("Nom :") and "SIREN : 123456789" in copied and "Type de notification" not in copied

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDateTime, Qt, QTimer
+from PySide6.QtCore import QDate, QDateTime, Qt, QTime, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -42,6 +42,12 @@ from gp_guard.gui import dialogs
 from gp_guard.gui.pages import PageContext
 from gp_guard.i18n import N_, _
 
+NOT_KNOWN_TIME = QDateTime(QDate(2000, 1, 1), QTime(0, 0))  # shown as "Not known yet"
+DISCOVERED_BY = {
+    "controller": N_("You or your staff"), "processor": N_("Your software vendor or IT provider"),
+    "data_subject": N_("A patient"), "third_party": N_("Someone else (a colleague, a laboratory, the police)"),
+    "press": N_("The press or social media"), "other": N_("Other"),
+}
 CURRENT = "breach.current"  # id of the record shown (a number, no patient data)
 UNKNOWN = N_("Not known yet")
 TRI = ((UNKNOWN, None), (N_("Yes"), True), (N_("No"), False))
@@ -59,6 +65,13 @@ QUESTIONS: list[tuple[str, str, str, Any]] = [
     ("data_unintelligible", N_("Was the data encrypted, with a key that is still safe?"), N_("For example a BitLocker or FileVault disk whose password was not written on the computer."), "tri"),
     ("identifiable", N_("Can the patients be recognised from the data?"), N_("Names and dates of birth make it direct."), labels.IDENTIFIABLE),
 ]
+
+
+class DateTimeEdit(QDateTimeEdit):
+    """Tab leaves the field (arrows move between day, month, year...): no keyboard trap."""
+
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: A002 - Qt's name
+        return QWidget.focusNextPrevChild(self, next)
 
 
 def ask_passphrase(parent: QWidget, first: bool) -> str:
@@ -96,6 +109,8 @@ class BreachPage(QWidget):
         self.record: BreachRecord | None = None
         self.answers: dict[str, QComboBox] = {}
         self.categories: dict[str, QCheckBox] = {}
+        self.optional_times: dict[str, QDateTimeEdit] = {}
+        self.sections: list[tuple[str, str]] = []
         self._loading = False
         outer = QVBoxLayout(self)
         title = QLabel(_("Data breach"))
@@ -122,6 +137,7 @@ class BreachPage(QWidget):
 
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setAccessibleName(_("Breach walkthrough"))
         self.body = QWidget()
         self.form = QVBoxLayout(self.body)
         scroll.setWidget(self.body)
@@ -184,7 +200,7 @@ class BreachPage(QWidget):
 
     def _build_when(self) -> None:
         form = self._group(_("1. When"))
-        self.aware = QDateTimeEdit()
+        self.aware = DateTimeEdit()
         self.aware.setCalendarPopup(True)
         self.aware.setDisplayFormat("dd/MM/yyyy HH:mm")
         self.aware.setAccessibleName(_("When you became aware of the breach"))
@@ -202,8 +218,17 @@ class BreachPage(QWidget):
         row.setFocusProxy(self.aware)
         self._explained(form, _("When did you become reasonably sure that patient data was affected?"),
                         _("The 72 hours start at that moment, nights and weekends included, not when the incident is over."), row)
-        self.discovered = self._line(_("When and by whom it was discovered"), lambda r, t: setattr(r.timeline, "comments", t))
-        self._explained(form, _("When did it start, and who noticed it?"), _("Approximate is fine, e.g. 'night of 3 to 4 March, the cleaning staff'."), self.discovered)
+        self.occurred = self._optional_time(_("When the breach started"), "occurred_from")
+        self._explained(form, _("When did it start?"), _("An estimate is fine; leave 'Not known yet' if you cannot tell."), self.occurred)
+        self.discovered_at = self._optional_time(_("When the breach was discovered"), "discovered_at")
+        self._explained(form, _("When was it discovered?"), _("It can be earlier than the moment you were sure that patient data was affected."), self.discovered_at)
+        self.discovered_by = self._combo(_("Who discovered it"))
+        self.discovered_by.addItem(_(UNKNOWN), "")
+        for key, label in DISCOVERED_BY.items():
+            self.discovered_by.addItem(_(label), key)
+        self.discovered_by.currentIndexChanged.connect(
+            lambda _i: self._change(lambda r: setattr(r.timeline, "discovered_by", self.discovered_by.currentData())))
+        form.addRow(_("Who discovered it?"), self.discovered_by)
         form_p = self._group(_("Your practice"))
         self.practice_name = self._line(_("Name of the doctor or practice"), lambda r, t: setattr(r.controller, "name", t))
         form_p.addRow(_("Name"), self.practice_name)
@@ -211,6 +236,30 @@ class BreachPage(QWidget):
         form_p.addRow(_("SIREN (9 digits, on your URSSAF documents)"), self.siren)
         self.contact = self._line(_("Phone or e-mail for patients and the CNIL"), lambda r, t: setattr(r.controller, "phone", t))
         form_p.addRow(_("Phone or e-mail to contact you"), self.contact)
+
+    def _optional_time(self, name: str, field_name: str) -> QDateTimeEdit:
+        """A date and time that may be unknown: its minimum shows 'Not known yet'."""
+        edit = DateTimeEdit()
+        edit.setCalendarPopup(True)
+        edit.setDisplayFormat("dd/MM/yyyy HH:mm")
+        edit.setMinimumDateTime(NOT_KNOWN_TIME)
+        edit.setSpecialValueText(_(UNKNOWN))
+        edit.setAccessibleName(name)
+        inner = edit.findChild(QLineEdit)
+        if inner is not None:
+            inner.setAccessibleName(name)
+
+        def changed(value: QDateTime) -> None:
+            stamp = ""
+            if value > NOT_KNOWN_TIME:
+                local = value.toPython()
+                assert isinstance(local, dt.datetime)
+                stamp = local.astimezone().isoformat(timespec="minutes")
+            self._change(lambda r: setattr(r.timeline, field_name, stamp))
+
+        edit.dateTimeChanged.connect(changed)
+        self.optional_times[field_name] = edit
+        return edit
 
     def _build_questions(self) -> None:
         form = self._group(_("2. What happened, and to which data"))
@@ -285,7 +334,16 @@ class BreachPage(QWidget):
         form = self._group(_("5. Texts to copy and next steps"))
         self.cnil_text = self._text(_("Text for the CNIL notification form"), 10, read_only=True)
         form.addRow(_("For the CNIL form (notifications.cnil.fr), section by section"), self.cnil_text)
-        form.addRow(self._button(_("Copy the CNIL text"), lambda: self._copy(self.cnil_text.toPlainText())))
+        copy_row = QWidget()
+        copy_line = QHBoxLayout(copy_row)
+        copy_line.setContentsMargins(0, 0, 0, 0)
+        self.section_choice = self._combo(_("Section of the CNIL form"))
+        self.copy_section = self._button(_("Copy this section"), self._copy_section)
+        self.copy_all = self._button(_("Copy the CNIL text"), lambda: self._copy(self.cnil_text.toPlainText()))
+        copy_line.addWidget(self.section_choice, 1)
+        copy_line.addWidget(self.copy_section)
+        copy_line.addWidget(self.copy_all)
+        form.addRow(copy_row)
         self.letter = self._text(_("Letter to the patients"), 10)
         self.letter.textChanged.connect(lambda: self._change(lambda r: setattr(r.patients, "letter_text", self.letter.toPlainText())))
         form.addRow(_("Letter to the patients (you can edit it)"), self.letter)
@@ -395,7 +453,11 @@ class BreachPage(QWidget):
                 self.aware.setDateTime(QDateTime.fromSecsSinceEpoch(int(stamp.timestamp())))
             else:
                 self.aware.setDateTime(QDateTime.currentDateTime())
-            self.discovered.setText(record.timeline.comments)
+            for name, edit in self.optional_times.items():
+                value = getattr(record.timeline, name)
+                edit.setDateTime(QDateTime.fromSecsSinceEpoch(int(dt.datetime.fromisoformat(value).timestamp()))
+                                 if value else NOT_KNOWN_TIME)
+            self.discovered_by.setCurrentIndex(max(0, self.discovered_by.findData(record.timeline.discovered_by)))
             self.practice_name.setText(record.controller.name)
             self.siren.setText(record.controller.siren)
             self.contact.setText(record.controller.phone)
@@ -533,6 +595,13 @@ class BreachPage(QWidget):
             lines.append(_("This is a proposal: you decide, and you write down your reasons."))
             self.proposal.setText("\n".join(lines))
         self.cnil_text.setPlainText(notification.as_text(record))
+        self.sections = notification.sections(record)
+        chosen = self.section_choice.currentIndex()
+        if self.section_choice.count() != len(self.sections):
+            self.section_choice.clear()
+            for title, _body in self.sections:
+                self.section_choice.addItem(title)
+        self.section_choice.setCurrentIndex(max(0, chosen))
         if not record.patients.letter_text and not self.letter.hasFocus():
             self._loading = True
             self.letter.setPlainText(letters.patient_letter(record))
@@ -575,6 +644,11 @@ class BreachPage(QWidget):
             self.countdown.setText(_("No breach is open. If something happened, press 'Record a new breach'."))
         else:
             self.countdown.setText(countdown_text(self.record))
+
+    def _copy_section(self) -> None:
+        index = self.section_choice.currentIndex()
+        if 0 <= index < len(self.sections):
+            self._copy(self.sections[index][1])
 
     def _copy(self, text: str) -> None:
         QGuiApplication.clipboard().setText(text)
