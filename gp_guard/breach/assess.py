@@ -298,7 +298,9 @@ class _LazyList:
         self.messages = tuple(messages)
 
     def __format__(self, spec: str) -> str:
-        return "; ".join(_(m) for m in self.messages)
+        from gp_guard.i18n import current_language
+
+        return (" ; " if current_language() == "fr" else "; ").join(_(m) for m in self.messages)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, _LazyList) and other.messages == self.messages

@@ -196,7 +196,8 @@ class BreachPage(QWidget):
         label.setWordWrap(True)
         label.setBuddy(widget)
         widget.setAccessibleDescription(explanation)
-        form.addRow(label, widget)
+        form.addRow(label)  # the question spans the width; the answer below it
+        form.addRow(widget)
 
     def _build_when(self) -> None:
         form = self._group(_("1. When"))
