@@ -17,6 +17,7 @@ import errno
 import hashlib
 import logging
 import os
+import queue
 import signal
 import stat
 import sys
@@ -41,6 +42,7 @@ BATCH_FILES = 32
 BATCH_BYTES = 64 * 1024 * 1024
 CHUNK = 1024 * 1024
 WORKERS = min(4, (os.cpu_count() or 1) + 1)
+RECHECK_HASH_LIMIT = 16 * 1024 * 1024
 RETRYABLE = {errno.EACCES, errno.EPERM, errno.EBUSY, errno.EAGAIN, errno.ETXTBSY}
 FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
@@ -336,31 +338,58 @@ class _Meter:
 
 
 class _HashingReader:
-    def __init__(self, raw: Any, meter: _Meter | None) -> None:
-        self.raw, self.meter = raw, meter
+    """Counts (progress, cancel) and hashes what the encryption reads.
+
+    Reads the file in 1 MiB blocks; the SHA-256 runs on a helper thread (hashlib releases the GIL)
+    while the encryption works on the previous block, so hashing costs almost no time.
+    """
+
+    def __init__(self, raw: Any, meter: _Meter | None, hashing: bool = True) -> None:
+        self.raw, self.meter, self.hashing = raw, meter, hashing
         self.digest = hashlib.sha256()
         self.size = 0
+        self.block = memoryview(b"")
+        self.offset = 0
+        self.queue: queue.Queue[bytes | None] = queue.Queue(maxsize=4)
+        self.hasher = threading.Thread(target=self._hash, name="vault-hash", daemon=True)
+        if hashing:
+            self.hasher.start()
+
+    def _hash(self) -> None:
+        while (data := self.queue.get()) is not None:
+            self.digest.update(data)
+
+    def hexdigest(self) -> str:
+        self.close()
+        return self.digest.hexdigest()
+
+    def close(self) -> None:
+        if self.hasher.is_alive():
+            self.queue.put(None)
+            self.hasher.join()
 
     def readable(self) -> bool:
         return True
 
     def read(self, n: int = -1) -> bytes:
-        data = self.raw.read(n if n is not None and n >= 0 else -1)
-        self._count(data)
-        return data
-
-    def readinto(self, buffer: Any) -> int:
-        count = self.raw.readinto(buffer)
-        if count:
-            self._count(memoryview(buffer)[:count])
-        return count or 0
-
-    def _count(self, data: Any) -> None:
-        if data:
-            self.digest.update(data)
+        if n is None or n < 0:
+            parts = []
+            while chunk := self.read(CHUNK):
+                parts.append(chunk)
+            return b"".join(parts)
+        if self.offset >= len(self.block):
+            data = self.raw.read(max(n, CHUNK))
+            if not data:
+                return b""
+            if self.hashing:
+                self.queue.put(data)
             self.size += len(data)
             if self.meter is not None:
                 self.meter.add(len(data))
+            self.block, self.offset = memoryview(data), 0
+        piece = self.block[self.offset:self.offset + n]
+        self.offset += len(piece)
+        return piece.tobytes()
 
 
 class _HashingWriter:
@@ -584,8 +613,31 @@ class _Mismatch(Exception):
 
 
 def _same_file(st: os.stat_result, other: os.stat_result) -> bool:
-    return ((st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
-            == (other.st_dev, other.st_ino, other.st_size, other.st_mtime_ns))
+    """Same file, same content as far as the system can tell: on POSIX the change time moves on
+    every write, even when a program puts the modification time back."""
+    ctime = os.name != "nt"
+    return ((st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns if ctime else 0)
+            == (other.st_dev, other.st_ino, other.st_size, other.st_mtime_ns, other.st_ctime_ns if ctime else 0))
+
+
+def _fsync_while(fd: int, work: Callable[[], None]) -> None:
+    """fsync ``fd`` on a helper thread while ``work`` runs (the disk and the CPU overlap)."""
+    failure: list[BaseException] = []
+
+    def sync() -> None:
+        try:
+            _fsync(fd)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            failure.append(exc)
+
+    helper = threading.Thread(target=sync, name="vault-fsync", daemon=True)
+    helper.start()
+    try:
+        work()
+    finally:
+        helper.join()
+    if failure:
+        raise failure[0]
 
 
 def _age_payload_size(size: int) -> int:
@@ -611,21 +663,25 @@ class _Lock:
 
     def write(self, rel: str, st: os.stat_result) -> str:
         src, tmp = self.root / rel, self.root / self.tmp(rel)
-        with os.fdopen(_open_read(src), "rb", buffering=CHUNK) as raw:
+        with os.fdopen(_open_read(src), "rb", buffering=0) as raw:
             if not _same_file(st, os.fstat(raw.fileno())):
                 raise _Changed
             with os.fdopen(_create(tmp), "wb", buffering=CHUNK) as out:
                 self.meter.steps()
-                reader = _HashingReader(raw, self.meter)
-                _encrypt(reader, out, self.recipients)
+                # Small files get a SHA-256 for the re-check; big ones rely on their fingerprint
+                # (inode, size, modification and change times), which moves on any write.
+                reader = _HashingReader(raw, self.meter, hashing=st.st_size <= RECHECK_HASH_LIMIT)
+                try:
+                    _encrypt(reader, out, self.recipients)
+                finally:
+                    sha = reader.hexdigest() if reader.hashing else ""
                 out.flush()
-                _fsync(out.fileno())
+                if reader.size != st.st_size:
+                    raise _Changed
+                # durable (fsync) and verified (decrypted, compared) at the same time
+                _fsync_while(out.fileno(), lambda: self._verify(tmp, rel, st))
                 self.meter.steps()
-        if reader.size != st.st_size:
-            raise _Changed
-        sha = reader.digest.hexdigest()
         os.utime(tmp, ns=(st.st_atime_ns, st.st_mtime_ns))
-        self._verify(tmp, rel, st)
         os.chmod(tmp, stat.S_IMODE(st.st_mode) | stat.S_IRUSR)
         self.meter.steps()
         return sha
@@ -647,9 +703,14 @@ class _Lock:
                 raise _Mismatch
 
     def unchanged(self, rel: str, st: os.stat_result, sha: str) -> bool:
+        """The original is still what was encrypted: same file, size, times; and, up to
+        RECHECK_HASH_LIMIT, the same SHA-256 (above it, reading it all again would double the time;
+        the change time already moves on any write)."""
         try:
             now = os.lstat(self.root / rel)
-            return _same_file(st, now) and sha256_file(self.root / rel) == sha
+            if not _same_file(st, now):
+                return False
+            return not sha or sha256_file(self.root / rel) == sha
         except OSError:
             return False
 
@@ -674,14 +735,17 @@ class _Unlock(_Lock):
             with os.fdopen(_create(tmp), "wb", buffering=CHUNK) as out:
                 self.meter.steps()
                 writer = _HashingWriter(out, None)
-                _decrypt(_HashingReader(raw, self.meter), writer, self.identities or [])
+                _decrypt(_HashingReader(raw, self.meter, hashing=False), writer, self.identities or [])
                 out.flush()
-                _fsync(out.fileno())
+                sha = writer.digest.hexdigest()
+
+                def read_back() -> None:  # what reached the file is what was decrypted
+                    if sha256_file(tmp) != sha:
+                        raise _Mismatch
+
+                _fsync_while(out.fileno(), read_back)
                 self.meter.steps()
-        sha = writer.digest.hexdigest()
         os.utime(tmp, ns=(st.st_atime_ns, st.st_mtime_ns))
-        if sha256_file(tmp) != sha:  # read back what reached the disk
-            raise _Mismatch
         os.chmod(tmp, stat.S_IMODE(st.st_mode) | stat.S_IRUSR)
         self.meter.steps()
         return sha
@@ -779,7 +843,8 @@ class _Batches:
         if not prepared:
             return
         rows = self.journal.begin(op.name, str(self.root),
-                                  [(rel, op.dst(rel), op.tmp(rel), st.st_size, st.st_mtime_ns) for rel, st in prepared])
+                                  [(rel, op.dst(rel), op.tmp(rel), st.st_size, st.st_mtime_ns, st.st_ino,
+                                    st.st_ctime_ns) for rel, st in prepared])
         steps()
         written: list[tuple[int, str, os.stat_result, str]] = []
         dropped: list[int] = []
@@ -937,7 +1002,7 @@ def verify(folder: str | os.PathLike[str], identities: Sequence[Any], *,
         meter.current = rel
         try:
             with os.fdopen(_open_read(root / rel), "rb", buffering=CHUNK) as raw:
-                _decrypt(_HashingReader(raw, meter), _HashingWriter(None, None), identities)
+                _decrypt(_HashingReader(raw, meter, hashing=False), _HashingWriter(None, None), identities)
             report.done.append(rel)
         except _Cancelled:
             report.cancelled = True
@@ -1076,8 +1141,14 @@ def _recover_entry(root: Path, e: Entry) -> str:
     plain = src if e.op == "lock" else dst
     if not _regular(src) or not _regular(plain):
         return "kept"
-    same = os.lstat(plain).st_size == e.size if e.op == "lock" else True
-    if same and e.sha256 and sha256_file(plain) == e.sha256:
+    if e.op == "lock":
+        now = os.lstat(plain)
+        same = (now.st_size, now.st_mtime_ns) == (e.size, e.mtime_ns) and (
+            not e.ino or (now.st_ino, now.st_ctime_ns if os.name != "nt" else e.ctime_ns) == (e.ino, e.ctime_ns))
+        same = same and (sha256_file(plain) == e.sha256 if e.sha256 else bool(e.ino))
+    else:
+        same = bool(e.sha256) and sha256_file(plain) == e.sha256
+    if same:
         _unlink(src)  # a verified copy is in place: the step that was interrupted is finished
         _fsync_dir(src.parent)
         return "finished"

@@ -28,8 +28,10 @@ SCHEMA = [
         state TEXT NOT NULL,
         size INTEGER NOT NULL,
         mtime_ns INTEGER NOT NULL,
-        sha256 TEXT NOT NULL DEFAULT '',  -- of the plaintext, once known
-        started_at TEXT NOT NULL
+        sha256 TEXT NOT NULL DEFAULT '',  -- of the plaintext, once known (small files)
+        started_at TEXT NOT NULL,
+        ino INTEGER NOT NULL DEFAULT 0,   -- with size, mtime and ctime: the original's fingerprint
+        ctime_ns INTEGER NOT NULL DEFAULT 0
     )""",
     "CREATE INDEX IF NOT EXISTS vault_journal_folder ON vault_journal(folder)",
     """CREATE TABLE IF NOT EXISTS vault_folder (
@@ -68,6 +70,8 @@ class Entry:
     size: int
     mtime_ns: int
     sha256: str
+    ino: int
+    ctime_ns: int
 
 
 class Journal:
@@ -82,16 +86,19 @@ class Journal:
             _ready.add(self.store)
 
     # -- journal ---------------------------------------------------------------------------
-    def begin(self, op: str, folder: str, items: Iterable[tuple[str, str, str, int, int]]) -> list[int]:
-        """Record the intent for each (src, dst, tmp, size, mtime_ns); returns the row ids."""
+    def begin(self, op: str, folder: str,
+              items: Iterable[tuple[str, str, str, int, int] | tuple[str, str, str, int, int, int, int]]) -> list[int]:
+        """Record the intent for each (src, dst, tmp, size, mtime_ns[, ino, ctime_ns]); the row ids."""
         ids = []
         stamp = _now()
         with self.store.transaction() as conn:
-            for src, dst, tmp, size, mtime_ns in items:
+            for item in items:
+                src, dst, tmp, size, mtime_ns = item[:5]
+                ino, ctime_ns = (item[5], item[6]) if len(item) > 5 else (0, 0)
                 cur = conn.execute(
-                    "INSERT INTO vault_journal(op, folder, src, dst, tmp, state, size, mtime_ns, started_at) "
-                    "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (op, folder, src, dst, tmp, INTENT, size, mtime_ns, stamp),
+                    "INSERT INTO vault_journal(op, folder, src, dst, tmp, state, size, mtime_ns, started_at, "
+                    "ino, ctime_ns) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (op, folder, src, dst, tmp, INTENT, size, mtime_ns, stamp, ino, ctime_ns),
                 )
                 ids.append(int(cur.lastrowid or 0))
         return ids
@@ -110,7 +117,8 @@ class Journal:
             conn.executemany("DELETE FROM vault_journal WHERE id=?", [(i,) for i in ids])
 
     def pending(self, folder: str | None = None) -> list[Entry]:
-        sql = ("SELECT id, op, folder, src, dst, tmp, state, size, mtime_ns, sha256 FROM vault_journal")
+        sql = ("SELECT id, op, folder, src, dst, tmp, state, size, mtime_ns, sha256, ino, ctime_ns "
+               "FROM vault_journal")
         rows = (self.store.query(sql + " WHERE folder=? ORDER BY id", (folder,)) if folder
                 else self.store.query(sql + " ORDER BY id"))
         return [Entry(*tuple(r)) for r in rows]

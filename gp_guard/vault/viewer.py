@@ -99,7 +99,7 @@ class Viewer:
         try:
             with os.fdopen(vault_folder._open_read(source), "rb", buffering=vault_folder.CHUNK) as raw, \
                     os.fdopen(vault_folder._create(target), "wb", buffering=vault_folder.CHUNK) as out:
-                vault_folder._decrypt(vault_folder._HashingReader(raw, meter), out, identities)
+                vault_folder._decrypt(vault_folder._HashingReader(raw, meter, hashing=False), out, identities)
             os.chmod(target, stat.S_IRUSR)
         except vault_folder._Cancelled:
             _remove_tree(holder)

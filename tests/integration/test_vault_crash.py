@@ -83,13 +83,15 @@ def assert_recoverable(root: Path, originals: dict[str, str], identity) -> tuple
     return plain, encrypted
 
 
-def child(action: str, root: Path, keyfile: Path, crash_after: int | None = None, batch: int = 3):
+def child(action: str, root: Path, keyfile: Path, crash_after: int | None = None, batch: int = 3,
+          hash_limit: int = 16 * 1024 * 1024):
     env = dict(os.environ)
     env.pop("GP_GUARD_VAULT_CRASH_AFTER", None)
     if crash_after is not None:
         env["GP_GUARD_VAULT_CRASH_AFTER"] = str(crash_after)
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.integration.vault_child", action, str(root), str(keyfile), str(batch)],
+        [sys.executable, "-m", "tests.integration.vault_child", action, str(root), str(keyfile), str(batch),
+         str(hash_limit)],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
 
@@ -110,7 +112,8 @@ def crash_at(action: str, template: Path, root: Path, keyfile: Path, step: int) 
     if root.exists():
         shutil.rmtree(root)
     shutil.copytree(template, root, symlinks=True)
-    proc = child(action, root, keyfile, crash_after=step)
+    # odd steps: big-file way (fingerprint only), even steps: small-file way (SHA-256 too)
+    proc = child(action, root, keyfile, crash_after=step, hash_limit=0 if step % 2 else 16 * 1024 * 1024)
     _out, err = proc.communicate(timeout=120)
     assert proc.returncode in (-signal.SIGKILL, 0), err
 

@@ -1,6 +1,6 @@
 """A vault run in a child process, for the crash tests: ``python -m tests.integration.vault_child``.
 
-Arguments: ACTION (lock|unlock) FOLDER KEYFILE [BATCH]. KEYFILE holds two age identities (working,
+Arguments: ACTION (lock|unlock) FOLDER KEYFILE [BATCH [RECHECK_HASH_LIMIT]]. KEYFILE holds two age identities (working,
 recovery); the folder is encrypted to both. One line per progress event on stdout:
 ``progress FILES BYTES``; at the end ``steps N``. GP_GUARD_VAULT_CRASH_AFTER=N makes the core
 SIGKILL this process after N protocol steps.
@@ -17,6 +17,8 @@ def main(argv: list[str]) -> int:
     action, target, keyfile = argv[:3]
     if len(argv) > 3:
         folder.BATCH_FILES = int(argv[3])
+    if len(argv) > 4:  # 0: every file goes the big-file way (fingerprint, no hash)
+        folder.RECHECK_HASH_LIMIT = int(argv[4])
     with open(keyfile, encoding="ascii") as handle:
         work, recovery = agefile.parse_identities(handle.read())
 
