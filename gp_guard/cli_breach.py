@@ -16,7 +16,6 @@ EXIT_OK, EXIT_ERROR = 0, 2
 
 def register(sub: argparse._SubParsersAction) -> None:
     breach = sub.add_parser("breach", help=_("data breach: assess one, or read the breach register"))
-    breach.add_argument("--lang", choices=LANGUAGES, help=_("language of the messages (default: the system's)"))
     inner = breach.add_subparsers(dest="breach_command", metavar=_("action"), required=True)
     assess = inner.add_parser("assess", help=_("assess a breach described in a JSON file (see docs/breach.md)"))
     assess.add_argument("file", metavar="FILE.json", help=_("breach description, or - for standard input"))
@@ -34,6 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     dossier = inner.add_parser("dossier", help=_("write the PDF dossier of one breach"))
     dossier.add_argument("id", type=int, help=_("breach number, as listed by 'gp-guard breach list'"))
     dossier.add_argument("pdf", metavar="FILE.pdf", help=_("where to write the PDF"))
+    for parser in (assess, listing, show, export, dossier):
+        parser.add_argument("--lang", choices=LANGUAGES, help=_("language of the messages (default: the system's)"))
 
 
 def _error(message: str) -> int:

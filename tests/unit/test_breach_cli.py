@@ -105,3 +105,13 @@ def test_assess_as_a_process(tmp_path):
                           capture_output=True, text=True, env=env, timeout=60, cwd=Path(__file__).parents[2])
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["notify_authority"] is True
+
+
+def test_through_the_gp_guard_command(capsys):
+    """The real entry point: gp_guard.cli.main with the breach plug-in and --lang after the action."""
+    from gp_guard import cli
+
+    assert cli.main(["breach", "assess", str(CASE11), "--lang", "fr", "--now", "2026-03-02T10:00:00+01:00"]) == 0
+    assert "Notifier la CNIL : oui" in capsys.readouterr().out
+    assert cli.main(["breach", "assess", str(FIXTURES / "expected.json")]) == 2
+    assert "unknown field" in capsys.readouterr().err
