@@ -24,6 +24,7 @@ from gp_guard.gui import dialogs
 from gp_guard.gui.audit_controller import AuditController
 from gp_guard.gui.pages import PageContext
 from gp_guard.gui.pages.audit import AuditPage
+from gp_guard.gui.pages.breach import BreachPage
 from gp_guard.gui.pages.checklist import ChecklistPage
 from gp_guard.gui.pages.dashboard import DashboardPage
 from gp_guard.gui.pages.questions import QuestionsPage
@@ -45,6 +46,7 @@ PAGES: list[PageSpec] = [
     PageSpec("dashboard", N_("Dashboard"), DashboardPage),
     PageSpec("audit", N_("Audit"), AuditPage),
     PageSpec("questions", N_("Questions"), QuestionsPage),
+    PageSpec("breach", N_("Data breach"), BreachPage),
     PageSpec("checklist", N_("Checklist"), ChecklistPage),
     PageSpec("report", N_("Security report"), ReportPage),
     PageSpec("settings", N_("Settings"), SettingsPage),

@@ -40,6 +40,7 @@ from gp_guard.breach.model import BreachRecord
 from gp_guard.breach.register import Register, RegisterError
 from gp_guard.gui import dialogs
 from gp_guard.gui.pages import PageContext
+from gp_guard.gui.widgets.breach_clock import deadline_text
 from gp_guard.i18n import N_, _
 
 NOT_KNOWN_TIME = QDateTime(QDate(2000, 1, 1), QTime(0, 0))  # shown as "Not known yet"
@@ -93,12 +94,7 @@ def countdown_text(record: BreachRecord, now: dt.datetime | None = None) -> str:
     due = record.deadline()
     if due is None:
         return _("Enter when you became aware of the breach: the 72 hours start then.")
-    left = due - (now or dt.datetime.now(dt.UTC))
-    when = due.astimezone().strftime("%d/%m/%Y %H:%M")
-    if left.total_seconds() <= 0:
-        return _("The 72 hours ended on {when}. Notify now and give the reasons for the delay.").format(when=when)
-    hours, rest = divmod(int(left.total_seconds()), 3600)
-    return _("{hours} h {minutes:02d} min left to notify the CNIL (until {when}).").format(hours=hours, minutes=rest // 60, when=when)
+    return deadline_text(due, now)
 
 
 class BreachPage(QWidget):

@@ -21,6 +21,7 @@ from gp_guard.audit.model import CheckMeta, Severity, Status
 from gp_guard.audit.registry import all_checks
 from gp_guard.gui.pages import PageContext
 from gp_guard.gui.pages.questions import unanswered_count
+from gp_guard.gui.widgets.breach_clock import BreachClock
 from gp_guard.gui.widgets.trend_chart import TrendChart
 from gp_guard.i18n import N_, _
 
@@ -86,6 +87,8 @@ class DashboardPage(QWidget):
         title = QLabel(_("Dashboard"))
         title.setObjectName("pageTitle")
         layout.addWidget(title)
+        self.breach_clock = BreachClock(ctx.store, lambda: ctx.navigate("breach"))
+        layout.addWidget(self.breach_clock)
 
         top = QHBoxLayout()
         score_box = QGroupBox(_("Security score"))
@@ -147,6 +150,7 @@ class DashboardPage(QWidget):
         questions_layout.addWidget(self.answer_button)
         layout.addWidget(questions_box)
 
+        self.setTabOrder(self.breach_clock.button, self.run_button)
         self.setTabOrder(self.run_button, self.priorities)
         self.setTabOrder(self.priorities, self.changes)
         self.setTabOrder(self.changes, self.answer_button)
