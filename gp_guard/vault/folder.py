@@ -43,6 +43,7 @@ BATCH_BYTES = 64 * 1024 * 1024
 CHUNK = 1024 * 1024
 WORKERS = min(4, (os.cpu_count() or 1) + 1)
 RECHECK_HASH_LIMIT = 16 * 1024 * 1024
+WRITE_BUFFER = 64 * 1024  # measured: faster than 1 MiB (the 64 KiB chunks stay in the CPU cache)
 RETRYABLE = {errno.EACCES, errno.EPERM, errno.EBUSY, errno.EAGAIN, errno.ETXTBSY}
 FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
@@ -582,7 +583,7 @@ class _FolderLock:
             if os.name == "nt":  # pragma: no cover - Windows only
                 import msvcrt
 
-                msvcrt.locking(self.fd, msvcrt.LK_NBLCK, 1)
+                msvcrt.locking(self.fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
             else:
                 import fcntl
 
@@ -666,7 +667,7 @@ class _Lock:
         with os.fdopen(_open_read(src), "rb", buffering=0) as raw:
             if not _same_file(st, os.fstat(raw.fileno())):
                 raise _Changed
-            with os.fdopen(_create(tmp), "wb", buffering=CHUNK) as out:
+            with os.fdopen(_create(tmp), "wb", buffering=WRITE_BUFFER) as out:
                 self.meter.steps()
                 # Small files get a SHA-256 for the re-check; big ones rely on their fingerprint
                 # (inode, size, modification and change times), which moves on any write.
@@ -732,7 +733,7 @@ class _Unlock(_Lock):
         with os.fdopen(_open_read(src), "rb", buffering=CHUNK) as raw:
             if not _same_file(st, os.fstat(raw.fileno())):
                 raise _Changed
-            with os.fdopen(_create(tmp), "wb", buffering=CHUNK) as out:
+            with os.fdopen(_create(tmp), "wb", buffering=WRITE_BUFFER) as out:
                 self.meter.steps()
                 writer = _HashingWriter(out, None)
                 _decrypt(_HashingReader(raw, self.meter, hashing=False), writer, self.identities or [])
@@ -780,7 +781,8 @@ class _Batches:
         round_ = 0
         while queue and not self.report.cancelled:
             while queue and not self.report.cancelled:
-                batch, size = [], 0
+                batch: list[str] = []
+                size = 0
                 while queue and len(batch) < BATCH_FILES and (not batch or size < BATCH_BYTES):
                     rel = queue.pop(0)
                     batch.append(rel)

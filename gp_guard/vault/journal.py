@@ -83,6 +83,10 @@ class Journal:
             with self.store.transaction() as conn:
                 for statement in SCHEMA:
                     conn.execute(statement)
+                columns = {row[1] for row in conn.execute("PRAGMA table_info(vault_journal)")}
+                for name in ("ino", "ctime_ns"):  # tables made by the first version of this module
+                    if name not in columns:
+                        conn.execute(f"ALTER TABLE vault_journal ADD COLUMN {name} INTEGER NOT NULL DEFAULT 0")
             _ready.add(self.store)
 
     # -- journal ---------------------------------------------------------------------------

@@ -55,7 +55,10 @@ def _remove_tree(path: Path) -> None:
         os.chmod(target, stat.S_IRWXU)
         func(target)
 
-    shutil.rmtree(path, onexc=writable) if sys.version_info >= (3, 12) else shutil.rmtree(path, onerror=writable)
+    if sys.version_info >= (3, 12):
+        shutil.rmtree(path, onexc=writable)  # type: ignore[call-arg,unused-ignore]
+    else:
+        shutil.rmtree(path, onerror=writable)
 
 
 def cleanup_stale() -> int:
