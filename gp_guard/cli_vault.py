@@ -66,6 +66,9 @@ def run(args: argparse.Namespace) -> int:
         if command == "lock":
             identity = _identity(args, required=False)
             recipients = keys.recipients()
+            if identity is None:
+                print(_("No passphrase given: each encrypted copy is checked by its length only, not decrypted. "
+                        "Give the passphrase (--passphrase-stdin) for the full check."), file=sys.stderr)
             _warn_before(Path(args.folder))
             return _report(folder.lock(args.folder, recipients, [identity] if identity else None,
                                        progress=_progress))

@@ -198,3 +198,21 @@ def test_french_page(make_page, with_keys):
     assert page.protect_button.text() == "Protéger un dossier…"
     assert "SSD" in page.findChildren(type(page.keys_label))[2].text()
     assert unnamed_actionable(page) == []
+
+
+def test_keyboard_reaches_every_action(make_page, with_keys, qtbot):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    page = make_page()
+    page.show()
+    page.activateWindow()
+    qtbot.waitUntil(page.isActiveWindow)
+    page.tree.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is page.tree)
+    reached = set()
+    for _ in range(30):
+        reached.add(QApplication.focusWidget())
+        qtbot.keyClick(QApplication.focusWidget() or page, Qt.Key.Key_Tab)
+    for button in (page.protect_button, page.open_button, page.kit_button):
+        assert button in reached

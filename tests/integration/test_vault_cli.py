@@ -137,3 +137,11 @@ def test_open_decrypts_to_a_private_copy_removed_afterwards(ready, monkeypatch, 
 def test_init_twice_keeps_the_keys(ready, tmp_path, capsys):
     assert vault("init", "--passphrase-stdin", "--kit", str(tmp_path / "other.pdf"), stdin=PASSPHRASE + "\n") == 2
     assert "already exist" in capsys.readouterr().err
+
+
+def test_lock_with_public_keys_only_says_the_check_is_lighter(ready, capsys):
+    root, key = ready
+    assert vault("lock", str(root)) == 0  # no passphrase, no terminal: public keys only
+    err = capsys.readouterr().err
+    assert "checked by its length only" in err
+    assert sorted(snapshot(root)) == ["2024/IMG0001.dcm.age", "compte-rendu.pdf.age"]
