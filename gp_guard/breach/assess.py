@@ -17,6 +17,10 @@ from gp_guard.i18n import N_, _
 DEADLINE = dt.timedelta(hours=72)
 LARGE_SCALE = 10_000  # people: beyond it, exposure of directly identifying data is a high risk
 FEW_PEOPLE = 100  # an honest mistake with ordinary data about fewer people is unlikely to harm
+# "ordinary data": only names and contact details, as in EDPB 01/2021 case 13 (a packing bill sent to
+# the wrong customer: no notification). Anything more (dates of birth, contract details: case 16, or
+# data the doctor could not name: "other") is not ordinary, and the CNIL is notified.
+ORDINARY = frozenset({"identification", "contact"})
 
 # ENISA Annex 1: simple 1, behavioural 2, financial 3, sensitive 4 (GP defaults explained below)
 DPC_BASE = {
@@ -212,7 +216,7 @@ def assess(facts: BreachInput, now: dt.datetime | None = None) -> Assessment:
     integ_safe = facts.integrity == "none"
     honest_small = (
         conf in ("unknown_if_accessed", "known_recipients") and facts.malicious is False
-        and not sensitive and sev.score < 2 and facts.subjects_count is not None
+        and set(categories) <= ORDINARY and not sensitive and sev.score < 2 and facts.subjects_count is not None
         and facts.subjects_count < FEW_PEOPLE
     )
     unlikely = (conf_safe or honest_small) and avail_safe and integ_safe and not facts.care_disrupted

@@ -218,3 +218,18 @@ def test_parser_never_crashes(known, extra):
     # a proposal to inform the patients always comes with a notification to the CNIL
     assert not out["inform_data_subjects"] or out["notify_authority"]
     json.dumps(out)
+
+
+def test_honest_small_mistake_is_document_only_for_names_and_contacts_alone():
+    """EDPB 01/2021 case 13 (packing bill, names and addresses): no notification; case 16 (a letter with
+    date of birth and contract details to the wrong person): notify the authority, but no high risk."""
+    mistake = {"aware_at": "2026-03-02T09:00:00+01:00", "incident_type": "misdirected_mail", "malicious": False,
+               "confidentiality": "known_recipients", "recipients_trusted": False, "integrity": "none",
+               "availability": "none", "care_disrupted": False, "subjects_count": 2, "vulnerable_subjects": False,
+               "data_unintelligible": False, "identifiable": "direct"}
+    names_only = assess(parse({**mistake, "data_categories": ["identification", "contact"]}), NOW)
+    assert names_only.notify_authority is False and names_only.inform_data_subjects is False
+    for more in ("other", "professional", "location"):
+        result = assess(parse({**mistake, "data_categories": ["identification", more]}), NOW)
+        assert result.notify_authority is True, more
+        assert result.inform_data_subjects is False, more
