@@ -23,7 +23,7 @@ from gp_guard.store import Store
 from tests.conftest import require_tool
 from tests.gui.test_accessibility import unnamed_actionable
 from tests.helpers import recorded
-from tests.unit.test_breach_register import MemoryKeyring
+from tests.keyrings import MemoryKeyring
 
 
 @pytest.fixture

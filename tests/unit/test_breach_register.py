@@ -8,7 +8,6 @@ import subprocess
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
 from gp_guard.breach import open_breaches, report_summary
@@ -30,23 +29,7 @@ SECRET_TEXT = "Dossier de Mme Zoé Lefèvre-Quintard volé dans la voiture"
 PASSPHRASE = "cheval agrafe batterie"
 
 
-class MemoryKeyring(KeyringBackend):
-    """A real keyring backend that keeps its secrets in memory (the OS one is not in the test VM)."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.secrets: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):
-        return self.secrets.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.secrets[(service, username)] = password
-
-    def delete_password(self, service, username):
-        self.secrets.pop((service, username), None)
+from tests.keyrings import MemoryKeyring  # noqa: E402
 
 
 @pytest.fixture
@@ -111,7 +94,7 @@ def test_sensitive_fields_are_not_in_the_database_file(store, memory_keyring):
     for plain in (SECRET_TEXT, "Zoé", "Lefèvre", "Dr Jeanne Martin", "123456789", "CNIL-2026-0042", "Raison écrite"):
         assert plain.encode("utf-8") not in raw, plain
     # the key is in the keyring, never in the database
-    key = memory_keyring.secrets[(KEYRING_SERVICE, KEYRING_NAME)]
+    key = memory_keyring.items[(KEYRING_SERVICE, KEYRING_NAME)]
     assert key.encode() not in raw
 
 
@@ -151,7 +134,7 @@ def test_passphrase_path_without_keyring(no_keyring):
 
 def test_keyring_key_replaced_is_refused(store, memory_keyring):
     Register.open(store).save(sample())
-    memory_keyring.secrets[(KEYRING_SERVICE, KEYRING_NAME)] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+    memory_keyring.items[(KEYRING_SERVICE, KEYRING_NAME)] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
     with pytest.raises(RegisterError):
         Register.open(store)
 

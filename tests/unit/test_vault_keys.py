@@ -8,35 +8,15 @@ import stat
 
 import keyring
 import pytest
-from jaraco.classes.properties import classproperty
-from keyring.backend import KeyringBackend
 from keyring.backends import fail, null
 from keyring.errors import KeyringLocked
 
 from gp_guard import i18n, paths
 from gp_guard.vault import agefile, keys
 from gp_guard.vault.agefile import X25519Identity
+from tests.keyrings import MemoryKeyring  # noqa: E402
 
 PASSPHRASE = b"cheval correct agrafe"
-
-
-class MemoryKeyring(KeyringBackend):
-    @classproperty
-    def priority(cls):  # not viable: keyring never picks it by itself in later tests
-        raise RuntimeError("installed explicitly by the tests only")
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):
-        return self.items.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.items[(service, username)] = password
-
-    def delete_password(self, service, username):
-        self.items.pop((service, username))
 
 
 class LockedKeyring(MemoryKeyring):
