@@ -80,7 +80,7 @@ def _record_pages(pdf: _Pdf, record: BreachRecord, now: dt.datetime | None) -> N
     due = record.deadline()
     pdf.para(f"Connaissance de la violation : {fr_date(record.timeline.aware_at)}. "
              f"Échéance des 72 heures : {fr_date(due) if due else TBD}. Statut : "
-             + ("ouverte" if record.status == "open" else "close") + ".")
+             + ("en cours" if record.status == "open" else "clôturée") + ".")
     result = record.assessment(now)
     pdf.h2("Évaluation de la gravité (méthode ENISA)")
     if result:
@@ -90,6 +90,9 @@ def _record_pages(pdf: _Pdf, record: BreachRecord, now: dt.datetime | None) -> N
         set_language("fr")  # the reasons are written in French in the dossier
         try:
             s = result.severity
+            pdf.para("Méthode de l'ENISA (l'agence de l'Union européenne pour la cybersécurité) : gravité (SE) = "
+                     "contexte et sensibilité des données (DPC) × facilité d'identification des personnes (EI) "
+                     "+ circonstances de la violation (CB). Le score éclaire la décision ; il ne la remplace pas.")
             pdf.para(f"SE = DPC × EI + CB = {fr_num(s.dpc)} × {fr_num(s.ei)} + {fr_num(s.cb)} = {fr_num(s.score)}")
             for reason in s.explanation:
                 pdf.para("• " + reason.text())

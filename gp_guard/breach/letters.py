@@ -22,13 +22,22 @@ ADVICE = {
 }
 
 
+def _lower_first(text: str) -> str:
+    """'Ordinateur … clé USB' -> 'ordinateur … clé USB': acronyms (USB, NIR) keep their capitals."""
+    return text[:1].lower() + text[1:]
+
+
+def _sentence(text: str) -> str:
+    return text if text.endswith((".", "!", "?", "…", "]")) else text + "."
+
+
 def patient_letter(record: BreachRecord) -> str:
     c, f = record.controller, record.facts
     doctor = c.name.strip() or "[nom du médecin]"
     contact = " — ".join(x for x in (c.phone.strip(), c.email.strip()) if x) or "[téléphone ou courriel du cabinet]"
     incident = labels.INCIDENT_TYPES.get(str(f.get("incident_type")))
-    what = record.nature.what_happened.strip() or (fr(incident).lower() if incident else "[ce qui s'est passé]")
-    cats = [fr(labels.DATA_CATEGORIES[x]).lower() for x in f.get("data_categories") or []]
+    what = _sentence(record.nature.what_happened.strip() or (_lower_first(fr(incident)) if incident else "[ce qui s'est passé]"))
+    cats = [_lower_first(fr(labels.DATA_CATEGORIES[x])) for x in f.get("data_categories") or []]
     when = fr_date(record.timeline.occurred_from) if record.timeline.occurred_from else None
     paragraphs = [
         "Madame, Monsieur,",

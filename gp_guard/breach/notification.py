@@ -82,7 +82,7 @@ def sections(record: BreachRecord, now: dt.datetime | None = None) -> list[tuple
               f"Nombre approximatif de personnes : {count if count is not None else TBD}.",
               f"Nombre approximatif d'enregistrements : {n.records_count if n.records_count is not None else TBD}.",
               f"Catégories de données : {' ; '.join(cats) if cats else TBD}.",
-              f"Données chiffrées ou inintelligibles : {_fr_bool(f.get('data_unintelligible'))}."]
+              f"Données chiffrées, ou rendues incompréhensibles pour toute personne non autorisée : {_fr_bool(f.get('data_unintelligible'))}."]
     if "health" in (f.get("data_categories") or []):
         people.append("Les données de santé sont couvertes par le secret médical.")
     out.append(("Données et personnes concernées", "\n".join(people)))
@@ -90,8 +90,8 @@ def sections(record: BreachRecord, now: dt.datetime | None = None) -> list[tuple
     if result:
         s = result.severity
         consequences.append(
-            f"Évaluation de la gravité (méthode ENISA, SE = DPC × EI + CB) : {fr_num(s.dpc)} × {fr_num(s.ei)} + "
-            f"{fr_num(s.cb)} = {fr_num(s.score)}, niveau {fr(_band(s.band))}.")
+            f"Évaluation de la gravité (méthode de l'ENISA : contexte des données × facilité d'identification + circonstances) : "
+            f"{fr_num(s.dpc)} × {fr_num(s.ei)} + {fr_num(s.cb)} = {fr_num(s.score)}, niveau {fr(_band(s.band))}.")
     out.append(("Conséquences probables", "\n".join(consequences)))
     out.append(("Mesures prises", "\n".join([
         f"Mesures prises pour remédier à la violation et en limiter les effets : {_or_tbd(record.consequences.measures_taken)}",
@@ -125,7 +125,7 @@ def _information(record: BreachRecord) -> str:
         if p.informed_at:
             channel = fr(labels.CHANNELS[p.channel]).lower() if p.channel in labels.CHANNELS else "courrier"
             return f"Les personnes ont été informées le {fr_date(p.informed_at)} ({channel})."
-        return "Les personnes concernées seront informées sans délai ; le texte du message est joint."
+        return "Les personnes concernées seront informées dans les meilleurs délais ; le texte du message est joint."
     if record.inform.decided is False:
         reason = record.inform.reasoning.strip() or TBD
         exemption = f" {fr(labels.EXEMPTIONS[p.art34_exemption])}." if p.art34_exemption in labels.EXEMPTIONS else ""
