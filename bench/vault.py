@@ -16,6 +16,7 @@ import argparse
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -97,6 +98,7 @@ def main() -> int:
     parser.add_argument("--dir", help="where to put the test data (default: a temporary folder on a real disk)")
     parser.add_argument("--small", type=int, default=2000, help="number of 512 KiB files (default 2000)")
     parser.add_argument("--big-mib", type=int, default=1024, help="size of the big file in MiB (default 1024)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement; medians are printed (default 3)")
     args = parser.parse_args()
     age = shutil.which("age")
     if age is None:
@@ -114,19 +116,24 @@ def main() -> int:
         keyfile = work / "keys.txt"
         keyfile.write_text("".join(i.to_string() + "\n" for i in ids))
         recipients = [i.recipient().to_string() for i in ids]
-        print(f"data in {work} ({fs_type(work)}), {os.cpu_count()} CPUs")
+        print(f"data in {work} ({fs_type(work)}), {os.cpu_count()} CPUs, medians of {args.repeat} runs")
         big, many = make_data(work / "data", args.big_mib, args.small)
         rows = []
         for label, src, size in (
             (f"1 file of {args.big_mib} MiB", big, args.big_mib * MIB),
             (f"{args.small} files of 512 KiB", many, args.small * 512 * 1024),
         ):
-            t_cp = timed(lambda s=src: subprocess.run(["cp", "-r", str(s), str(work / "cp")], check=True))
-            shutil.rmtree(work / "cp")
-            t_age = timed(lambda s=src: age_loop(age, s, work / "age", recipients))
-            shutil.rmtree(work / "age")
-            t_lock, rss_lock = child("lock", src, keyfile)
-            t_unlock, rss_unlock = child("unlock", src, keyfile)
+            runs: list[tuple[float, float, float, float, int, int]] = []
+            for _round in range(args.repeat):  # interleaved, medians: this disk is noisy
+                t_cp = timed(lambda s=src: subprocess.run(["cp", "-r", str(s), str(work / "cp")], check=True))
+                shutil.rmtree(work / "cp")
+                t_age = timed(lambda s=src: age_loop(age, s, work / "age", recipients))
+                shutil.rmtree(work / "age")
+                t_lock, rss_lock = child("lock", src, keyfile)
+                t_unlock, rss_unlock = child("unlock", src, keyfile)
+                runs.append((t_cp, t_age, t_lock, t_unlock, rss_lock, rss_unlock))
+            t_cp, t_age, t_lock, t_unlock = (statistics.median(r[i] for r in runs) for i in range(4))
+            rss_lock, rss_unlock = max(r[4] for r in runs), max(r[5] for r in runs)
             mb = size / 1e6
             rows.append((label, mb, t_cp, t_age, t_lock, t_unlock, rss_lock, rss_unlock))
         print()
