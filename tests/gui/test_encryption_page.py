@@ -216,3 +216,20 @@ def test_keyboard_reaches_every_action(make_page, with_keys, qtbot):
         qtbot.keyClick(QApplication.focusWidget() or page, Qt.Key.Key_Tab)
     for button in (page.protect_button, page.open_button, page.kit_button):
         assert button in reached
+
+
+def test_page_in_the_main_window_survives_a_language_switch(qtbot, make_window, monkeypatch):
+    from gp_guard.gui import main_window
+
+    monkeypatch.setitem(encryption._started, "recovered", False)
+    monkeypatch.setattr(main_window, "PAGES", [*main_window.PAGES,
+                                               main_window.PageSpec("encryption", "Encryption", encryption.EncryptionPage)])
+    window = make_window("en")
+    window.navigate("encryption")
+    assert unnamed_actionable(window.pages["encryption"]) == []
+    with qtbot.waitSignal(window.language_changed, timeout=10000):
+        window.set_language("fr")
+    page = window.pages["encryption"]
+    assert page.accessibleName() == "Chiffrement"
+    assert page.protect_button.text() == "Protéger un dossier…"
+    qtbot.waitUntil(lambda: not tasks.running(), timeout=10000)

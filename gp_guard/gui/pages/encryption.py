@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -139,11 +140,13 @@ class EncryptionPage(QWidget):
             return folder.recover(self.ctx.store)
 
         def done(result: folder.Recovery) -> None:
+            if not shiboken6.isValid(self.result_label):  # the page was rebuilt meanwhile
+                return
             if result.count:
                 self.result_label.setText(_("Interrupted work was completed: {count} files are safe.").format(count=result.count))
             self.refresh()
 
-        tasks.run_task(work, on_done=done, on_error=lambda exc: self.refresh())
+        tasks.run_task(work, on_done=done, on_error=lambda exc: shiboken6.isValid(self.tree) and self.refresh())
 
     def refresh(self) -> None:
         has = keys.has_keys()
