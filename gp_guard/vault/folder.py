@@ -258,7 +258,7 @@ def _link_no_clobber(tmp: Path, dst: Path) -> None:
         if code not in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP):
             raise OSError(code, os.strerror(code), str(dst))
     try:
-        os.link(tmp, dst, follow_symlinks=False)
+        os.link(tmp, dst)  # tmp is our own regular file
     except FileExistsError:
         raise
     except OSError as exc:  # file systems without hard links (FAT, exFAT, some network shares)
