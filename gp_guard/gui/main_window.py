@@ -27,6 +27,7 @@ from gp_guard.gui.pages.audit import AuditPage
 from gp_guard.gui.pages.breach import BreachPage
 from gp_guard.gui.pages.checklist import ChecklistPage
 from gp_guard.gui.pages.dashboard import DashboardPage
+from gp_guard.gui.pages.encryption import EncryptionPage
 from gp_guard.gui.pages.questions import QuestionsPage
 from gp_guard.gui.pages.report import ReportPage
 from gp_guard.gui.pages.settings import SettingsPage
@@ -46,6 +47,7 @@ PAGES: list[PageSpec] = [
     PageSpec("dashboard", N_("Dashboard"), DashboardPage),
     PageSpec("audit", N_("Audit"), AuditPage),
     PageSpec("questions", N_("Questions"), QuestionsPage),
+    PageSpec("encryption", N_("Encryption"), EncryptionPage),
     PageSpec("breach", N_("Data breach"), BreachPage),
     PageSpec("checklist", N_("Checklist"), ChecklistPage),
     PageSpec("report", N_("Security report"), ReportPage),
@@ -158,4 +160,18 @@ class MainWindow(QMainWindow):
                 return
             self.audit.cancel()
             self.audit.wait(15.0)
+        busy = [page for page in self.pages.values()
+                if getattr(page, "task", None) is not None and hasattr(page, "cancel") and hasattr(page, "wait")]
+        if busy:
+            stop = dialogs.ask(
+                self, _("Work is in progress"),
+                _("Files are being encrypted or decrypted. Stop at the next safe point and close gp_guard? No file is lost: the next start finishes or undoes the file that was in progress."),
+                yes=_("Stop and close"), no=_("Keep running"),
+            )
+            if not stop:
+                event.ignore()
+                return
+            for page in busy:
+                page.cancel()
+                page.wait(30.0)
         event.accept()

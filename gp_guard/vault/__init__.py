@@ -14,3 +14,22 @@ Modules:
 Every file is encrypted to public keys only (``keys.recipients()``), so encrypting never needs a
 secret; decrypting needs ``keys.unlock()``. Nothing here imports Qt.
 """
+
+
+def report_summary(store):  # type: ignore[no-untyped-def]
+    """What the practice's security report shows of the vault; None while it is not set up.
+
+    Folders protected, the last verification, and when the recovery kit was confirmed: counts and
+    dates only, never a key, a path's content or a file name.
+    """
+    from gp_guard.vault import folder, keys
+
+    if not keys.has_keys():
+        return None
+    folders = folder.status(store=store)
+    verified = [f.last_run_at for f in folders if f.last_action == "verify" and f.last_run_at]
+    return {
+        "folders_protected": sum(1 for f in folders if f.encrypted),
+        "last_verified": max(verified) if verified else None,
+        "recovery_kit_confirmed": keys.kit_confirmed_at(),
+    }

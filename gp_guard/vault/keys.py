@@ -455,11 +455,18 @@ def mark_kit_confirmed() -> None:
     """Record that the doctor typed back part of the recovery key (the kit is saved)."""
     data = _read_public()
     data["kit_confirmed"] = True
+    data["kit_confirmed_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     _write_public(data)
 
 
 def kit_confirmed() -> bool:
     return bool(_read_public().get("kit_confirmed"))
+
+
+def kit_confirmed_at() -> str | None:
+    """When the doctor confirmed the kit (ISO text), None if never or before this was recorded."""
+    value = _read_public().get("kit_confirmed_at")
+    return str(value) if value else None
 
 
 def write_recovery_key_file(path: Path, secret: str) -> None:

@@ -219,11 +219,7 @@ def test_keyboard_reaches_every_action(make_page, with_keys, qtbot):
 
 
 def test_page_in_the_main_window_survives_a_language_switch(qtbot, make_window, monkeypatch):
-    from gp_guard.gui import main_window
-
     monkeypatch.setitem(encryption._started, "recovered", False)
-    monkeypatch.setattr(main_window, "PAGES", [*main_window.PAGES,
-                                               main_window.PageSpec("encryption", "Encryption", encryption.EncryptionPage)])
     window = make_window("en")
     window.navigate("encryption")
     assert unnamed_actionable(window.pages["encryption"]) == []
@@ -233,3 +229,38 @@ def test_page_in_the_main_window_survives_a_language_switch(qtbot, make_window, 
     assert page.accessibleName() == "Chiffrement"
     assert page.protect_button.text() == "Protéger un dossier…"
     qtbot.waitUntil(lambda: not tasks.running(), timeout=10000)
+
+
+def test_closing_the_window_during_a_lock_asks_then_stops_safely(qtbot, make_window, with_keys, tmp_path,
+                                                                   monkeypatch, seams):
+    monkeypatch.setattr(keys, "TYPED_WORK_FACTOR", 10)
+    monkeypatch.setattr(encryption, "ask_passphrase", lambda parent: PASSPHRASE)
+    monkeypatch.setitem(encryption._started, "recovered", False)
+    root = imaging(tmp_path, count=8, size=30_000)
+    Journal().add_folder(str(root))
+    release = threading.Event()
+    real_lock = folder.lock
+
+    def slow_lock(*args, progress=None, **kwargs):
+        def gated(p):
+            progress(p)
+            if p.files_done >= 2:
+                release.wait(10)
+        return real_lock(*args, progress=gated, **kwargs)
+
+    monkeypatch.setattr(folder, "BATCH_FILES", 1)
+    monkeypatch.setattr(encryption.folder, "lock", slow_lock)
+    window = make_window("en")
+    page = window.pages["encryption"]
+    qtbot.waitUntil(lambda: page.tree.topLevelItemCount() == 1 and not tasks.running(), timeout=10000)
+    page.lock_button.click()
+    qtbot.waitUntil(lambda: "2 of 8" in page.progress_label.text(), timeout=15000)
+    seams.answer = False
+    assert not window.close()  # the doctor chose to keep it running
+    assert seams.asked[-1][0] == "Work is in progress" and page.task is not None
+    seams.answer = True
+    release.set()
+    assert window.close()
+    assert page.task is None or page.task.wait(0)
+    names = sorted(p.name for p in root.iterdir())
+    assert len(names) == 8 and not [n for n in names if n.endswith(".tmp")]
