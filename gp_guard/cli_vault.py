@@ -136,6 +136,9 @@ def _init(args: argparse.Namespace) -> int:
     except keys.NoKeyring:
         print_error(_(keys.NoKeyring.message) + " " + _("Use --passphrase-stdin."))
         return EXIT_ERROR
+    except keys.KeysError as exc:  # e.g. a passphrase too short
+        print_error(_(exc.message))
+        return EXIT_ERROR
     if out is not None:
         keys.write_recovery_key_file(out, created.recovery_secret)
         print(_("Recovery key written to {path} (readable by you only).").format(path=out))

@@ -145,3 +145,10 @@ def test_lock_with_public_keys_only_says_the_check_is_lighter(ready, capsys):
     err = capsys.readouterr().err
     assert "checked by its length only" in err
     assert sorted(snapshot(root)) == ["2024/IMG0001.dcm.age", "compte-rendu.pdf.age"]
+
+
+def test_init_with_a_short_passphrase_is_a_clear_error(tmp_path, capsys):
+    code = vault("init", "--passphrase-stdin", "--kit", str(tmp_path / "kit.pdf"), stdin="court\n")
+    err = capsys.readouterr().err
+    assert code == 2 and "at least 10 characters" in err
+    assert not keys.has_keys() and not (tmp_path / "kit.pdf").exists()
