@@ -63,7 +63,9 @@ def postgres_exposure(host: Host) -> Outcome:
                 evidence.append(Evidence(f"login probe postgres@127.0.0.1:{port}", result.detail))
     if not configs and not probe_results:
         return passed(N_("No PostgreSQL server was found on this computer."), evidence or [Evidence("PostgreSQL", "not found")])
-    network_trust, local_trust, exposed = [], [], []
+    network_trust: list[postgres.HbaRule] = []
+    local_trust: list[postgres.HbaRule] = []
+    exposed: list[postgres.PostgresConfig] = []
     for config in configs:
         evidence.append(Evidence(f"{config.conf_path} listen_addresses", ", ".join(config.listen_addresses)))
         if config.hba is None:

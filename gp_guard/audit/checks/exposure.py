@@ -46,8 +46,8 @@ def weaknesses(host: Host, inst: Installation) -> list[str]:
                 found.append(STRANGERS)
             return found or [PROTECTED]
         if inst.product == "vsftpd" and inst.config_paths:
-            config = vsftpd.load(host, inst.config_paths[0])
-            return [ANONYMOUS_FTP] if config.anonymous else [PROTECTED]
+            ftp = vsftpd.load(host, inst.config_paths[0])
+            return [ANONYMOUS_FTP] if ftp.anonymous else [PROTECTED]
     except (HostError, orthanc.OrthancConfigError, vsftpd.VsftpdConfigError, OSError, ValueError):
         return [NOT_CHECKED]
     return [NOT_CHECKED]
