@@ -23,7 +23,8 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check gp_guard tests bench
-	$(VENV)/bin/mypy gp_guard/audit gp_guard/host.py gp_guard/store.py gp_guard/i18n.py
+	$(VENV)/bin/mypy gp_guard/audit gp_guard/vault gp_guard/breach gp_guard/checklist gp_guard/report \
+		gp_guard/host.py gp_guard/store.py gp_guard/i18n.py gp_guard/settings.py
 
 bench: $(STAMP)
 	$(PY) bench/audit.py

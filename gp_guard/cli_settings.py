@@ -14,8 +14,8 @@ def settings_command(args: argparse.Namespace) -> int:
     store = open_default()
     known = settings.by_key()
     if args.key is None:
-        for key, value in settings.load(store).items():
-            print(f"{key} = {value}    # {_(known[key].label)}")
+        for key, current in settings.load(store).items():
+            print(f"{key} = {current}    # {_(known[key].label)}")
         return EXIT_OK
     setting = known.get(args.key)
     if setting is None:
