@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from gp_guard.gui import desktop, dialogs, tasks
+from gp_guard.gui.dialogs import vault_setup
 from gp_guard.gui.pages import PageContext
 from gp_guard.i18n import N_, _
 from gp_guard.vault import folder, keys, viewer
@@ -78,6 +79,12 @@ class EncryptionPage(QWidget):
         self.keys_label = QLabel()
         self.keys_label.setWordWrap(True)
         layout.addWidget(self.keys_label)
+        row = QHBoxLayout()
+        self.setup_dialog: vault_setup.VaultSetupDialog | None = None
+        self.setup_button = self._button(row, _("Set up encryption…"), lambda: self.open_setup(False))
+        self.confirm_kit_button = self._button(row, _("Confirm the recovery kit…"), lambda: self.open_setup(True))
+        row.addStretch(1)
+        layout.addLayout(row)
         note = QLabel(_(folder.CONFIRM_DELETION_NOTE))
         note.setWordWrap(True)
         layout.addWidget(note)
@@ -153,7 +160,37 @@ class EncryptionPage(QWidget):
         self.keys_label.setText(
             _("Each file is encrypted for two keys: the one of this computer and the recovery key printed on paper.")
             if has else _("Encryption is not set up yet: create the keys and print the recovery kit first."))
+        unconfirmed = has and not self._kit_confirmed()
+        if unconfirmed:
+            self.keys_label.setText(self.keys_label.text() + " " + _(
+                "The recovery kit is not confirmed yet: once it is printed, confirm it by typing its key."))
+        self.setup_button.setVisible(not has)
+        self.confirm_kit_button.setVisible(unconfirmed)
         tasks.run_task(lambda _r: folder.status(store=self.ctx.store), on_done=self._show_states)
+
+    @staticmethod
+    def _kit_confirmed() -> bool:
+        try:
+            return keys.kit_confirmed()
+        except keys.KeysError:
+            return True  # damaged keys: the page says so when they are used
+
+    def open_setup(self, confirm_only: bool = False) -> None:
+        """The set-up wizard (or the later kit confirmation); the page refreshes when it closes."""
+        if self.setup_dialog is not None:
+            return
+        self.setup_dialog = vault_setup.VaultSetupDialog(self, confirm_only=confirm_only)
+        self.setup_dialog.finished.connect(self._setup_over)
+        self.setup_dialog.open()
+
+    def _setup_over(self) -> None:
+        if self.setup_dialog is not None:
+            self.setup_dialog.deleteLater()
+        self.setup_dialog = None
+        self.refresh()
+        self._set_busy(self.task is not None)
+        # keyboard users land on the next thing to do
+        (self.confirm_kit_button if self.confirm_kit_button.isVisible() else self.protect_button).setFocus()
 
     def _show_states(self, states: list[folder.FolderStatus]) -> None:
         current = self.selected()
@@ -192,6 +229,7 @@ class EncryptionPage(QWidget):
             button.setEnabled(not busy and has_keys and chosen)
         self.open_button.setEnabled(not busy and has_keys)
         self.kit_button.setEnabled(not busy and has_keys)
+        self.setup_button.setEnabled(not busy and not has_keys)
         self.close_views_button.setEnabled(bool(self.viewer.opened))
         self.cancel_button.setEnabled(busy)
         self.progress.setVisible(busy)
