@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from gp_guard.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, print_error, print_
 from gp_guard.i18n import LANGUAGES, N_, _, current_language
 
 DEFAULT_KIT = "gp_guard-recovery-kit.pdf"
+logging.getLogger("fontTools").setLevel(logging.WARNING)  # its glyph lists would tell about the key
 
 
 def register(sub: Any) -> None:
@@ -31,6 +33,11 @@ def register(sub: Any) -> None:
                       help=_("also write the recovery key to FILE (mode 0600), for an IT provider who stores it safely"))
     init.add_argument("--kit", metavar="FILE", default=DEFAULT_KIT,
                       help=_("where to write the recovery kit PDF (default: {path})").format(path=DEFAULT_KIT))
+
+    confirm = verbs.add_parser("confirm-kit", help=_("confirm that the recovery kit is printed by typing back its key"))
+    confirm.add_argument("--recovery-key", metavar="FILE",
+                         help=_("the recovery key file written by 'vault init --recovery-key-out': then only the "
+                                "last 8 characters are typed from the paper"))
 
     for name, text in (("lock", _("encrypt every file of a folder in place")),
                        ("unlock", _("decrypt every file of a protected folder in place")),
@@ -63,6 +70,8 @@ def run(args: argparse.Namespace) -> int:
             return _status(args)
         if command == "recover":
             return _recover(args)
+        if command == "confirm-kit":
+            return _confirm_kit(args)
         if command == "lock":
             identity = _identity(args, required=False)
             recipients = keys.recipients()
@@ -92,6 +101,21 @@ def run(args: argparse.Namespace) -> int:
 
 
 # -- secrets --------------------------------------------------------------------------------------
+def _terminal() -> bool:
+    """A person is at the keyboard (seam for the tests)."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _prompt(text: str, *, hidden: bool = False) -> str:
+    """One line typed by the doctor; '' at the end of input (seam for the tests)."""
+    try:
+        if hidden and sys.stdin.isatty():
+            return getpass.getpass(text)
+        return input(text)
+    except EOFError:
+        return ""
+
+
 def _read_passphrase(args: argparse.Namespace, prompt: str) -> bytes | None:
     if getattr(args, "passphrase_stdin", False):
         line = sys.stdin.readline()
@@ -153,7 +177,70 @@ def _init(args: argparse.Namespace) -> int:
         print(_("Recovery kit written to {path}: print it, keep it away from this computer, then delete the file.").format(path=kit))
     elif out is None:
         print(_("Write down this recovery key and keep it away from this computer: {key}").format(key=created.recovery_secret))
+    if args.passphrase_stdin or not _terminal() or not _typed_back(created.recovery_secret):
+        _not_confirmed(out)
     print(_("Encryption is ready. Protect a folder with: gp-guard vault lock DIR"))
+    return EXIT_OK
+
+
+ATTEMPTS = 3
+
+
+def _typed_back(secret: str) -> bool:
+    """Ask the doctor to type back the end of the key from the printed kit; True once confirmed."""
+    from gp_guard.vault import keys, recovery_kit
+
+    print(_("Print the kit now, then check it: {hint}").format(hint=recovery_kit.confirm_hint()))
+    for _attempt in range(ATTEMPTS):
+        typed = _prompt("> ")
+        if not typed.strip():
+            break
+        if recovery_kit.confirm_kit(typed, secret):
+            keys.mark_kit_confirmed()
+            print(_("Thank you: the recovery kit is confirmed."))
+            return True
+        print(_("This is not what the kit shows. Look at the printed kit again and retype it (or press Enter to confirm later)."))
+    return False
+
+
+def _not_confirmed(out: Path | None) -> None:
+    print(_("The recovery kit is not confirmed yet. Once it is printed, confirm it with:"))
+    if out is not None:
+        print(f"  gp-guard vault confirm-kit --recovery-key {out}")
+    else:
+        print("  gp-guard vault confirm-kit")
+
+
+def _confirm_kit(args: argparse.Namespace) -> int:
+    from gp_guard.vault import agefile, keys, recovery_kit
+
+    recovery = keys.public_keys().recovery  # NoKeys before 'vault init'
+    if args.recovery_key is None:  # the secret is not kept: the whole key is typed from the paper
+        print(_("Type the whole recovery key, as printed on the kit (it starts with AGE-SECRET-KEY-1)."))
+        typed = "".join(_prompt("> ", hidden=True).split()).upper()
+        try:
+            right = agefile.X25519Identity.from_string(typed).recipient() == recovery
+        except agefile.AgeError:
+            right = False
+    else:
+        try:
+            found = agefile.parse_identities(Path(args.recovery_key).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, agefile.AgeError):
+            found = []
+        if not found:
+            print_error(_("This file does not hold a recovery key (a line starting with AGE-SECRET-KEY-1)."))
+            return EXIT_ERROR
+        secret = found[0].to_string()
+        if found[0].recipient() != recovery:
+            print_error(_(keys.WrongRecoveryKey.message))
+            return EXIT_ERROR
+        print(recovery_kit.confirm_hint())
+        right = recovery_kit.confirm_kit(_prompt("> "), secret)
+    if not right:
+        print_error(_("This is not what the kit shows; the kit is not confirmed. Check the printed kit and try again."))
+        return EXIT_ERROR
+    keys.mark_kit_confirmed()
+    print(_("Thank you: the recovery kit is confirmed."))
     return EXIT_OK
 
 
