@@ -161,7 +161,8 @@ def test_with_a_keychain_the_whole_wizard_by_keyboard(qtbot, make_page, memory_k
     wait_focus(qtbot, dialog.print_button)
     press(qtbot, Qt.Key.Key_Space)
     assert seams.opened and seams.opened[-1].endswith("kit-de-secours-gp_guard.pdf")
-    dialog.next_button.setFocus()
+    press(qtbot, Qt.Key.Key_Tab)
+    wait_focus(qtbot, dialog.next_button)
     press(qtbot)  # Next
 
     wait_focus(qtbot, dialog.typed)
@@ -172,7 +173,7 @@ def test_with_a_keychain_the_whole_wizard_by_keyboard(qtbot, make_page, memory_k
     assert not keys.kit_confirmed()
     assert dialog.isVisible()
 
-    dialog.typed.clear()
+    assert focused() is dialog.typed and dialog.typed.selectedText() == "ABCD EFGH"  # retyping replaces it
     type_text(qtbot, secret[-8:-4].lower() + " " + secret[-4:])  # as printed on the kit, any case
     press(qtbot)
     assert keys.kit_confirmed()
@@ -202,17 +203,18 @@ def test_without_a_keychain_a_passphrase_typed_twice_then_confirm_later(
     assert "at least 10 characters" in dialog.message.text()
     assert not keys.has_keys()
 
-    dialog.passphrase.clear()
-    dialog.passphrase_again.clear()
-    dialog.passphrase.setFocus()
+    assert focused() is dialog.passphrase
+    qtbot.keyClick(focused(), Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     type_text(qtbot, PASSPHRASE)
     press(qtbot, Qt.Key.Key_Tab)
+    qtbot.keyClick(focused(), Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     type_text(qtbot, PASSPHRASE + "x")
     press(qtbot)
     assert "differ" in dialog.message.text()
     assert not keys.has_keys()
 
-    dialog.passphrase_again.clear()
+    assert focused() is dialog.passphrase_again
+    qtbot.keyClick(focused(), Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     type_text(qtbot, PASSPHRASE)
     press(qtbot)
     qtbot.waitUntil(lambda: focused() is dialog.save_button, timeout=15000)
@@ -225,7 +227,7 @@ def test_without_a_keychain_a_passphrase_typed_twice_then_confirm_later(
     assert seams.asked and "not saved" in seams.asked[-1][0]
     assert dialog.isVisible()
 
-    dialog.save_button.setFocus()
+    assert focused() is dialog.save_button
     press(qtbot)
     secret = KEY.findall(kit_text(dialog.kit_path))[0]
     asked = len(seams.asked)
@@ -248,8 +250,7 @@ def test_without_a_keychain_a_passphrase_typed_twice_then_confirm_later(
     type_text(qtbot, secret[-8:])  # the secret is not kept: the end alone proves nothing now
     press(qtbot)
     assert not keys.kit_confirmed() and "not what the kit shows" in later.message.text()
-    later.typed.clear()
-    type_text(qtbot, secret.lower())
+    type_text(qtbot, secret.lower())  # the refused text is selected: typing replaces it
     press(qtbot)
     assert keys.kit_confirmed()
     press(qtbot)  # Finish
@@ -315,3 +316,26 @@ def test_no_close_while_the_keys_are_being_created_and_french(qtbot, memory_keyr
         release.set()
         assert tasks.wait_all(15.0)
         apply_language("en")
+
+
+def test_an_existing_file_is_never_overwritten_by_the_kit(qtbot, memory_keyring, tmp_path, monkeypatch):
+    existing = tmp_path / "kit-de-secours-gp_guard.pdf"
+    existing.write_bytes(b"the doctor's own file")
+    targets = [str(existing), "", str(tmp_path / "kit-2.pdf")]
+    monkeypatch.setattr(vault_setup, "choose_save_file", lambda parent, title, name: targets.pop(0))
+    dialog = vault_setup.VaultSetupDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.create_button.click()
+    qtbot.waitUntil(lambda: dialog.save_button.isVisible() and dialog.task is None, timeout=15000)
+    dialog.save_button.click()
+    assert "already exists" in dialog.message.text()
+    assert existing.read_bytes() == b"the doctor's own file"
+    assert dialog.kit_path is None and not dialog.next_button.isEnabled()
+    dialog.save_button.click()  # the doctor cancelled the file dialog: nothing happens
+    assert dialog.kit_path is None
+    dialog.save_button.click()
+    assert dialog.kit_path == tmp_path / "kit-2.pdf" and dialog.next_button.isEnabled()
+    assert dialog.kit_path.read_bytes().startswith(b"%PDF")
+    dialog.reject()
+    assert dialog._secret is None  # dropped with the dialog

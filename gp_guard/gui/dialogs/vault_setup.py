@@ -88,6 +88,7 @@ class VaultSetupDialog(QDialog):
         self.setModal(True)
         layout = QVBoxLayout(self)
         self.step_label = QLabel()
+        self.step_label.setVisible(not confirm_only)
         layout.addWidget(self.step_label)
         self.stack = QStackedWidget()
         layout.addWidget(self.stack, 1)
@@ -126,6 +127,9 @@ class VaultSetupDialog(QDialog):
             "gp_guard will create two keys. The everyday key stays on this computer and opens your "
             "protected files. The recovery key is printed on paper, the recovery kit: it is the only "
             "way back to your files if this computer, or its keychain, is lost.")))
+        layout.addWidget(self._text(_(
+            "Then you save the kit as a PDF, print it, and type back part of the key to check that "
+            "the paper is right.")))
         self.keyring = keyring_available()
         self.secret_label = self._text(
             _("The secret that opens the everyday key is kept in this computer's keychain: you will "
