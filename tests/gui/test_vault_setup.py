@@ -18,7 +18,7 @@ from gp_guard.gui.app import apply_language
 from gp_guard.gui.audit_controller import AuditController
 from gp_guard.gui.dialogs import vault_setup
 from gp_guard.gui.pages import PageContext, encryption
-from gp_guard.vault import keys
+from gp_guard.vault import agefile, keys
 from tests.conftest import require_tool
 from tests.gui.test_accessibility import unnamed_actionable
 from tests.helpers import recorded
@@ -134,6 +134,19 @@ def assert_no_secret_logged(log_file: Path, *secrets: str) -> None:
     assert "Glyph" not in text  # the font subsetter would list the characters of the key
 
 
+def assert_stock_age_opens_with(secret: str, folder: Path) -> None:
+    """A file protected for this practice opens with the stock age tool and the key from the kit."""
+    age = require_tool("age", "the kit's promise: recovery without gp_guard")
+    original = b"DICM" + bytes(range(256)) * 300
+    protected = folder / "IMG0001.dcm.age"
+    protected.write_bytes(agefile.encrypt_bytes(original, keys.recipients()))
+    key_file = folder / "cle-de-secours.txt"
+    key_file.write_text(secret + "\n")
+    subprocess.run([age, "-d", "-i", str(key_file), "-o", str(folder / "IMG0001.dcm"), str(protected)],
+                   check=True, capture_output=True)
+    assert (folder / "IMG0001.dcm").read_bytes() == original
+
+
 # -- tests ----------------------------------------------------------------------------------------
 def test_with_a_keychain_the_whole_wizard_by_keyboard(qtbot, make_page, memory_keyring, saved, seams, log_file):
     page = make_page()
@@ -156,6 +169,7 @@ def test_with_a_keychain_the_whole_wizard_by_keyboard(qtbot, make_page, memory_k
     assert kit is not None and oct(kit.stat().st_mode & 0o777) == "0o600"
     secret = KEY.findall(kit_text(kit))[0]
     assert keys.X25519Identity.from_string(secret).recipient() == keys.public_keys().recovery
+    assert_stock_age_opens_with(secret, kit.parent)
     wait_focus(qtbot, dialog.next_button)
     qtbot.keyClick(dialog, Qt.Key.Key_Tab, Qt.KeyboardModifier.ShiftModifier)  # back to "open to print"
     wait_focus(qtbot, dialog.print_button)
