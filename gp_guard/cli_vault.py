@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,8 +14,7 @@ from typing import Any
 from gp_guard.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, print_error, print_json
 from gp_guard.i18n import LANGUAGES, N_, _, current_language
 
-DEFAULT_KIT = "gp_guard-recovery-kit.pdf"
-logging.getLogger("fontTools").setLevel(logging.WARNING)  # its glyph lists would tell about the key
+DEFAULT_KIT = "kit-de-secours-gp_guard.pdf"  # = recovery_kit.DEFAULT_FILE_NAME (not imported at start-up)
 
 
 def register(sub: Any) -> None:

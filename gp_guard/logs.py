@@ -28,3 +28,6 @@ def setup(level: int = logging.INFO) -> None:
     _handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(_handler)
     root.setLevel(level)
+    # Third-party chatter that could hint at secrets (fpdf's font subsetter lists the glyphs of a
+    # recovery key) stays out of the log.
+    logging.getLogger("fontTools").setLevel(logging.WARNING)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import logging
 import os
 from pathlib import Path
 
@@ -41,6 +42,11 @@ KEY_FILE_NAME = "cle-de-secours.txt"
 FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu",
              "/usr/local/share/fonts/dejavu")
 MARGIN = 16.0
+
+# The PDF library's font subsetter logs the glyphs it keeps: a hint of the key's characters.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
+
+DEFAULT_FILE_NAME = "kit-de-secours-gp_guard.pdf"
 
 
 def _tr(message: str, lang: str) -> str:

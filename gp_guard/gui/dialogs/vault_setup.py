@@ -49,9 +49,8 @@ from gp_guard.vault.agefile import AgeError, X25519Identity
 
 log = logging.getLogger(__name__)
 # fpdf's font subsetter logs the glyphs it keeps at INFO: the kit's glyphs tell about the key.
-logging.getLogger("fontTools").setLevel(logging.WARNING)
 
-KIT_NAME = "kit-de-secours-gp_guard.pdf"
+KIT_NAME = recovery_kit.DEFAULT_FILE_NAME
 EXPLAIN, CREATE, CONFIRM = range(3)
 
 
