@@ -23,7 +23,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -167,12 +167,16 @@ class _Steps:
 
     taken = 0  # every step of this process, for the crash tests to size their kill points
 
+    _lock = threading.Lock()  # steps are also taken in the worker threads
+
     def __call__(self) -> None:
-        _Steps.taken += 1
-        if self.limit < 0:
-            return
-        self.count += 1
-        if self.count >= self.limit:
+        with _Steps._lock:
+            _Steps.taken += 1
+            if self.limit < 0:
+                return
+            self.count += 1
+            reached = self.count >= self.limit
+        if reached:
             sys.stdout.flush()
             os.kill(os.getpid(), signal.SIGKILL if hasattr(signal, "SIGKILL") else signal.SIGTERM)
 
@@ -860,6 +864,24 @@ class _Batches:
         self.meter.emit()
         return self.op.write(rel, st)
 
+    def _retire(self, rel: str, st: os.stat_result, sha: str) -> str | None:
+        """Delete the original if it is still what was encrypted (None), else remove our copy and
+        say why (in a worker thread; its encrypted copy's name is already durable)."""
+        op = self.op
+        problem = P_CHANGED
+        if op.unchanged(rel, st, sha):
+            try:
+                _unlink(self.root / rel)
+                self.meter.steps()
+                return None
+            except OSError as exc:
+                if exc.errno not in RETRYABLE:
+                    raise
+                problem = P_BUSY
+        _unlink(self.root / op.dst(rel))  # ours, and now a stale copy: the original stays
+        self.meter.steps()
+        return problem
+
     def _pause(self, seconds: float) -> None:
         end = time.monotonic() + seconds
         while time.monotonic() < end and not self.meter.cancel.cancelled:
@@ -961,22 +983,16 @@ class _Batches:
         for folder in folders:
             _fsync_dir(folder)
             steps()
-        for _row, rel, st, sha in linked:
-            problem = P_CHANGED
-            if op.unchanged(rel, st, sha):
-                try:
-                    _unlink(self.root / rel)
-                    steps()
-                    self.report.done.append(rel)
-                    self.meter.file_done()
-                    continue
-                except OSError as exc:
-                    if exc.errno not in RETRYABLE:
-                        raise
-                    problem = P_BUSY
-            _unlink(self.root / op.dst(rel))  # ours, and now a stale copy: the original stays
-            steps()
-            self._again(rel, problem)
+        # only now, every new name of the batch durable: re-check and delete, in the workers
+        retired = [self.pool.submit(self._retire, rel, st, sha) for _row, rel, st, sha in linked]
+        wait(retired)
+        for (_row, rel, _st, _sha), future in zip(linked, retired, strict=True):
+            problem = future.result()
+            if problem is None:
+                self.report.done.append(rel)
+                self.meter.file_done()
+            else:
+                self._again(rel, problem)
         for folder in folders:
             _fsync_dir(folder)
             steps()
