@@ -231,8 +231,8 @@ class _WritebackWriter:
     """Writes through ``out`` and starts the disk writing every WRITEBACK_STEP bytes, so that a big
     file's data goes to the disk while it is still being encrypted, not all at the final fsync."""
 
-    def __init__(self, out: Any) -> None:
-        self.out = out
+    def __init__(self, out: Any, flushed: Callable[[int], None] | None = None) -> None:
+        self.out, self.flushed = out, flushed
         self.written = 0
         self.started = 0
 
@@ -246,6 +246,8 @@ class _WritebackWriter:
             self.out.flush()
             _start_writeback(self.out.fileno(), self.started, self.written - self.started)
             self.started = self.written
+            if self.flushed is not None:
+                self.flushed(self.written)
         return count
 
     def flush(self) -> None:
@@ -434,6 +436,54 @@ class _HashingReader:
         piece = self.block[self.offset:self.offset + n]
         self.offset += len(piece)
         return piece.tobytes()
+
+
+class _GrowingReader:
+    """Reads a file that another thread is writing: only bytes already handed to the system
+    (``publish``), and the end only once the writer said it finished. Lets a big file's copy be
+    decrypted and compared while it is being written, on the second CPU."""
+
+    def __init__(self, path: Path) -> None:
+        self.fd = _open_read(path)
+        self.cond = threading.Condition()
+        self.available = 0
+        self.final = False
+        self.aborted = False
+        self.pos = 0
+
+    def publish(self, size: int, final: bool = False) -> None:
+        with self.cond:
+            self.available = size
+            self.final = self.final or final
+            self.cond.notify_all()
+
+    def abort(self) -> None:
+        with self.cond:
+            self.aborted = True
+            self.cond.notify_all()
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        with self.cond:
+            while self.pos >= self.available and not self.final and not self.aborted:
+                self.cond.wait()
+            if self.aborted:
+                raise _Stopped
+            count = self.available - self.pos if n is None or n < 0 else min(n, self.available - self.pos)
+        if count <= 0:
+            return b""
+        data = os.read(self.fd, count)
+        if not data:  # the file is shorter than what was written: someone cut it
+            raise _Mismatch
+        self.pos += len(data)
+        return data
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
 
 
 class _HashingWriter:
@@ -730,18 +780,54 @@ class _Lock:
                 # Small files get a SHA-256 for the re-check; big ones rely on their fingerprint
                 # (inode, size, modification and change times), which moves on any write.
                 reader = _HashingReader(raw, self.meter, hashing=st.st_size <= RECHECK_HASH_LIMIT)
-                sink = _WritebackWriter(out)
-                _encrypt(reader, sink, self.recipients)
-                sha = reader.hexdigest() if reader.hashing else ""
-                sink.flush()
-                if reader.size != st.st_size:
-                    raise _Changed
-                _durable_and(out.fileno(), st.st_size, lambda: self._verify(tmp, rel, st))
+                if st.st_size >= FSYNC_ASIDE and self.identities:
+                    sha = self._write_verifying(reader, out, tmp, rel, st)
+                else:
+                    sink = _WritebackWriter(out)
+                    _encrypt(reader, sink, self.recipients)
+                    sha = reader.hexdigest() if reader.hashing else ""
+                    sink.flush()
+                    if reader.size != st.st_size:
+                        raise _Changed
+                    _durable_and(out.fileno(), st.st_size, lambda: self._verify(tmp, rel, st))
                 self.meter.steps()
         os.utime(tmp, ns=(st.st_atime_ns, st.st_mtime_ns))
         os.chmod(tmp, stat.S_IMODE(st.st_mode) | stat.S_IRUSR)
         self.meter.steps()
         return sha
+
+    def _write_verifying(self, reader: _HashingReader, out: Any, tmp: Path, rel: str, st: os.stat_result) -> str:
+        """Big files: encrypt into ``out`` while a helper thread decrypts what already reached the
+        file and compares it with the original; then fsync. The copy is complete, durable and
+        verified when this returns, exactly as with ``_verify`` after the writing."""
+        follower = _GrowingReader(tmp)
+        failure: list[BaseException] = []
+
+        def check() -> None:
+            try:
+                self._compare(follower, rel, st)
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                failure.append(exc)
+
+        helper = threading.Thread(target=check, name="vault-verify", daemon=True)
+        helper.start()
+        try:
+            sink = _WritebackWriter(out, follower.publish)
+            _encrypt(reader, sink, self.recipients)
+            sink.flush()
+            if reader.size != st.st_size:
+                raise _Changed
+            follower.publish(sink.written, final=True)
+            _fsync(out.fileno())  # while the helper finishes the comparison
+        except BaseException:
+            follower.abort()
+            raise
+        finally:
+            helper.join()
+            follower.close()
+        if failure:
+            raise failure[0]
+        return reader.hexdigest() if reader.hashing else ""
 
     def _verify(self, tmp: Path, rel: str, st: os.stat_result) -> None:
         """Decrypt the new file and compare it, byte for byte, with the original."""
@@ -750,12 +836,15 @@ class _Lock:
             if not 0 < extra < 8192:
                 raise _Mismatch
             return
-        with open(tmp, "rb", buffering=CHUNK) as handle, \
-                os.fdopen(_open_read(self.root / rel), "rb", buffering=0) as plain:
+        with open(tmp, "rb", buffering=CHUNK) as handle:
+            self._compare(handle, rel, st)
+
+    def _compare(self, handle: Any, rel: str, st: os.stat_result) -> None:
+        with os.fdopen(_open_read(self.root / rel), "rb", buffering=0) as plain:
             if not _same_file(st, os.fstat(plain.fileno())):
                 raise _Changed
             sink = _CompareWriter(plain)
-            _decrypt(handle, sink, self.identities)
+            _decrypt(handle, sink, self.identities or [])
             if plain.read(1):
                 raise _Mismatch
 

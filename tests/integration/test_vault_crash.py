@@ -46,6 +46,8 @@ def make_folder(root: Path, rng: random.Random, count: int = 0) -> dict[str, str
         ".hidden": b"hidden",
         "Études/radiographie thorax é文件.pdf": rng.randbytes(150_000),
         "deep/a/b/image.dcm": rng.randbytes(3000),
+        # the big-file way: verified by a helper thread while it is written, fsync beside it
+        "study/big.dcm": rng.randbytes(folder.FSYNC_ASIDE + 65537),
     }
     for index in range(count):
         files[f"series/img{index:04d}.dcm"] = rng.randbytes(rng.randrange(1, 200_000))
