@@ -396,17 +396,16 @@ class _Meter:
 class _HashingReader:
     """Counts (progress, cancel) and hashes what the encryption reads.
 
-    Reads the file in 1 MiB blocks and hashes each block in this thread: hashlib releases the GIL
-    on such blocks, so the other workers encrypt meanwhile (measured: a helper thread per file cost
-    more in thread start-up and GIL hand-overs than it saved).
+    Reads what the encryption asks for (64 KiB) straight from the file and hashes it in this
+    thread: hashlib releases the GIL on such pieces, so the other workers encrypt meanwhile
+    (measured: a helper thread per file cost more in start-up and GIL hand-overs than it saved).
     """
 
     def __init__(self, raw: Any, meter: _Meter | None, hashing: bool = True) -> None:
         self.raw, self.meter, self.hashing = raw, meter, hashing
         self.digest = hashlib.sha256()
         self.size = 0
-        self.block = memoryview(b"")
-        self.offset = 0
+        self.pending = 0  # bytes read but not yet counted: the meter is told about every 1 MiB
 
     def hexdigest(self) -> str:
         return self.digest.hexdigest()
@@ -423,19 +422,18 @@ class _HashingReader:
             while chunk := self.read(CHUNK):
                 parts.append(chunk)
             return b"".join(parts)
-        if self.offset >= len(self.block):
-            data = self.raw.read(max(n, CHUNK))
-            if not data:
-                return b""
+        # straight from the file, no copy through a block buffer (measured: a third of the time
+        # of a big file went into slicing 1 MiB blocks into 64 KiB pieces)
+        data = self.raw.read(n)
+        if data:
             if self.hashing:
                 self.digest.update(data)
             self.size += len(data)
-            if self.meter is not None:
-                self.meter.add(len(data))
-            self.block, self.offset = memoryview(data), 0
-        piece = self.block[self.offset:self.offset + n]
-        self.offset += len(piece)
-        return piece.tobytes()
+            self.pending += len(data)
+        if self.meter is not None and self.pending and (self.pending >= CHUNK or len(data) < n):
+            count, self.pending = self.pending, 0
+            self.meter.add(count)
+        return data
 
 
 class _GrowingReader:
@@ -775,7 +773,7 @@ class _Lock:
         with os.fdopen(_open_read(src), "rb", buffering=0) as raw:
             if not _same_file(st, os.fstat(raw.fileno())):
                 raise _Changed
-            with os.fdopen(_create(tmp), "wb", buffering=WRITE_BUFFER) as out:
+            with os.fdopen(_create(tmp), "wb", buffering=WRITE_BUFFER if st.st_size < FSYNC_ASIDE else CHUNK) as out:
                 self.meter.steps()
                 # Small files get a SHA-256 for the re-check; big ones rely on their fingerprint
                 # (inode, size, modification and change times), which moves on any write.
