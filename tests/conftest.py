@@ -37,3 +37,7 @@ def require_tool(name: str, why: str) -> str:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+# A real Secret Service (gnome-keyring in a private D-Bus session) for the tests that need one.
+from tests.keyrings import secret_service  # noqa: E402, F401 - a fixture, shared by every test folder

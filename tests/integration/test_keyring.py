@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import io
 import os
-import select
 import subprocess
-import time
 
 import keyring
 import keyring.backend
@@ -22,68 +20,18 @@ import pytest
 from gp_guard.vault import agefile, keys
 from tests.conftest import require_tool
 from tests.integration.test_age_interop import run_age_with_passphrase
+from tests.keyrings import redetect_keyring  # noqa: E402
 
 pytestmark = pytest.mark.integration
-
-
-def read_line(proc: subprocess.Popen, timeout: float = 20) -> str:
-    assert proc.stdout is not None
-    deadline = time.monotonic() + timeout
-    line = b""
-    while not line.endswith(b"\n"):
-        left = deadline - time.monotonic()
-        ready, _, _ = select.select([proc.stdout], [], [], max(left, 0))
-        if not ready:
-            raise AssertionError("the D-Bus session did not start in time")
-        byte = os.read(proc.stdout.fileno(), 1)
-        if not byte:
-            raise AssertionError(f"the D-Bus session ended early: {line!r}")
-        line += byte
-    return line.decode().strip()
 
 
 @pytest.fixture
 def detect_keyring():
     """Make ``keyring`` detect its backend again (from os.environ), and restore it afterwards."""
     previous = keyring.get_keyring()
-
-    def detect() -> None:
-        # keyring computes the viable backends once per process (documented reset of `once`)
-        vars(keyring.backend.get_all_keyring).pop("saved_result", None)
-        keyring.core.init_backend()
-
-    yield detect
+    yield redetect_keyring
     vars(keyring.backend.get_all_keyring).pop("saved_result", None)
     keyring.set_keyring(previous)
-
-
-@pytest.fixture
-def secret_service(tmp_path, monkeypatch, detect_keyring):
-    require_tool("dbus-run-session", "runs a private D-Bus session for the keyring test")
-    require_tool("gnome-keyring-daemon", "a real Secret Service")
-    data, runtime = tmp_path / "xdg-data", tmp_path / "xdg-runtime"
-    data.mkdir()
-    runtime.mkdir(mode=0o700)
-    env = {**os.environ, "XDG_DATA_HOME": str(data), "XDG_RUNTIME_DIR": str(runtime),
-           "KEYRING_TEST_PW": "login-pw"}
-    script = ('printf %s "$KEYRING_TEST_PW" | gnome-keyring-daemon --unlock --components=secrets'
-              ' >/dev/null && echo "$DBUS_SESSION_BUS_ADDRESS" && exec cat')
-    proc = subprocess.Popen(["dbus-run-session", "--", "sh", "-c", script], env=env,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL)
-    try:
-        address = read_line(proc)
-        assert address.startswith("unix:")
-        monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", address)
-        monkeypatch.setenv("XDG_DATA_HOME", str(data))
-        monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
-        monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
-        detect_keyring()
-        yield keyring.get_keyring()
-    finally:
-        assert proc.stdin is not None
-        proc.stdin.close()  # ends `cat`, then the session and its daemons
-        proc.wait(timeout=20)
 
 
 def test_keys_in_a_real_secret_service(secret_service, tmp_path):

