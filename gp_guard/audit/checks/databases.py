@@ -6,7 +6,7 @@ from gp_guard.audit import references as ref
 from gp_guard.audit.model import Area, Evidence, Outcome, Severity, errored, failed, passed, warned
 from gp_guard.audit.probes import databases as probes
 from gp_guard.audit.registry import check
-from gp_guard.audit.software import firebird, mysql, postgres
+from gp_guard.audit.software import firebird, inventory, mysql, postgres
 from gp_guard.audit.software.postgres import ConfigError
 from gp_guard.host import LINUX, MACOS, WINDOWS, Host, HostError, NeedsAdmin
 from gp_guard.i18n import N_
@@ -14,13 +14,15 @@ from gp_guard.i18n import N_
 _WHY_DB = N_("The practice software keeps the patient files in a database. If the database accepts connections from other computers, or opens without a password, anyone who reaches the practice network (a visitor's laptop on the Wi-Fi, an infected computer, or the internet if the box forwards its port) can copy every record. The CNIL fined Dedalus Biologie in 2022 partly because a server could be reached without authentication.")
 
 
-def _loopback_ports(host: Host, default: set[int]) -> set[int]:
-    """Ports of this kind actually listening on this machine (when the host can tell)."""
+def _server_ports(host: Host, servers: list[inventory.Installation], configured: set[int]) -> set[int]:
+    """Ports to probe: those the running server processes listen on (inventory ties sockets to
+    their processes), plus the configured and default ports when something listens there."""
+    ports = {endpoint.port for inst in servers for endpoint in inst.listening}
     try:
         listening = {item.port for item in host.listeners() if item.proto == "tcp"}
     except HostError:
-        return set()
-    return listening & default
+        listening = set()
+    return ports | (configured & listening)
 
 
 @check(
@@ -43,7 +45,8 @@ def _loopback_ports(host: Host, default: set[int]) -> set[int]:
 def postgres_exposure(host: Host) -> Outcome:
     evidence: list[Evidence] = []
     configs = []
-    for path in postgres.candidate_configs(host):
+    servers = inventory.find(host, "postgresql")
+    for path in postgres.candidate_configs(host, servers):
         try:
             config = postgres.read_config(host, path)
         except ConfigError as exc:
@@ -53,10 +56,9 @@ def postgres_exposure(host: Host) -> Outcome:
             continue
         if config is not None:
             configs.append(config)
-    ports = {c.port for c in configs} | {5432} | postgres.process_ports(host)
     probe_results = []
     if host.live:
-        for port in sorted(_loopback_ports(host, ports)):
+        for port in sorted(_server_ports(host, servers, {c.port for c in configs} | {5432})):
             result = probes.probe_postgres(port)
             if result.answered:
                 probe_results.append(result)
@@ -115,10 +117,9 @@ def mysql_exposure(host: Host) -> Outcome:
             return errored(N_("The configuration file {path} could not be read: {detail}"), path=exc.path, detail=exc.detail)
         if config is not None:
             break
-    ports = ({config.port} if config else set()) | {3306} | mysql.process_ports(host)
     probe_results = []
     if host.live:
-        for port in sorted(_loopback_ports(host, ports)):
+        for port in sorted(_server_ports(host, inventory.find(host, "mysql"), ({config.port} if config else set()) | {3306})):
             result = probes.probe_mysql(port)
             if result.answered:
                 probe_results.append(result)

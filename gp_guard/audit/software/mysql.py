@@ -51,24 +51,6 @@ class MysqlConfig:
             return 3306
 
 
-def process_ports(host: Host) -> set[int]:
-    """Ports given to running MySQL/MariaDB servers on their command line (--port=N / -P N)."""
-    ports: set[int] = set()
-    try:
-        processes = host.processes()
-    except Exception:  # noqa: BLE001 - process listing is a hint, never required
-        return ports
-    for proc in processes:
-        if proc.name.lower() in ("mysqld", "mariadbd", "mysqld.exe", "mariadbd.exe"):
-            args = list(proc.cmdline)
-            for index, arg in enumerate(args):
-                if arg.startswith("--port=") and arg[7:].isdigit():
-                    ports.add(int(arg[7:]))
-                elif arg in ("-P", "--port") and index + 1 < len(args) and args[index + 1].isdigit():
-                    ports.add(int(args[index + 1]))
-    return ports
-
-
 def main_files(platform: str) -> list[str]:
     return {
         LINUX: ["/etc/mysql/my.cnf", "/etc/my.cnf"],

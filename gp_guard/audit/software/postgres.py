@@ -9,9 +9,14 @@ from __future__ import annotations
 import ipaddress
 import re
 import shlex
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from gp_guard.host import LINUX, MACOS, WINDOWS, Host
+
+if TYPE_CHECKING:
+    from gp_guard.audit.software.inventory import Installation
 
 
 class ConfigError(Exception):
@@ -148,24 +153,17 @@ def parse_hba(text: str, path: str) -> list[HbaRule]:
     return rules
 
 
-def candidate_configs(host: Host) -> list[str]:
-    """postgresql.conf files: from running servers' command lines, then the usual places."""
+def candidate_configs(host: Host, servers: Sequence[Installation] | None = None) -> list[str]:
+    """postgresql.conf files: from running servers (``inventory.find(host, "postgresql")``, which
+    reads -D / config_file= on their command lines), then the usual places."""
+    if servers is None:
+        from gp_guard.audit.software import inventory
+
+        servers = inventory.find(host, "postgresql")
     found: list[str] = []
-    try:
-        processes = host.processes()
-    except Exception:  # noqa: BLE001 - process listing is a hint, never required
-        processes = []
-    for proc in processes:
-        if not proc.name.lower().startswith("postgres"):
-            continue
-        args = list(proc.cmdline)
-        for index, arg in enumerate(args):
-            if arg.startswith("config_file="):
-                found.append(arg.split("=", 1)[1])
-            elif arg == "-c" and index + 1 < len(args) and args[index + 1].startswith("config_file="):
-                found.append(args[index + 1].split("=", 1)[1])
-            elif arg == "-D" and index + 1 < len(args):
-                found.append(_join(host, args[index + 1], "postgresql.conf"))
+    for inst in servers:
+        if "process" in inst.found_by:
+            found.extend(p if p.endswith(".conf") else _join(host, p, "postgresql.conf") for p in inst.config_paths)
     roots = {
         LINUX: ["/etc/postgresql", "/var/lib/pgsql"],
         MACOS: ["/Library/PostgreSQL", "/usr/local/var", "/opt/homebrew/var"],
@@ -177,22 +175,6 @@ def candidate_configs(host: Host) -> list[str]:
         if path not in unique:
             unique.append(path)
     return unique
-
-
-def process_ports(host: Host) -> set[int]:
-    """Ports given to running PostgreSQL servers on their command line (-p N)."""
-    ports: set[int] = set()
-    try:
-        processes = host.processes()
-    except Exception:  # noqa: BLE001 - process listing is a hint, never required
-        return ports
-    for proc in processes:
-        if proc.name.lower().startswith("postgres"):
-            args = list(proc.cmdline)
-            for index, arg in enumerate(args[:-1]):
-                if arg == "-p" and args[index + 1].isdigit():
-                    ports.add(int(args[index + 1]))
-    return ports
 
 
 def _join(host: Host, folder: str, name: str) -> str:
