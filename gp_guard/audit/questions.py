@@ -34,6 +34,9 @@ class Question:
 
 UNKNOWN = Option("unknown", N_("I don't know"), Status.WARN)
 
+# The first step of every fix that happens in the internet box (also used by BOX-01/02, EXP-01).
+OPEN_BOX_PAGE = N_("Open the box's administration page: http://192.168.1.1 (Livebox, Bbox, SFR Box) or http://mafreebox.freebox.fr (Freebox).")
+
 
 def _q(id: str, area: Area, severity: Severity, title: str, text: str, why: str, steps: list[str],
        options: tuple[Option, ...], references: tuple[ref.Reference, ...] = (),
@@ -51,7 +54,7 @@ QUESTIONS: tuple[Question, ...] = (
         N_("Does your internet box (Livebox, Freebox, SFR Box, Bbox...) have a DMZ or ports forwarded by hand to a computer of the practice?"),
         N_("A DMZ or a port forward set in the box makes a computer of the practice reachable from the whole internet. In 2020 the CNIL fined two doctors whose X-ray images could be opened from the internet this way. gp_guard can see forwards made automatically (UPnP), but not a DMZ or a forward set by hand: only a look at the box can tell."),
         [
-            N_("Open the box's administration page: http://192.168.1.1 (Livebox, Bbox, SFR Box) or http://mafreebox.freebox.fr (Freebox)."),
+            OPEN_BOX_PAGE,
             N_("Log in with the administration password printed under the box or in its leaflet."),
             N_("Look for 'DMZ' (Livebox: Network > NAT/PAT and DMZ; Freebox: Settings > DMZ; SFR Box: Network > DMZ; Bbox: Services > DMZ) and make sure it is off."),
             N_("Look for 'NAT/PAT', 'port forwarding' or 'redirections de ports': remove any rule that points to a computer of the practice unless your IT provider set it and can explain why."),

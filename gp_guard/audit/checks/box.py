@@ -12,13 +12,14 @@ from gp_guard.audit import references as ref
 from gp_guard.audit.model import Area, Evidence, Outcome, Severity, failed, passed, skipped, warned
 from gp_guard.audit.ports import RISKY_PORTS, SERVICE_NAMES
 from gp_guard.audit.probes import upnp
+from gp_guard.audit.questions import OPEN_BOX_PAGE
 from gp_guard.audit.registry import check
 from gp_guard.host import Host
 from gp_guard.i18n import N_
 
 _NOT_LIVE = N_("The internet box can only be asked from the computer itself, not from recorded outputs.")
 _BOX_STEPS = (
-    N_("Open the box's administration page: http://192.168.1.1 (Livebox, Bbox, SFR Box) or http://mafreebox.freebox.fr (Freebox)."),
+    OPEN_BOX_PAGE,
     N_("Find the UPnP section (Livebox: Network > UPnP; Freebox: Settings > UPnP IGD; SFR Box: Network > UPnP; Bbox: Services > UPnP) and delete the port redirections listed here."),
     N_("Turn UPnP off, unless your IT provider needs it for a named device and can explain why."),
     N_("Run the audit again to check that no redirection is left."),
