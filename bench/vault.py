@@ -8,6 +8,11 @@ On the same data, in one run, on the real disk (never tmpfs):
 Cases: one 1 GiB file, and 2,000 files of 512 KiB. Peak memory (RSS) of the gp_guard runs is
 measured in a child process. Targets (issue 4): big file lock ≥ age + sync and ≥ 80 % of cp +
 sync; small files ≥ 2× the per-file age loop; peak memory independent of file size.
+
+Fairness: every timed run starts with its input out of the page cache (as for a study written
+days ago; ``posix_fadvise(DONTNEED)`` after a ``sync``), and the order of cp, age and gp_guard
+rotates from one round to the next, because on a virtual disk whatever runs right after a large
+deletion or a large write is slowed down. Medians over the rounds are printed, and every round.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 MIB = 1024 * 1024
+ORDER = ["cp", "age", "gp_guard"]
 
 
 def fs_type(path: Path) -> str:
@@ -42,8 +48,19 @@ def sync() -> None:
     subprocess.run(["sync"], check=True)
 
 
-def timed(fn) -> float:  # type: ignore[no-untyped-def]
+def forget(folder: Path) -> None:
+    """Put the folder's files out of the page cache: each timed run reads its input from the disk."""
     sync()
+    for path in folder.iterdir():
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
+
+
+def timed(fn, src: Path) -> float:  # type: ignore[no-untyped-def]
+    forget(src)
     start = time.perf_counter()
     fn()
     sync()
@@ -77,7 +94,7 @@ def child(action: str, folder: Path, keyfile: Path) -> tuple[float, int]:
         "assert rep.ok, [p.text() for p in rep.failed]\n"
         "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
     )
-    sync()
+    forget(folder)
     out = subprocess.run([sys.executable, "-c", code, action, str(folder), str(keyfile)], check=True,
                          capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1]).stdout
     seconds, rss_kib = out.split()
@@ -98,7 +115,7 @@ def main() -> int:
     parser.add_argument("--dir", help="where to put the test data (default: a temporary folder on a real disk)")
     parser.add_argument("--small", type=int, default=2000, help="number of 512 KiB files (default 2000)")
     parser.add_argument("--big-mib", type=int, default=1024, help="size of the big file in MiB (default 1024)")
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement; medians are printed (default 3)")
+    parser.add_argument("--repeat", type=int, default=6, help="rounds of each measurement; medians are printed (default 6)")
     args = parser.parse_args()
     age = shutil.which("age")
     if age is None:
@@ -124,14 +141,25 @@ def main() -> int:
             (f"{args.small} files of 512 KiB", many, args.small * 512 * 1024),
         ):
             runs: list[tuple[float, float, float, float, int, int]] = []
-            for _round in range(args.repeat):  # interleaved, medians: this disk is noisy
-                t_cp = timed(lambda s=src: subprocess.run(["cp", "-r", str(s), str(work / "cp")], check=True))
-                shutil.rmtree(work / "cp")
-                t_age = timed(lambda s=src: age_loop(age, s, work / "age", recipients))
-                shutil.rmtree(work / "age")
-                t_lock, rss_lock = child("lock", src, keyfile)
-                t_unlock, rss_unlock = child("unlock", src, keyfile)
-                runs.append((t_cp, t_age, t_lock, t_unlock, rss_lock, rss_unlock))
+            print(f"{label}:", flush=True)
+            for round_ in range(args.repeat):  # rotating order, medians: this disk is noisy
+                times: dict[str, float] = {}
+                rss = [0, 0]
+                for who in ORDER[round_ % 3:] + ORDER[: round_ % 3]:
+                    if who == "cp":
+                        times[who] = timed(lambda s=src: subprocess.run(["cp", "-r", str(s), str(work / "cp")], check=True), src)
+                        shutil.rmtree(work / "cp")
+                    elif who == "age":
+                        times[who] = timed(lambda s=src: age_loop(age, s, work / "age", recipients), src)
+                        shutil.rmtree(work / "age")
+                    else:
+                        times["lock"], rss[0] = child("lock", src, keyfile)
+                        times["unlock"], rss[1] = child("unlock", src, keyfile)
+                runs.append((times["cp"], times["age"], times["lock"], times["unlock"], rss[0], rss[1]))
+                print(f"  round {round_ + 1} ({', '.join(ORDER[round_ % 3:] + ORDER[: round_ % 3])}): "
+                      f"cp+sync {size / 1e6 / times['cp']:.0f} MB/s, age+sync {size / 1e6 / times['age']:.0f} MB/s, "
+                      f"lock {size / 1e6 / times['lock']:.0f} MB/s ({times['age'] / times['lock']:.2f}x age, "
+                      f"{times['cp'] / times['lock']:.0%} of cp), unlock {size / 1e6 / times['unlock']:.0f} MB/s", flush=True)
             t_cp, t_age, t_lock, t_unlock = (statistics.median(r[i] for r in runs) for i in range(4))
             rss_lock, rss_unlock = max(r[4] for r in runs), max(r[5] for r in runs)
             mb = size / 1e6

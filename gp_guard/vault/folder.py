@@ -30,6 +30,8 @@ from typing import Any
 
 from gp_guard.i18n import N_, _
 from gp_guard.store import Store
+from gp_guard.vault import fileio
+from gp_guard.vault.fileio import CHUNK, sha256_file
 from gp_guard.vault.journal import CONFLICT, INTENT, VERIFIED, Entry, Journal
 
 log = logging.getLogger(__name__)
@@ -39,11 +41,9 @@ LOCK_TMP = ".age.tmp"
 UNLOCK_TMP = ".gpguard.tmp"
 BATCH_FILES = 32
 BATCH_BYTES = 64 * 1024 * 1024
-CHUNK = 1024 * 1024
 WORKERS = min(4, (os.cpu_count() or 1) + 1)
 RECHECK_HASH_LIMIT = 16 * 1024 * 1024
 WRITE_BUFFER = 64 * 1024  # measured: faster than 1 MiB (the 64 KiB chunks stay in the CPU cache)
-WRITEBACK_STEP = 8 * 1024 * 1024  # big files: start the disk writing every 8 MiB (see _WritebackWriter)
 FSYNC_ASIDE = 8 * 1024 * 1024  # from this size the fsync runs on a helper thread while the copy is verified
 RETRYABLE = {errno.EACCES, errno.EPERM, errno.EBUSY, errno.EAGAIN, errno.ETXTBSY}
 FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
@@ -181,170 +181,6 @@ class _Steps:
             os.kill(os.getpid(), signal.SIGKILL if hasattr(signal, "SIGKILL") else signal.SIGTERM)
 
 
-# -- low-level file helpers ------------------------------------------------------------------
-def _fsync(fd: int) -> None:
-    if sys.platform == "darwin":  # pragma: no cover - macOS only
-        import fcntl
-
-        try:
-            fcntl.fcntl(fd, fcntl.F_FULLFSYNC)
-            return
-        except OSError:
-            pass
-    os.fsync(fd)
-
-
-def _fsync_dir(path: Path) -> None:
-    if os.name == "nt":  # pragma: no cover - NTFS journals renames; folders cannot be opened
-        return
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _sync_file_range() -> Any:
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        import ctypes
-
-        func = ctypes.CDLL(None, use_errno=True).sync_file_range
-    except (OSError, AttributeError):
-        return None
-    func.argtypes = [ctypes.c_int, ctypes.c_longlong, ctypes.c_longlong, ctypes.c_uint]
-    return func
-
-
-_SYNC_FILE_RANGE = _sync_file_range()
-
-
-def _start_writeback(fd: int, offset: int = 0, count: int = 0) -> None:
-    """Ask the kernel to start writing these bytes to the disk now (Linux), so that the fsync that
-    follows waits less. Only a hint: durability still comes from fsync alone."""
-    if _SYNC_FILE_RANGE is not None:
-        _SYNC_FILE_RANGE(fd, offset, count, 2)  # SYNC_FILE_RANGE_WRITE; errors are harmless here
-
-
-class _WritebackWriter:
-    """Writes through ``out`` and starts the disk writing every WRITEBACK_STEP bytes, so that a big
-    file's data goes to the disk while it is still being encrypted, not all at the final fsync."""
-
-    def __init__(self, out: Any, flushed: Callable[[int], None] | None = None) -> None:
-        self.out, self.flushed = out, flushed
-        self.written = 0
-        self.started = 0
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data: Any) -> int:
-        count = self.out.write(data)
-        self.written += len(data)
-        if self.written - self.started >= WRITEBACK_STEP:
-            self.out.flush()
-            _start_writeback(self.out.fileno(), self.started, self.written - self.started)
-            self.started = self.written
-            if self.flushed is not None:
-                self.flushed(self.written)
-        return count
-
-    def flush(self) -> None:
-        self.out.flush()
-
-
-def _open_read(path: Path) -> int:
-    return os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
-
-
-def _create(path: Path) -> int:
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
-    return os.open(path, flags, 0o600)
-
-
-def _unlink(path: Path) -> None:
-    try:
-        os.unlink(path)
-    except PermissionError:
-        if os.name != "nt":
-            raise
-        os.chmod(path, stat.S_IWRITE)  # pragma: no cover - Windows read-only attribute
-        os.unlink(path)  # pragma: no cover
-
-
-def _unlink_missing_ok(path: Path) -> None:
-    try:
-        _unlink(path)
-    except FileNotFoundError:
-        pass
-
-
-def _renameat2() -> Any:
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        import ctypes
-
-        func = ctypes.CDLL(None, use_errno=True).renameat2
-    except (OSError, AttributeError):  # glibc < 2.28, musl
-        return None
-    func.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    return func
-
-
-_RENAMEAT2 = _renameat2()
-
-
-def _link_no_clobber(tmp: Path, dst: Path) -> None:
-    """Give ``tmp`` the name ``dst``; FileExistsError when ``dst`` exists (never overwritten).
-
-    Linux: one ``renameat2(RENAME_NOREPLACE)``; elsewhere, or where the file system lacks it,
-    a hard link then the removal of the temporary name.
-    """
-    if _RENAMEAT2 is not None:
-        import ctypes
-
-        if _RENAMEAT2(-100, os.fsencode(tmp), -100, os.fsencode(dst), 1) == 0:  # AT_FDCWD, NOREPLACE
-            return
-        code = ctypes.get_errno()
-        if code == errno.EEXIST:
-            raise FileExistsError(code, os.strerror(code), str(dst))
-        if code not in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP):
-            raise OSError(code, os.strerror(code), str(dst))
-    try:
-        os.link(tmp, dst)  # tmp is our own regular file
-    except FileExistsError:
-        raise
-    except OSError as exc:  # file systems without hard links (FAT, exFAT, some network shares)
-        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.ENOSYS):
-            raise
-        if os.name != "nt" and os.path.lexists(dst):  # Windows' rename refuses by itself
-            raise FileExistsError(errno.EEXIST, "exists", str(dst)) from exc
-        os.rename(tmp, dst)
-        return
-    os.unlink(tmp)
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    fd = _open_read(path)
-    try:
-        with os.fdopen(fd, "rb", buffering=0) as handle:
-            fd = -1
-            buffer = bytearray(CHUNK)
-            view = memoryview(buffer)
-            while True:
-                count = handle.readinto(buffer)
-                if not count:
-                    break
-                digest.update(view[:count])
-    finally:
-        if fd >= 0:
-            os.close(fd)
-    return digest.hexdigest()
-
-
 class _Cancelled(Exception):
     pass
 
@@ -442,7 +278,7 @@ class _GrowingReader:
     decrypted and compared while it is being written, on the second CPU."""
 
     def __init__(self, path: Path) -> None:
-        self.fd = _open_read(path)
+        self.fd = fileio.open_read(path)
         self.cond = threading.Condition()
         self.available = 0
         self.final = False
@@ -508,10 +344,12 @@ class _HashingWriter:
 
 
 class _CompareWriter:
-    """A decrypt destination that checks each byte against the original file."""
+    """A decrypt destination that checks each byte against the original file; ``done`` is how
+    far the comparison went (read by another thread to release memory behind it)."""
 
-    def __init__(self, original: Any) -> None:
+    def __init__(self, original: Any = None) -> None:
         self.original = original
+        self.done = 0
 
     def writable(self) -> bool:
         return True
@@ -520,6 +358,7 @@ class _CompareWriter:
         size = len(data)
         if self.original.read(size) != bytes(data):
             raise _Mismatch
+        self.done += size
         return size
 
     def flush(self) -> None:
@@ -718,7 +557,7 @@ def _fsync_while(fd: int, work: Callable[[], None]) -> None:
 
     def sync() -> None:
         try:
-            _fsync(fd)
+            fileio.fsync(fd)
         except BaseException as exc:  # noqa: BLE001 - handed to the caller
             failure.append(exc)
 
@@ -742,9 +581,9 @@ def _durable_and(fd: int, size: int, verify: Callable[[], None]) -> None:
     if size >= FSYNC_ASIDE:
         _fsync_while(fd, verify)
         return
-    _start_writeback(fd)
+    fileio.start_writeback(fd)
     verify()
-    _fsync(fd)
+    fileio.fsync(fd)
 
 
 def _age_payload_size(size: int) -> int:
@@ -770,10 +609,10 @@ class _Lock:
 
     def write(self, rel: str, st: os.stat_result) -> str:
         src, tmp = self.root / rel, self.root / self.tmp(rel)
-        with os.fdopen(_open_read(src), "rb", buffering=0) as raw:
+        with os.fdopen(fileio.open_read(src), "rb", buffering=0) as raw:
             if not _same_file(st, os.fstat(raw.fileno())):
                 raise _Changed
-            with os.fdopen(_create(tmp), "wb", buffering=WRITE_BUFFER if st.st_size < FSYNC_ASIDE else CHUNK) as out:
+            with os.fdopen(fileio.create_private(tmp), "wb", buffering=WRITE_BUFFER if st.st_size < FSYNC_ASIDE else CHUNK) as out:
                 self.meter.steps()
                 # Small files get a SHA-256 for the re-check; big ones rely on their fingerprint
                 # (inode, size, modification and change times), which moves on any write.
@@ -781,7 +620,7 @@ class _Lock:
                 if st.st_size >= FSYNC_ASIDE and self.identities:
                     sha = self._write_verifying(reader, out, tmp, rel, st)
                 else:
-                    sink = _WritebackWriter(out)
+                    sink = fileio.WritebackWriter(out)
                     _encrypt(reader, sink, self.recipients)
                     sha = reader.hexdigest() if reader.hashing else ""
                     sink.flush()
@@ -799,24 +638,27 @@ class _Lock:
         file and compares it with the original; then fsync. The copy is complete, durable and
         verified when this returns, exactly as with ``_verify`` after the writing."""
         follower = _GrowingReader(tmp)
+        compared = _CompareWriter()
         failure: list[BaseException] = []
 
         def check() -> None:
             try:
-                self._compare(follower, rel, st)
+                self._compare(follower, rel, st, compared)
             except BaseException as exc:  # noqa: BLE001 - handed to the caller
                 failure.append(exc)
 
         helper = threading.Thread(target=check, name="vault-verify", daemon=True)
         helper.start()
         try:
-            sink = _WritebackWriter(out, follower.publish)
+            fileio.read_sequentially(reader.raw.fileno())
+            behind = fileio.DropBehind(out.fileno(), lambda: follower.pos, reader.raw.fileno(), lambda: compared.done)
+            sink = fileio.WritebackWriter(out, follower.publish, behind)
             _encrypt(reader, sink, self.recipients)
             sink.flush()
             if reader.size != st.st_size:
                 raise _Changed
             follower.publish(sink.written, final=True)
-            _fsync(out.fileno())  # while the helper finishes the comparison
+            fileio.fsync(out.fileno())  # while the helper finishes the comparison
         except BaseException:
             follower.abort()
             raise
@@ -837,11 +679,12 @@ class _Lock:
         with open(tmp, "rb", buffering=CHUNK) as handle:
             self._compare(handle, rel, st)
 
-    def _compare(self, handle: Any, rel: str, st: os.stat_result) -> None:
-        with os.fdopen(_open_read(self.root / rel), "rb", buffering=0) as plain:
+    def _compare(self, handle: Any, rel: str, st: os.stat_result, sink: _CompareWriter | None = None) -> None:
+        with os.fdopen(fileio.open_read(self.root / rel), "rb", buffering=0) as plain:
             if not _same_file(st, os.fstat(plain.fileno())):
                 raise _Changed
-            sink = _CompareWriter(plain)
+            sink = sink or _CompareWriter()
+            sink.original = plain
             _decrypt(handle, sink, self.identities or [])
             if plain.read(1):
                 raise _Mismatch
@@ -873,25 +716,68 @@ class _Unlock(_Lock):
 
     def write(self, rel: str, st: os.stat_result) -> str:
         src, tmp = self.root / rel, self.root / self.tmp(rel)
-        with os.fdopen(_open_read(src), "rb", buffering=CHUNK) as raw:
+        with os.fdopen(fileio.open_read(src), "rb", buffering=CHUNK) as raw:
             if not _same_file(st, os.fstat(raw.fileno())):
                 raise _Changed
-            with os.fdopen(_create(tmp), "wb", buffering=WRITE_BUFFER) as out:
+            with os.fdopen(fileio.create_private(tmp), "wb", buffering=WRITE_BUFFER) as out:
                 self.meter.steps()
-                writer = _HashingWriter(_WritebackWriter(out), None)
-                _decrypt(_HashingReader(raw, self.meter, hashing=False), writer, self.identities or [])
-                out.flush()
-                sha = writer.digest.hexdigest()
+                reader = _HashingReader(raw, self.meter, hashing=False)
+                if st.st_size >= FSYNC_ASIDE:
+                    sha = self._write_reading_back(reader, out, tmp)
+                else:
+                    writer = _HashingWriter(fileio.WritebackWriter(out), None)
+                    _decrypt(reader, writer, self.identities or [])
+                    out.flush()
+                    sha = writer.digest.hexdigest()
 
-                def read_back() -> None:  # what reached the file is what was decrypted
-                    if sha256_file(tmp) != sha:
-                        raise _Mismatch
+                    def read_back() -> None:  # what reached the file is what was decrypted
+                        if sha256_file(tmp) != sha:
+                            raise _Mismatch
 
-                _durable_and(out.fileno(), st.st_size, read_back)
+                    _durable_and(out.fileno(), st.st_size, read_back)
                 self.meter.steps()
         os.utime(tmp, ns=(st.st_atime_ns, st.st_mtime_ns))
         os.chmod(tmp, stat.S_IMODE(st.st_mode) | stat.S_IRUSR)
         self.meter.steps()
+        return sha
+
+    def _write_reading_back(self, reader: _HashingReader, out: Any, tmp: Path) -> str:
+        """Big files: decrypt into ``out`` while a helper thread reads back what already reached
+        the file and hashes it; then fsync. Both hashes must match: what is on the disk is what
+        was decrypted and authenticated."""
+        follower = _GrowingReader(tmp)
+        read_back = hashlib.sha256()
+        failure: list[BaseException] = []
+
+        def follow() -> None:
+            try:
+                while data := follower.read(CHUNK):
+                    read_back.update(data)
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                failure.append(exc)
+
+        helper = threading.Thread(target=follow, name="vault-read-back", daemon=True)
+        helper.start()
+        try:
+            fileio.read_sequentially(reader.raw.fileno())
+            behind = fileio.DropBehind(out.fileno(), lambda: follower.pos, reader.raw.fileno(), lambda: reader.size)
+            sink = fileio.WritebackWriter(out, follower.publish, behind)
+            writer = _HashingWriter(sink, None)
+            _decrypt(reader, writer, self.identities or [])
+            sink.flush()
+            follower.publish(sink.written, final=True)
+            fileio.fsync(out.fileno())  # while the helper finishes reading back
+        except BaseException:
+            follower.abort()
+            raise
+        finally:
+            helper.join()
+            follower.close()
+        if failure:
+            raise failure[0]
+        sha = writer.digest.hexdigest()
+        if read_back.hexdigest() != sha:
+            raise _Mismatch
         return sha
 
     def unchanged(self, rel: str, st: os.stat_result, sha: str) -> bool:
@@ -958,14 +844,14 @@ class _Batches:
         problem = P_CHANGED
         if op.unchanged(rel, st, sha):
             try:
-                _unlink(self.root / rel)
+                fileio.unlink(self.root / rel)
                 self.meter.steps()
                 return None
             except OSError as exc:
                 if exc.errno not in RETRYABLE:
                     raise
                 problem = P_BUSY
-        _unlink(self.root / op.dst(rel))  # ours, and now a stale copy: the original stays
+        fileio.unlink(self.root / op.dst(rel))  # ours, and now a stale copy: the original stays
         self.meter.steps()
         return problem
 
@@ -1038,11 +924,11 @@ class _Batches:
                     self.report.failed.append(Problem(rel, P_ERROR, exc.strerror or type(exc).__name__))
             except Exception as exc:
                 if not _is_age_error(exc):
-                    _unlink_missing_ok(self.root / op.tmp(rel))
+                    fileio.unlink_missing_ok(self.root / op.tmp(rel))
                     self.journal.finish([row])
                     raise
                 self.report.failed.append(Problem(rel, P_DAMAGED if op.name == "unlock" else P_VERIFY))
-            _unlink_missing_ok(self.root / op.tmp(rel))
+            fileio.unlink_missing_ok(self.root / op.tmp(rel))
             steps()
             dropped.append(row)
         self.journal.finish(dropped)
@@ -1058,17 +944,17 @@ class _Batches:
         linked = []
         for row, rel, st, sha in written:
             try:
-                _link_no_clobber(self.root / op.tmp(rel), self.root / op.dst(rel))
+                fileio.link_no_clobber(self.root / op.tmp(rel), self.root / op.dst(rel))
                 linked.append((row, rel, st, sha))
             except FileExistsError:
                 self.journal.mark([(row, CONFLICT, sha)])
-                _unlink_missing_ok(self.root / op.tmp(rel))
+                fileio.unlink_missing_ok(self.root / op.tmp(rel))
                 self.journal.finish([row])
                 self.report.failed.append(Problem(rel, op.exists))
             steps()
         folders = {(self.root / rel).parent for _row, rel, _st, _sha in linked}
         for folder in folders:
-            _fsync_dir(folder)
+            fileio.fsync_dir(folder)
             steps()
         # only now, every new name of the batch durable: re-check and delete, in the workers
         retired = [self.pool.submit(self._retire, rel, st, sha) for _row, rel, st, sha in linked]
@@ -1081,7 +967,7 @@ class _Batches:
             else:
                 self._again(rel, problem)
         for folder in folders:
-            _fsync_dir(folder)
+            fileio.fsync_dir(folder)
             steps()
         self.journal.finish([row for row, _rel, _st, _sha in linked])
         steps()
@@ -1158,7 +1044,7 @@ def verify(folder: str | os.PathLike[str], identities: Sequence[Any], *,
     for rel, _st in items:
         meter.current = rel
         try:
-            with os.fdopen(_open_read(root / rel), "rb", buffering=CHUNK) as raw:
+            with os.fdopen(fileio.open_read(root / rel), "rb", buffering=CHUNK) as raw:
                 _decrypt(_HashingReader(raw, meter, hashing=False), _HashingWriter(None, None), identities)
             report.done.append(rel)
         except _Cancelled:
@@ -1287,12 +1173,12 @@ def _recover_entry(root: Path, e: Entry) -> str:
     ours = has_dst and (not has_tmp or os.path.samestat(os.lstat(tmp), os.lstat(dst)))
     if e.state in (INTENT, CONFLICT) or not ours:
         if has_tmp:
-            _unlink(tmp)
-            _fsync_dir(tmp.parent)
+            fileio.unlink(tmp)
+            fileio.fsync_dir(tmp.parent)
         return "rolled_back"
     if has_tmp:  # linked, the temporary name not yet removed
-        _unlink(tmp)
-    _fsync_dir(dst.parent)
+        fileio.unlink(tmp)
+    fileio.fsync_dir(dst.parent)
     if not os.path.lexists(src):
         return "finished"
     plain = src if e.op == "lock" else dst
@@ -1306,11 +1192,11 @@ def _recover_entry(root: Path, e: Entry) -> str:
     else:
         same = bool(e.sha256) and sha256_file(plain) == e.sha256
     if same:
-        _unlink(src)  # a verified copy is in place: the step that was interrupted is finished
-        _fsync_dir(src.parent)
+        fileio.unlink(src)  # a verified copy is in place: the step that was interrupted is finished
+        fileio.fsync_dir(src.parent)
         return "finished"
     if e.op == "lock":
-        _unlink(dst)  # the original changed since: our copy is stale, the original stays
-        _fsync_dir(dst.parent)
+        fileio.unlink(dst)  # the original changed since: our copy is stale, the original stays
+        fileio.fsync_dir(dst.parent)
         return "rolled_back"
     return "kept"

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from gp_guard.i18n import N_
+from gp_guard.vault import fileio
 from gp_guard.vault import folder as vault_folder
 
 log = logging.getLogger(__name__)
@@ -100,8 +101,8 @@ class Viewer:
                                     vault_folder._Steps())
         meter.current = name
         try:
-            with os.fdopen(vault_folder._open_read(source), "rb", buffering=vault_folder.CHUNK) as raw, \
-                    os.fdopen(vault_folder._create(target), "wb", buffering=vault_folder.CHUNK) as out:
+            with os.fdopen(fileio.open_read(source), "rb", buffering=fileio.CHUNK) as raw, \
+                    os.fdopen(fileio.create_private(target), "wb", buffering=fileio.CHUNK) as out:
                 vault_folder._decrypt(vault_folder._HashingReader(raw, meter, hashing=False), out, identities)
             os.chmod(target, stat.S_IRUSR)
         except vault_folder._Cancelled:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from gp_guard.paths import data_dir
-from gp_guard.vault import agefile, folder
+from gp_guard.vault import agefile, fileio, folder
 from gp_guard.vault.journal import VERIFIED, Journal
 from tests.conftest import require_tool
 
@@ -222,7 +222,7 @@ def test_locked_file_is_retried_then_reported(tmp_path, ids, monkeypatch):
     root.mkdir()
     (root / "busy.dcm").write_bytes(b"busy")
     (root / "free.dcm").write_bytes(b"free")
-    real_open = folder._open_read
+    real_open = fileio.open_read
     refusals = {"busy.dcm": 2}
 
     def sharing_violation(path):
@@ -232,7 +232,7 @@ def test_locked_file_is_retried_then_reported(tmp_path, ids, monkeypatch):
             raise PermissionError(13, "The process cannot access the file", str(path))
         return real_open(path)
 
-    monkeypatch.setattr(folder, "_open_read", sharing_violation)
+    monkeypatch.setattr(fileio, "open_read", sharing_violation)
     report = lock(root, ids, retries=2)
     assert report.ok and sorted(report.done) == ["busy.dcm", "free.dcm"]
 
@@ -471,7 +471,7 @@ def test_recover_uses_the_fingerprint_of_big_files(tmp_path, ids):
 def big_way(monkeypatch):
     """Files from 300 kB go the big-file way (verified while written), flushed every 64 KiB."""
     monkeypatch.setattr(folder, "FSYNC_ASIDE", 300_000)
-    monkeypatch.setattr(folder, "WRITEBACK_STEP", 65536)
+    monkeypatch.setattr(fileio, "WRITEBACK_STEP", 65536)
 
 
 def test_big_files_verified_while_written_lock_and_unlock_bit_for_bit(tmp_path, ids, big_way):
