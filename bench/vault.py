@@ -10,9 +10,12 @@ measured in a child process. Targets (issue 4): big file lock ≥ age + sync and
 sync; small files ≥ 2× the per-file age loop; peak memory independent of file size.
 
 Fairness: every timed run starts with its input out of the page cache (as for a study written
-days ago; ``posix_fadvise(DONTNEED)`` after a ``sync``), and the order of cp, age and gp_guard
-rotates from one round to the next, because on a virtual disk whatever runs right after a large
-deletion or a large write is slowed down. Medians over the rounds are printed, and every round.
+days ago; ``posix_fadvise(DONTNEED)`` after a ``sync``) and with 2 GiB of memory just touched and
+released. On a virtual machine, memory the guest has not used for a few seconds is handed back to
+the host and is slow to use again (measured here: touching 1 GiB takes 0.8-2.6 s); without this
+step whichever tool runs right after a large deletion gets fast memory and the others do not.
+The order of cp, age and gp_guard also rotates from one round to the next. Medians over the
+rounds are printed, and every round.
 """
 
 from __future__ import annotations
@@ -59,8 +62,20 @@ def forget(folder: Path) -> None:
             os.close(fd)
 
 
+def warm_memory(size: int = 2 << 30) -> None:
+    """Touch then release ``size`` bytes (in a short-lived process, so this one stays small), so
+    the next run finds memory the host has backed."""
+    code = ("import mmap, sys\n"
+            "n = int(sys.argv[1])\n"
+            "area = mmap.mmap(-1, n)\n"
+            "for offset in range(0, n, mmap.PAGESIZE):\n"
+            "    area[offset] = 1\n")
+    subprocess.run([sys.executable, "-c", code, str(size)], check=True)
+
+
 def timed(fn, src: Path) -> float:  # type: ignore[no-untyped-def]
     forget(src)
+    warm_memory()
     start = time.perf_counter()
     fn()
     sync()
@@ -92,9 +107,15 @@ def child(action: str, folder: Path, keyfile: Path) -> tuple[float, int]:
         "else folder.unlock(sys.argv[2], [w])\n"
         "subprocess.run(['sync'])\n"
         "assert rep.ok, [p.text() for p in rep.failed]\n"
-        "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+        "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "try:\n"  # VmHWM belongs to this program; ru_maxrss may include the parent's before exec
+        "    peak = int(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1])\n"
+        "except (OSError, StopIteration):\n"
+        "    pass\n"
+        "print(time.perf_counter() - t, peak)\n"
     )
     forget(folder)
+    warm_memory()
     out = subprocess.run([sys.executable, "-c", code, action, str(folder), str(keyfile)], check=True,
                          capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1]).stdout
     seconds, rss_kib = out.split()
@@ -164,6 +185,9 @@ def main() -> int:
             rss_lock, rss_unlock = max(r[4] for r in runs), max(r[5] for r in runs)
             mb = size / 1e6
             rows.append((label, mb, t_cp, t_age, t_lock, t_unlock, rss_lock, rss_unlock))
+            ratios = sorted(r[1] / r[2] for r in runs)
+            print(f"  lock/age per round: {', '.join(f'{x:.2f}' for x in ratios)} (median {statistics.median(ratios):.2f}x); "
+                  f"lock/cp per round: median {statistics.median(r[0] / r[2] for r in runs):.0%}", flush=True)
         print()
         print(f"{'case':<24}{'cp+sync':>10}{'age+sync':>10}{'lock':>10}{'unlock':>10}   lock/age  lock/cp  peak RSS lock/unlock")
         for label, mb, t_cp, t_age, t_lock, t_unlock, rss_lock, rss_unlock in rows:

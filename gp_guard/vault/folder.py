@@ -147,6 +147,7 @@ P_SPECIAL = N_("Not an ordinary file; left as it is.")
 P_HARDLINK = N_("This file has another name elsewhere (hard link): encrypting it here would leave a readable copy. Left as it is.")
 P_DAMAGED = N_("This encrypted file cannot be read: it was damaged or changed, or it was made with other keys. It was left as it was.")
 P_VERIFY = N_("The encrypted copy did not read back identically; the original was kept.")
+P_VERIFY_PLAIN = N_("The decrypted copy did not read back identically; the encrypted file was kept.")
 P_ERROR = N_("The file could not be handled ({detail}); it was left as it was.")
 
 CONFIRM_DELETION_NOTE = N_(
@@ -627,6 +628,7 @@ class _Lock:
                     if reader.size != st.st_size:
                         raise _Changed
                     _durable_and(out.fileno(), st.st_size, lambda: self._verify(tmp, rel, st))
+                    fileio.forget_cached(out.fileno())  # on the disk and checked: not read again soon
                 self.meter.steps()
         os.utime(tmp, ns=(st.st_atime_ns, st.st_mtime_ns))
         os.chmod(tmp, stat.S_IMODE(st.st_mode) | stat.S_IRUSR)
@@ -652,9 +654,12 @@ class _Lock:
         try:
             fileio.read_sequentially(reader.raw.fileno())
             behind = fileio.DropBehind(out.fileno(), lambda: follower.pos, reader.raw.fileno(), lambda: compared.done)
-            sink = fileio.WritebackWriter(out, follower.publish, behind)
-            _encrypt(reader, sink, self.recipients)
-            sink.flush()
+            sink = fileio.WritebackWriter(out, follower.publish, behind=behind)
+            try:
+                _encrypt(reader, sink, self.recipients)
+                sink.flush()
+            finally:
+                sink.close()
             if reader.size != st.st_size:
                 raise _Changed
             follower.publish(sink.written, final=True)
@@ -667,6 +672,7 @@ class _Lock:
             follower.close()
         if failure:
             raise failure[0]
+        fileio.forget_cached(out.fileno())  # durable and verified: the rest of it leaves memory too
         return reader.hexdigest() if reader.hashing else ""
 
     def _verify(self, tmp: Path, rel: str, st: os.stat_result) -> None:
@@ -761,10 +767,13 @@ class _Unlock(_Lock):
         try:
             fileio.read_sequentially(reader.raw.fileno())
             behind = fileio.DropBehind(out.fileno(), lambda: follower.pos, reader.raw.fileno(), lambda: reader.size)
-            sink = fileio.WritebackWriter(out, follower.publish, behind)
+            sink = fileio.WritebackWriter(out, follower.publish, behind=behind)
             writer = _HashingWriter(sink, None)
-            _decrypt(reader, writer, self.identities or [])
-            sink.flush()
+            try:
+                _decrypt(reader, writer, self.identities or [])
+                sink.flush()
+            finally:
+                sink.close()
             follower.publish(sink.written, final=True)
             fileio.fsync(out.fileno())  # while the helper finishes reading back
         except BaseException:
@@ -775,6 +784,7 @@ class _Unlock(_Lock):
             follower.close()
         if failure:
             raise failure[0]
+        fileio.forget_cached(out.fileno())
         sha = writer.digest.hexdigest()
         if read_back.hexdigest() != sha:
             raise _Mismatch
@@ -911,7 +921,7 @@ class _Batches:
             except _Changed:
                 self._again(rel, P_CHANGED)
             except _Mismatch:
-                self.report.failed.append(Problem(rel, P_VERIFY))
+                self.report.failed.append(Problem(rel, P_VERIFY_PLAIN if op.name == "unlock" else P_VERIFY))
             except OSError as exc:
                 if exc.errno in FULL:
                     stop = DiskFull()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -517,3 +520,102 @@ def test_big_file_copy_damaged_while_written_is_caught_and_original_kept(tmp_pat
     assert sorted(p.name for p in root.iterdir()) == ["big.dcm"]
     assert (root / "big.dcm").read_bytes() == original
     assert Journal().pending() == []
+
+
+def test_big_file_unlock_copy_damaged_while_written_is_caught_and_encrypted_file_kept(tmp_path, ids, big_way,
+                                                                                         monkeypatch):
+    root = tmp_path / "folder"
+    root.mkdir()
+    original = os.urandom(1_000_003)
+    (root / "big.dcm").write_bytes(original)
+    assert lock(root, ids).ok
+    sealed = (root / "big.dcm.age").read_bytes()
+    real_write = fileio.WritebackWriter.write
+    calls = []
+
+    def flip_one_bit(self, data):  # what reaches the file differs from what was decrypted
+        calls.append(1)
+        if len(calls) == 4:
+            data = bytes(data)
+            data = data[:5] + bytes([data[5] ^ 1]) + data[6:]
+        return real_write(self, data)
+
+    monkeypatch.setattr(fileio.WritebackWriter, "write", flip_one_bit)
+    report = unlock(root, ids)
+    assert [(p.name, p.message) for p in report.failed] == [("big.dcm.age", folder.P_VERIFY_PLAIN)]
+    assert sorted(p.name for p in root.iterdir()) == ["big.dcm.age"]
+    assert (root / "big.dcm.age").read_bytes() == sealed
+    assert Journal().pending() == []
+
+
+def test_big_file_stopped_by_a_full_disk_leaves_no_helper_thread(tmp_path, ids, big_way, monkeypatch):
+    root = tmp_path / "folder"
+    root.mkdir()
+    original = os.urandom(1_000_003)
+    (root / "big.dcm").write_bytes(original)
+    real_write = fileio.WritebackWriter.write
+    written = []
+
+    def fills_up(self, data):
+        written.append(len(data))
+        if sum(written) > 500_000:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write(self, data)
+
+    monkeypatch.setattr(fileio.WritebackWriter, "write", fills_up)
+    with pytest.raises(folder.DiskFull):
+        lock(root, ids)
+    assert sorted(p.name for p in root.iterdir()) == ["big.dcm"]
+    assert (root / "big.dcm").read_bytes() == original
+    assert not [t.name for t in threading.enumerate() if t.name.startswith(("vault-writeback", "vault-verify"))]
+
+
+def _resident(path):
+    """Bytes of ``path`` in the page cache, from util-linux ``fincore``."""
+    out = subprocess.run(["fincore", "--bytes", "--noheadings", "--output", "RES", str(path)],
+                         capture_output=True, text=True, check=True).stdout
+    return int(out.split()[0])
+
+
+@pytest.fixture
+def page_cache(tmp_path):
+    """Skips where the page cache cannot be observed or released (not Linux, no fincore, tmpfs)."""
+    if not sys.platform.startswith("linux") or shutil.which("fincore") is None:
+        pytest.skip("needs Linux and util-linux fincore to observe the page cache")
+    probe = tmp_path / "probe.bin"
+    probe.write_bytes(os.urandom(4 << 20))
+    with open(probe, "rb") as handle:
+        os.fsync(handle.fileno())
+        os.posix_fadvise(handle.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+    if _resident(probe) > 1 << 20:
+        pytest.skip("this file system keeps file pages in memory whatever the program asks (tmpfs?)")
+    probe.unlink()
+
+
+def test_big_files_stream_through_little_memory(tmp_path, ids, page_cache, monkeypatch):
+    """A big file is not left in memory: released behind the writing, and the rest at the end."""
+    mib = 1 << 20
+    monkeypatch.setattr(fileio, "WRITEBACK_STEP", 1 * mib)
+    monkeypatch.setattr(fileio, "DROP_LAG", 2 * mib)
+    monkeypatch.setattr(fileio, "FLUSH_AHEAD", 4 * mib)
+    root = tmp_path / "folder"
+    root.mkdir()
+    data = os.urandom(40 * mib)
+    (root / "study.dcm").write_bytes(data)
+    peak = []
+    real = fileio.DropBehind.__call__
+
+    def watch(self, written):
+        real(self, written)
+        peak.append(_resident(root / "study.dcm.age.tmp"))
+
+    monkeypatch.setattr(fileio.DropBehind, "__call__", watch)
+    assert lock(root, ids).ok
+    assert peak and max(peak) <= 8 * mib  # 40 MiB written; never more than a few MiB of it held
+    assert _resident(root / "study.dcm.age") <= 8 * mib
+    peak.clear()
+    monkeypatch.setattr(fileio.DropBehind, "__call__", lambda self, written: (real(self, written), peak.append(
+        _resident(root / ("study.dcm" + folder.UNLOCK_TMP)))))
+    assert unlock(root, ids).ok
+    assert peak and max(peak) <= 8 * mib
+    assert (root / "study.dcm").read_bytes() == data
