@@ -32,7 +32,16 @@ from gp_guard.i18n import N_, _
 from gp_guard.store import Store
 from gp_guard.vault import fileio
 from gp_guard.vault.fileio import CHUNK, sha256_file
-from gp_guard.vault.journal import CONFLICT, INTENT, VERIFIED, Entry, Journal
+from gp_guard.vault.journal import CONFLICT, VERIFIED, Journal
+from gp_guard.vault.recovery import Recovery, recover_folder
+from gp_guard.vault.streams import (
+    CompareWriter,
+    GrowingReader,
+    HashingReader,
+    HashingWriter,
+    Mismatch,
+    Stopped,
+)
 
 log = logging.getLogger(__name__)
 
@@ -230,142 +239,6 @@ class _Meter:
             log.exception("vault progress callback failed")
 
 
-class _HashingReader:
-    """Counts (progress, cancel) and hashes what the encryption reads.
-
-    Reads what the encryption asks for (64 KiB) straight from the file and hashes it in this
-    thread: hashlib releases the GIL on such pieces, so the other workers encrypt meanwhile
-    (measured: a helper thread per file cost more in start-up and GIL hand-overs than it saved).
-    """
-
-    def __init__(self, raw: Any, meter: _Meter | None, hashing: bool = True) -> None:
-        self.raw, self.meter, self.hashing = raw, meter, hashing
-        self.digest = hashlib.sha256()
-        self.size = 0
-        self.pending = 0  # bytes read but not yet counted: the meter is told about every 1 MiB
-
-    def hexdigest(self) -> str:
-        return self.digest.hexdigest()
-
-    def close(self) -> None:
-        pass
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, n: int = -1) -> bytes:
-        if n is None or n < 0:
-            parts = []
-            while chunk := self.read(CHUNK):
-                parts.append(chunk)
-            return b"".join(parts)
-        # straight from the file, no copy through a block buffer (measured: a third of the time
-        # of a big file went into slicing 1 MiB blocks into 64 KiB pieces)
-        data = self.raw.read(n)
-        if data:
-            if self.hashing:
-                self.digest.update(data)
-            self.size += len(data)
-            self.pending += len(data)
-        if self.meter is not None and self.pending and (self.pending >= CHUNK or len(data) < n):
-            count, self.pending = self.pending, 0
-            self.meter.add(count)
-        return data
-
-
-class _GrowingReader:
-    """Reads a file that another thread is writing: only bytes already handed to the system
-    (``publish``), and the end only once the writer said it finished. Lets a big file's copy be
-    decrypted and compared while it is being written, on the second CPU."""
-
-    def __init__(self, path: Path) -> None:
-        self.fd = fileio.open_read(path)
-        self.cond = threading.Condition()
-        self.available = 0
-        self.final = False
-        self.aborted = False
-        self.pos = 0
-
-    def publish(self, size: int, final: bool = False) -> None:
-        with self.cond:
-            self.available = size
-            self.final = self.final or final
-            self.cond.notify_all()
-
-    def abort(self) -> None:
-        with self.cond:
-            self.aborted = True
-            self.cond.notify_all()
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, n: int = -1) -> bytes:
-        with self.cond:
-            while self.pos >= self.available and not self.final and not self.aborted:
-                self.cond.wait()
-            if self.aborted:
-                raise _Stopped
-            count = self.available - self.pos if n is None or n < 0 else min(n, self.available - self.pos)
-        if count <= 0:
-            return b""
-        data = os.read(self.fd, count)
-        if not data:  # the file is shorter than what was written: someone cut it
-            raise _Mismatch
-        self.pos += len(data)
-        return data
-
-    def close(self) -> None:
-        if self.fd >= 0:
-            os.close(self.fd)
-            self.fd = -1
-
-
-class _HashingWriter:
-    def __init__(self, raw: Any, meter: _Meter | None) -> None:
-        self.raw, self.meter = raw, meter
-        self.digest = hashlib.sha256()
-        self.size = 0
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data: Any) -> int:
-        if self.raw is not None:
-            self.raw.write(data)
-        self.digest.update(data)
-        self.size += len(data)
-        if self.meter is not None:
-            self.meter.add(len(data))
-        return len(data)
-
-    def flush(self) -> None:
-        if self.raw is not None:
-            self.raw.flush()
-
-
-class _CompareWriter:
-    """A decrypt destination that checks each byte against the original file; ``done`` is how
-    far the comparison went (read by another thread to release memory behind it)."""
-
-    def __init__(self, original: Any = None) -> None:
-        self.original = original
-        self.done = 0
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data: Any) -> int:
-        size = len(data)
-        if self.original.read(size) != bytes(data):
-            raise _Mismatch
-        self.done += size
-        return size
-
-    def flush(self) -> None:
-        pass
-
-
 # -- the age adapter (gp_guard.vault.agefile) ------------------------------------------------
 def _agefile() -> Any:
     from gp_guard.vault import agefile
@@ -536,14 +409,6 @@ class _Changed(Exception):
     pass
 
 
-class _Stopped(Exception):
-    pass
-
-
-class _Mismatch(Exception):
-    pass
-
-
 def _same_file(st: os.stat_result, other: os.stat_result) -> bool:
     """Same file, same content as far as the system can tell: on POSIX the change time moves on
     every write, even when a program puts the modification time back."""
@@ -617,7 +482,7 @@ class _Lock:
                 self.meter.steps()
                 # Small files get a SHA-256 for the re-check; big ones rely on their fingerprint
                 # (inode, size, modification and change times), which moves on any write.
-                reader = _HashingReader(raw, self.meter, hashing=st.st_size <= RECHECK_HASH_LIMIT)
+                reader = HashingReader(raw, self.meter, hashing=st.st_size <= RECHECK_HASH_LIMIT)
                 if st.st_size >= FSYNC_ASIDE and self.identities:
                     sha = self._write_verifying(reader, out, tmp, rel, st)
                 else:
@@ -635,12 +500,12 @@ class _Lock:
         self.meter.steps()
         return sha
 
-    def _write_verifying(self, reader: _HashingReader, out: Any, tmp: Path, rel: str, st: os.stat_result) -> str:
+    def _write_verifying(self, reader: HashingReader, out: Any, tmp: Path, rel: str, st: os.stat_result) -> str:
         """Big files: encrypt into ``out`` while a helper thread decrypts what already reached the
         file and compares it with the original; then fsync. The copy is complete, durable and
         verified when this returns, exactly as with ``_verify`` after the writing."""
-        follower = _GrowingReader(tmp)
-        compared = _CompareWriter()
+        follower = GrowingReader(tmp)
+        compared = CompareWriter()
         failure: list[BaseException] = []
 
         def check() -> None:
@@ -680,20 +545,20 @@ class _Lock:
         if not self.identities:  # public keys only: check the shape of what was written
             extra = os.stat(tmp).st_size - _age_payload_size(st.st_size)
             if not 0 < extra < 8192:
-                raise _Mismatch
+                raise Mismatch
             return
         with open(tmp, "rb", buffering=CHUNK) as handle:
             self._compare(handle, rel, st)
 
-    def _compare(self, handle: Any, rel: str, st: os.stat_result, sink: _CompareWriter | None = None) -> None:
+    def _compare(self, handle: Any, rel: str, st: os.stat_result, sink: CompareWriter | None = None) -> None:
         with os.fdopen(fileio.open_read(self.root / rel), "rb", buffering=0) as plain:
             if not _same_file(st, os.fstat(plain.fileno())):
                 raise _Changed
-            sink = sink or _CompareWriter()
+            sink = sink or CompareWriter()
             sink.original = plain
             _decrypt(handle, sink, self.identities or [])
             if plain.read(1):
-                raise _Mismatch
+                raise Mismatch
 
     def unchanged(self, rel: str, st: os.stat_result, sha: str) -> bool:
         """The original is still what was encrypted: same file, size, times; and, up to
@@ -727,18 +592,18 @@ class _Unlock(_Lock):
                 raise _Changed
             with os.fdopen(fileio.create_private(tmp), "wb", buffering=WRITE_BUFFER) as out:
                 self.meter.steps()
-                reader = _HashingReader(raw, self.meter, hashing=False)
+                reader = HashingReader(raw, self.meter, hashing=False)
                 if st.st_size >= FSYNC_ASIDE:
                     sha = self._write_reading_back(reader, out, tmp)
                 else:
-                    writer = _HashingWriter(fileio.WritebackWriter(out), None)
+                    writer = HashingWriter(fileio.WritebackWriter(out), None)
                     _decrypt(reader, writer, self.identities or [])
                     out.flush()
                     sha = writer.digest.hexdigest()
 
                     def read_back() -> None:  # what reached the file is what was decrypted
                         if sha256_file(tmp) != sha:
-                            raise _Mismatch
+                            raise Mismatch
 
                     _durable_and(out.fileno(), st.st_size, read_back)
                 self.meter.steps()
@@ -747,11 +612,11 @@ class _Unlock(_Lock):
         self.meter.steps()
         return sha
 
-    def _write_reading_back(self, reader: _HashingReader, out: Any, tmp: Path) -> str:
+    def _write_reading_back(self, reader: HashingReader, out: Any, tmp: Path) -> str:
         """Big files: decrypt into ``out`` while a helper thread reads back what already reached
         the file and hashes it; then fsync. Both hashes must match: what is on the disk is what
         was decrypted and authenticated."""
-        follower = _GrowingReader(tmp)
+        follower = GrowingReader(tmp)
         read_back = hashlib.sha256()
         failure: list[BaseException] = []
 
@@ -768,7 +633,7 @@ class _Unlock(_Lock):
             fileio.read_sequentially(reader.raw.fileno())
             behind = fileio.DropBehind(out.fileno(), lambda: follower.pos, reader.raw.fileno(), lambda: reader.size)
             sink = fileio.WritebackWriter(out, follower.publish, behind=behind)
-            writer = _HashingWriter(sink, None)
+            writer = HashingWriter(sink, None)
             try:
                 _decrypt(reader, writer, self.identities or [])
                 sink.flush()
@@ -787,7 +652,7 @@ class _Unlock(_Lock):
         fileio.forget_cached(out.fileno())
         sha = writer.digest.hexdigest()
         if read_back.hexdigest() != sha:
-            raise _Mismatch
+            raise Mismatch
         return sha
 
     def unchanged(self, rel: str, st: os.stat_result, sha: str) -> bool:
@@ -842,7 +707,7 @@ class _Batches:
         if self.meter.cancel.cancelled:
             raise _Cancelled
         if self.stopped:
-            raise _Stopped
+            raise Stopped
         self.meter.current = rel
         self.meter.emit()
         return self.op.write(rel, st)
@@ -913,14 +778,14 @@ class _Batches:
             try:
                 written.append((row, rel, st, future.result()))
                 continue
-            except _Stopped:
+            except Stopped:
                 pass
             except _Cancelled:
                 self.report.cancelled = True
                 self.report.skipped.append(Problem(rel, N_("Not handled: the work was cancelled.")))
             except _Changed:
                 self._again(rel, P_CHANGED)
-            except _Mismatch:
+            except Mismatch:
                 self.report.failed.append(Problem(rel, P_VERIFY_PLAIN if op.name == "unlock" else P_VERIFY))
             except OSError as exc:
                 if exc.errno in FULL:
@@ -993,7 +858,7 @@ def _run(action: str, folder: str | os.PathLike[str], recipients: Sequence[Any],
     report = Report(action, root)
     started = time.monotonic()
     with _FolderLock(root):
-        _recover_folder(journal, root)
+        recover_folder(journal, root)
         if action == "lock":
             journal.add_folder(str(root))
         report.open_by = open_by_programs(root)
@@ -1055,7 +920,7 @@ def verify(folder: str | os.PathLike[str], identities: Sequence[Any], *,
         meter.current = rel
         try:
             with os.fdopen(fileio.open_read(root / rel), "rb", buffering=CHUNK) as raw:
-                _decrypt(_HashingReader(raw, meter, hashing=False), _HashingWriter(None, None), identities)
+                _decrypt(HashingReader(raw, meter, hashing=False), HashingWriter(None, None), identities)
             report.done.append(rel)
         except _Cancelled:
             report.cancelled = True
@@ -1132,18 +997,6 @@ def forget(folder: str | os.PathLike[str], store: Store | None = None) -> None:
 
 
 # -- recovery after a crash --------------------------------------------------------------------
-@dataclass
-class Recovery:
-    finished: list[str] = field(default_factory=list)  # the interrupted step was completed
-    rolled_back: list[str] = field(default_factory=list)  # the file is back as it was
-    kept: list[str] = field(default_factory=list)  # both copies kept: a person should look
-    busy: list[str] = field(default_factory=list)  # folders in use or missing; retried later
-
-    @property
-    def count(self) -> int:
-        return len(self.finished) + len(self.rolled_back) + len(self.kept)
-
-
 def recover(store: Store | None = None) -> Recovery:
     """Finish or roll back every file an interrupted lock or unlock left unfinished."""
     journal = Journal(store)
@@ -1155,58 +1008,9 @@ def recover(store: Store | None = None) -> Recovery:
             continue
         try:
             with _FolderLock(root):
-                _recover_folder(journal, root, result)
+                recover_folder(journal, root, result)
         except FolderBusy:
             result.busy.append(folder)
     return result
 
 
-def _recover_folder(journal: Journal, root: Path, result: Recovery | None = None) -> None:
-    result = result if result is not None else Recovery()
-    for entry in journal.pending(str(root)):
-        outcome = _recover_entry(root, entry)
-        getattr(result, outcome).append(str(root / entry.src))
-        journal.finish([entry.id])
-        log.info("vault recovery: %s %s", entry.op, outcome)
-
-
-def _regular(path: Path) -> bool:
-    try:
-        return stat.S_ISREG(os.lstat(path).st_mode)
-    except OSError:
-        return False
-
-
-def _recover_entry(root: Path, e: Entry) -> str:
-    src, dst, tmp = root / e.src, root / e.dst, root / e.tmp
-    has_tmp, has_dst = os.path.lexists(tmp), os.path.lexists(dst)
-    ours = has_dst and (not has_tmp or os.path.samestat(os.lstat(tmp), os.lstat(dst)))
-    if e.state in (INTENT, CONFLICT) or not ours:
-        if has_tmp:
-            fileio.unlink(tmp)
-            fileio.fsync_dir(tmp.parent)
-        return "rolled_back"
-    if has_tmp:  # linked, the temporary name not yet removed
-        fileio.unlink(tmp)
-    fileio.fsync_dir(dst.parent)
-    if not os.path.lexists(src):
-        return "finished"
-    plain = src if e.op == "lock" else dst
-    if not _regular(src) or not _regular(plain):
-        return "kept"
-    if e.op == "lock":
-        now = os.lstat(plain)
-        same = (now.st_size, now.st_mtime_ns) == (e.size, e.mtime_ns) and (
-            not e.ino or (now.st_ino, now.st_ctime_ns if os.name != "nt" else e.ctime_ns) == (e.ino, e.ctime_ns))
-        same = same and (sha256_file(plain) == e.sha256 if e.sha256 else bool(e.ino))
-    else:
-        same = bool(e.sha256) and sha256_file(plain) == e.sha256
-    if same:
-        fileio.unlink(src)  # a verified copy is in place: the step that was interrupted is finished
-        fileio.fsync_dir(src.parent)
-        return "finished"
-    if e.op == "lock":
-        fileio.unlink(dst)  # the original changed since: our copy is stale, the original stays
-        fileio.fsync_dir(dst.parent)
-        return "rolled_back"
-    return "kept"

@@ -24,6 +24,7 @@ from typing import Any
 from gp_guard.i18n import N_
 from gp_guard.vault import fileio
 from gp_guard.vault import folder as vault_folder
+from gp_guard.vault.streams import HashingReader
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +104,7 @@ class Viewer:
         try:
             with os.fdopen(fileio.open_read(source), "rb", buffering=fileio.CHUNK) as raw, \
                     os.fdopen(fileio.create_private(target), "wb", buffering=fileio.CHUNK) as out:
-                vault_folder._decrypt(vault_folder._HashingReader(raw, meter, hashing=False), out, identities)
+                vault_folder._decrypt(HashingReader(raw, meter, hashing=False), out, identities)
             os.chmod(target, stat.S_IRUSR)
         except vault_folder._Cancelled:
             _remove_tree(holder)
