@@ -348,8 +348,8 @@ def _progress(p: Any) -> None:
 def _summary(report: Any) -> None:
     if sys.stderr.isatty():
         print(file=sys.stderr)
-    words = {"lock": _("{count} files encrypted"), "unlock": _("{count} files decrypted"),
-             "verify": _("{count} encrypted files read back without error")}
+    words = {"lock": _("Files encrypted: {count}"), "unlock": _("Files decrypted: {count}"),
+             "verify": _("Encrypted files read back without error: {count}")}
     print(words.get(report.action, "{count}").format(count=len(report.done))
           + " " + _("({mb} MB in {seconds} s)").format(mb=f"{report.bytes_done / 1e6:.1f}", seconds=f"{report.seconds:.1f}"))
     for problem in report.failed:

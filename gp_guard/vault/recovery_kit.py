@@ -2,7 +2,9 @@
 
 It holds the recovery key (``AGE-SECRET-KEY-1…``) as text and as a QR code, the date, the
 practice's public keys, and step-by-step instructions to decrypt a file with the stock ``age``
-tool on Windows, macOS or Linux. It is written in French by default (``lang="en"`` for English).
+tool on Windows, macOS or Linux. It is always written in French (whoever recovers the files in a
+French practice, maybe years later, reads French); ``lang="en"`` adds the same sheet in English
+after the French one, for a doctor who uses gp_guard in English.
 
 **The kit is a secret**: anyone holding it can read the protected files. ``write_kit`` creates the
 PDF with mode 0600 and never overwrites a file; tell the doctor to print it, store the paper in a
@@ -145,31 +147,16 @@ class _Kit(FPDF):
                     col += 1
 
 
-def build_kit(secret: str, working: X25519Recipient, recovery: X25519Recipient, *,
-              created: str | None = None, practice: str | None = None, lang: str = "fr") -> bytes:
-    """The kit as PDF bytes. ``created``: when the keys were made (ISO 8601), else today."""
-    try:
-        identity = X25519Identity.from_string(secret)
-    except AgeError:
-        raise ValueError("the recovery key is malformed") from None
-    if identity.recipient() != recovery:
-        raise ValueError("the recovery key does not match the recovery public key")
-    secret = identity.to_string()
+def _sheet(pdf: _Kit, lang: str, secret: str, working: X25519Recipient, recovery: X25519Recipient,
+           when: dt.date, practice: str | None) -> None:
+    """One whole sheet in ``lang``, starting on a new page."""
 
     def tr(message: str) -> str:
         return _tr(message, lang)
 
-    when = dt.date.today()
-    if created:
-        try:
-            when = dt.datetime.fromisoformat(created.replace("Z", "+00:00")).date()
-        except ValueError:
-            pass
     date_text = when.strftime("%d/%m/%Y") if lang == "fr" else when.isoformat()
-
-    pdf = _Kit()
+    pdf.add_page()  # the previous sheet's last footer is drawn here, in its own language
     pdf.footer_text = tr(N_("gp_guard recovery kit - secret document - page {page} of {pages}"))
-    pdf.add_page()
     pdf.set_font(pdf.body, "B", 16)
     pdf.cell(0, 9, pdf.t(tr(N_("Recovery kit for protected files"))),
              new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -262,6 +249,29 @@ def build_kit(secret: str, working: X25519Recipient, recovery: X25519Recipient, 
     pdf.para(tr(N_(
         "5. Delete {name} when you are done: it is as secret as this sheet."
     )).format(name=KEY_FILE_NAME), 9.5, "B")
+
+
+def build_kit(secret: str, working: X25519Recipient, recovery: X25519Recipient, *,
+              created: str | None = None, practice: str | None = None, lang: str = "fr") -> bytes:
+    """The kit as PDF bytes. ``created``: when the keys were made (ISO 8601), else today."""
+    try:
+        identity = X25519Identity.from_string(secret)
+    except AgeError:
+        raise ValueError("the recovery key is malformed") from None
+    if identity.recipient() != recovery:
+        raise ValueError("the recovery key does not match the recovery public key")
+    secret = identity.to_string()
+
+    when = dt.date.today()
+    if created:
+        try:
+            when = dt.datetime.fromisoformat(created.replace("Z", "+00:00")).date()
+        except ValueError:
+            pass
+
+    pdf = _Kit()
+    for sheet_lang in ("fr", "en") if lang == "en" else ("fr",):
+        _sheet(pdf, sheet_lang, secret, working, recovery, when, practice)
     out = pdf.output()
     return bytes(out)
 

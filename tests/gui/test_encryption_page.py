@@ -83,7 +83,7 @@ def test_protect_a_folder_end_to_end(make_page, with_keys, qtbot, tmp_path, monk
     wait_done(qtbot, page)
     assert seams.asked and "SSD" in seams.asked[0][1]  # honest words before the work starts
     assert sorted(p.name for p in root.iterdir()) == [f"IMG{i:03d}.dcm.age" for i in range(5)]
-    assert page.result_label.text() == "5 files encrypted."
+    assert page.result_label.text() == "Files encrypted: 5."
     qtbot.waitUntil(lambda: page.tree.topLevelItemCount() == 1)
     item = page.tree.topLevelItem(0)
     assert (item.text(0), item.text(1), item.text(2)) == (str(root), "All files encrypted", "5")
@@ -196,7 +196,7 @@ def test_wrong_passphrase_is_shown_in_plain_words(make_page, with_keys, qtbot, t
 def test_french_page(make_page, with_keys):
     page = make_page("fr")
     assert page.protect_button.text() == "Protéger un dossier…"
-    assert "SSD" in page.findChildren(type(page.keys_label))[2].text()
+    assert any("SSD" in label.text() for label in page.findChildren(type(page.keys_label)))
     assert unnamed_actionable(page) == []
 
 
@@ -264,3 +264,45 @@ def test_closing_the_window_during_a_lock_asks_then_stops_safely(qtbot, make_win
     assert page.task is None or page.task.wait(0)
     names = sorted(p.name for p in root.iterdir())
     assert len(names) == 8 and not [n for n in names if n.endswith(".tmp")]
+
+
+def test_without_a_keyring_the_passphrase_is_typed_once_per_session(make_page, with_keys, qtbot, tmp_path,
+                                                                    monkeypatch):
+    root = imaging(tmp_path, count=2)
+    asked = []
+    monkeypatch.setattr(encryption, "ask_passphrase", lambda parent: asked.append(1) or PASSPHRASE)
+    monkeypatch.setattr(encryption, "choose_folder", lambda parent: str(root))
+    page = make_page()
+    assert page.forget_key_button.isHidden() and page.session_label.isHidden()
+    page.protect_button.click()
+    wait_done(qtbot, page)
+    assert len(asked) == 1 and page.result_label.text() == "Files encrypted: 2."
+    assert not page.forget_key_button.isHidden() and "remembered until" in page.session_label.text()
+    assert page.session_timer.isActive()
+    qtbot.waitUntil(lambda: page.selected() == root)
+    page.verify_button.click()
+    wait_done(qtbot, page)
+    assert len(asked) == 1 and page.result_label.text() == "Encrypted files read back without error: 2."
+
+    page.session_timer.timeout.emit()  # the session ran out: asked again next time
+    assert page.session_key is None and page.forget_key_button.isHidden()
+    page.verify_button.click()
+    wait_done(qtbot, page)
+    assert len(asked) == 2
+    page.forget_key_button.click()  # the doctor leaves the desk
+    assert page.session_key is None and not page.session_timer.isActive()
+
+
+def test_a_wrong_passphrase_is_not_remembered(make_page, with_keys, qtbot, tmp_path, monkeypatch, seams):
+    root = imaging(tmp_path, count=1)
+    typed = ["wrong passphrase!", PASSPHRASE]
+    monkeypatch.setattr(encryption, "ask_passphrase", lambda parent: typed.pop(0))
+    monkeypatch.setattr(encryption, "choose_folder", lambda parent: str(root))
+    page = make_page()
+    page.protect_button.click()
+    wait_done(qtbot, page)
+    assert "not the right one" in page.result_label.text() and page.session_key is None
+    page.protect_button.click()
+    wait_done(qtbot, page)
+    assert typed == [] and page.result_label.text() == "Files encrypted: 1."
+    assert page.session_key is not None

@@ -61,7 +61,7 @@ def test_init_lock_status_verify_unlock(ready, capsys):
     before = snapshot(root)
     assert vault("lock", str(root), "--passphrase-stdin", stdin=PASSPHRASE + "\n") == 0
     out, err = capsys.readouterr()
-    assert "2 files encrypted" in out
+    assert "Files encrypted: 2" in out
     assert "SSD" in err and "CRY-01" in err  # honest words about deletion, before the work
     assert sorted(snapshot(root)) == ["2024/IMG0001.dcm.age", "compte-rendu.pdf.age"]
 

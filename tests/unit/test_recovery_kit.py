@@ -82,7 +82,11 @@ def test_english_kit_and_french_by_default(created, tmp_path):
     english = tmp_path / "en.pdf"
     english.write_bytes(recovery_kit.build_kit(created.recovery_secret, created.working,
                                                created.recovery, lang="en"))
-    assert "Recovering a file without gp_guard" in pdf_text(english)
+    text = pdf_text(english)  # the French sheet first (the issue: instructions in French), then English
+    assert "Récupérer un fichier sans gp_guard" in text and "Recovering a file without gp_guard" in text
+    assert text.index("Récupérer un fichier sans gp_guard") < text.index("Recovering a file without gp_guard")
+    assert "Recovering a file without gp_guard" not in pdf_text(french)
+    assert text.count(created.recovery_secret) == 2
 
 
 def test_a_kit_with_the_wrong_key_is_refused(created):

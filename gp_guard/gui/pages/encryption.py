@@ -8,11 +8,12 @@ Every piece of work (scanning, encrypting, decrypting, verifying, opening) runs 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import Qt, QTime, QTimer, QUrl
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -43,6 +44,7 @@ STATE_WORDS = {
     "empty": N_("Empty folder"),
 }
 _started: dict[str, bool] = {"recovered": False}
+SESSION_MINUTES = 15  # without a keyring, the opened key is kept this long after the last use
 
 
 # -- seams (patched by the tests) -----------------------------------------------------------------
@@ -85,6 +87,20 @@ class EncryptionPage(QWidget):
         self.confirm_kit_button = self._button(row, _("Confirm the recovery kit…"), lambda: self.open_setup(True))
         row.addStretch(1)
         layout.addLayout(row)
+        # Without a keyring the passphrase is typed once, then the opened key stays in memory (never
+        # on disk) until SESSION_MINUTES pass without encryption work, the doctor forgets it, or
+        # gp_guard closes. It is set by the worker that opened it and read on this thread.
+        self.session_key: Any = None
+        self.session_timer = QTimer(self)
+        self.session_timer.setSingleShot(True)
+        self.session_timer.setInterval(SESSION_MINUTES * 60 * 1000)
+        self.session_timer.timeout.connect(self.forget_key)
+        row = QHBoxLayout()
+        self.session_label = QLabel()
+        self.session_label.setWordWrap(True)
+        row.addWidget(self.session_label, 1)
+        self.forget_key_button = self._button(row, _("Forget the passphrase now"), self.forget_key)
+        layout.addLayout(row)
         note = QLabel(_(folder.CONFIRM_DELETION_NOTE))
         note.setWordWrap(True)
         layout.addWidget(note)
@@ -125,6 +141,7 @@ class EncryptionPage(QWidget):
         self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.result_label)
         self._set_busy(False)
+        self._show_session()
         self._startup()
 
     def _button(self, row: QHBoxLayout, text: str, slot: Any) -> QPushButton:
@@ -251,15 +268,45 @@ class EncryptionPage(QWidget):
             return
         self._start("lock", root)
 
-    def _passphrase(self) -> bytes | None | bool:
-        """None: the keyring holds the secret; False: the doctor gave up."""
+    def _key_getter(self) -> Callable[[], Any] | None:
+        """What the worker calls to get the working key; None when the doctor gave up."""
+        remembered = self.session_key
+        if remembered is not None:
+            return lambda: remembered
         try:
-            if keys.secret_in_keyring():
-                return None
+            in_keyring = keys.secret_in_keyring()
         except keys.KeysError:
-            return None
+            in_keyring = True  # keys.unlock then says what is wrong, in plain words
+        if in_keyring:
+            return lambda: keys.unlock(None)
         typed = ask_passphrase(self)
-        return typed.encode("utf-8") if typed else False
+        if not typed:
+            return None
+        passphrase = typed.encode("utf-8")
+
+        def unlock() -> Any:
+            identity = keys.unlock(passphrase)  # a wrong passphrase raises: nothing remembered
+            self.session_key = identity
+            return identity
+
+        return unlock
+
+    def forget_key(self) -> None:
+        self.session_key = None
+        self.session_timer.stop()
+        self._show_session()
+
+    def _show_session(self) -> None:
+        remembered = self.session_key is not None
+        if remembered:
+            until = QTime.currentTime().addSecs(SESSION_MINUTES * 60).toString("HH:mm")
+            self.session_label.setText(_(
+                "The passphrase is remembered until {time}, or until gp_guard closes; each piece of "
+                "encryption work extends it by {minutes} minutes.").format(time=until, minutes=SESSION_MINUTES))
+        else:
+            self.session_label.clear()
+        self.session_label.setVisible(remembered)
+        self.forget_key_button.setVisible(remembered)
 
     def _start(self, action: str, root: Path | None = None) -> None:
         root = root or self.selected()
@@ -269,14 +316,14 @@ class EncryptionPage(QWidget):
             busy = folder.open_by_programs(root, limit=3)
             if busy and not dialogs.ask(self, _("Files are open"), _("{program} has files of this folder open. Encrypt anyway? Files in use are retried, then left as they are.").format(program=busy[0][1]), yes=_("Encrypt"), no=_("Cancel")):
                 return
-        passphrase = self._passphrase()
-        if passphrase is False:
+        get_key = self._key_getter()
+        if get_key is None:
             return
         token = folder.CancelToken()
         store = self.ctx.store
 
         def work(report: Any) -> folder.Report:
-            identity = keys.unlock(passphrase if isinstance(passphrase, bytes) else None)
+            identity = get_key()
             if action == "lock":
                 return folder.lock(root, keys.recipients(), [identity], progress=report, cancel=token, store=store)
             if action == "unlock":
@@ -305,13 +352,16 @@ class EncryptionPage(QWidget):
     def _task_over(self) -> None:
         self.task = None
         self.token = None
+        if self.session_key is not None:
+            self.session_timer.start()  # restarted by each piece of work
+        self._show_session()
         self.progress_label.clear()
         self._set_busy(False)
         self.refresh()
 
     def _finished(self, report: folder.Report) -> None:
-        words = {"lock": _("{count} files encrypted."), "unlock": _("{count} files decrypted."),
-                 "verify": _("{count} encrypted files read back without error.")}
+        words = {"lock": _("Files encrypted: {count}."), "unlock": _("Files decrypted: {count}."),
+                 "verify": _("Encrypted files read back without error: {count}.")}
         parts = [words[report.action].format(count=len(report.done))]
         if report.failed:
             parts.append(_("{count} files need attention: see the list above.").format(count=len(report.failed)))
@@ -341,13 +391,13 @@ class EncryptionPage(QWidget):
         chosen = choose_file(self, _("Open a protected file"), _("Protected files (*.age)"))
         if not chosen:
             return
-        passphrase = self._passphrase()
-        if passphrase is False:
+        get_key = self._key_getter()
+        if get_key is None:
             return
         token = folder.CancelToken()
 
         def work(report: Any) -> Path:
-            identity = keys.unlock(passphrase if isinstance(passphrase, bytes) else None)
+            identity = get_key()
             return self.viewer.open(chosen, [identity], progress=report, cancel=token)
 
         self._run(work, token, lambda path: desktop.open_url(QUrl.fromLocalFile(str(path))))
