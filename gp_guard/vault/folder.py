@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 AGE = ".age"
 LOCK_TMP = ".age.tmp"
 UNLOCK_TMP = ".gpguard.tmp"
-BATCH_FILES = 32
+BATCH_FILES = 64  # measured on 800 small files: 32 -> 1.97 s, 64 -> 1.84 s, 128 -> 1.95 s
 BATCH_BYTES = 64 * 1024 * 1024
 WORKERS = min(4, (os.cpu_count() or 1) + 1)
 RECHECK_HASH_LIMIT = 16 * 1024 * 1024
@@ -663,6 +663,15 @@ class _Unlock(_Lock):
 
 
 # -- batches ----------------------------------------------------------------------------------
+@dataclass
+class _Pending:
+    """A batch whose copies are being written: journal rows, files, the workers' futures."""
+
+    rows: list[int]
+    prepared: list[tuple[str, os.stat_result]]
+    futures: list[Any]
+
+
 class _Batches:
     def __init__(self, op: _Lock, journal: Journal, report: Report, retries: int, retry_delay: float) -> None:
         self.op, self.journal, self.report = op, journal, report
@@ -671,6 +680,7 @@ class _Batches:
         self.attempts: dict[str, int] = {}
         self.retry: list[tuple[str, Problem]] = []
         self.stopped = False  # the disk is full: start no other file
+        self.full: DiskFull | None = None
         # Several files at once: fsync, unlink and hashing release the GIL, so the disk and the
         # CPU overlap. The journal is still written by this thread only.
         self.pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="vault")
@@ -684,14 +694,25 @@ class _Batches:
     def _run(self, queue: list[str]) -> None:
         round_ = 0
         while queue and not self.report.cancelled:
-            while queue and not self.report.cancelled:
+            # Two batches in flight: while one is written by the workers, the one before it is
+            # renamed, re-checked and deleted, so the workers never wait for the journal and the
+            # folder fsyncs (measured: a fifth of the time of 2,000 small files).
+            pending: _Pending | None = None
+            while queue and not self.report.cancelled and not self.stopped:
                 batch: list[str] = []
                 size = 0
                 while queue and len(batch) < BATCH_FILES and (not batch or size < BATCH_BYTES):
                     rel = queue.pop(0)
                     batch.append(rel)
                     size += self.meter.sizes.get(rel, 0)
-                self._batch(batch)
+                started = self._start(batch)
+                if pending is not None:
+                    self._complete(pending)
+                pending = started
+            if pending is not None:
+                self._complete(pending)
+            if self.full is not None:
+                raise self.full
             again = [(rel, p) for rel, p in self.retry if self.attempts.get(rel, 0) <= self.retries]
             self.report.failed.extend(p for rel, p in self.retry if self.attempts.get(rel, 0) > self.retries)
             self.retry = []
@@ -761,20 +782,25 @@ class _Batches:
                 ready.append((rel, st))
         return ready
 
-    def _batch(self, batch: list[str]) -> None:
-        op, steps = self.op, self.meter.steps
+    def _start(self, batch: list[str]) -> _Pending | None:
+        """The journal says what is about to happen, then the workers start writing the copies."""
+        op = self.op
         prepared = self._prepare(batch)
         if not prepared:
-            return
+            return None
         rows = self.journal.begin(op.name, str(self.root),
                                   [(rel, op.dst(rel), op.tmp(rel), st.st_size, st.st_mtime_ns, st.st_ino,
                                     st.st_ctime_ns) for rel, st in prepared])
-        steps()
+        self.meter.steps()
+        futures = [self.pool.submit(self._attempt, rel, st) for rel, st in prepared]
+        return _Pending(rows, prepared, futures)
+
+    def _complete(self, pending: _Pending) -> None:
+        """Waits for a batch's copies, then renames, re-checks and deletes (``_finish``)."""
+        op, steps = self.op, self.meter.steps
         written: list[tuple[int, str, os.stat_result, str]] = []
         dropped: list[int] = []
-        stop: VaultError | None = None
-        futures = [self.pool.submit(self._attempt, rel, st) for rel, st in prepared]
-        for row, (rel, st), future in zip(rows, prepared, futures, strict=True):
+        for row, (rel, st), future in zip(pending.rows, pending.prepared, pending.futures, strict=True):
             try:
                 written.append((row, rel, st, future.result()))
                 continue
@@ -789,7 +815,7 @@ class _Batches:
                 self.report.failed.append(Problem(rel, P_VERIFY_PLAIN if op.name == "unlock" else P_VERIFY))
             except OSError as exc:
                 if exc.errno in FULL:
-                    stop = DiskFull()
+                    self.full = self.full or DiskFull()
                     self.stopped = True
                 elif exc.errno in RETRYABLE:
                     self._again(rel, P_BUSY)
@@ -811,8 +837,6 @@ class _Batches:
             self.journal.mark([(row, VERIFIED, sha) for row, _rel, _st, sha in written])
             steps()
             self._finish(written)
-        if stop is not None:
-            raise stop
 
     def _finish(self, written: list[tuple[int, str, os.stat_result, str]]) -> None:
         op, steps = self.op, self.meter.steps
