@@ -29,6 +29,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/audit.py
 	@if [ "$$(id -u)" = 0 ]; then $(PY) bench/exposure.py; else echo "bench/exposure.py needs root (network namespaces): skipped"; fi
+	$(PY) bench/vault.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
