@@ -452,6 +452,45 @@ def _durable_and(fd: int, size: int, verify: Callable[[], None]) -> None:
     fileio.fsync(fd)
 
 
+def _write_followed(out: Any, source_fd: int, tmp: Path, produce: Callable[[Any], None],
+                   check: Callable[[GrowingReader], None], source_done: Callable[[], int]) -> None:
+    """Big files: ``produce(sink)`` writes the new file through ``out`` while ``check(follower)``
+    reads back, on a helper thread, what already reached it; the disk is started on each step and
+    memory released behind the writing (``fileio.DropBehind``, told how far the source was read by
+    ``source_done``); then fsync. Returns once the copy is complete, durable and checked."""
+    follower = GrowingReader(tmp)
+    failure: list[BaseException] = []
+
+    def follow() -> None:
+        try:
+            check(follower)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            failure.append(exc)
+
+    helper = threading.Thread(target=follow, name="vault-verify", daemon=True)
+    helper.start()
+    try:
+        fileio.read_sequentially(source_fd)
+        behind = fileio.DropBehind(out.fileno(), lambda: follower.pos, source_fd, source_done)
+        sink = fileio.WritebackWriter(out, follower.publish, behind=behind)
+        try:
+            produce(sink)
+            sink.flush()
+        finally:
+            sink.close()
+        follower.publish(sink.written, final=True)
+        fileio.fsync(out.fileno())  # while the helper finishes
+    except BaseException:
+        follower.abort()
+        raise
+    finally:
+        helper.join()
+        follower.close()
+    if failure:
+        raise failure[0]
+    fileio.forget_cached(out.fileno())  # durable and checked: the rest of it leaves memory too
+
+
 def _age_payload_size(size: int) -> int:
     chunks = max(1, -(-size // 65536))
     return 16 + size + 16 * chunks
@@ -504,40 +543,15 @@ class _Lock:
         """Big files: encrypt into ``out`` while a helper thread decrypts what already reached the
         file and compares it with the original; then fsync. The copy is complete, durable and
         verified when this returns, exactly as with ``_verify`` after the writing."""
-        follower = GrowingReader(tmp)
         compared = CompareWriter()
-        failure: list[BaseException] = []
 
-        def check() -> None:
-            try:
-                self._compare(follower, rel, st, compared)
-            except BaseException as exc:  # noqa: BLE001 - handed to the caller
-                failure.append(exc)
-
-        helper = threading.Thread(target=check, name="vault-verify", daemon=True)
-        helper.start()
-        try:
-            fileio.read_sequentially(reader.raw.fileno())
-            behind = fileio.DropBehind(out.fileno(), lambda: follower.pos, reader.raw.fileno(), lambda: compared.done)
-            sink = fileio.WritebackWriter(out, follower.publish, behind=behind)
-            try:
-                _encrypt(reader, sink, self.recipients)
-                sink.flush()
-            finally:
-                sink.close()
+        def produce(sink: Any) -> None:
+            _encrypt(reader, sink, self.recipients)
             if reader.size != st.st_size:
                 raise _Changed
-            follower.publish(sink.written, final=True)
-            fileio.fsync(out.fileno())  # while the helper finishes the comparison
-        except BaseException:
-            follower.abort()
-            raise
-        finally:
-            helper.join()
-            follower.close()
-        if failure:
-            raise failure[0]
-        fileio.forget_cached(out.fileno())  # durable and verified: the rest of it leaves memory too
+
+        _write_followed(out, reader.raw.fileno(), tmp, produce,
+                        lambda follower: self._compare(follower, rel, st, compared), lambda: compared.done)
         return reader.hexdigest() if reader.hashing else ""
 
     def _verify(self, tmp: Path, rel: str, st: os.stat_result) -> None:
@@ -616,40 +630,18 @@ class _Unlock(_Lock):
         """Big files: decrypt into ``out`` while a helper thread reads back what already reached
         the file and hashes it; then fsync. Both hashes must match: what is on the disk is what
         was decrypted and authenticated."""
-        follower = GrowingReader(tmp)
+        writer = HashingWriter(None, None)
         read_back = hashlib.sha256()
-        failure: list[BaseException] = []
 
-        def follow() -> None:
-            try:
-                while data := follower.read(CHUNK):
-                    read_back.update(data)
-            except BaseException as exc:  # noqa: BLE001 - handed to the caller
-                failure.append(exc)
+        def produce(sink: Any) -> None:
+            writer.raw = sink
+            _decrypt(reader, writer, self.identities or [])
 
-        helper = threading.Thread(target=follow, name="vault-read-back", daemon=True)
-        helper.start()
-        try:
-            fileio.read_sequentially(reader.raw.fileno())
-            behind = fileio.DropBehind(out.fileno(), lambda: follower.pos, reader.raw.fileno(), lambda: reader.size)
-            sink = fileio.WritebackWriter(out, follower.publish, behind=behind)
-            writer = HashingWriter(sink, None)
-            try:
-                _decrypt(reader, writer, self.identities or [])
-                sink.flush()
-            finally:
-                sink.close()
-            follower.publish(sink.written, final=True)
-            fileio.fsync(out.fileno())  # while the helper finishes reading back
-        except BaseException:
-            follower.abort()
-            raise
-        finally:
-            helper.join()
-            follower.close()
-        if failure:
-            raise failure[0]
-        fileio.forget_cached(out.fileno())
+        def check(follower: GrowingReader) -> None:
+            while data := follower.read(CHUNK):
+                read_back.update(data)
+
+        _write_followed(out, reader.raw.fileno(), tmp, produce, check, lambda: reader.size)
         sha = writer.digest.hexdigest()
         if read_back.hexdigest() != sha:
             raise Mismatch
