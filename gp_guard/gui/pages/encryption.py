@@ -167,7 +167,7 @@ class EncryptionPage(QWidget):
             if not shiboken6.isValid(self.result_label):  # the page was rebuilt meanwhile
                 return
             if result.count:
-                self.result_label.setText(_("Interrupted work was completed: {count} files are safe.").format(count=result.count))
+                self.result_label.setText(_("Interrupted work was completed; files made safe: {count}.").format(count=result.count))
             self.refresh()
 
         tasks.run_task(work, on_done=done, on_error=lambda exc: shiboken6.isValid(self.tree) and self.refresh())
@@ -364,7 +364,7 @@ class EncryptionPage(QWidget):
                  "verify": _("Encrypted files read back without error: {count}.")}
         parts = [words[report.action].format(count=len(report.done))]
         if report.failed:
-            parts.append(_("{count} files need attention: see the list above.").format(count=len(report.failed)))
+            parts.append(_("Files that need attention: {count} (see the list above).").format(count=len(report.failed)))
         if report.cancelled:
             parts.append(_("Stopped before the end; the files not handled are unchanged."))
         self.result_label.setText(" ".join(parts))
