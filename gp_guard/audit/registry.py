@@ -10,8 +10,8 @@ import importlib
 import pkgutil
 from collections.abc import Callable, Mapping, Sequence
 
-from gp_guard.audit.model import Area, Check, CheckFunc, CheckMeta, Reference, Severity
-from gp_guard.host import PLATFORMS
+from gp_guard.audit.model import Area, Check, CheckFunc, CheckMeta, Outcome, Reference, Severity
+from gp_guard.host import MACOS, PLATFORMS, WINDOWS, Host
 
 _REGISTRY: dict[str, Check] = {}
 
@@ -68,6 +68,16 @@ def all_checks() -> list[Check]:
     for info in pkgutil.iter_modules(package.__path__):
         importlib.import_module(f"{package.__name__}.{info.name}")
     return sorted(_REGISTRY.values(), key=lambda c: c.id)
+
+
+def per_platform(host: Host, windows: Callable[[Host], Outcome], macos: Callable[[Host], Outcome],
+                 linux: Callable[[Host], Outcome]) -> Outcome:
+    """Runs the part of a check written for the host's system (Linux and any other: ``linux``)."""
+    if host.platform == WINDOWS:
+        return windows(host)
+    if host.platform == MACOS:
+        return macos(host)
+    return linux(host)
 
 
 def checks_for(platform: str) -> list[Check]:

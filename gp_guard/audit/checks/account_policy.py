@@ -22,7 +22,7 @@ from gp_guard.audit.model import (
     skipped,
     warned,
 )
-from gp_guard.audit.registry import check
+from gp_guard.audit.registry import check, per_platform
 from gp_guard.host import LINUX, MACOS, WINDOWS, Host
 from gp_guard.i18n import N_
 
@@ -242,11 +242,7 @@ def policy_outcome(min_length: int | None, lockout: int | None, evidence: list[E
     settings={WINDOWS: "ms-settings:signinoptions", MACOS: "x-apple.systempreferences:com.apple.Users-Groups-Settings.extension"},
 )
 def password_policy(host: Host) -> Outcome:
-    if host.platform == WINDOWS:
-        return _windows_policy(host)
-    if host.platform == MACOS:
-        return _macos_policy(host)
-    return _linux_policy(host)
+    return per_platform(host, _windows_policy, _macos_policy, _linux_policy)
 
 
 def parse_inf(text: str) -> dict[str, dict[str, str]]:

@@ -32,7 +32,7 @@ from gp_guard.audit.model import (
     skipped,
     warned,
 )
-from gp_guard.audit.registry import check
+from gp_guard.audit.registry import check, per_platform
 from gp_guard.host import LINUX, MACOS, WINDOWS, Host, HostError, ProcessInfo
 from gp_guard.i18n import N_
 
@@ -120,11 +120,7 @@ _MACOS_AGENTS = {
     },
 )
 def antivirus_on(host: Host) -> Outcome:
-    if host.platform == WINDOWS:
-        return _windows_realtime(host)
-    if host.platform == MACOS:
-        return _macos_realtime(host)
-    return _linux_realtime(host)
+    return per_platform(host, _windows_realtime, _macos_realtime, _linux_realtime)
 
 
 @check(
@@ -157,11 +153,7 @@ def antivirus_on(host: Host) -> Outcome:
     },
 )
 def signatures_fresh(host: Host) -> Outcome:
-    if host.platform == WINDOWS:
-        return _windows_signatures(host)
-    if host.platform == MACOS:
-        return _macos_signatures(host)
-    return _linux_signatures(host)
+    return per_platform(host, _windows_signatures, _macos_signatures, _linux_signatures)
 
 
 # == Windows ====================================================================================

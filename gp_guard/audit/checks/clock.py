@@ -20,7 +20,7 @@ from gp_guard.audit.model import (
     skipped,
     warned,
 )
-from gp_guard.audit.registry import check
+from gp_guard.audit.registry import check, per_platform
 from gp_guard.host import LINUX, MACOS, WINDOWS, Host, HostError
 from gp_guard.i18n import N_
 
@@ -64,11 +64,7 @@ MS_W32TIME = Reference(
     settings={WINDOWS: "ms-settings:dateandtime", MACOS: "x-apple.systempreferences:com.apple.Date-Time-Settings.extension"},
 )
 def clock_synchronised(host: Host) -> Outcome:
-    if host.platform == WINDOWS:
-        return _windows_clock(host)
-    if host.platform == MACOS:
-        return _macos_clock(host)
-    return _linux_clock(host)
+    return per_platform(host, _windows_clock, _macos_clock, _linux_clock)
 
 
 def _windows_clock(host: Host) -> Outcome:

@@ -19,7 +19,7 @@ from gp_guard.audit.model import (
     skipped,
     warned,
 )
-from gp_guard.audit.registry import check
+from gp_guard.audit.registry import check, per_platform
 from gp_guard.host import LINUX, MACOS, WINDOWS, Host, NeedsAdmin
 from gp_guard.i18n import N_
 
@@ -83,11 +83,7 @@ _PROTECTION = {0: "Off", 1: "On", 2: "Unknown"}
     timeout=30.0,
 )
 def system_disk_encrypted(host: Host) -> Outcome:
-    if host.platform == WINDOWS:
-        return _windows_system(host)
-    if host.platform == MACOS:
-        return _macos_filevault(host)
-    return _linux_system(host)
+    return per_platform(host, _windows_system, _macos_filevault, _linux_system)
 
 
 @check(
@@ -118,11 +114,7 @@ def system_disk_encrypted(host: Host) -> Outcome:
     timeout=30.0,
 )
 def data_disks_encrypted(host: Host) -> Outcome:
-    if host.platform == WINDOWS:
-        return _windows_data(host)
-    if host.platform == MACOS:
-        return _macos_time_machine(host)
-    return _linux_data(host)
+    return per_platform(host, _windows_data, _macos_time_machine, _linux_data)
 
 
 # -- Windows ------------------------------------------------------------------------------------

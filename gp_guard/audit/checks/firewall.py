@@ -7,7 +7,7 @@ import re
 from gp_guard.audit import references as ref
 from gp_guard.audit.model import Area, Evidence, Outcome, Severity, failed, passed, skipped, warned
 from gp_guard.audit.ports import SERVICE_NAMES
-from gp_guard.audit.registry import check
+from gp_guard.audit.registry import check, per_platform
 from gp_guard.host import LINUX, MACOS, WINDOWS, Host, NeedsAdmin
 from gp_guard.i18n import N_, _
 
@@ -64,11 +64,7 @@ SOCKETFILTERFW = "/usr/libexec/ApplicationFirewall/socketfilterfw"
     cnil_case="2020-imaging",
 )
 def firewall_on(host: Host) -> Outcome:
-    if host.platform == WINDOWS:
-        return _windows_firewall(host)
-    if host.platform == MACOS:
-        return _macos_firewall(host)
-    return _linux_firewall(host)
+    return per_platform(host, _windows_firewall, _macos_firewall, _linux_firewall)
 
 
 def _windows_firewall(host: Host) -> Outcome:
@@ -195,11 +191,7 @@ _WIN_RULES_KEY = r"HKLM\SYSTEM\CurrentControlSet\Services\SharedAccess\Parameter
     cnil_case="2020-imaging",
 )
 def no_risky_allow_rules(host: Host) -> Outcome:
-    if host.platform == WINDOWS:
-        return _windows_risky_rules(host)
-    if host.platform == MACOS:
-        return _macos_risky_apps(host)
-    return _linux_risky_rules(host)
+    return per_platform(host, _windows_risky_rules, _macos_risky_apps, _linux_risky_rules)
 
 
 def _risky_result(open_rules: list[str], evidence: list[Evidence]) -> Outcome:

@@ -17,7 +17,7 @@ from gp_guard.audit.model import (
     skipped,
     warned,
 )
-from gp_guard.audit.registry import check
+from gp_guard.audit.registry import check, per_platform
 from gp_guard.host import LINUX, MACOS, WINDOWS, Host, NeedsAdmin, ToolMissing
 from gp_guard.i18n import N_
 
@@ -114,11 +114,7 @@ def _dword(host: Host, key: str, name: str) -> int | None:
     cnil_case="2020-imaging",
 )
 def remote_desktop(host: Host) -> Outcome:
-    if host.platform == WINDOWS:
-        return _windows_rdp(host)
-    if host.platform == MACOS:
-        return _macos_screen_sharing(host)
-    return _linux_xrdp(host)
+    return per_platform(host, _windows_rdp, _macos_screen_sharing, _linux_xrdp)
 
 
 def parse_print_disabled(text: str, label: str) -> bool | None:
@@ -353,11 +349,7 @@ def _linux_tools(host: Host, found: set[str], background: set[str]) -> list[Evid
     settings={WINDOWS: "ms-settings:optionalfeatures", MACOS: "x-apple.systempreferences:com.apple.Sharing-Settings.extension"},
 )
 def ssh_password(host: Host) -> Outcome:
-    if host.platform == WINDOWS:
-        return _windows_ssh(host)
-    if host.platform == MACOS:
-        return _macos_ssh(host)
-    return _linux_ssh(host)
+    return per_platform(host, _windows_ssh, _macos_ssh, _linux_ssh)
 
 
 def parse_sshd_config(text: str, host: Host | None = None, base_dir: str = "/etc/ssh", depth: int = 0) -> dict[str, str]:

@@ -26,7 +26,7 @@ from gp_guard.audit.model import (
     skipped,
     warned,
 )
-from gp_guard.audit.registry import check
+from gp_guard.audit.registry import check, per_platform
 from gp_guard.host import LINUX, MACOS, WINDOWS, CommandResult, Host, HostError
 from gp_guard.i18n import N_
 
@@ -87,11 +87,7 @@ SDDM_CONFIGS: tuple[str, ...] = ("/etc/sddm.conf",)
     cnil_case="2022-dedalus",
 )
 def no_autologon(host: Host) -> Outcome:
-    if host.platform == WINDOWS:
-        return _windows_autologon(host)
-    if host.platform == MACOS:
-        return _macos_autologon(host)
-    return _linux_autologon(host)
+    return per_platform(host, _windows_autologon, _macos_autologon, _linux_autologon)
 
 
 @check(
@@ -125,11 +121,7 @@ def no_autologon(host: Host) -> Outcome:
     },
 )
 def screen_locks(host: Host) -> Outcome:
-    if host.platform == WINDOWS:
-        return _windows_lock(host)
-    if host.platform == MACOS:
-        return _macos_lock(host)
-    return _linux_lock(host)
+    return per_platform(host, _windows_lock, _macos_lock, _linux_lock)
 
 
 # == helpers ====================================================================================

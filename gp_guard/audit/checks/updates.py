@@ -20,7 +20,7 @@ from gp_guard.audit.model import (
     skipped,
     warned,
 )
-from gp_guard.audit.registry import check
+from gp_guard.audit.registry import check, per_platform
 from gp_guard.host import LINUX, MACOS, WINDOWS, CommandTimeout, Host
 from gp_guard.i18n import N_
 
@@ -149,11 +149,7 @@ SOFTWARE_UPDATE_LIST = ["softwareupdate", "-l", "--no-scan"]
     timeout=90.0,
 )
 def updates_installed(host: Host) -> Outcome:
-    if host.platform == WINDOWS:
-        return _windows_pending(host)
-    if host.platform == MACOS:
-        return _macos_pending(host)
-    return _linux_pending(host)
+    return per_platform(host, _windows_pending, _macos_pending, _linux_pending)
 
 
 # -- Windows: the Windows Update Agent (COM) and the installed updates (Win32_QuickFixEngineering)
@@ -407,11 +403,7 @@ def _linux_pending(host: Host) -> Outcome:
     settings={WINDOWS: "ms-settings:windowsupdate", MACOS: "x-apple.systempreferences:com.apple.Software-Update-Settings.extension"},
 )
 def automatic_updates(host: Host) -> Outcome:
-    if host.platform == WINDOWS:
-        return _windows_auto(host)
-    if host.platform == MACOS:
-        return _macos_auto(host)
-    return _linux_auto(host)
+    return per_platform(host, _windows_auto, _macos_auto, _linux_auto)
 
 
 def _windows_auto(host: Host) -> Outcome:
@@ -521,11 +513,7 @@ def _linux_auto(host: Host) -> Outcome:
     settings={WINDOWS: "ms-settings:windowsupdate", MACOS: "x-apple.systempreferences:com.apple.Software-Update-Settings.extension"},
 )
 def os_supported(host: Host) -> Outcome:
-    if host.platform == WINDOWS:
-        return _windows_eol(host)
-    if host.platform == MACOS:
-        return _macos_eol(host)
-    return _linux_eol(host)
+    return per_platform(host, _windows_eol, _macos_eol, _linux_eol)
 
 
 def _judge(name: str, end: D, today: D, evidence: list[Evidence]) -> Outcome:
