@@ -75,7 +75,7 @@ def print_text(report: AuditReport) -> None:
         for number, step in enumerate(finding.fix_steps(), 1) if finding.status is Status.FAIL else ():
             out.write(f"    {number}. {step}\n")
     passed = sum(1 for f in report.findings if f.status is Status.PASS)
-    out.write("\n" + _("{count} points are in order.").format(count=passed) + "\n")
+    out.write("\n" + _("Points in order: {count}.").format(count=passed) + "\n")
     for change in report.changes:
         out.write(_("Changed since the last audit: {id} {before} -> {after}").format(
             id=change.check_id, before=change.before or "-", after=change.after or "-") + "\n")

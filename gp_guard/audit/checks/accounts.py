@@ -406,5 +406,5 @@ def generic_accounts(host: Host) -> Outcome:
         return failed(N_("These accounts look shared or generic: {names}. Each person should have their own account."), evidence, names=", ".join(generic))
     if not evidence:
         evidence = [Evidence(source, "no personal account found")]
-    return passed(N_("The {count} accounts on this computer carry personal names."), evidence, count=len(people))
+    return passed(N_("Every account on this computer carries a personal name ({count} accounts checked)."), evidence, count=len(people))
 

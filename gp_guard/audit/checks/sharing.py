@@ -294,7 +294,7 @@ def _linux_shares(host: Host) -> Outcome:
         names = host.list_dir(glob_.get("usershare path") or USERSHARE_DIR) or []
         evidence.append(Evidence("testparm: usershare allow guests", f"Yes ({len(names)} user shares)"))
         if names:
-            return warned(N_("Users may share folders with guests, and {count} user shares exist: check them with 'net usershare info'."),
+            return warned(N_("Users may share folders with guests, and user shares exist ({count}): check them with 'net usershare info'."),
                           evidence, count=len(names))
     if map_to_guest.lower() == "bad password":
         return warned(N_("Samba lets a mistyped password in as a guest (map to guest = Bad Password)."), evidence)

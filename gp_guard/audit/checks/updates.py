@@ -280,7 +280,7 @@ def _windows_pending(host: Host) -> Outcome:
         security = pending[0]
         if len(security) == 1:
             return failed(N_("A security update is waiting to be installed: {names}."), evidence, names=security[0])
-        return failed(N_("{count} security updates are waiting to be installed: {names}."), evidence,
+        return failed(N_("Security updates waiting to be installed ({count}): {names}."), evidence,
                       count=len(security), names=", ".join(security[:5]))
     today = host.now().date()
     if latest is not None and today - latest[1] > STALE_AFTER:
@@ -319,7 +319,7 @@ def _macos_pending(host: Host) -> Outcome:
         evidence = [Evidence(source, label) for label, _ in pending]
         if len(pending) == 1:
             return failed(N_("An update is waiting to be installed: {names}."), evidence, names=pending[0][0])
-        return failed(N_("{count} updates are waiting to be installed: {names}."), evidence,
+        return failed(N_("Updates waiting to be installed ({count}): {names}."), evidence,
                       count=len(pending), names=", ".join(label for label, _ in pending))
     if "No new software available" in text:
         return passed(N_("No update is waiting to be installed."), [Evidence(source, "No new software available.")])
@@ -359,7 +359,7 @@ def _linux_pending(host: Host) -> Outcome:
         if len(security) == 1:
             return failed(N_("A security update is waiting to be installed: {names}."), evidence, names=security[0])
         if security:
-            return failed(N_("{count} security updates are waiting to be installed: {names}."), evidence,
+            return failed(N_("Security updates waiting to be installed ({count}): {names}."), evidence,
                           count=len(security), names=", ".join(security[:10]))
         if other:
             return warned(N_("Updates are waiting to be installed ({count}), none of them a security fix."), evidence, count=len(other))
@@ -369,7 +369,7 @@ def _linux_pending(host: Host) -> Outcome:
         packages = [line.split()[0] for line in result.stdout.splitlines() if len(line.split()) == 3]
         evidence = [Evidence("dnf check-update --security", f"exit {result.returncode}, {len(packages)} packages")]
         if result.returncode == 100 and packages:
-            return failed(N_("{count} security updates are waiting to be installed: {names}."), evidence,
+            return failed(N_("Security updates waiting to be installed ({count}): {names}."), evidence,
                           count=len(packages), names=", ".join(packages[:10]))
         if result.returncode == 0:
             return passed(N_("No update is waiting to be installed."), evidence)
