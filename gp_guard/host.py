@@ -109,6 +109,20 @@ class HostFacts:
     extra: dict[str, str] = field(default_factory=dict)
 
 
+def as_int(value: object) -> int | None:
+    """A registry DWORD or a number printed by a system tool: an int, True/False, or text in
+    decimal or 0x-hexadecimal (spaces around it ignored); None for anything else."""
+    if isinstance(value, int):  # bool included
+        return int(value)
+    if isinstance(value, str):
+        text = value.strip().lower()
+        try:
+            return int(text, 16) if text.startswith("0x") else int(text)
+        except ValueError:
+            return None
+    return None
+
+
 def normalize_key(key: str) -> str:
     """Canonical, case-insensitive form of a registry key path."""
     key = key.strip().strip("\\")
@@ -163,6 +177,11 @@ class Host:
 
     def reg_subkeys(self, key: str) -> list[str]:
         raise NotImplementedError
+
+    def reg_int(self, key: str, name: str) -> int | None:
+        """A registry value as a number (``as_int``); None when absent or not a number."""
+        value = self.reg_value(key, name)
+        return None if value is None else as_int(value.value)
 
     # -- system -----------------------------------------------------------------------------
     def listeners(self) -> list[Listener]:

@@ -33,7 +33,7 @@ from gp_guard.audit.model import (
     warned,
 )
 from gp_guard.audit.registry import check, per_platform
-from gp_guard.host import LINUX, MACOS, WINDOWS, Host, HostError, ProcessInfo
+from gp_guard.host import LINUX, MACOS, WINDOWS, Host, HostError, ProcessInfo, as_int
 from gp_guard.i18n import N_
 
 ANSSI_ANTIVIRUS = Reference(
@@ -250,21 +250,11 @@ def _defender_policies(host: Host) -> list[Evidence]:
     found = []
     for key, name in ((_DEFENDER_POLICY, "DisableAntiSpyware"), (_DEFENDER_RTP_POLICY, "DisableRealtimeMonitoring")):
         value = host.reg_value(key, name)
-        if value is not None and _as_int(value.value) == 1:
+        if value is not None and as_int(value.value) == 1:
             found.append(Evidence(rf"{key}\{name}", str(value.value)))
     return found
 
 
-def _as_int(value: object) -> int | None:
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str):
-        text = value.strip().lower()
-        try:
-            return int(text, 16) if text.startswith("0x") else int(text)
-        except ValueError:
-            return None
-    return None
 
 
 def _mp_true(status: dict[str, str], name: str) -> bool:

@@ -28,7 +28,7 @@ from gp_guard.audit.model import (
     warned,
 )
 from gp_guard.audit.registry import check
-from gp_guard.host import LINUX, WINDOWS, Host, HostError
+from gp_guard.host import LINUX, WINDOWS, Host, HostError, as_int
 from gp_guard.i18n import N_
 
 # -- HW-01 -------------------------------------------------------------------------------------
@@ -188,15 +188,6 @@ def autoplay_off(host: Host) -> Outcome:
     return _linux_autoplay(host)
 
 
-def _dword(value: object) -> int | None:
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str):
-        try:
-            return int(value, 0)
-        except ValueError:
-            return None
-    return None
 
 
 def _windows_autoplay(host: Host) -> Outcome:
@@ -206,12 +197,12 @@ def _windows_autoplay(host: Host) -> Outcome:
         for name in ("NoDriveTypeAutoRun", "NoAutorun"):
             value = host.reg_value(key, name)
             evidence.append(Evidence(rf"{key}\{name}", "(absent)" if value is None else _show(value.value)))
-            number = _dword(value.value) if value is not None else None
+            number = as_int(value.value) if value is not None else None
             if name == "NoDriveTypeAutoRun" and number is not None and number & 0xFF == 0xFF:
                 policy_off = True
     user = host.reg_value(AUTOPLAY_KEY, "DisableAutoplay")
     evidence.append(Evidence(rf"{AUTOPLAY_KEY}\DisableAutoplay", "(absent)" if user is None else _show(user.value)))
-    user_off = user is not None and _dword(user.value) == 1
+    user_off = user is not None and as_int(user.value) == 1
     if policy_off:
         return passed(N_("AutoPlay is turned off for every kind of drive by a policy."), evidence)
     if user_off:

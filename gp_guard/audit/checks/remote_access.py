@@ -71,16 +71,6 @@ def _tool_of(name: str) -> str | None:
     return None
 
 
-def _dword(host: Host, key: str, name: str) -> int | None:
-    value = host.reg_value(key, name)
-    if value is None:
-        return None
-    if isinstance(value.value, int):
-        return value.value
-    try:
-        return int(str(value.value), 0)
-    except ValueError:
-        return None
 
 
 # -- REM-01 -------------------------------------------------------------------------------------
@@ -147,8 +137,8 @@ def _macos_screen_sharing(host: Host) -> Outcome:
 
 def _windows_rdp(host: Host) -> Outcome:
     evidence: list[Evidence] = []
-    policy_deny = _dword(host, _TS_POLICY, "fDenyTSConnections")
-    local_deny = _dword(host, _TS, "fDenyTSConnections")
+    policy_deny = host.reg_int(_TS_POLICY, "fDenyTSConnections")
+    local_deny = host.reg_int(_TS, "fDenyTSConnections")
     if policy_deny is not None:  # a group policy wins over the local setting
         deny, source = policy_deny, rf"{_TS_POLICY}\fDenyTSConnections"
     elif local_deny is not None:
@@ -158,8 +148,8 @@ def _windows_rdp(host: Host) -> Outcome:
     evidence.append(Evidence(source, str(deny)))
     if deny != 0:
         return passed(N_("Remote Desktop is off."), evidence)
-    policy_nla = _dword(host, _TS_POLICY, "UserAuthentication")
-    local_nla = _dword(host, _RDP_TCP, "UserAuthentication")
+    policy_nla = host.reg_int(_TS_POLICY, "UserAuthentication")
+    local_nla = host.reg_int(_RDP_TCP, "UserAuthentication")
     if policy_nla is not None:
         nla, source = policy_nla, rf"{_TS_POLICY}\UserAuthentication"
     elif local_nla is not None:
@@ -262,7 +252,7 @@ def _windows_tools(host: Host, found: set[str], background: set[str]) -> list[Ev
     for sub in host.reg_subkeys(_SERVICES):
         tool = _tool_of(sub)
         if tool:
-            start = _dword(host, rf"{_SERVICES}\{sub}", "Start")
+            start = host.reg_int(rf"{_SERVICES}\{sub}", "Start")
             evidence.append(Evidence(rf"{_SERVICES}\{sub}", f"service, Start={start}" if start is not None else "service"))
             (found if start == 4 else background).add(tool)
     if not evidence:

@@ -61,16 +61,6 @@ MS_GUEST = Reference(
 SAMBA_DOC = Reference(N_("Samba smb.conf manual"), "https://www.samba.org/samba/docs/current/man-html/smb.conf.5.html")
 
 
-def _dword(host: Host, key: str, name: str) -> int | None:
-    value = host.reg_value(key, name)
-    if value is None:
-        return None
-    if isinstance(value.value, int):
-        return value.value
-    try:
-        return int(str(value.value), 0)
-    except ValueError:
-        return None
 
 
 def parse_feature_list(text: str) -> dict[str, str]:
@@ -164,8 +154,8 @@ def smb1_off(host: Host) -> Outcome:
 
 def _windows_smb1(host: Host) -> Outcome:
     evidence: list[Evidence] = []
-    server = _dword(host, _LANMAN_SERVER, "SMB1")
-    client = _dword(host, _MRXSMB10, "Start")
+    server = host.reg_int(_LANMAN_SERVER, "SMB1")
+    client = host.reg_int(_MRXSMB10, "Start")
     evidence.append(Evidence(rf"{_LANMAN_SERVER}\SMB1", "absent" if server is None else str(server)))
     evidence.append(Evidence(rf"{_MRXSMB10}\Start", "absent" if client is None else str(client)))
     if server == 1:
@@ -320,8 +310,8 @@ def _linux_shares(host: Host) -> Outcome:
     references=(MS_GUEST, ref.CNIL_NETWORK, ref.CIS_WINDOWS),
 )
 def insecure_guest_logons(host: Host) -> Outcome:
-    policy = _dword(host, _LANMAN_WKS_POLICY, "AllowInsecureGuestAuth")
-    local = _dword(host, _LANMAN_WKS, "AllowInsecureGuestAuth")
+    policy = host.reg_int(_LANMAN_WKS_POLICY, "AllowInsecureGuestAuth")
+    local = host.reg_int(_LANMAN_WKS, "AllowInsecureGuestAuth")
     if policy is not None:
         value, source = policy, rf"{_LANMAN_WKS_POLICY}\AllowInsecureGuestAuth"
     elif local is not None:

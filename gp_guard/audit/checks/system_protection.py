@@ -21,7 +21,7 @@ from gp_guard.audit.model import (
     warned,
 )
 from gp_guard.audit.registry import check
-from gp_guard.host import MACOS, WINDOWS, Host
+from gp_guard.host import MACOS, WINDOWS, Host, as_int
 from gp_guard.i18n import N_
 
 POLICIES_SYSTEM = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System"
@@ -69,16 +69,6 @@ def system_protection_on(host: Host) -> Outcome:
     return _macos_protection(host)
 
 
-def _int(value: object) -> int | None:
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str):
-        text = value.strip().lower()
-        try:
-            return int(text, 16) if text.startswith("0x") else int(text)
-        except ValueError:
-            return None
-    return None
 
 
 def _windows_uac(host: Host) -> Outcome:
@@ -91,7 +81,7 @@ def _windows_uac(host: Host) -> Outcome:
             values[name] = default
             evidence.append(Evidence(rf"{POLICIES_SYSTEM}\{name}", f"absent (Windows default {default})"))
         else:
-            number = values[name] = _int(reg.value)
+            number = values[name] = as_int(reg.value)
             label = _CONSENT_LABELS.get(number, "") if name == "ConsentPromptBehaviorAdmin" and number is not None else ""
             shown = reg.value.hex() if isinstance(reg.value, bytes) else str(reg.value)
             evidence.append(Evidence(rf"{POLICIES_SYSTEM}\{name}", f"{shown} ({label})" if label else shown))
