@@ -40,4 +40,4 @@ def require_tool(name: str, why: str) -> str:
 
 
 # A real Secret Service (gnome-keyring in a private D-Bus session) for the tests that need one.
-from tests.keyrings import secret_service  # noqa: E402, F401 - a fixture, shared by every test folder
+from tests.keyrings import memory_keyring, no_keyring, secret_service  # noqa: E402, F401 - fixtures, shared by every test folder

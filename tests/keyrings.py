@@ -4,8 +4,10 @@ must not pick it up in later tests, so tests install it explicitly with keyring.
 
 from __future__ import annotations
 
+import keyring
 import pytest
 from keyring.backend import KeyringBackend
+from keyring.backends import fail
 from keyring.compat.properties import classproperty
 
 
@@ -94,3 +96,22 @@ def secret_service(tmp_path, monkeypatch):
         proc.wait(timeout=20)
         vars(keyring.backend.get_all_keyring).pop("saved_result", None)
         keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def memory_keyring():
+    """A keyring in memory (not a real one: see secret_service for that); yields it."""
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def no_keyring():
+    """No usable keyring, as on a machine without one."""
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.set_keyring(previous)

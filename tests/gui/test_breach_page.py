@@ -23,16 +23,6 @@ from gp_guard.store import Store
 from tests.conftest import require_tool
 from tests.gui.test_accessibility import unnamed_actionable
 from tests.helpers import recorded
-from tests.keyrings import MemoryKeyring
-
-
-@pytest.fixture
-def memory_keyring():
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 @pytest.fixture

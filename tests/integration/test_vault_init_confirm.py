@@ -13,13 +13,11 @@ import sys
 import time
 from pathlib import Path
 
-import keyring
 import pytest
 
 from gp_guard import cli_vault, logs
 from gp_guard.vault import keys
 from tests.conftest import require_tool
-from tests.keyrings import MemoryKeyring
 
 PASSPHRASE = "correct horse battery staple"
 KEY = re.compile(r"AGE-SECRET-KEY-1[0-9A-Z]{58}")
@@ -29,14 +27,6 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(autouse=True)
 def fast_scrypt(monkeypatch):
     monkeypatch.setattr(keys, "TYPED_WORK_FACTOR", 10)
-
-
-@pytest.fixture
-def memory_keyring():
-    previous = keyring.get_keyring()
-    keyring.set_keyring(MemoryKeyring())
-    yield
-    keyring.set_keyring(previous)
 
 
 @pytest.fixture

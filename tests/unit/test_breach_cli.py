@@ -9,11 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import keyring
 import pytest
 
 from gp_guard import cli_breach
-from tests.unit.test_breach_register import MemoryKeyring, sample
+from tests.unit.test_breach_register import sample
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "breach"
 CASE11 = FIXTURES / "edpb-01-2021-case11-stolen-device-not-encrypted.json"
@@ -24,14 +23,6 @@ def run(argv: list[str]) -> int:
     sub = parser.add_subparsers(dest="command")
     cli_breach.register(sub)
     return cli_breach.run(parser.parse_args(["breach", *argv]))
-
-
-@pytest.fixture
-def memory_keyring():
-    previous = keyring.get_keyring()
-    keyring.set_keyring(MemoryKeyring())
-    yield
-    keyring.set_keyring(previous)
 
 
 def test_assess_json_output(capsys):

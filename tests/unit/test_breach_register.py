@@ -6,9 +6,7 @@ import csv
 import datetime as dt
 import subprocess
 
-import keyring
 import pytest
-from keyring.backends import fail
 
 from gp_guard.breach import open_breaches, report_summary
 from gp_guard.breach.dossier import breach_dossier, register_pdf
@@ -29,7 +27,6 @@ SECRET_TEXT = "Dossier de Mme Zoé Lefèvre-Quintard volé dans la voiture"
 PASSPHRASE = "cheval agrafe batterie"
 
 
-from tests.keyrings import MemoryKeyring  # noqa: E402
 
 
 @pytest.fixture
@@ -37,23 +34,6 @@ def store():
     from gp_guard.store import open_default
 
     return open_default()
-
-
-@pytest.fixture
-def memory_keyring():
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
-
-
-@pytest.fixture
-def no_keyring():
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    yield
-    keyring.set_keyring(previous)
 
 
 def sample(exercise: bool = False) -> BreachRecord:

@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-import keyring
-import pytest
-from keyring.backends import fail
-
 from gp_guard import vault
 from gp_guard.report import html, model, sources
 from gp_guard.store import open_default
 from gp_guard.vault import folder, keys
 
 PASSPHRASE = b"cheval correct agrafe batterie"
-
-
-@pytest.fixture
-def no_keyring():
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    yield
-    keyring.set_keyring(previous)
 
 
 def test_report_shows_the_real_vault_state(no_keyring, tmp_path):
