@@ -7,7 +7,6 @@ import datetime as dt
 from gp_guard.breach.model import BreachRecord
 from gp_guard.breach.register import Register
 from gp_guard.gui.widgets.breach_clock import clock_text
-from tests.gui.test_breach_page import memory_keyring  # noqa: F401 - fixture
 
 
 def test_clock_text_counts_down_and_says_when_late():
