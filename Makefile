@@ -1,6 +1,7 @@
 # Two commands on a fresh machine:
 #   make run   - creates the virtual environment if missing, installs gp_guard, starts the app
-#   make test  - same set-up, then the whole test suite (GUI tests offscreen)
+#   make test  - same set-up plus the system packages the tests need (tools/packages/*.txt, when
+#                root or with sudo), then the whole test suite (GUI tests offscreen)
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -15,10 +16,11 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	@sh tools/ensure-qt-libs.sh
+	@REQUIRED=1 sh tools/system-packages.sh tools/packages/qt.txt
 	$(VENV)/bin/gp-guard
 
 test: $(STAMP)
+	@sh tools/system-packages.sh tools/packages/qt.txt tools/packages/test.txt
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
 lint: $(STAMP)
