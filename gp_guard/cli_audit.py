@@ -69,7 +69,7 @@ def print_text(report: AuditReport) -> None:
     for finding in sort_findings(report.findings):
         if finding.status is Status.PASS:
             continue
-        out.write(f"[{finding.status.label}] {finding.severity.label} {finding.id}: {_(finding.meta.title)}\n")
+        out.write(f"[{finding.status.label}] {finding.severity.label} {finding.id}: {finding.title()}\n")
         if finding.message():
             out.write(f"    {finding.message()}\n")
         for number, step in enumerate(finding.fix_steps(), 1) if finding.status is Status.FAIL else ():

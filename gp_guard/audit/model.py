@@ -113,6 +113,22 @@ class Reference:
         return {"label": _(self.label), "url": self.url}
 
 
+def displayable(text: str) -> str:
+    """``text`` with the bytes that were not valid UTF-8 (file names, process arguments decoded
+    with 'surrogateescape') shown as ``\\xe9`` escapes, so that it can be printed and written as
+    UTF-8 JSON."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate that stands for no byte
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return raw.decode("utf-8", "backslashreplace")
+
+
 @dataclass(frozen=True)
 class Evidence:
     """What was seen, raw (not translated): the source read and the value found."""
@@ -121,7 +137,7 @@ class Evidence:
     value: str
 
     def render(self) -> dict[str, str]:
-        return {"source": self.source, "value": self.value}
+        return {"source": displayable(self.source), "value": displayable(self.value)}
 
 
 @dataclass(frozen=True)
@@ -166,7 +182,7 @@ class CheckMeta:
     id: str
     area: Area
     severity: Severity
-    title: str  # N_(): short, states the good state or the risk ("Firewall on")
+    title: str  # N_(): the good state, shown when it holds ("The firewall of this computer is on")
     why: str  # N_(): why it matters, in the doctor's words
     fix: Mapping[str, Sequence[str]]  # platform -> numbered steps (N_())
     platforms: tuple[str, ...]
@@ -176,6 +192,17 @@ class CheckMeta:
     needs_admin: bool = False  # skipped without administrator rights
     network: bool = False  # leaves this machine: skipped under --no-network
     timeout: float = 20.0
+    # N_(): shown when the check fails, consequence first ("The disk of this computer is not
+    # encrypted: a thief could read your patients' files"). A failed check never wears the title
+    # of the good state.
+    problem: str = ""
+
+    def title_for(self, status: Status) -> str:
+        """The (untranslated) title that matches ``status``: the problem for a failure, else the
+        good state — "to review", "not checked" and "check failed" read as "verify that …"."""
+        if status is Status.FAIL and self.problem:
+            return self.problem
+        return self.title
 
 
 @dataclass(frozen=True)
@@ -210,12 +237,16 @@ class Finding:
     def severity(self) -> Severity:
         return self.meta.severity
 
+    def title(self) -> str:
+        """The translated title for this finding's status (see ``CheckMeta.title_for``)."""
+        return _(self.meta.title_for(self.outcome.status))
+
     def message(self) -> str:
         if not self.outcome.message:
             return ""
         text = _(self.outcome.message)
         try:
-            return text.format(**self.outcome.params)
+            return displayable(text.format(**self.outcome.params))
         except (KeyError, IndexError, ValueError):
             return text
 
@@ -230,7 +261,8 @@ class Finding:
             "area": str(self.meta.area),
             "severity": str(self.meta.severity),
             "status": str(self.outcome.status),
-            "title": _(self.meta.title),
+            "title": self.title(),
+            "goal": _(self.meta.title),
             "message": self.message(),
             "why": _(self.meta.why),
             "fix": self.fix_steps(),

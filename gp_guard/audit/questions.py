@@ -38,10 +38,10 @@ UNKNOWN = Option("unknown", N_("I don't know"), Status.WARN)
 OPEN_BOX_PAGE = N_("Open the box's administration page: http://192.168.1.1 (Livebox, Bbox, SFR Box) or http://mafreebox.freebox.fr (Freebox).")
 
 
-def _q(id: str, area: Area, severity: Severity, title: str, text: str, why: str, steps: list[str],
-       options: tuple[Option, ...], references: tuple[ref.Reference, ...] = (),
+def _q(id: str, area: Area, severity: Severity, title: str, problem: str, text: str, why: str,
+       steps: list[str], options: tuple[Option, ...], references: tuple[ref.Reference, ...] = (),
        cnil_case: str | None = None) -> Question:
-    meta = CheckMeta(id=id, area=area, severity=severity, title=title, why=why,
+    meta = CheckMeta(id=id, area=area, severity=severity, title=title, problem=problem, why=why,
                      fix={"all": tuple(steps)}, platforms=PLATFORMS, references=references,
                      cnil_case=cnil_case)
     return Question(meta, text, options + (UNKNOWN,))
@@ -51,6 +51,7 @@ QUESTIONS: tuple[Question, ...] = (
     _q(
         "Q-BOX-01", Area.NETWORK, Severity.CRITICAL,
         N_("No port forwarding or DMZ on the internet box"),
+        N_("The internet box has a DMZ or ports forwarded by hand: a computer of the practice is open to the internet"),
         N_("Does your internet box (Livebox, Freebox, SFR Box, Bbox...) have a DMZ or ports forwarded by hand to a computer of the practice?"),
         N_("A DMZ or a port forward set in the box makes a computer of the practice reachable from the whole internet. In 2020 the CNIL fined two doctors whose X-ray images could be opened from the internet this way. gp_guard can see forwards made automatically (UPnP), but not a DMZ or a forward set by hand: only a look at the box can tell."),
         [
@@ -70,6 +71,7 @@ QUESTIONS: tuple[Question, ...] = (
     _q(
         "Q-BKP-01", Area.BACKUP, Severity.HIGH,
         N_("An offline backup copy exists"),
+        N_("No backup copy is kept offline: ransomware could erase the backups too"),
         N_("Is a copy of your backups kept offline: a disk unplugged after each backup, or a copy that the practice's computers cannot erase?"),
         N_("Ransomware encrypts every disk it can reach, including a backup disk that stays plugged in. Only a copy kept out of reach lets you restore your patient files after an attack."),
         [
@@ -86,6 +88,7 @@ QUESTIONS: tuple[Question, ...] = (
     _q(
         "Q-BKP-02", Area.BACKUP, Severity.MEDIUM,
         N_("Restoring from backup was tested recently"),
+        N_("Restoring from backup has not been tested recently: nobody knows whether it works"),
         N_("In the last six months, have you (or your IT provider) restored a file or the patient database from a backup to check that it works?"),
         N_("A backup is only useful if it can be restored. Many practices discover on the day of the incident that their backup was empty, incomplete or unreadable."),
         [
@@ -102,6 +105,7 @@ QUESTIONS: tuple[Question, ...] = (
     _q(
         "Q-PANEL-01", Area.PRACTICE, Severity.MEDIUM,
         N_("Data sent to panels or observatories is known and patients are informed"),
+        N_("Data is sent to panels or observatories without knowing what, or without informing patients"),
         N_("Does your practice software send data to a panel or observatory (an option of the software contract, often paid)?"),
         N_("Some practice software sends consultation data to research or market panels. Pseudonymised data (names removed but a code kept) are still personal health data: in 2024 the CNIL fined a practice-software vendor that treated such data as anonymous. You must know what is sent and inform your patients."),
         [
@@ -119,6 +123,7 @@ QUESTIONS: tuple[Question, ...] = (
     _q(
         "Q-ACC-01", Area.ACCOUNTS, Severity.HIGH,
         N_("Each person has their own account in the practice software"),
+        N_("Several people share an account in the practice software: nobody can tell who did what"),
         N_("Does each person who uses the practice software (you, a replacement doctor, a secretary) log in with their own account?"),
         N_("A shared account makes it impossible to know who opened which record, and a password known by several people is soon known by more. The CNIL held shared accounts against Dedalus Biologie in 2022."),
         [

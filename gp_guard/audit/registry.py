@@ -22,6 +22,7 @@ def check(
     area: Area,
     severity: Severity,
     title: str,
+    problem: str,
     why: str,
     fix: Mapping[str, Sequence[str]],
     platforms: Sequence[str] = PLATFORMS,
@@ -32,7 +33,13 @@ def check(
     network: bool = False,
     timeout: float = 20.0,
 ) -> Callable[[CheckFunc], CheckFunc]:
-    """Register the decorated function as the check ``id``."""
+    """Register the decorated function as the check ``id``.
+
+    ``title`` states the good state, ``problem`` what is wrong when the check fails, consequence
+    first; both are ``N_()``-marked and must differ.
+    """
+    if not problem or problem == title:
+        raise ValueError(f"{id}: a check needs a problem title that differs from its title")
     for platform in platforms:
         if platform not in fix and "all" not in fix:
             raise ValueError(f"{id}: no fix steps for {platform}")
@@ -41,6 +48,7 @@ def check(
         area=area,
         severity=severity,
         title=title,
+        problem=problem,
         why=why,
         fix=dict(fix),
         platforms=tuple(platforms),

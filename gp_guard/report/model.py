@@ -105,7 +105,7 @@ def build(store: Store, *, now: dt.datetime | None = None) -> ReportData:
             if meta is None or meta.severity is Severity.INFO:
                 continue
             actionable = status in (Status.FAIL, Status.WARN)
-            lines.append(FindingLine(check_id, _(meta.title), meta.severity, status,
+            lines.append(FindingLine(check_id, _(meta.title_for(status)), meta.severity, status,
                                      _steps(meta, platform) if actionable else ()))
         lines.sort(key=lambda f: (_ORDER[f.status], f.severity.rank, f.id))
         for line in lines:

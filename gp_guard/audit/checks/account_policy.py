@@ -58,6 +58,7 @@ PWQUALITY_DIR = "/etc/security/pwquality.conf.d"
     area=Area.ACCOUNTS,
     severity=Severity.HIGH,
     title=N_("The account used every day is not an administrator"),
+    problem=N_("The account used every day is an administrator: a harmful program opened by mistake can take over the whole computer"),
     why=N_("Whatever you open with an administrator account (an e-mail attachment, a website, a USB stick) can change the whole computer: install a ransomware, turn off the antivirus, read every patient file. With a standard account for daily work, and an administrator account used only to install software, most attacks stop at your own session."),
     fix={
         WINDOWS: (
@@ -222,6 +223,7 @@ def policy_outcome(min_length: int | None, lockout: int | None, evidence: list[E
     area=Area.ACCOUNTS,
     severity=Severity.LOW,
     title=N_("Passwords must be long enough, and guessing is blocked"),
+    problem=N_("Short passwords are accepted and repeated guessing is not blocked"),
     why=N_("A short password is found in minutes by a program that tries them all, especially if nothing blocks the account after repeated failures. The CNIL asks for at least 12 characters, or 8 characters if the account is locked after a few failed attempts."),
     fix={
         WINDOWS: (

@@ -171,6 +171,7 @@ def linux_accounts(host: Host) -> list[Account]:
     area=Area.ACCOUNTS,
     severity=Severity.MEDIUM,
     title=N_("The guest account is turned off"),
+    problem=N_("The guest account is on: anyone can use this computer without a password"),
     why=N_("A guest account lets anyone sitting at this computer open a session without a password. From there they can browse shared folders, plug in a USB stick or reach the practice network, and nothing records who they were."),
     fix={
         WINDOWS: (
@@ -278,6 +279,7 @@ def _linux_guest(host: Host) -> Outcome:
     area=Area.ACCOUNTS,
     severity=Severity.CRITICAL,
     title=N_("Every account has a password"),
+    problem=N_("An account has no password: anyone can open it and read the patient files"),
     why=N_("An account without a password opens the computer, and every patient file on it, to anyone who knows or guesses the account name, at the keyboard and sometimes over the network. It is also what a burglar or a visitor tries first."),
     fix={
         WINDOWS: (
@@ -369,6 +371,7 @@ def is_generic(name: str) -> bool:
     area=Area.ACCOUNTS,
     severity=Severity.MEDIUM,
     title=N_("Each person has a named account"),
+    problem=N_("Several people share one account: nobody can tell who did what"),
     why=N_("When several people share one account ('cabinet', 'secretariat', 'remplacant'...), nobody can tell afterwards who opened which patient file, a departing colleague keeps the password, and one leaked password opens everything. The CNIL fined Dedalus Biologie 1.5 million euros in 2022, partly for shared accounts."),
     fix={
         WINDOWS: (

@@ -94,6 +94,7 @@ _MACOS_AGENTS = {
     area=Area.ANTIVIRUS,
     severity=Severity.HIGH,
     title=N_("An antivirus protects this computer in real time"),
+    problem=N_("No antivirus protects this computer in real time"),
     why=N_("A booby-trapped attachment, a fake invoice or an infected USB stick is enough to let ransomware encrypt the patient files, or to let an attacker copy them. An antivirus with real-time protection checks every file at the moment it is opened or downloaded, and stops most known threats before they run. Turned off, nothing stands in the way."),
     fix={
         WINDOWS: (
@@ -128,6 +129,7 @@ def antivirus_on(host: Host) -> Outcome:
     area=Area.ANTIVIRUS,
     severity=Severity.MEDIUM,
     title=N_("The antivirus signatures are up to date"),
+    problem=N_("The antivirus signatures are out of date: recent threats go unnoticed"),
     why=N_("An antivirus only recognises the threats it has been told about. New ransomware appears every day, and its description reaches your antivirus through signature updates, usually several times a day. With signatures several days old, the newest (and most dangerous) threats go through unnoticed."),
     fix={
         WINDOWS: (

@@ -217,6 +217,7 @@ def _target(host: Host, target: str, found: _Found) -> None:
     area=Area.BACKUP,
     severity=Severity.HIGH,
     title=N_("This computer was backed up in the last 7 days"),
+    problem=N_("This computer has not been backed up for more than 7 days: a breakdown or ransomware could wipe out recent records"),
     why=N_("A disk failure, a theft or ransomware can wipe out patient records, letters and images in minutes. Only a recent backup lets you start again without losing weeks of work, and the CNIL expects health data to be backed up regularly. A backup older than a week means a week of consultations to rebuild by hand."),
     fix={
         WINDOWS: (

@@ -116,6 +116,7 @@ def minimums_for(day: dt.date) -> tuple[dt.date, dict[str, int]]:
     area=Area.UPDATES,
     severity=Severity.MEDIUM,
     title=N_("Web browsers are up to date"),
+    problem=N_("A web browser is out of date: a booby-trapped page could infect this computer"),
     why=N_("The web browser is the program most exposed to attacks: a booby-trapped page or advertisement can take control of an outdated browser without a click, then reach the patient records and the accounts open on this computer. Chrome, Edge and Firefox fix serious flaws every few weeks; an old version no longer receives those fixes."),
     fix={
         WINDOWS: (

@@ -43,6 +43,7 @@ MS_W32TIME = Reference(
     area=Area.TIME,
     severity=Severity.LOW,
     title=N_("The clock sets itself from the internet"),
+    problem=N_("The clock does not set itself: dates in records and logs may be wrong"),
     why=N_("Every record, log and e-mail is dated by this computer's clock. A clock that drifts makes it hard to rebuild what happened after an incident (which was opened, when, in which order), weakens the proof you can give the CNIL within 72 hours, and can break secure connections and Pro Santé Connect sign-in."),
     fix={
         WINDOWS: (

@@ -30,6 +30,7 @@ def _server_ports(host: Host, servers: list[inventory.Installation], configured:
     area=Area.NETWORK,
     severity=Severity.CRITICAL,
     title=N_("The PostgreSQL database is not open to the network without a password"),
+    problem=N_("The PostgreSQL database can be opened from the network without a password"),
     why=_WHY_DB,
     fix={
         "all": (
@@ -95,6 +96,7 @@ def postgres_exposure(host: Host) -> Outcome:
     area=Area.NETWORK,
     severity=Severity.CRITICAL,
     title=N_("The MySQL/MariaDB database is not open to the network and its administrator has a password"),
+    problem=N_("The MySQL/MariaDB database is open to the network, or its administrator has no password"),
     why=_WHY_DB,
     fix={
         "all": (
@@ -144,6 +146,7 @@ def mysql_exposure(host: Host) -> Outcome:
     area=Area.NETWORK,
     severity=Severity.HIGH,
     title=N_("The Firebird database only accepts encrypted, modern logins"),
+    problem=N_("The Firebird database accepts old or unencrypted logins"),
     why=_WHY_DB,
     fix={
         WINDOWS: (

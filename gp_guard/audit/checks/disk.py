@@ -58,6 +58,7 @@ _PROTECTION = {0: "Off", 1: "On", 2: "Unknown"}
     area=Area.ENCRYPTION,
     severity=Severity.CRITICAL,
     title=N_("The system disk is encrypted"),
+    problem=N_("The disk of this computer is not encrypted: a thief could read your patients' files"),
     why=N_("If this computer is stolen, lost or sent for repair, anyone can take its disk out and read the patient files, the practice software's database and the saved passwords, without knowing your session password. Encryption makes the disk unreadable without your password or key. The CNIL held the lack of encryption against the two doctors fined in 2020 and against Dedalus Biologie in 2022."),
     fix={
         WINDOWS: (
@@ -91,6 +92,7 @@ def system_disk_encrypted(host: Host) -> Outcome:
     area=Area.ENCRYPTION,
     severity=Severity.HIGH,
     title=N_("Data, backup and removable disks are encrypted"),
+    problem=N_("A data, backup or removable disk is not encrypted: whoever finds it can read it"),
     why=N_("A second disk, a backup disk or a USB key often holds a full copy of the patient files. It is easier to lose or steal than the computer itself, and anyone who plugs it in can read it unless it is encrypted. An encrypted backup stays safe even when it leaves the practice."),
     fix={
         WINDOWS: (

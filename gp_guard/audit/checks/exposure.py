@@ -89,6 +89,7 @@ class Story(str):
     area=Area.NETWORK,
     severity=Severity.CRITICAL,
     title=N_("No program holding patient data can be reached from the internet"),
+    problem=N_("A program holding patient data can be reached from the internet"),
     why=N_("A program that holds patient data (imaging server, FTP zone, database) becomes reachable from the whole internet when three things line up: it listens to the network, it is weakly protected, and the internet box forwards its port to this computer. In 2020 the CNIL fined two doctors for exactly this chain: their box forwarded ports to the imaging software, whose X-ray images could then be opened from the internet."),
     fix={"all": box_steps() + (
         N_("In the program's settings, require a password for every access, or ask your software vendor to do it."),

@@ -41,6 +41,7 @@ SOCKETFILTERFW = "/usr/libexec/ApplicationFirewall/socketfilterfw"
     area=Area.FIREWALL,
     severity=Severity.HIGH,
     title=N_("The firewall of this computer is on"),
+    problem=N_("The firewall of this computer is off: other devices on the network can reach its services"),
     why=N_("The firewall blocks connections that other computers try to open to this one. Without it, any program that listens on the network (imaging software, file sharing, remote access) can be reached by every device on the practice's network, and from the internet if the box forwards a port."),
     fix={
         WINDOWS: (
@@ -169,6 +170,7 @@ _WIN_RULES_KEY = r"HKLM\SYSTEM\CurrentControlSet\Services\SharedAccess\Parameter
     area=Area.FIREWALL,
     severity=Severity.MEDIUM,
     title=N_("The firewall does not let anyone reach risky services"),
+    problem=N_("The firewall lets other devices reach risky services"),
     why=N_("A firewall rule that allows incoming connections to imaging (DICOM), file transfer (FTP), file sharing, remote control or database services opens a door in the wall: every device on the network, and the internet if the box forwards the port, can knock on it. In 2020 the CNIL fined two doctors whose X-ray images could be reached this way."),
     fix={
         WINDOWS: (

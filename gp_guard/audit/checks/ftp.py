@@ -219,6 +219,7 @@ _FIX_LINUX = (
     area=Area.SHARING,
     severity=Severity.CRITICAL,
     title=N_("No FTP server lets anyone in without a password"),
+    problem=N_("An FTP server lets anyone in without a password"),
     why=N_("An FTP server with anonymous access lets anyone who reaches it read the files it offers, and sometimes drop files there, without a password. In 2022 the CNIL fined the laboratory software publisher Dedalus 1.5 million euros after the data of about 500,000 patients leaked from an FTP 'public zone' that required no password."),
     fix={LINUX: _FIX_LINUX, WINDOWS: (
         N_("Open the FileZilla Server administration window, then Edit > Users."),
@@ -273,6 +274,7 @@ def ftp_anonymous(host: Host) -> Outcome:
     area=Area.SHARING,
     severity=Severity.HIGH,
     title=N_("FTP transfers are encrypted"),
+    problem=N_("FTP transfers are not encrypted: files and passwords cross the network in clear"),
     why=N_("Plain FTP sends passwords and files unencrypted: anyone on the same network (a shared office, a public Wi-Fi, a compromised box) can read them on the way. Lack of encryption was one of the faults the CNIL found at Dedalus in 2022."),
     fix={LINUX: (
         N_("Edit /etc/vsftpd.conf and set ssl_enable=YES, with rsa_cert_file and rsa_private_key_file pointing to a certificate, and force_local_logins_ssl=YES, force_local_data_ssl=YES."),

@@ -52,6 +52,7 @@ ANSSI_UEFI = Reference(
     area=Area.HARDWARE,
     severity=Severity.LOW,
     title=N_("Secure Boot is on"),
+    problem=N_("Secure Boot is off: a harmful program could load before the system starts"),
     why=N_("Secure Boot lets the computer start only a system signed by a trusted publisher. Without it, a malicious program can slip in before Windows or Linux starts, where the antivirus cannot see it, and survive a reinstallation of the software. It is a second line of defence: the risk is low on a well-kept computer, but turning it on costs nothing."),
     fix={
         WINDOWS: (
@@ -164,6 +165,7 @@ _USB_BLOCK = re.compile(
     area=Area.HARDWARE,
     severity=Severity.MEDIUM,
     title=N_("USB keys and discs do not start anything on their own"),
+    problem=N_("USB keys and discs can start programs on their own"),
     why=N_("When AutoPlay is on, plugging in a USB key, a patient's CD of images or a supplier's disc can open it and offer to run a program in one click. An infected key then spreads malware to the computer that holds your patient records. With AutoPlay off, nothing happens until you choose to open the files yourself."),
     fix={
         WINDOWS: (

@@ -200,6 +200,7 @@ _REFS = (ref.CASE_2020, ref.CNIL_ACCESS, ref.CNIL_NETWORK, ref.ANSSI_REMOTE)
     area=Area.NETWORK,
     severity=Severity.CRITICAL,
     title=N_("The imaging server asks other computers for a password"),
+    problem=N_("The imaging server lets other computers in without a password"),
     why=N_("An imaging server (Orthanc, Horos, OsiriX) that lets other computers in without a password, or with the password printed in its manual (orthanc/orthanc), shows your patients' images and names to anyone who can reach it: every device of the practice's network, and the whole internet as soon as the box forwards its port. In 2020 the CNIL fined two doctors whose X-ray images could be viewed this way from the internet."),
     fix={
         WINDOWS: (
@@ -289,6 +290,7 @@ def _horos_web(server: Server, prefs: horos.HorosPrefs) -> Verdict:
     area=Area.NETWORK,
     severity=Severity.CRITICAL,
     title=N_("The DICOM server answers only the devices it knows"),
+    problem=N_("The DICOM server answers any device, even unknown ones"),
     why=N_("The DICOM port (4242 for Orthanc, 104 or 11112 for others) is how scanners and viewers send and fetch images. If the server answers any device, whatever name it gives, a stranger on the network, or on the internet through a forwarded port, can list your patients and download their images, or slip false images into their files."),
     fix={
         WINDOWS: (
@@ -380,6 +382,7 @@ def _horos_dicom(server: Server, prefs: horos.HorosPrefs) -> Verdict:
     area=Area.NETWORK,
     severity=Severity.HIGH,
     title=N_("The imaging server has no dangerous options turned on"),
+    problem=N_("The imaging server has dangerous options turned on"),
     why=N_("Some options let whoever reaches the imaging server do far more than view images: run programs (Lua scripts, XML-RPC remote control), write files anywhere on the disk through the web interface (an Orthanc flaw, CVE-2023-33466, fixed in version 1.12.0), or browse the images as a network drive (WebDAV). Combined with a weak password or a forwarded port, they hand this computer to an attacker."),
     fix={
         WINDOWS: (
@@ -448,6 +451,7 @@ def _orthanc_options(server: Server, a: orthanc.OrthancAssessment) -> Verdict:
     area=Area.NETWORK,
     severity=Severity.MEDIUM,
     title=N_("The imaging server trusts only devices of the practice"),
+    problem=N_("The imaging server trusts devices outside the practice"),
     why=N_("An imaging server sends images to the devices listed in its settings, and trusts them. A device listed with an internet (public) address means images leave the practice, often unencrypted. When the server does not check who is calling (its own AE title, the caller's IP address), any device that copies a known device's name is trusted like it."),
     fix={
         WINDOWS: (
@@ -524,6 +528,7 @@ NOTHING_FOUND = "no Orthanc, Conquest, Horos, OsiriX, vsftpd, FileZilla Server, 
     area=Area.NETWORK,
     severity=Severity.INFO,
     title=N_("Practice, imaging, file-transfer and database servers on this computer"),
+    problem=N_("Practice servers on this computer listen to other computers"),
     why=N_("Knowing which servers run on this computer (imaging, file transfer, databases of the practice software) is the first step: each one that listens to other computers is a door to patient data, and must be known, kept up to date and protected. This list is for information and does not change your score."),
     fix={
         "all": (

@@ -125,6 +125,7 @@ def _describe(files: list[FileInfo]) -> str:
     area=Area.DATA,
     severity=Severity.MEDIUM,
     title=N_("No forgotten copies of patient data (database dumps, images, exports)"),
+    problem=N_("Forgotten copies of patient data lie on this computer (database dumps, images, exports)"),
     why=N_("Exports and copies made during a software change, a migration or a support call often stay for years on the Desktop, in Downloads or in temporary folders: database dumps, backup files, DICOM images, spreadsheets of patients. They escape the protections of the practice software, and a stolen or infected computer gives them away in one piece. In 2022 the CNIL fined Dedalus Biologie 1.5 million euros, among other reasons because data were not deleted after a migration."),
     fix={
         WINDOWS: (

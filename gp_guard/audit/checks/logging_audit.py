@@ -56,6 +56,7 @@ MS_AUDIT_LOGON = Reference(
     area=Area.LOGGING,
     severity=Severity.MEDIUM,
     title=N_("Failed sign-ins are recorded"),
+    problem=N_("Failed sign-ins are not recorded: an intrusion attempt would leave no trace"),
     why=N_("Someone trying passwords on this computer, locally or through remote access, leaves a trace only if failed sign-ins are recorded and kept. Without that trace you cannot see an attack coming, nor tell the CNIL afterwards what happened. Dedalus Biologie was fined 1.5 million euros in 2022, among other reasons because nothing watched or alerted on its servers."),
     fix={
         WINDOWS: (

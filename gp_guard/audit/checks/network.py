@@ -132,6 +132,7 @@ def _loopback_count(listeners: Iterable[Listener]) -> int:
     area=Area.NETWORK,
     severity=Severity.HIGH,
     title=N_("Programs on this computer accept connections only from this computer"),
+    problem=N_("Programs on this computer accept connections from other devices"),
     why=N_("A program that listens on every network interface can be reached by any device of the practice's network, and from the internet as soon as the box forwards a port to this computer. In 2020 the CNIL fined two doctors whose imaging software accepted connections from the internet: their patients' X-ray images could be opened by anyone. A program that only this computer uses should listen on 127.0.0.1 (loopback) instead."),
     fix={
         WINDOWS: (
@@ -202,6 +203,7 @@ class PortList(str):
     area=Area.NETWORK,
     severity=Severity.HIGH,
     title=N_("No sensitive service (imaging, database, remote control, file transfer) is open to the network"),
+    problem=N_("A sensitive service (imaging, database, remote control, file transfer) is open to the network"),
     why=N_("Some services are a door straight to patient data: imaging servers (DICOM ports 104, 11112, 4242, 5678, Orthanc web 8042), databases of practice software (3306, 5432, 1433, 3050), remote control (Remote Desktop 3389, VNC 5900, Telnet 23), file transfer (FTP 21) and file sharing (445, 139). Open to the network, they are found within hours by the robots that scan the internet as soon as a port is forwarded. The CNIL fined two doctors in 2020 whose imaging server was reachable this way. Listening on 127.0.0.1 only, they are out of reach."),
     fix={
         WINDOWS: (

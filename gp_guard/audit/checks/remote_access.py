@@ -80,6 +80,7 @@ def _tool_of(name: str) -> str | None:
     area=Area.REMOTE_ACCESS,
     severity=Severity.HIGH,
     title=N_("Taking control of the screen from elsewhere is off, or requires identification first"),
+    problem=N_("Someone elsewhere can take control of the screen without identifying first"),
     why=N_("Remote Desktop (Windows) and Screen Sharing (Mac) let someone take control of this computer over the network. Left on, and on Windows without 'Network Level Authentication', they show a sign-in screen to anyone who can reach the computer, who can then try passwords, and known flaws can be attacked before any password is asked. Reachable from the internet through the box, they are one of the first doors ransomware gangs use to enter practices."),
     fix={
         WINDOWS: (
@@ -191,6 +192,7 @@ def _linux_xrdp(host: Host) -> Outcome:
     area=Area.REMOTE_ACCESS,
     severity=Severity.MEDIUM,
     title=N_("Remote-control programs are known and wanted"),
+    problem=N_("Remote-control programs are installed: make sure you know and want each one"),
     why=N_("Programs such as TeamViewer or AnyDesk let someone elsewhere see the screen and use this computer, and patient files with it. They are useful for your IT provider or your software vendor, but a forgotten one, left running with a weak or shared password, is a wide open door, and fake 'support technicians' ask victims to install them. You should know which ones are here and who uses them."),
     fix={
         WINDOWS: (
@@ -319,6 +321,7 @@ def _linux_tools(host: Host, found: set[str], background: set[str]) -> list[Evid
     area=Area.REMOTE_ACCESS,
     severity=Severity.MEDIUM,
     title=N_("No SSH server accepts passwords"),
+    problem=N_("An SSH server accepts passwords: they can be guessed from the network"),
     why=N_("An SSH server lets someone open a command window on this computer from the network. When it accepts passwords, robots that scan networks try thousands of them, day and night; one weak password is enough to enter the computer and read every patient file on it."),
     fix={
         WINDOWS: (

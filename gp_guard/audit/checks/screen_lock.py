@@ -61,6 +61,7 @@ SDDM_CONFIGS: tuple[str, ...] = ("/etc/sddm.conf",)
     area=Area.ACCOUNTS,
     severity=Severity.CRITICAL,
     title=N_("The computer does not open a session by itself"),
+    problem=N_("This computer opens a session by itself: anyone who switches it on reaches the patient files"),
     why=N_("With automatic logon, anyone who switches the computer on (a patient left alone in the consulting room, a cleaner, a thief) lands directly in your session, with access to the patient files and the practice software. On Windows the password is often also stored in clear text, readable by any program on the computer. Access without authentication was one of the failings for which the CNIL fined Dedalus Biologie 1.5 million euros in 2022."),
     fix={
         WINDOWS: (
@@ -95,6 +96,7 @@ def no_autologon(host: Host) -> Outcome:
     area=Area.SCREEN_LOCK,
     severity=Severity.HIGH,
     title=N_("The screen locks after 10 minutes at most and asks for the password"),
+    problem=N_("The screen does not lock soon enough: a passer-by can read or use your open session"),
     why=N_("Between two consultations, or when you step out, the screen stays open on the patient file. A screen that locks by itself after a few minutes and asks for the password on return keeps a patient, a visitor or a colleague from reading or changing a medical record in your name."),
     fix={
         WINDOWS: (

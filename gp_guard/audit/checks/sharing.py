@@ -129,6 +129,7 @@ def _samba(host: Host) -> tuple[dict[str, dict[str, str]] | None, list[Evidence]
     area=Area.SHARING,
     severity=Severity.HIGH,
     title=N_("The obsolete file-sharing protocol SMBv1 is off"),
+    problem=N_("The obsolete file-sharing protocol SMBv1 is on: it is the way the WannaCry ransomware spread"),
     why=N_("SMBv1 is the 1980s version of Windows file sharing. It has no protection against tampering and carries the flaws that let the WannaCry and NotPetya ransomware spread by themselves from computer to computer in 2017, encrypting hospitals' files. No current device needs it."),
     fix={
         WINDOWS: (
@@ -195,6 +196,7 @@ def _linux_smb1(host: Host) -> Outcome:
     area=Area.SHARING,
     severity=Severity.HIGH,
     title=N_("No shared folder is open to everyone or to guests"),
+    problem=N_("A shared folder is open to everyone or to guests"),
     why=N_("A folder shared with 'Everyone' or with guests can be opened by any device on the practice's network without a password: a visitor's phone on the Wi-Fi, an infected computer, or the whole internet if the box forwards the port. The CNIL fined two doctors in 2020 because patient images were reachable this way."),
     fix={
         WINDOWS: (
@@ -298,6 +300,7 @@ def _linux_shares(host: Host) -> Outcome:
     area=Area.SHARING,
     severity=Severity.MEDIUM,
     title=N_("This computer refuses to open shared folders as a guest"),
+    problem=N_("This computer opens shared folders as a guest, without checking who offers them"),
     why=N_("When Windows accepts 'insecure guest logons', it opens shared folders of other devices without any password and without checking that the device is the real one. An attacker on the network can then pose as the practice's NAS or server and feed this computer fake files or capture what it saves there."),
     fix={
         WINDOWS: (

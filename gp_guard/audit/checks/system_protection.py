@@ -44,6 +44,7 @@ _CONSENT_LABELS = {
     area=Area.ACCOUNTS,
     severity=Severity.MEDIUM,
     title=N_("The system asks before a program changes it"),
+    problem=N_("Programs can change the system without asking you first"),
     why=N_("Windows (User Account Control) and macOS (System Integrity Protection and Gatekeeper) stop a program from modifying the system, or from running when it comes from an unknown source, without your explicit agreement. Turned off, a malicious attachment opened by mistake can install itself deeply and silently, switch off the antivirus and reach every patient file."),
     fix={
         WINDOWS: (

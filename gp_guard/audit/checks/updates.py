@@ -128,6 +128,7 @@ SOFTWARE_UPDATE_LIST = ["softwareupdate", "-l", "--no-scan"]
     area=Area.UPDATES,
     severity=Severity.HIGH,
     title=N_("System updates are installed"),
+    problem=N_("System updates are waiting: known security holes stay open"),
     why=N_("Most attacks use security holes that are already fixed by an update the computer has not installed yet. While an update waits, anyone who knows the hole can use it, for example through a booby-trapped e-mail attachment or web page."),
     fix={
         WINDOWS: (
@@ -384,6 +385,7 @@ def _linux_pending(host: Host) -> Outcome:
     area=Area.UPDATES,
     severity=Severity.MEDIUM,
     title=N_("Updates install automatically"),
+    problem=N_("Updates do not install automatically: security holes stay open until someone thinks of them"),
     why=N_("Security fixes are published every month, and attackers start using the holes they fix within days. When updates install by themselves, the computer stays protected even during a busy week; when they are turned off, nobody notices that it falls behind."),
     fix={
         WINDOWS: (
@@ -494,6 +496,7 @@ def _linux_auto(host: Host) -> Outcome:
     area=Area.UPDATES,
     severity=Severity.HIGH,
     title=N_("The operating system still receives security updates"),
+    problem=N_("The operating system no longer receives security updates"),
     why=N_("Once a system reaches its end of life, its maker stops fixing security holes: every new hole found stays open for good, and attackers know it. Patient data must not stay on such a computer. Windows 10 stopped receiving security updates on 14 October 2025."),
     fix={
         WINDOWS: (

@@ -49,7 +49,8 @@ def priorities(statuses: dict[str, str], metas: dict[str, CheckMeta], limit: int
     )
     return [
         (i, _("{severity} · {status} · {title}").format(
-            severity=metas[i].severity.label, status=Status(statuses[i]).label, title=_(metas[i].title)))
+            severity=metas[i].severity.label, status=Status(statuses[i]).label,
+            title=_(metas[i].title_for(Status(statuses[i])))))
         for _o, _r, i in picked[:limit]
     ]
 

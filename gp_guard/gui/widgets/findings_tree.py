@@ -63,11 +63,11 @@ class FindingsTree(QTreeWidget):
             self.addTopLevelItem(top)
             top.setFirstColumnSpanned(True)
             for finding in group:
-                item = QTreeWidgetItem([_(finding.meta.title), finding.status.label])
+                item = QTreeWidgetItem([finding.title(), finding.status.label])
                 item.setIcon(1, status_style.icon(finding.status))
                 item.setForeground(1, status_style.color(finding.status))
                 item.setData(0, FINDING_ROLE, finding)
-                item.setToolTip(0, finding.message() or _(finding.meta.title))
+                item.setToolTip(0, finding.message() or finding.title())
                 top.addChild(item)
                 if first is None:
                     first = item
