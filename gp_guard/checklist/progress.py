@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from gp_guard.audit import history
+from gp_guard.checklist.facts import VaultFacts, vault_facts
 from gp_guard.checklist.items import ITEMS, Item, by_id
 from gp_guard.i18n import N_, _
 from gp_guard.store import Store
@@ -185,15 +186,6 @@ def latest_attestations(store: Store) -> dict[str, Attestation]:
     return {k: v for k, v in latest.items() if not v.withdrawn}
 
 
-@dataclass(frozen=True)
-class VaultFacts:
-    """What the vault says about the two items it can tick (None: vault not set up)."""
-
-    folders_protected: int = 0
-    last_verified: dt.date | None = None
-    recovery_kit_confirmed: dt.date | None = None
-
-
 def _linked_status(item: Item, run: tuple[dt.date, Mapping[str, str]] | None) -> ItemStatus:
     if run is None:
         return ItemStatus(item, State.UNKNOWN, "", None)
@@ -230,9 +222,20 @@ def latest_run(store: Store) -> tuple[dt.date, dict[str, str]] | None:
     return dt.datetime.fromisoformat(run.started_at).date(), history.statuses(store, run.id)
 
 
-def statuses(store: Store, *, vault: VaultFacts | None = None, today: dt.date | None = None,
+__all__ = ["VaultFacts"]  # re-exported: callers name progress.VaultFacts
+
+_GATHER = object()
+
+
+def statuses(store: Store, *, vault: VaultFacts | None | object = _GATHER, today: dt.date | None = None,
              record: bool = True) -> list[ItemStatus]:
-    """The state of every item, in catalogue order. ``record`` keeps today's progress snapshot."""
+    """The state of every item, in catalogue order. ``record`` keeps today's progress snapshot.
+
+    The vault's facts are read from the vault itself unless given (tests give them).
+    """
+    if vault is _GATHER:
+        vault = vault_facts(store)
+    assert vault is None or isinstance(vault, VaultFacts)
     today = today or _today()
     run = latest_run(store)
     attested = latest_attestations(store)

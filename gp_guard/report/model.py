@@ -116,9 +116,7 @@ def build(store: Store, *, now: dt.datetime | None = None) -> ReportData:
             else:
                 unchecked.append(line)
     vault = sources.vault_summary(store)
-    facts = (progress.VaultFacts(vault.folders_protected, vault.last_verified, vault.recovery_kit_confirmed)
-             if vault else None)
-    statuses = progress.statuses(store, vault=facts)
+    statuses = progress.statuses(store, vault=vault)
     by_theme: dict[Theme, list[ChecklistLine]] = {t: [] for t in Theme}
     for s in statuses:
         by_theme[s.item.theme].append(ChecklistLine(s.item.id, _(s.item.title), s.state, s.describe(), s.note))

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from gp_guard.checklist.facts import VaultFacts, as_date, field, vault_facts_from
 from gp_guard.i18n import N_, _
 from gp_guard.store import Store
 
@@ -40,11 +41,7 @@ BREACH_SEVERITIES = {
 }
 
 
-@dataclass(frozen=True)
-class VaultSummary:
-    folders_protected: int
-    last_verified: dt.date | None
-    recovery_kit_confirmed: dt.date | None
+VaultSummary = VaultFacts  # what the report shows of the vault is what the checklist reads
 
 
 @dataclass(frozen=True)
@@ -77,32 +74,6 @@ class BreachSummary:
         return sum(1 for e in self.entries if e.notified_authority)
 
 
-def _field(source: Any, name: str) -> Any:
-    if isinstance(source, dict):
-        return source.get(name)
-    return getattr(source, name, None)
-
-
-def _date(value: Any) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str) and value:
-        try:
-            return dt.datetime.fromisoformat(value.strip()).date()
-        except ValueError:
-            return None
-    return None
-
-
-def _int(value: Any) -> int:
-    try:
-        return max(0, int(value))
-    except (TypeError, ValueError):
-        return 0
-
-
 def _provider(spec: tuple[str, str]) -> Callable[[Store], Any] | None:
     module_name, attribute = spec
     try:
@@ -125,11 +96,7 @@ def _call(spec: tuple[str, str], store: Store) -> Any:
 
 
 def vault_summary(store: Store) -> VaultSummary | None:
-    raw = _call(VAULT_PROVIDER, store)
-    if raw is None:
-        return None
-    return VaultSummary(_int(_field(raw, "folders_protected")), _date(_field(raw, "last_verified")),
-                        _date(_field(raw, "recovery_kit_confirmed")))
+    return vault_facts_from(_call(VAULT_PROVIDER, store))
 
 
 def breach_summary(store: Store) -> BreachSummary | None:
@@ -137,14 +104,14 @@ def breach_summary(store: Store) -> BreachSummary | None:
     if raw is None:
         return None
     entries = []
-    for record in _field(raw, "entries") or ():
-        severity = _field(record, "severity")
+    for record in field(raw, "entries") or ():
+        severity = field(record, "severity")
         entries.append(BreachEntry(
-            _date(_field(record, "aware_at")),
+            as_date(field(record, "aware_at")),
             severity if isinstance(severity, str) and severity in BREACH_SEVERITIES else "",
-            _field(record, "notified_authority") is True,
-            _field(record, "people_informed") is True,
-            _field(record, "closed") is True,
+            field(record, "notified_authority") is True,
+            field(record, "people_informed") is True,
+            field(record, "closed") is True,
         ))
     entries.sort(key=lambda e: e.aware_on or dt.date.min)
     return BreachSummary(tuple(entries))

@@ -29,7 +29,6 @@ from gp_guard.checklist.items import Item, by_theme
 from gp_guard.gui import dialogs
 from gp_guard.gui.pages import PageContext
 from gp_guard.i18n import _
-from gp_guard.report import sources
 
 MARKS = {progress.State.DONE: "✔", progress.State.TODO: "✘", progress.State.EXPIRED: "↻",
          progress.State.UNKNOWN: "?"}
@@ -169,15 +168,9 @@ class ChecklistPage(QWidget):
         column.addStretch(1)
         return box
 
-    def _vault_facts(self) -> progress.VaultFacts | None:
-        vault = sources.vault_summary(self.ctx.store)
-        if vault is None:
-            return None
-        return progress.VaultFacts(vault.folders_protected, vault.last_verified, vault.recovery_kit_confirmed)
-
     def refresh(self) -> None:
         """Read every item's state again and redraw, keeping the selection."""
-        statuses = progress.statuses(self.ctx.store, vault=self._vault_facts())
+        statuses = progress.statuses(self.ctx.store)
         self.statuses = {s.item.id: s for s in statuses}
         done = scoring.progress(statuses)
         text = _("{done} of {total} items done ({percent}%)").format(
