@@ -31,7 +31,7 @@ class Setting:
     type: type  # str or bool
     label: str  # N_()
     choices: tuple[tuple[str, str], ...] = ()  # (value, label): N_() labels, or autonyms
-    kind: str = ""  # "folder": a path chosen by the user (empty: not set)
+    kind: str = ""  # "folder": a path chosen by the user; "text": free text (empty: not set)
 
     def parse(self, raw: str) -> Any:
         """The typed value of ``raw``; ValueError when it is not allowed."""
@@ -41,6 +41,8 @@ class Setting:
             if raw in ("false", "0"):
                 return False
             raise ValueError(f"{self.key}: not a boolean: {raw!r}")
+        if self.kind == "text" and (len(raw) > 500 or any(ord(c) < 32 and c not in "\t" for c in raw)):
+            raise ValueError(f"{self.key}: at most 500 characters on one line")
         if self.choices and raw not in {value for value, _label in self.choices}:
             raise ValueError(f"{self.key}: not one of the choices: {raw!r}")
         return raw
@@ -71,7 +73,13 @@ BACKUP_TARGET = Setting(
     kind="folder",
 )
 
-SETTINGS: tuple[Setting, ...] = (LANGUAGE, AUDIT_ON_START, BACKUP_TARGET)
+PROVIDER_CONTACT = Setting(
+    "provider.contact", "", str,
+    N_("Your IT provider: name, phone, e-mail (shown on the Help page)"),
+    kind="text",
+)
+
+SETTINGS: tuple[Setting, ...] = (LANGUAGE, AUDIT_ON_START, BACKUP_TARGET, PROVIDER_CONTACT)
 
 
 def by_key() -> dict[str, Setting]:

@@ -125,6 +125,8 @@ def run_gui(lang: str | None = None, host: Host | None = None) -> int:
     window.show()
     if store.recovered_from is not None:
         QTimer.singleShot(0, lambda: dialogs.inform(window, _("The database was repaired"), recovered_message(store)))
+    if os.environ.get("GP_GUARD_BENCH_FIRST_PAINT") != "1":
+        QTimer.singleShot(0, lambda: window.welcome(only_first_time=True))
     if settings.get(store, settings.AUDIT_ON_START.key) and os.environ.get("GP_GUARD_BENCH_FIRST_PAINT") != "1":
         QTimer.singleShot(0, window.audit.start)
     code = app.exec()

@@ -22,12 +22,15 @@ from PySide6.QtWidgets import (
 
 from gp_guard.gui import dialogs
 from gp_guard.gui.audit_controller import AuditController
+from gp_guard.gui.dialogs import welcome
+from gp_guard.gui.dialogs.welcome import WelcomeDialog
 from gp_guard.gui.pages import PageContext
 from gp_guard.gui.pages.audit import AuditPage
 from gp_guard.gui.pages.breach import BreachPage
 from gp_guard.gui.pages.checklist import ChecklistPage
 from gp_guard.gui.pages.dashboard import DashboardPage
 from gp_guard.gui.pages.encryption import EncryptionPage
+from gp_guard.gui.pages.help import HelpPage
 from gp_guard.gui.pages.questions import QuestionsPage
 from gp_guard.gui.pages.report import ReportPage
 from gp_guard.gui.pages.settings import SettingsPage
@@ -52,6 +55,7 @@ PAGES: list[PageSpec] = [
     PageSpec("checklist", N_("Checklist"), ChecklistPage),
     PageSpec("report", N_("Security report"), ReportPage),
     PageSpec("settings", N_("Settings"), SettingsPage),
+    PageSpec("help", N_("Help"), HelpPage),
 ]
 
 STYLE = """
@@ -117,6 +121,20 @@ class MainWindow(QMainWindow):
         row = [spec.key for spec in PAGES].index(key)
         self.nav.setCurrentRow(row)
         self.stack.setCurrentIndex(row)
+
+    def welcome(self, *, only_first_time: bool = False) -> WelcomeDialog | None:
+        """Open the welcome (non-modal); at start-up only until the doctor has seen it once."""
+        if only_first_time and welcome.seen(self.store):
+            return None
+        dialog = WelcomeDialog(self.store, self._first_step, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
+    def _first_step(self, key: str) -> None:
+        self.navigate(key)
+        if key == "audit":
+            self.audit.start()
 
     def open_finding(self, check_id: str) -> None:
         self.navigate("audit")

@@ -87,6 +87,13 @@ class SettingsPage(QWidget):
             return box
         if setting.kind == "folder":
             return self._folder_editor(setting, str(value))
+        if setting.kind == "text":
+            line = QLineEdit(str(value))
+            line.setAccessibleName(_(setting.label))
+            line.setPlaceholderText(_("Not set"))
+            line.setMinimumWidth(360)
+            line.editingFinished.connect(lambda key=setting.key, e=line: self._changed(key, e.text().strip()))
+            return line
         combo = QComboBox()
         combo.setAccessibleName(_(setting.label))
         for choice, label in setting.choices:
