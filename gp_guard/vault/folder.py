@@ -30,7 +30,7 @@ from typing import Any
 
 from gp_guard.i18n import N_, _
 from gp_guard.store import Store
-from gp_guard.vault import fileio
+from gp_guard.vault import fileio, inuse
 from gp_guard.vault.fileio import CHUNK, sha256_file
 from gp_guard.vault.journal import CONFLICT, VERIFIED, Journal
 from gp_guard.vault.recovery import Recovery, recover_folder
@@ -146,6 +146,8 @@ class DiskFull(VaultError):
 
 # problems with one file
 P_CHANGED = N_("The file was being changed by another program; it was left as it was. Try again later.")
+P_IN_USE = N_("Still in use by {detail}: left as it is, nothing was deleted. It will be protected once that "
+               "program has closed it (run the encryption again then).")
 P_BUSY = N_("The file is in use by another program; it was left as it was. Close that program and try again.")
 P_EXISTS = N_("An encrypted copy with the same name already exists; the file was left as it was.")
 P_PLAIN_EXISTS = N_("A file with the decrypted name already exists; the encrypted file was left as it was.")
@@ -725,20 +727,31 @@ class _Batches:
         self.meter.emit()
         return self.op.write(rel, st)
 
-    def _retire(self, rel: str, st: os.stat_result, sha: str) -> str | None:
-        """Delete the original if it is still what was encrypted (None), else remove our copy and
-        say why (in a worker thread; its encrypted copy's name is already durable)."""
+    def _retire(self, rel: str, st: os.stat_result, sha: str) -> Problem | None:
+        """Delete the original if it is still what was encrypted and no program has it open for
+        writing (None), else remove our copy and say why (in a worker thread; its encrypted copy's
+        name is already durable). The file is held meanwhile (``inuse.hold``): a program that
+        starts writing it is seen up to the deletion itself."""
         op = self.op
-        problem = P_CHANGED
-        if op.unchanged(rel, st, sha):
-            try:
-                fileio.unlink(self.root / rel)
-                self.meter.steps()
-                return None
-            except OSError as exc:
-                if exc.errno not in RETRYABLE:
-                    raise
-                problem = P_BUSY
+        problem = Problem(rel, P_CHANGED)
+        try:
+            with inuse.hold(self.root / rel, st) as held:
+                if held.writer is not None:
+                    problem = Problem(rel, P_IN_USE, held.writer.text())
+                elif held.same and op.unchanged(rel, st, sha) and held.alone():
+                    try:
+                        fileio.unlink(self.root / rel)
+                        self.meter.steps()
+                        return None
+                    except OSError as exc:
+                        if exc.errno not in RETRYABLE:
+                            raise
+                        problem = Problem(rel, P_BUSY)
+        except OSError as exc:  # it could not even be opened again: it is not what was encrypted
+            if exc.errno in RETRYABLE:
+                problem = Problem(rel, P_BUSY)
+            elif not isinstance(exc, FileNotFoundError):
+                raise
         fileio.unlink(self.root / op.dst(rel))  # ours, and now a stale copy: the original stays
         self.meter.steps()
         return problem
@@ -748,9 +761,9 @@ class _Batches:
         while time.monotonic() < end and not self.meter.cancel.cancelled:
             time.sleep(min(0.05, max(0.0, end - time.monotonic())))
 
-    def _again(self, rel: str, message: str) -> None:
+    def _again(self, rel: str, message: str | Problem) -> None:
         self.attempts[rel] = self.attempts.get(rel, 0) + 1
-        self.retry.append((rel, Problem(rel, message)))
+        self.retry.append((rel, message if isinstance(message, Problem) else Problem(rel, message)))
 
     def _prepare(self, batch: list[str]) -> list[tuple[str, os.stat_result]]:
         ready = []
@@ -772,7 +785,12 @@ class _Batches:
                 self.report.failed.append(Problem(rel, P_TMP_EXISTS, tmp))
             else:
                 ready.append((rel, st))
-        return ready
+        # a file some program is still writing is not even started: it is retried after a pause
+        busy = inuse.writers([self.root / rel for rel, _st in ready])
+        for rel, _st in ready:
+            if self.root / rel in busy:
+                self._again(rel, Problem(rel, P_IN_USE, busy[self.root / rel].text()))
+        return [(rel, st) for rel, st in ready if self.root / rel not in busy]
 
     def _start(self, batch: list[str]) -> _Pending | None:
         """The journal says what is about to happen, then the workers start writing the copies."""
