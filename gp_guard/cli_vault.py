@@ -250,8 +250,8 @@ def _status(args: argparse.Namespace) -> int:
         print_json({
             "keys": keys.has_keys(),
             "folders": [{
-                "path": str(s.path), "state": s.state, "encrypted": s.encrypted, "not_encrypted": s.plain,
-                "failed": [{"file": p.name, "message": p.text()} for p in s.failed],
+                "path": folder.shown(s.path), "state": s.state, "encrypted": s.encrypted, "not_encrypted": s.plain,
+                "failed": [{"file": p.shown, "message": p.text()} for p in s.failed],
                 "unfinished": s.unfinished, "last_action": s.last_action, "last_run_at": s.last_run_at,
             } for s in states],
         })
@@ -261,11 +261,11 @@ def _status(args: argparse.Namespace) -> int:
     if not states:
         print(_("No protected folder yet."))
     for s in states:
-        print(f"{s.path}  [{_(STATE_WORDS[s.state])}]")
+        print(f"{folder.shown(s.path)}  [{_(STATE_WORDS[s.state])}]")
         print("  " + _("{encrypted} encrypted, {plain} not encrypted yet, {failed} failed").format(
             encrypted=s.encrypted, plain=s.plain, failed=len(s.failed)))
         for problem in s.failed:
-            print(f"  - {problem.name}: {problem.text()}")
+            print(f"  - {problem.shown}: {problem.text()}")
     return EXIT_OK
 
 
@@ -277,9 +277,9 @@ def _recover(args: argparse.Namespace) -> int:
         print(_("Interrupted work: {finished} files finished, {rolled} put back as they were, {kept} kept in both forms.").format(
             finished=len(result.finished), rolled=len(result.rolled_back), kept=len(result.kept)))
         for path in result.kept:
-            print("  " + _("Both the original and the encrypted copy were kept: {path}").format(path=path))
+            print("  " + _("Both the original and the encrypted copy were kept: {path}").format(path=folder.shown(path)))
         for path in result.busy:
-            print("  " + _("Not reachable now (in use or disconnected): {path}").format(path=path))
+            print("  " + _("Not reachable now (in use or disconnected): {path}").format(path=folder.shown(path)))
         return EXIT_OK if not result.busy else EXIT_FINDINGS
     if args.folder is None or args.recovery_key is None:
         print_error(_("To decrypt with the paper key, give both DIR and --recovery-key FILE."))
@@ -334,7 +334,7 @@ def _warn_before(target: Path) -> None:
         return  # lock() says why
     for pid, name, path in folder.open_by_programs(root, limit=5):
         print(_("Warning: {program} (process {pid}) has {path} open; close it first if you can.").format(
-            program=name, pid=pid, path=path), file=sys.stderr)
+            program=name, pid=pid, path=folder.shown(path)), file=sys.stderr)
     print(_(folder.CONFIRM_DELETION_NOTE), file=sys.stderr)
 
 
@@ -353,9 +353,9 @@ def _summary(report: Any) -> None:
     print(words.get(report.action, "{count}").format(count=len(report.done))
           + " " + _("({mb} MB in {seconds} s)").format(mb=f"{report.bytes_done / 1e6:.1f}", seconds=f"{report.seconds:.1f}"))
     for problem in report.failed:
-        print(_("Not done: {file}: {reason}").format(file=problem.name, reason=problem.text()))
+        print(_("Not done: {file}: {reason}").format(file=problem.shown, reason=problem.text()))
     for problem in report.skipped:
-        print(_("Left as is: {file}: {reason}").format(file=problem.name, reason=problem.text()))
+        print(_("Left as is: {file}: {reason}").format(file=problem.shown, reason=problem.text()))
     if report.cancelled:
         print(_("Stopped before the end; the files not handled are unchanged."))
 

@@ -32,7 +32,7 @@ from gp_guard.i18n import N_, _
 from gp_guard.store import Store
 from gp_guard.vault import fileio, inuse
 from gp_guard.vault.fileio import CHUNK, sha256_file
-from gp_guard.vault.journal import CONFLICT, VERIFIED, Journal
+from gp_guard.vault.journal import CONFLICT, VERIFIED, Journal, _load
 from gp_guard.vault.recovery import Recovery, recover_folder
 from gp_guard.vault.streams import (
     CompareWriter,
@@ -56,6 +56,7 @@ WRITE_BUFFER = 64 * 1024  # measured: faster than 1 MiB (the 64 KiB chunks stay 
 FSYNC_ASIDE = 8 * 1024 * 1024  # from this size the fsync runs on a helper thread while the copy is verified
 RETRYABLE = {errno.EACCES, errno.EPERM, errno.EBUSY, errno.EAGAIN, errno.ETXTBSY}
 FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+NAME_MAX = 255  # bytes in one file name, on every file system gp_guard meets
 
 
 # -- public types ---------------------------------------------------------------------------
@@ -92,6 +93,17 @@ class Problem:
 
     def text(self) -> str:
         return _(self.message).format(detail=self.detail)
+
+    @property
+    def shown(self) -> str:
+        """The name as it can be printed (see ``shown``)."""
+        return shown(self.name)
+
+
+def shown(name: str | os.PathLike[str]) -> str:
+    """A file name as it can be printed or shown: bytes that are not UTF-8 (an old Latin-1 name)
+    become a replacement mark instead of stopping the output."""
+    return os.fsencode(name).decode("utf-8", "replace")
 
 
 @dataclass
@@ -378,7 +390,7 @@ class _FolderLock:
     def __init__(self, root: Path, wait: bool = False) -> None:
         from gp_guard.paths import data_dir
 
-        name = hashlib.sha256(str(root).encode()).hexdigest()[:16]
+        name = hashlib.sha256(os.fsencode(root)).hexdigest()[:16]
         self.path = data_dir() / f"vault-{name}.lock"
         self.wait = wait
         self.fd = -1
@@ -498,6 +510,24 @@ def _age_payload_size(size: int) -> int:
     return 16 + size + 16 * chunks
 
 
+def _tmp_name(rel: str, suffix: str) -> str:
+    """``rel`` + ``suffix``, the temporary file's name; a name too long for the suffix is shortened
+    and made unique with a hash of the whole name (the journal keeps the name it used), so every
+    name that can be encrypted can also be decrypted."""
+    head, name = os.path.split(rel)
+    raw = os.fsencode(name)
+    if len(raw) + len(suffix) <= NAME_MAX:
+        return rel + suffix
+    tag = "~" + hashlib.sha256(raw).hexdigest()[:8]
+    cut = raw[: NAME_MAX - len(suffix) - len(tag)]
+    try:
+        raw.decode("utf-8")
+        short = cut.decode("utf-8", "ignore")  # never half a character
+    except UnicodeDecodeError:
+        short = os.fsdecode(cut)
+    return os.path.join(head, short + tag + suffix)
+
+
 class _Lock:
     name = "lock"
     exists = P_EXISTS
@@ -512,7 +542,7 @@ class _Lock:
 
     @staticmethod
     def tmp(rel: str) -> str:
-        return rel + LOCK_TMP
+        return _tmp_name(rel, LOCK_TMP)
 
     def write(self, rel: str, st: os.stat_result) -> str:
         src, tmp = self.root / rel, self.root / self.tmp(rel)
@@ -599,7 +629,7 @@ class _Unlock(_Lock):
 
     @staticmethod
     def tmp(rel: str) -> str:
-        return rel[: -len(AGE)] + UNLOCK_TMP
+        return _tmp_name(rel[: -len(AGE)], UNLOCK_TMP)
 
     def write(self, rel: str, st: os.stat_result) -> str:
         src, tmp = self.root / rel, self.root / self.tmp(rel)
@@ -777,7 +807,7 @@ class _Batches:
                 self.report.skipped.append(Problem(rel, P_SPECIAL))
                 continue
             dst, tmp = self.op.dst(rel), self.op.tmp(rel)
-            if len(os.fsencode(os.path.basename(tmp))) > 255:
+            if len(os.fsencode(os.path.basename(dst))) > NAME_MAX:
                 self.report.failed.append(Problem(rel, P_NAME_LONG))
             elif os.path.lexists(self.root / dst):
                 self.report.failed.append(Problem(rel, self.op.exists))
@@ -1008,7 +1038,7 @@ def status(folder: str | os.PathLike[str] | None = None, store: Store | None = N
     """State of one folder, or of every protected folder."""
     journal = Journal(store)
     paths = [Path(os.path.realpath(folder))] if folder is not None else [Path(p) for p in journal.folders()]
-    rows = {r["path"]: r for r in journal.store.query("SELECT path, last_action, last_run_at FROM vault_folder")}
+    rows = {_load(r["path"]): r for r in journal.store.query("SELECT path, last_action, last_run_at FROM vault_folder")}
     out = []
     for path in paths:
         result = FolderStatus(path, path.is_dir())

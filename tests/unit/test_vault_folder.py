@@ -167,7 +167,7 @@ def test_existing_encrypted_copy_is_never_overwritten(tmp_path, ids):
 def test_name_too_long_for_the_suffix_is_reported_and_kept(tmp_path, ids):
     root = tmp_path / "folder"
     root.mkdir()
-    name = "é" * 124 + ".pd"  # 251 bytes: fits, but not with ".age.tmp"
+    name = "é" * 124 + ".pdf"  # 252 bytes: ".age" would not fit (names of 251 bytes do: test_vault_names)
     (root / name).write_bytes(b"data")
     (root / "ok.pdf").write_bytes(b"ok")
     report = lock(root, ids)

@@ -236,7 +236,7 @@ class EncryptionPage(QWidget):
         for state in self.states:
             if state.path == path:
                 for problem in state.failed:
-                    self.problems.addItem(f"{problem.name}: {problem.text()}")
+                    self.problems.addItem(f"{problem.shown}: {problem.text()}")
         self._set_busy(self.task is not None)
 
     def _set_busy(self, busy: bool) -> None:
