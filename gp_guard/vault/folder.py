@@ -165,6 +165,8 @@ P_EXISTS = N_("An encrypted copy with the same name already exists; the file was
 P_PLAIN_EXISTS = N_("A file with the decrypted name already exists; the encrypted file was left as it was.")
 P_TMP_EXISTS = N_("A temporary file from another program is in the way: {detail}")
 P_NAME_LONG = N_("The name is too long to add “.age”; rename the file with a shorter name.")
+P_NOT_AGE = N_("This file is named “.age” but it is not an encrypted file (or its beginning is damaged): it is "
+                "not protected. If it is a document, remove “.age” from its name so that gp_guard encrypts it.")
 P_SYMLINK = N_("Shortcut (symbolic link) left as it is: gp_guard never follows links.")
 P_SPECIAL = N_("Not an ordinary file; left as it is.")
 P_HARDLINK = N_("This file has another name elsewhere (hard link): encrypting it here would leave a readable copy. Left as it is.")
@@ -275,7 +277,9 @@ def _decrypt(src: Any, dst: Any, identities: Sequence[Any]) -> None:
 # -- which folders may be protected ------------------------------------------------------------
 _SYSTEM_POSIX = ("/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/proc",
                  "/run", "/sbin", "/sys", "/usr", "/snap", "/System", "/Library", "/Applications",
-                 "/private/etc", "/private/var/db", "/var/lib", "/var/log", "/var/cache", "/var/spool")
+                 "/private/etc", "/private/var/db", "/var/lib", "/var/log", "/var/cache", "/var/spool",
+                 "/var/backups", "/var/mail", "/var/tmp", "/var/opt", "/var/local", "/var/db", "/var/run",
+                 "/var/lock", "/var/empty", "/var/yp")
 _ROOTS_POSIX = ("/", "/home", "/Users", "/var", "/tmp", "/mnt", "/media", "/srv", "/opt", "/root",
                 "/Volumes", "/private", "/private/tmp", "/private/var")
 
@@ -287,6 +291,43 @@ def _windows_system() -> list[Path]:  # pragma: no cover - Windows only
 
 def _inside(path: Path, parent: Path) -> bool:
     return path == parent or parent in path.parents
+
+
+def _real(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
+    return [Path(os.path.realpath(p)) for p in paths if p]
+
+
+def _programs() -> list[Path]:
+    """gp_guard's interpreter, its virtual environment and the folders its modules come from."""
+    import site
+    import sysconfig
+
+    places: list[str] = [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
+                         os.path.dirname(os.path.realpath(sys.executable))]
+    try:
+        places += site.getsitepackages()
+        places.append(site.getusersitepackages())
+    except AttributeError:  # pragma: no cover - an embedded or frozen interpreter
+        pass
+    places += [v for k in ("stdlib", "platstdlib", "purelib", "platlib") if (v := sysconfig.get_paths().get(k))]
+    if getattr(sys, "frozen", False):  # pragma: no cover - the installed executable
+        places.append(os.path.dirname(sys.executable))
+    # a folder that merely holds the interpreter's folder is refused by _inside(d, root); the
+    # root of a disk or /usr is already refused as a system folder
+    return [p for p in _real(places) if p != Path(p.anchor)]
+
+
+def _settings_folders() -> list[Path]:
+    """The user's configuration, cache and data folders (every program's, not only gp_guard's)."""
+    import platformdirs
+
+    places = [platformdirs.user_config_dir(), platformdirs.user_cache_dir(), platformdirs.user_data_dir(),
+              platformdirs.user_state_dir(), platformdirs.user_log_dir()]
+    places += [os.environ.get(n, "") for n in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME",
+                                                  "APPDATA", "LOCALAPPDATA")]
+    home = Path.home()
+    places += [home / ".config", home / ".cache", home / ".local", home / "Library"]
+    return _real(places)
 
 
 def check_folder(folder: str | os.PathLike[str]) -> Path:
@@ -306,6 +347,12 @@ def check_folder(folder: str | os.PathLike[str]) -> Path:
     own = [Path(os.path.realpath(d)) for d in (data_dir(), log_dir(), Path(__file__).resolve().parents[1])]
     if any(_inside(root, d) or _inside(d, root) for d in own):
         raise FolderRefused(N_("This folder holds gp_guard's own files; it cannot be encrypted."))
+    if any(_inside(root, d) or _inside(d, root) for d in _programs()):
+        raise FolderRefused(N_("This folder holds the programs gp_guard needs to run (Python and its modules); "
+                               "encrypting it would stop gp_guard, and with it the way to decrypt."))
+    if any(_inside(root, d) or _inside(d, root) for d in _settings_folders()):
+        raise FolderRefused(N_("This folder holds the settings and working files of your programs; encrypting it "
+                               "would stop them from working. Choose the folder that holds the images or documents."))
     if os.name == "nt":  # pragma: no cover - Windows only
         drive = Path(root.anchor)
         system = _windows_system()
@@ -366,6 +413,9 @@ def _scan(root: Path, want_age: bool, report: Report) -> list[tuple[str, os.stat
             if entry.name.endswith((LOCK_TMP, UNLOCK_TMP)):
                 continue
             is_age = entry.name.endswith(AGE)
+            if is_age and not want_age and stat.S_ISREG(st.st_mode) and not is_age_file(Path(entry.path)):
+                report.failed.append(Problem(rel, P_NOT_AGE))  # named .age, but readable by anyone
+                continue
             if is_age != want_age:
                 continue
             if not stat.S_ISREG(st.st_mode):
@@ -377,6 +427,23 @@ def _scan(root: Path, want_age: bool, report: Report) -> list[tuple[str, os.stat
             found.append((rel, st))
     found.sort()
     return found
+
+
+AGE_HEADER = b"age-encryption.org/v1\n"
+
+
+def is_age_file(path: Path) -> bool:
+    """The file starts like an age file: a plaintext merely named ``*.age`` is not encrypted."""
+    try:
+        fd = fileio.open_read(path)
+    except OSError:
+        return True  # cannot tell: not counted as a plaintext (unlock or verify will say more)
+    try:
+        return os.read(fd, len(AGE_HEADER)) == AGE_HEADER
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
 
 
 def _still_inside(root: Path, path: Path) -> bool:
@@ -1044,8 +1111,10 @@ def status(folder: str | os.PathLike[str] | None = None, store: Store | None = N
         result = FolderStatus(path, path.is_dir())
         if result.exists:
             scratch = Report("status", path)
-            result.encrypted = len(_scan(path, True, scratch))
-            result.plain = len(_scan(path, False, scratch))
+            plain = len(_scan(path, False, scratch))
+            named_only = sum(1 for p in scratch.failed if p.message == P_NOT_AGE)  # *.age, not encrypted
+            result.encrypted = len(_scan(path, True, scratch)) - named_only
+            result.plain = plain + named_only
         result.failed = _problems(journal.failures(str(path)))
         result.unfinished = len(journal.pending(str(path)))
         row = rows.get(str(path))

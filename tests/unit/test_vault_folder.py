@@ -619,3 +619,35 @@ def test_big_files_stream_through_little_memory(tmp_path, ids, page_cache, monke
     assert unlock(root, ids).ok
     assert peak and max(peak) <= 8 * mib
     assert (root / "study.dcm").read_bytes() == data
+
+
+def _own_places():
+    import platformdirs
+
+    site_packages = Path(folder.__file__).resolve().parents[2]  # where gp_guard's modules come from
+    return {
+        "prefix": Path(sys.prefix), "base_prefix": Path(sys.base_prefix), "interpreter": Path(sys.executable).parent,
+        "site_packages": Path(__import__("cryptography").__file__).parents[1],
+        "cryptography": Path(__import__("cryptography").__file__).parent,
+        "config": Path(platformdirs.user_config_dir()), "cache": Path(platformdirs.user_cache_dir()),
+        "data": Path(platformdirs.user_data_dir()), "checkout": site_packages,
+    }
+
+
+@pytest.mark.parametrize("place", sorted(_own_places()))
+def test_gp_guards_own_interpreter_and_the_settings_folders_are_refused(place):
+    target = _own_places()[place]
+    if not target.is_dir():
+        pytest.skip(f"{target} does not exist on this machine")
+    with pytest.raises(folder.FolderRefused) as err:
+        folder.check_folder(target)
+    assert "does not exist" not in str(err.value)
+
+
+@pytest.mark.parametrize("target", ["/var/backups", "/var/mail", "/var/tmp", "/var/opt"])
+def test_system_folders_under_var_are_refused(target):
+    if not Path(target).is_dir():
+        pytest.skip(f"{target} does not exist on this machine")
+    with pytest.raises(folder.FolderRefused) as err:
+        folder.check_folder(target)
+    assert "system folder" in str(err.value)

@@ -104,3 +104,18 @@ def test_a_name_too_long_for_age_is_refused_with_the_right_words(tmp_path, ids):
     assert [(p.name, p.message) for p in report.failed] == [(name, folder.P_NAME_LONG)]
     assert "too long to add “.age”" in report.failed[0].text()
     assert (root / name).read_bytes() == b"image"
+
+
+def test_a_plaintext_named_age_is_not_counted_as_encrypted(tmp_path, ids):
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "compte-rendu.age").write_bytes(b"Patient: Dupont, plaintext")
+    (root / "lettre.pdf").write_bytes(b"letter")
+    [state] = folder.status(root)
+    assert (state.encrypted, state.plain) == (0, 2)
+    report = lock(root, ids)
+    assert report.done == ["lettre.pdf"]
+    assert [(p.name, p.message) for p in report.failed] == [("compte-rendu.age", folder.P_NOT_AGE)]
+    assert (root / "compte-rendu.age").read_bytes() == b"Patient: Dupont, plaintext"
+    [state] = folder.status(root)
+    assert (state.encrypted, state.plain, state.state) == (1, 1, "failed")
