@@ -61,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
     from gp_guard.vault import folder, keys
 
     command = args.vault_command
+    _cleanup_views()
     try:
         if command == "init":
             return _init(args)
@@ -296,21 +297,60 @@ def _recover(args: argparse.Namespace) -> int:
     return _report(folder.unlock(args.folder, identities, progress=_progress))
 
 
-def _open(args: argparse.Namespace, identity: Any) -> int:
+def _cleanup_views() -> None:
+    """Decrypted copies left by a ``vault open`` that was killed are removed at the next command."""
     from gp_guard.vault import viewer
 
+    try:
+        viewer.cleanup_stale()
+    except OSError:
+        pass  # tried again next time; never a reason to refuse the command
+
+
+class _Ended(Exception):
+    """The command was asked to stop by a signal (logout, terminal closed, kill)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_ended(signum: int, _frame: Any) -> None:
+    raise _Ended(signum)
+
+
+def _open(args: argparse.Namespace, identity: Any) -> int:
+    import signal
+
+    from gp_guard.vault import folder, viewer
+
     view = viewer.Viewer()
+    ending = [s for s in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if s is not None]
+    previous = {s: signal.signal(s, _raise_ended) for s in ending}
+    ended = 0
     try:
-        path = view.open(args.file, [identity])
-    except viewer.ViewError as exc:
-        print_error(str(exc))
-        return EXIT_FINDINGS
-    print(_("Opened from a private copy: {path}").format(path=path))
-    print(_("Press Enter when you have finished; the copy is then deleted."))
-    try:
+        try:
+            path = view.open(args.file, [identity])
+            print(_("Opened from a private copy: {path}").format(path=folder.shown(path)))
+        except viewer.NoOpener as exc:
+            print(str(exc))
+            print(_("Open it yourself with the program of your choice."))
+        except viewer.ViewError as exc:
+            print_error(str(exc))
+            return EXIT_FINDINGS
+        print(_("Press Enter when you have finished; the copy is then deleted."), flush=True)
         sys.stdin.readline()
+    except KeyboardInterrupt:
+        ended = signal.SIGINT
+    except _Ended as exc:
+        ended = exc.signum
     finally:
-        view.close_all()
+        view.close_all()  # the decrypted copy goes, however the command ends
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    if ended:
+        print_error(_("Stopped; the decrypted copy was deleted."))
+        return 128 + int(ended)
     return EXIT_OK
 
 
