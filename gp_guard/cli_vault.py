@@ -14,7 +14,7 @@ from typing import Any
 from gp_guard.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, print_error, print_json
 from gp_guard.i18n import LANGUAGES, N_, _, current_language
 
-DEFAULT_KIT = "kit-de-secours-gp_guard.pdf"  # = recovery_kit.DEFAULT_FILE_NAME (not imported at start-up)
+from gp_guard.vault import KIT_FILE_NAME as DEFAULT_KIT
 
 
 def register(sub: Any) -> None:
@@ -29,8 +29,9 @@ def register(sub: Any) -> None:
                       help=_("read a passphrase from standard input instead of using the system keychain"))
     init.add_argument("--recovery-key-out", metavar="FILE",
                       help=_("also write the recovery key to FILE (mode 0600), for an IT provider who stores it safely"))
-    init.add_argument("--kit", metavar="FILE", default=DEFAULT_KIT,
-                      help=_("where to write the recovery kit PDF (default: {path})").format(path=DEFAULT_KIT))
+    init.add_argument("--kit", metavar="FILE",
+                      help=_("where to write the recovery kit PDF (default: {path} in your documents folder)").format(
+                          path=DEFAULT_KIT))
 
     confirm = verbs.add_parser("confirm-kit", help=_("confirm that the recovery kit is printed by typing back its key"))
     confirm.add_argument("--recovery-key", metavar="FILE",
@@ -140,12 +141,12 @@ def _identity(args: argparse.Namespace, required: bool = True) -> Any:
 
 # -- commands -------------------------------------------------------------------------------------
 def _init(args: argparse.Namespace) -> int:
-    from gp_guard.vault import keys
+    from gp_guard.vault import documents_folder, folder, keys
 
     passphrase = None
     if args.passphrase_stdin:
         passphrase = _read_passphrase(args, "")
-    kit = Path(args.kit)
+    kit = Path(args.kit) if args.kit else documents_folder() / DEFAULT_KIT
     out = Path(args.recovery_key_out) if args.recovery_key_out else None
     for target in (kit, out):
         if target is not None and target.exists():
@@ -173,7 +174,8 @@ def _init(args: argparse.Namespace) -> int:
         lang = "en" if current_language() == "en" else "fr"
         pdf = recovery_kit.build_kit(created.recovery_secret, created.working, created.recovery, lang=lang)
         recovery_kit.write_kit(kit, pdf)
-        print(_("Recovery kit written to {path}: print it, keep it away from this computer, then delete the file.").format(path=kit))
+        print(_("Recovery kit written to {path}: print it, keep it away from this computer, then delete the file.").format(
+            path=folder.shown(kit.absolute())))
     elif out is None:
         print(_("Write down this recovery key and keep it away from this computer: {key}").format(key=created.recovery_secret))
     if args.passphrase_stdin or not _terminal() or not _typed_back(created.recovery_secret):

@@ -421,7 +421,9 @@ class EncryptionPage(QWidget):
         if pdf is None:
             dialogs.inform(self, _("Recovery kit"), _("This file does not hold this practice's recovery key."), error=True)
             return
-        target = choose_save_file(self, _("Save the recovery kit"), recovery_kit.DEFAULT_FILE_NAME)
+        from gp_guard.vault import documents_folder
+
+        target = choose_save_file(self, _("Save the recovery kit"), str(documents_folder() / recovery_kit.DEFAULT_FILE_NAME))
         if not target:
             return
         try:
