@@ -117,12 +117,30 @@ def _prompt(text: str, *, hidden: bool = False) -> str:
 
 
 def _read_passphrase(args: argparse.Namespace, prompt: str) -> bytes | None:
+    """The passphrase as bytes. Bytes that are not valid in the terminal's encoding are kept as
+    they are (they are part of the passphrase), never a reason for a traceback."""
     if getattr(args, "passphrase_stdin", False):
-        line = sys.stdin.readline()
-        return line.rstrip("\r\n").encode("utf-8")
+        raw = getattr(sys.stdin, "buffer", None)
+        if raw is None:  # a text stream (the tests)
+            return sys.stdin.readline().rstrip("\r\n").encode("utf-8", "surrogateescape")
+        line = raw.readline().rstrip(b"\r\n")
+        encoding = getattr(sys.stdin, "encoding", None) or "utf-8"
+        try:  # the same bytes as a typed passphrase: text in the terminal's encoding, kept as UTF-8
+            return line.decode(encoding, "surrogateescape").encode("utf-8", "surrogateescape")
+        except (LookupError, UnicodeError):
+            return line
     if sys.stdin.isatty():
-        return getpass.getpass(prompt).encode("utf-8")
+        try:
+            return getpass.getpass(prompt).encode("utf-8", "surrogateescape")
+        except UnicodeError:
+            raise keys_module().WrongPassphrase() from None
     return None
+
+
+def keys_module() -> Any:
+    from gp_guard.vault import keys
+
+    return keys
 
 
 def _identity(args: argparse.Namespace, required: bool = True) -> Any:
@@ -295,6 +313,10 @@ def _recover(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     if not identities:
         print_error(_("This file does not hold a recovery key (a line starting with AGE-SECRET-KEY-1)."))
+        return EXIT_ERROR
+    if not folder.opens_any(args.folder, identities):
+        print_error(_("This recovery key does not belong to the practice that encrypted this folder: it opens "
+                      "none of its files. Nothing was changed. Check that it is the kit of this practice."))
         return EXIT_ERROR
     return _report(folder.unlock(args.folder, identities, progress=_progress))
 

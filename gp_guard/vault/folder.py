@@ -167,6 +167,10 @@ P_TMP_EXISTS = N_("A temporary file from another program is in the way: {detail}
 P_NAME_LONG = N_("The name is too long to add “.age”; rename the file with a shorter name.")
 P_NOT_AGE = N_("This file is named “.age” but it is not an encrypted file (or its beginning is damaged): it is "
                 "not protected. If it is a document, remove “.age” from its name so that gp_guard encrypts it.")
+P_DENIED = N_("You are not allowed to read or change this file (its permissions); it was left as it was. "
+               "Ask the person who manages this computer.")
+P_DIR_DENIED = N_("This sub-folder cannot be opened (its permissions); the files in it were left as they were.")
+P_DIR_ERROR = N_("This sub-folder could not be read ({detail}); the files in it were left as they were.")
 P_SYMLINK = N_("Shortcut (symbolic link) left as it is: gp_guard never follows links.")
 P_SPECIAL = N_("Not an ordinary file; left as it is.")
 P_HARDLINK = N_("This file has another name elsewhere (hard link): encrypting it here would leave a readable copy. Left as it is.")
@@ -270,8 +274,8 @@ def _encrypt(src: Any, dst: Any, recipients: Sequence[Any]) -> None:
     _agefile().encrypt(src, dst, list(recipients))
 
 
-def _decrypt(src: Any, dst: Any, identities: Sequence[Any]) -> None:
-    _agefile().decrypt(src, dst, list(identities))
+def _decrypt(src: Any, dst: Any, identities: Sequence[Any], cancel: Any = None) -> None:
+    _agefile().decrypt(src, dst, list(identities), cancel=cancel)
 
 
 # -- which folders may be protected ------------------------------------------------------------
@@ -395,7 +399,11 @@ def _scan(root: Path, want_age: bool, report: Report) -> list[tuple[str, os.stat
         try:
             entries = sorted(os.scandir(here), key=lambda e: e.name)
         except OSError as exc:
-            report.failed.append(Problem(os.path.relpath(here, root), P_ERROR, exc.strerror or type(exc).__name__))
+            where = os.path.relpath(here, root)
+            if isinstance(exc, PermissionError):
+                report.failed.append(Problem(where, P_DIR_DENIED))
+            elif not isinstance(exc, FileNotFoundError):  # gone since it was listed: nothing to do
+                report.failed.append(Problem(where, P_DIR_ERROR, exc.strerror or type(exc).__name__))
             continue
         for entry in entries:
             rel = os.path.relpath(entry.path, root)
@@ -444,6 +452,12 @@ def is_age_file(path: Path) -> bool:
         return True
     finally:
         os.close(fd)
+
+
+def _denied(exc: OSError) -> bool:
+    """The system refuses access (permissions), as opposed to a program holding the file. On
+    Windows a file opened by another program also gives EACCES: that one stays "in use"."""
+    return os.name != "nt" and exc.errno in (errno.EACCES, errno.EPERM)
 
 
 def _still_inside(root: Path, path: Path) -> bool:
@@ -843,7 +857,7 @@ class _Batches:
                     except OSError as exc:
                         if exc.errno not in RETRYABLE:
                             raise
-                        problem = Problem(rel, P_BUSY)
+                        problem = Problem(rel, P_DENIED if _denied(exc) else P_BUSY)
         except OSError as exc:  # it could not even be opened again: it is not what was encrypted
             if exc.errno in RETRYABLE:
                 problem = Problem(rel, P_BUSY)
@@ -924,6 +938,8 @@ class _Batches:
                 if exc.errno in FULL:
                     self.full = self.full or DiskFull()
                     self.stopped = True
+                elif _denied(exc):
+                    self.report.failed.append(Problem(rel, P_DENIED))
                 elif exc.errno in RETRYABLE:
                     self._again(rel, P_BUSY)
                 elif exc.errno == errno.ENAMETOOLONG:
@@ -1122,6 +1138,35 @@ def status(folder: str | os.PathLike[str] | None = None, store: Store | None = N
             result.last_action, result.last_run_at = row["last_action"], row["last_run_at"]
         out.append(result)
     return out
+
+
+class _HeaderOnly:
+    cancelled = True  # agefile.decrypt stops right after the header is authenticated
+
+
+def opens_any(folder: str | os.PathLike[str], identities: Sequence[Any], sample: int = 8) -> bool:
+    """Whether ``identities`` open the header of at least one of the first ``sample`` encrypted
+    files of ``folder`` (True too when there is none to try: nothing to refuse)."""
+    root = check_folder(folder)
+    tried = 0
+    for rel, _st in _scan(root, True, Report("check", root)):
+        if tried >= sample:
+            break
+        try:
+            with os.fdopen(fileio.open_read(root / rel), "rb") as raw:
+                _decrypt(raw, HashingWriter(None, None), identities, cancel=_HeaderOnly())
+            return True
+        except OSError:
+            continue
+        except Exception as exc:
+            agefile = _agefile()
+            if isinstance(exc, agefile.Cancelled):
+                return True
+            if not isinstance(exc, agefile.AgeError):
+                raise
+            if isinstance(exc, agefile.NoIdentityMatch):
+                tried += 1  # a damaged file says nothing about the key: only these count
+    return tried == 0
 
 
 def forget(folder: str | os.PathLike[str], store: Store | None = None) -> None:

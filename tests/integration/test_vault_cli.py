@@ -207,3 +207,44 @@ def test_every_file_holding_a_key_or_patient_data_is_private_even_under_umask_00
     assert oct(keys.vault_dir().stat().st_mode & 0o777) == "0o700"
     assert [oct(mode & 0o777) for mode in seen] == ["0o400"]  # the decrypted copy: the user only, read-only
     assert oct((root / "scan.pdf.age").stat().st_mode & 0o777) == "0o600"  # the original's mode, kept
+
+
+def vault_bytes(*argv: str, stdin: bytes) -> int:
+    """As ``vault``, with a standard input that has bytes underneath (as a real pipe has)."""
+    parser = argparse.ArgumentParser(prog="gp-guard")
+    cli_vault.register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["vault", *argv])
+    old = os.sys.stdin
+    os.sys.stdin = io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8")
+    try:
+        return cli_vault.run(args)
+    finally:
+        os.sys.stdin = old
+
+
+@pytest.mark.parametrize("command", ["unlock", "verify", "open"])
+def test_passphrase_bytes_that_are_not_utf8_are_a_wrong_passphrase_not_a_traceback(ready, capsys, command):
+    root, _key = ready
+    assert vault("lock", str(root), "--passphrase-stdin", stdin=PASSPHRASE + "\n") == 0
+    target = str(root / "compte-rendu.pdf.age") if command == "open" else str(root)
+    assert vault_bytes(command, target, "--passphrase-stdin", stdin=b"caf\xe9 \xff\xfe mauvais\n") == 2
+    assert "not the right one" in capsys.readouterr().err
+    assert vault_bytes("verify", str(root), "--passphrase-stdin", stdin=PASSPHRASE.encode() + b"\r\n") == 0
+
+
+def test_recover_with_another_practices_key_says_so_and_changes_nothing(ready, capsys):
+    root, _key = ready
+    assert vault("lock", str(root), "--passphrase-stdin", stdin=PASSPHRASE + "\n") == 0
+    before = snapshot(root)
+    other = root.parent / "other-practice.txt"
+    other.write_text(keys.recovery_identity_text(agefile_identity().to_string()))
+    capsys.readouterr()
+    assert vault("recover", str(root), "--recovery-key", str(other)) == 2
+    assert "does not belong to the practice" in capsys.readouterr().err
+    assert snapshot(root) == before
+
+
+def agefile_identity():
+    from gp_guard.vault import agefile
+
+    return agefile.X25519Identity.generate()

@@ -13,6 +13,7 @@ import sys
 import threading
 from pathlib import Path
 
+import psutil
 import pytest
 
 from gp_guard.paths import data_dir
@@ -157,11 +158,12 @@ def test_existing_encrypted_copy_is_never_overwritten(tmp_path, ids):
     root = tmp_path / "folder"
     root.mkdir()
     (root / "x.dcm").write_bytes(b"new")
-    (root / "x.dcm.age").write_bytes(b"someone else's file")
+    theirs = agefile.encrypt_bytes(b"someone else's file", [ids[0].recipient()])
+    (root / "x.dcm.age").write_bytes(theirs)
     report = lock(root, ids)
     assert [p.message for p in report.failed] == [folder.P_EXISTS]
     assert (root / "x.dcm").read_bytes() == b"new"
-    assert (root / "x.dcm.age").read_bytes() == b"someone else's file"
+    assert (root / "x.dcm.age").read_bytes() == theirs
 
 
 def test_name_too_long_for_the_suffix_is_reported_and_kept(tmp_path, ids):
@@ -232,7 +234,7 @@ def test_locked_file_is_retried_then_reported(tmp_path, ids, monkeypatch):
         name = Path(path).name
         if refusals.get(name, 0) > 0:
             refusals[name] -= 1
-            raise PermissionError(13, "The process cannot access the file", str(path))
+            raise OSError(errno.EBUSY, "The process cannot access the file", str(path))  # as a sharing violation
         return real_open(path)
 
     monkeypatch.setattr(fileio, "open_read", sharing_violation)
@@ -442,7 +444,10 @@ def test_viewer_opens_a_private_copy_and_removes_it(tmp_path, ids):
     assert [p.name for p in viewer.viewing_root().rglob("*") if p.is_file()] == ["scan.pdf"]  # no partial file
     view.close(path)
     assert not path.parent.exists()
-    view.open(root / "scan.pdf.age", [ids[0]])  # left behind by a crash ...
+    left = view.open(root / "scan.pdf.age", [ids[0]])
+    assert viewer.cleanup_stale() == 0  # this process's own copy stays while it runs
+    dead = next(pid for pid in range(4_000_000, 1, -1) if not psutil.pid_exists(pid))
+    left.parent.rename(left.parent.with_name(f"view-{dead}-crashed"))  # left behind by a crash ...
     assert viewer.cleanup_stale() == 1  # ... removed at the next start
     assert list(viewer.viewing_root().iterdir()) == []
     assert (root / "scan.pdf.age").exists()
