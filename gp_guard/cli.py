@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from gp_guard import logs
+from gp_guard import hardening, logs
 from gp_guard.i18n import LANGUAGES, _, set_language
 from gp_guard.version import __version__
 
@@ -76,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    hardening.harden()  # no core dump may hold a passphrase or a key
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         set_language(_pre_lang(argv) if _pre_lang(argv) in LANGUAGES else None)

@@ -14,7 +14,7 @@ from typing import Any
 from gp_guard.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, print_error, print_json
 from gp_guard.i18n import LANGUAGES, N_, _, current_language
 
-DEFAULT_KIT = "kit-de-secours-gp_guard.pdf"  # = recovery_kit.DEFAULT_FILE_NAME (not imported at start-up)
+from gp_guard.vault import KIT_FILE_NAME as DEFAULT_KIT
 
 
 def register(sub: Any) -> None:
@@ -29,8 +29,9 @@ def register(sub: Any) -> None:
                       help=_("read a passphrase from standard input instead of using the system keychain"))
     init.add_argument("--recovery-key-out", metavar="FILE",
                       help=_("also write the recovery key to FILE (mode 0600), for an IT provider who stores it safely"))
-    init.add_argument("--kit", metavar="FILE", default=DEFAULT_KIT,
-                      help=_("where to write the recovery kit PDF (default: {path})").format(path=DEFAULT_KIT))
+    init.add_argument("--kit", metavar="FILE",
+                      help=_("where to write the recovery kit PDF (default: {path} in your documents folder)").format(
+                          path=DEFAULT_KIT))
 
     confirm = verbs.add_parser("confirm-kit", help=_("confirm that the recovery kit is printed by typing back its key"))
     confirm.add_argument("--recovery-key", metavar="FILE",
@@ -61,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
     from gp_guard.vault import folder, keys
 
     command = args.vault_command
+    _cleanup_views()
     try:
         if command == "init":
             return _init(args)
@@ -115,12 +117,30 @@ def _prompt(text: str, *, hidden: bool = False) -> str:
 
 
 def _read_passphrase(args: argparse.Namespace, prompt: str) -> bytes | None:
+    """The passphrase as bytes. Bytes that are not valid in the terminal's encoding are kept as
+    they are (they are part of the passphrase), never a reason for a traceback."""
     if getattr(args, "passphrase_stdin", False):
-        line = sys.stdin.readline()
-        return line.rstrip("\r\n").encode("utf-8")
+        raw = getattr(sys.stdin, "buffer", None)
+        if raw is None:  # a text stream (the tests)
+            return sys.stdin.readline().rstrip("\r\n").encode("utf-8", "surrogateescape")
+        line = raw.readline().rstrip(b"\r\n")
+        encoding = getattr(sys.stdin, "encoding", None) or "utf-8"
+        try:  # the same bytes as a typed passphrase: text in the terminal's encoding, kept as UTF-8
+            return line.decode(encoding, "surrogateescape").encode("utf-8", "surrogateescape")
+        except (LookupError, UnicodeError):
+            return line
     if sys.stdin.isatty():
-        return getpass.getpass(prompt).encode("utf-8")
+        try:
+            return getpass.getpass(prompt).encode("utf-8", "surrogateescape")
+        except UnicodeError:
+            raise keys_module().WrongPassphrase() from None
     return None
+
+
+def keys_module() -> Any:
+    from gp_guard.vault import keys
+
+    return keys
 
 
 def _identity(args: argparse.Namespace, required: bool = True) -> Any:
@@ -139,12 +159,12 @@ def _identity(args: argparse.Namespace, required: bool = True) -> Any:
 
 # -- commands -------------------------------------------------------------------------------------
 def _init(args: argparse.Namespace) -> int:
-    from gp_guard.vault import keys
+    from gp_guard.vault import documents_folder, folder, keys
 
     passphrase = None
     if args.passphrase_stdin:
         passphrase = _read_passphrase(args, "")
-    kit = Path(args.kit)
+    kit = Path(args.kit) if args.kit else documents_folder() / DEFAULT_KIT
     out = Path(args.recovery_key_out) if args.recovery_key_out else None
     for target in (kit, out):
         if target is not None and target.exists():
@@ -172,7 +192,8 @@ def _init(args: argparse.Namespace) -> int:
         lang = "en" if current_language() == "en" else "fr"
         pdf = recovery_kit.build_kit(created.recovery_secret, created.working, created.recovery, lang=lang)
         recovery_kit.write_kit(kit, pdf)
-        print(_("Recovery kit written to {path}: print it, keep it away from this computer, then delete the file.").format(path=kit))
+        print(_("Recovery kit written to {path}: print it, keep it away from this computer, then delete the file.").format(
+            path=folder.shown(kit.absolute())))
     elif out is None:
         print(_("Write down this recovery key and keep it away from this computer: {key}").format(key=created.recovery_secret))
     if args.passphrase_stdin or not _terminal() or not _typed_back(created.recovery_secret):
@@ -250,8 +271,8 @@ def _status(args: argparse.Namespace) -> int:
         print_json({
             "keys": keys.has_keys(),
             "folders": [{
-                "path": str(s.path), "state": s.state, "encrypted": s.encrypted, "not_encrypted": s.plain,
-                "failed": [{"file": p.name, "message": p.text()} for p in s.failed],
+                "path": folder.shown(s.path), "state": s.state, "encrypted": s.encrypted, "not_encrypted": s.plain,
+                "failed": [{"file": p.shown, "message": p.text()} for p in s.failed],
                 "unfinished": s.unfinished, "last_action": s.last_action, "last_run_at": s.last_run_at,
             } for s in states],
         })
@@ -261,11 +282,11 @@ def _status(args: argparse.Namespace) -> int:
     if not states:
         print(_("No protected folder yet."))
     for s in states:
-        print(f"{s.path}  [{_(STATE_WORDS[s.state])}]")
+        print(f"{folder.shown(s.path)}  [{_(STATE_WORDS[s.state])}]")
         print("  " + _("{encrypted} encrypted, {plain} not encrypted yet, {failed} failed").format(
             encrypted=s.encrypted, plain=s.plain, failed=len(s.failed)))
         for problem in s.failed:
-            print(f"  - {problem.name}: {problem.text()}")
+            print(f"  - {problem.shown}: {problem.text()}")
     return EXIT_OK
 
 
@@ -277,9 +298,9 @@ def _recover(args: argparse.Namespace) -> int:
         print(_("Interrupted work: {finished} files finished, {rolled} put back as they were, {kept} kept in both forms.").format(
             finished=len(result.finished), rolled=len(result.rolled_back), kept=len(result.kept)))
         for path in result.kept:
-            print("  " + _("Both the original and the encrypted copy were kept: {path}").format(path=path))
+            print("  " + _("Both the original and the encrypted copy were kept: {path}").format(path=folder.shown(path)))
         for path in result.busy:
-            print("  " + _("Not reachable now (in use or disconnected): {path}").format(path=path))
+            print("  " + _("Not reachable now (in use or disconnected): {path}").format(path=folder.shown(path)))
         return EXIT_OK if not result.busy else EXIT_FINDINGS
     if args.folder is None or args.recovery_key is None:
         print_error(_("To decrypt with the paper key, give both DIR and --recovery-key FILE."))
@@ -293,24 +314,67 @@ def _recover(args: argparse.Namespace) -> int:
     if not identities:
         print_error(_("This file does not hold a recovery key (a line starting with AGE-SECRET-KEY-1)."))
         return EXIT_ERROR
+    if not folder.opens_any(args.folder, identities):
+        print_error(_("This recovery key does not belong to the practice that encrypted this folder: it opens "
+                      "none of its files. Nothing was changed. Check that it is the kit of this practice."))
+        return EXIT_ERROR
     return _report(folder.unlock(args.folder, identities, progress=_progress))
 
 
-def _open(args: argparse.Namespace, identity: Any) -> int:
+def _cleanup_views() -> None:
+    """Decrypted copies left by a ``vault open`` that was killed are removed at the next command."""
     from gp_guard.vault import viewer
 
+    try:
+        viewer.cleanup_stale()
+    except OSError:
+        pass  # tried again next time; never a reason to refuse the command
+
+
+class _Ended(Exception):
+    """The command was asked to stop by a signal (logout, terminal closed, kill)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_ended(signum: int, _frame: Any) -> None:
+    raise _Ended(signum)
+
+
+def _open(args: argparse.Namespace, identity: Any) -> int:
+    import signal
+
+    from gp_guard.vault import folder, viewer
+
     view = viewer.Viewer()
+    ending = [s for s in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if s is not None]
+    previous = {s: signal.signal(s, _raise_ended) for s in ending}
+    ended = 0
     try:
-        path = view.open(args.file, [identity])
-    except viewer.ViewError as exc:
-        print_error(str(exc))
-        return EXIT_FINDINGS
-    print(_("Opened from a private copy: {path}").format(path=path))
-    print(_("Press Enter when you have finished; the copy is then deleted."))
-    try:
+        try:
+            path = view.open(args.file, [identity])
+            print(_("Opened from a private copy: {path}").format(path=folder.shown(path)))
+        except viewer.NoOpener as exc:
+            print(str(exc))
+            print(_("Open it yourself with the program of your choice."))
+        except viewer.ViewError as exc:
+            print_error(str(exc))
+            return EXIT_FINDINGS
+        print(_("Press Enter when you have finished; the copy is then deleted."), flush=True)
         sys.stdin.readline()
+    except KeyboardInterrupt:
+        ended = signal.SIGINT
+    except _Ended as exc:
+        ended = exc.signum
     finally:
-        view.close_all()
+        view.close_all()  # the decrypted copy goes, however the command ends
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    if ended:
+        print_error(_("Stopped; the decrypted copy was deleted."))
+        return 128 + int(ended)
     return EXIT_OK
 
 
@@ -334,7 +398,7 @@ def _warn_before(target: Path) -> None:
         return  # lock() says why
     for pid, name, path in folder.open_by_programs(root, limit=5):
         print(_("Warning: {program} (process {pid}) has {path} open; close it first if you can.").format(
-            program=name, pid=pid, path=path), file=sys.stderr)
+            program=name, pid=pid, path=folder.shown(path)), file=sys.stderr)
     print(_(folder.CONFIRM_DELETION_NOTE), file=sys.stderr)
 
 
@@ -353,9 +417,9 @@ def _summary(report: Any) -> None:
     print(words.get(report.action, "{count}").format(count=len(report.done))
           + " " + _("({mb} MB in {seconds} s)").format(mb=f"{report.bytes_done / 1e6:.1f}", seconds=f"{report.seconds:.1f}"))
     for problem in report.failed:
-        print(_("Not done: {file}: {reason}").format(file=problem.name, reason=problem.text()))
+        print(_("Not done: {file}: {reason}").format(file=problem.shown, reason=problem.text()))
     for problem in report.skipped:
-        print(_("Left as is: {file}: {reason}").format(file=problem.name, reason=problem.text()))
+        print(_("Left as is: {file}: {reason}").format(file=problem.shown, reason=problem.text()))
     if report.cancelled:
         print(_("Stopped before the end; the files not handled are unchanged."))
 

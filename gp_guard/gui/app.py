@@ -12,7 +12,7 @@ from typing import cast
 from PySide6.QtCore import QEvent, QLibraryInfo, QLocale, QObject, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication, QWidget
 
-from gp_guard import i18n, paths, settings
+from gp_guard import hardening, i18n, paths, settings
 from gp_guard.gui import dialogs, tasks
 from gp_guard.gui.dialogs import crash
 from gp_guard.gui.single_instance import SingleInstance
@@ -92,6 +92,7 @@ def bring_to_front(window: QWidget) -> None:
 
 def run_gui(lang: str | None = None, host: Host | None = None) -> int:
     """Open the window; return the exit code. A second start shows the first window, exits 0."""
+    hardening.harden()  # no core dump may hold a passphrase or a key
     app = cast(QApplication, QApplication.instance() or QApplication(sys.argv[:1]))
     app.setApplicationName("gp_guard")
     app.setDesktopFileName("gp_guard")

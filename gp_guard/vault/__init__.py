@@ -16,6 +16,23 @@ secret; decrypting needs ``keys.unlock()``. Nothing here imports Qt.
 """
 
 
+KIT_FILE_NAME = "kit-de-secours-gp_guard.pdf"  # the recovery kit's default name (also in .gitignore)
+
+
+def documents_folder():  # type: ignore[no-untyped-def]
+    """Where the recovery kit is saved by default: the user's documents folder, else the home
+    folder (never the current folder, which may be a program's or a shared checkout)."""
+    from pathlib import Path
+
+    import platformdirs
+
+    try:
+        documents = Path(platformdirs.user_documents_dir())
+    except Exception:  # noqa: BLE001 - a broken desktop configuration: the home folder will do
+        documents = Path.home()
+    return documents if documents.is_dir() else Path.home()
+
+
 def report_summary(store):  # type: ignore[no-untyped-def]
     """What the practice's security report shows of the vault; None while it is not set up.
 

@@ -30,9 +30,9 @@ from typing import Any
 
 from gp_guard.i18n import N_, _
 from gp_guard.store import Store
-from gp_guard.vault import fileio
+from gp_guard.vault import fileio, inuse
 from gp_guard.vault.fileio import CHUNK, sha256_file
-from gp_guard.vault.journal import CONFLICT, VERIFIED, Journal
+from gp_guard.vault.journal import CONFLICT, VERIFIED, Journal, _load
 from gp_guard.vault.recovery import Recovery, recover_folder
 from gp_guard.vault.streams import (
     CompareWriter,
@@ -56,6 +56,7 @@ WRITE_BUFFER = 64 * 1024  # measured: faster than 1 MiB (the 64 KiB chunks stay 
 FSYNC_ASIDE = 8 * 1024 * 1024  # from this size the fsync runs on a helper thread while the copy is verified
 RETRYABLE = {errno.EACCES, errno.EPERM, errno.EBUSY, errno.EAGAIN, errno.ETXTBSY}
 FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+NAME_MAX = 255  # bytes in one file name, on every file system gp_guard meets
 
 
 # -- public types ---------------------------------------------------------------------------
@@ -92,6 +93,17 @@ class Problem:
 
     def text(self) -> str:
         return _(self.message).format(detail=self.detail)
+
+    @property
+    def shown(self) -> str:
+        """The name as it can be printed (see ``shown``)."""
+        return shown(self.name)
+
+
+def shown(name: str | os.PathLike[str]) -> str:
+    """A file name as it can be printed or shown: bytes that are not UTF-8 (an old Latin-1 name)
+    become a replacement mark instead of stopping the output."""
+    return os.fsencode(name).decode("utf-8", "replace")
 
 
 @dataclass
@@ -146,11 +158,19 @@ class DiskFull(VaultError):
 
 # problems with one file
 P_CHANGED = N_("The file was being changed by another program; it was left as it was. Try again later.")
+P_IN_USE = N_("Still in use by {detail}: left as it is, nothing was deleted. It will be protected once that "
+               "program has closed it (run the encryption again then).")
 P_BUSY = N_("The file is in use by another program; it was left as it was. Close that program and try again.")
 P_EXISTS = N_("An encrypted copy with the same name already exists; the file was left as it was.")
 P_PLAIN_EXISTS = N_("A file with the decrypted name already exists; the encrypted file was left as it was.")
 P_TMP_EXISTS = N_("A temporary file from another program is in the way: {detail}")
 P_NAME_LONG = N_("The name is too long to add “.age”; rename the file with a shorter name.")
+P_NOT_AGE = N_("This file is named “.age” but it is not an encrypted file (or its beginning is damaged): it is "
+                "not protected. If it is a document, remove “.age” from its name so that gp_guard encrypts it.")
+P_DENIED = N_("You are not allowed to read or change this file (its permissions); it was left as it was. "
+               "Ask the person who manages this computer.")
+P_DIR_DENIED = N_("This sub-folder cannot be opened (its permissions); the files in it were left as they were.")
+P_DIR_ERROR = N_("This sub-folder could not be read ({detail}); the files in it were left as they were.")
 P_SYMLINK = N_("Shortcut (symbolic link) left as it is: gp_guard never follows links.")
 P_SPECIAL = N_("Not an ordinary file; left as it is.")
 P_HARDLINK = N_("This file has another name elsewhere (hard link): encrypting it here would leave a readable copy. Left as it is.")
@@ -254,14 +274,16 @@ def _encrypt(src: Any, dst: Any, recipients: Sequence[Any]) -> None:
     _agefile().encrypt(src, dst, list(recipients))
 
 
-def _decrypt(src: Any, dst: Any, identities: Sequence[Any]) -> None:
-    _agefile().decrypt(src, dst, list(identities))
+def _decrypt(src: Any, dst: Any, identities: Sequence[Any], cancel: Any = None) -> None:
+    _agefile().decrypt(src, dst, list(identities), cancel=cancel)
 
 
 # -- which folders may be protected ------------------------------------------------------------
 _SYSTEM_POSIX = ("/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/proc",
                  "/run", "/sbin", "/sys", "/usr", "/snap", "/System", "/Library", "/Applications",
-                 "/private/etc", "/private/var/db", "/var/lib", "/var/log", "/var/cache", "/var/spool")
+                 "/private/etc", "/private/var/db", "/var/lib", "/var/log", "/var/cache", "/var/spool",
+                 "/var/backups", "/var/mail", "/var/tmp", "/var/opt", "/var/local", "/var/db", "/var/run",
+                 "/var/lock", "/var/empty", "/var/yp")
 _ROOTS_POSIX = ("/", "/home", "/Users", "/var", "/tmp", "/mnt", "/media", "/srv", "/opt", "/root",
                 "/Volumes", "/private", "/private/tmp", "/private/var")
 
@@ -273,6 +295,43 @@ def _windows_system() -> list[Path]:  # pragma: no cover - Windows only
 
 def _inside(path: Path, parent: Path) -> bool:
     return path == parent or parent in path.parents
+
+
+def _real(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
+    return [Path(os.path.realpath(p)) for p in paths if p]
+
+
+def _programs() -> list[Path]:
+    """gp_guard's interpreter, its virtual environment and the folders its modules come from."""
+    import site
+    import sysconfig
+
+    places: list[str] = [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
+                         os.path.dirname(os.path.realpath(sys.executable))]
+    try:
+        places += site.getsitepackages()
+        places.append(site.getusersitepackages())
+    except AttributeError:  # pragma: no cover - an embedded or frozen interpreter
+        pass
+    places += [v for k in ("stdlib", "platstdlib", "purelib", "platlib") if (v := sysconfig.get_paths().get(k))]
+    if getattr(sys, "frozen", False):  # pragma: no cover - the installed executable
+        places.append(os.path.dirname(sys.executable))
+    # a folder that merely holds the interpreter's folder is refused by _inside(d, root); the
+    # root of a disk or /usr is already refused as a system folder
+    return [p for p in _real(places) if p != Path(p.anchor)]
+
+
+def _settings_folders() -> list[Path]:
+    """The user's configuration, cache and data folders (every program's, not only gp_guard's)."""
+    import platformdirs
+
+    places = [platformdirs.user_config_dir(), platformdirs.user_cache_dir(), platformdirs.user_data_dir(),
+              platformdirs.user_state_dir(), platformdirs.user_log_dir()]
+    places += [os.environ.get(n, "") for n in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME",
+                                                  "APPDATA", "LOCALAPPDATA")]
+    home = Path.home()
+    places += [home / ".config", home / ".cache", home / ".local", home / "Library"]
+    return _real(places)
 
 
 def check_folder(folder: str | os.PathLike[str]) -> Path:
@@ -292,6 +351,12 @@ def check_folder(folder: str | os.PathLike[str]) -> Path:
     own = [Path(os.path.realpath(d)) for d in (data_dir(), log_dir(), Path(__file__).resolve().parents[1])]
     if any(_inside(root, d) or _inside(d, root) for d in own):
         raise FolderRefused(N_("This folder holds gp_guard's own files; it cannot be encrypted."))
+    if any(_inside(root, d) or _inside(d, root) for d in _programs()):
+        raise FolderRefused(N_("This folder holds the programs gp_guard needs to run (Python and its modules); "
+                               "encrypting it would stop gp_guard, and with it the way to decrypt."))
+    if any(_inside(root, d) or _inside(d, root) for d in _settings_folders()):
+        raise FolderRefused(N_("This folder holds the settings and working files of your programs; encrypting it "
+                               "would stop them from working. Choose the folder that holds the images or documents."))
     if os.name == "nt":  # pragma: no cover - Windows only
         drive = Path(root.anchor)
         system = _windows_system()
@@ -334,7 +399,11 @@ def _scan(root: Path, want_age: bool, report: Report) -> list[tuple[str, os.stat
         try:
             entries = sorted(os.scandir(here), key=lambda e: e.name)
         except OSError as exc:
-            report.failed.append(Problem(os.path.relpath(here, root), P_ERROR, exc.strerror or type(exc).__name__))
+            where = os.path.relpath(here, root)
+            if isinstance(exc, PermissionError):
+                report.failed.append(Problem(where, P_DIR_DENIED))
+            elif not isinstance(exc, FileNotFoundError):  # gone since it was listed: nothing to do
+                report.failed.append(Problem(where, P_DIR_ERROR, exc.strerror or type(exc).__name__))
             continue
         for entry in entries:
             rel = os.path.relpath(entry.path, root)
@@ -352,6 +421,9 @@ def _scan(root: Path, want_age: bool, report: Report) -> list[tuple[str, os.stat
             if entry.name.endswith((LOCK_TMP, UNLOCK_TMP)):
                 continue
             is_age = entry.name.endswith(AGE)
+            if is_age and not want_age and stat.S_ISREG(st.st_mode) and not is_age_file(Path(entry.path)):
+                report.failed.append(Problem(rel, P_NOT_AGE))  # named .age, but readable by anyone
+                continue
             if is_age != want_age:
                 continue
             if not stat.S_ISREG(st.st_mode):
@@ -365,6 +437,29 @@ def _scan(root: Path, want_age: bool, report: Report) -> list[tuple[str, os.stat
     return found
 
 
+AGE_HEADER = b"age-encryption.org/v1\n"
+
+
+def is_age_file(path: Path) -> bool:
+    """The file starts like an age file: a plaintext merely named ``*.age`` is not encrypted."""
+    try:
+        fd = fileio.open_read(path)
+    except OSError:
+        return True  # cannot tell: not counted as a plaintext (unlock or verify will say more)
+    try:
+        return os.read(fd, len(AGE_HEADER)) == AGE_HEADER
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+
+
+def _denied(exc: OSError) -> bool:
+    """The system refuses access (permissions), as opposed to a program holding the file. On
+    Windows a file opened by another program also gives EACCES: that one stays "in use"."""
+    return os.name != "nt" and exc.errno in (errno.EACCES, errno.EPERM)
+
+
 def _still_inside(root: Path, path: Path) -> bool:
     """The file's folder still resolves inside ``root`` (no folder swapped for a link meanwhile)."""
     return _inside(Path(os.path.realpath(path.parent)), root)
@@ -376,7 +471,7 @@ class _FolderLock:
     def __init__(self, root: Path, wait: bool = False) -> None:
         from gp_guard.paths import data_dir
 
-        name = hashlib.sha256(str(root).encode()).hexdigest()[:16]
+        name = hashlib.sha256(os.fsencode(root)).hexdigest()[:16]
         self.path = data_dir() / f"vault-{name}.lock"
         self.wait = wait
         self.fd = -1
@@ -496,6 +591,24 @@ def _age_payload_size(size: int) -> int:
     return 16 + size + 16 * chunks
 
 
+def _tmp_name(rel: str, suffix: str) -> str:
+    """``rel`` + ``suffix``, the temporary file's name; a name too long for the suffix is shortened
+    and made unique with a hash of the whole name (the journal keeps the name it used), so every
+    name that can be encrypted can also be decrypted."""
+    head, name = os.path.split(rel)
+    raw = os.fsencode(name)
+    if len(raw) + len(suffix) <= NAME_MAX:
+        return rel + suffix
+    tag = "~" + hashlib.sha256(raw).hexdigest()[:8]
+    cut = raw[: NAME_MAX - len(suffix) - len(tag)]
+    try:
+        raw.decode("utf-8")
+        short = cut.decode("utf-8", "ignore")  # never half a character
+    except UnicodeDecodeError:
+        short = os.fsdecode(cut)
+    return os.path.join(head, short + tag + suffix)
+
+
 class _Lock:
     name = "lock"
     exists = P_EXISTS
@@ -510,7 +623,7 @@ class _Lock:
 
     @staticmethod
     def tmp(rel: str) -> str:
-        return rel + LOCK_TMP
+        return _tmp_name(rel, LOCK_TMP)
 
     def write(self, rel: str, st: os.stat_result) -> str:
         src, tmp = self.root / rel, self.root / self.tmp(rel)
@@ -597,7 +710,7 @@ class _Unlock(_Lock):
 
     @staticmethod
     def tmp(rel: str) -> str:
-        return rel[: -len(AGE)] + UNLOCK_TMP
+        return _tmp_name(rel[: -len(AGE)], UNLOCK_TMP)
 
     def write(self, rel: str, st: os.stat_result) -> str:
         src, tmp = self.root / rel, self.root / self.tmp(rel)
@@ -725,20 +838,31 @@ class _Batches:
         self.meter.emit()
         return self.op.write(rel, st)
 
-    def _retire(self, rel: str, st: os.stat_result, sha: str) -> str | None:
-        """Delete the original if it is still what was encrypted (None), else remove our copy and
-        say why (in a worker thread; its encrypted copy's name is already durable)."""
+    def _retire(self, rel: str, st: os.stat_result, sha: str) -> Problem | None:
+        """Delete the original if it is still what was encrypted and no program has it open for
+        writing (None), else remove our copy and say why (in a worker thread; its encrypted copy's
+        name is already durable). The file is held meanwhile (``inuse.hold``): a program that
+        starts writing it is seen up to the deletion itself."""
         op = self.op
-        problem = P_CHANGED
-        if op.unchanged(rel, st, sha):
-            try:
-                fileio.unlink(self.root / rel)
-                self.meter.steps()
-                return None
-            except OSError as exc:
-                if exc.errno not in RETRYABLE:
-                    raise
-                problem = P_BUSY
+        problem = Problem(rel, P_CHANGED)
+        try:
+            with inuse.hold(self.root / rel, st) as held:
+                if held.writer is not None:
+                    problem = Problem(rel, P_IN_USE, held.writer.text())
+                elif held.same and op.unchanged(rel, st, sha) and held.alone():
+                    try:
+                        fileio.unlink(self.root / rel)
+                        self.meter.steps()
+                        return None
+                    except OSError as exc:
+                        if exc.errno not in RETRYABLE:
+                            raise
+                        problem = Problem(rel, P_DENIED if _denied(exc) else P_BUSY)
+        except OSError as exc:  # it could not even be opened again: it is not what was encrypted
+            if exc.errno in RETRYABLE:
+                problem = Problem(rel, P_BUSY)
+            elif not isinstance(exc, FileNotFoundError):
+                raise
         fileio.unlink(self.root / op.dst(rel))  # ours, and now a stale copy: the original stays
         self.meter.steps()
         return problem
@@ -748,9 +872,9 @@ class _Batches:
         while time.monotonic() < end and not self.meter.cancel.cancelled:
             time.sleep(min(0.05, max(0.0, end - time.monotonic())))
 
-    def _again(self, rel: str, message: str) -> None:
+    def _again(self, rel: str, message: str | Problem) -> None:
         self.attempts[rel] = self.attempts.get(rel, 0) + 1
-        self.retry.append((rel, Problem(rel, message)))
+        self.retry.append((rel, message if isinstance(message, Problem) else Problem(rel, message)))
 
     def _prepare(self, batch: list[str]) -> list[tuple[str, os.stat_result]]:
         ready = []
@@ -764,7 +888,7 @@ class _Batches:
                 self.report.skipped.append(Problem(rel, P_SPECIAL))
                 continue
             dst, tmp = self.op.dst(rel), self.op.tmp(rel)
-            if len(os.fsencode(os.path.basename(tmp))) > 255:
+            if len(os.fsencode(os.path.basename(dst))) > NAME_MAX:
                 self.report.failed.append(Problem(rel, P_NAME_LONG))
             elif os.path.lexists(self.root / dst):
                 self.report.failed.append(Problem(rel, self.op.exists))
@@ -772,7 +896,12 @@ class _Batches:
                 self.report.failed.append(Problem(rel, P_TMP_EXISTS, tmp))
             else:
                 ready.append((rel, st))
-        return ready
+        # a file some program is still writing is not even started: it is retried after a pause
+        busy = inuse.writers([self.root / rel for rel, _st in ready])
+        for rel, _st in ready:
+            if self.root / rel in busy:
+                self._again(rel, Problem(rel, P_IN_USE, busy[self.root / rel].text()))
+        return [(rel, st) for rel, st in ready if self.root / rel not in busy]
 
     def _start(self, batch: list[str]) -> _Pending | None:
         """The journal says what is about to happen, then the workers start writing the copies."""
@@ -809,6 +938,8 @@ class _Batches:
                 if exc.errno in FULL:
                     self.full = self.full or DiskFull()
                     self.stopped = True
+                elif _denied(exc):
+                    self.report.failed.append(Problem(rel, P_DENIED))
                 elif exc.errno in RETRYABLE:
                     self._again(rel, P_BUSY)
                 elif exc.errno == errno.ENAMETOOLONG:
@@ -990,14 +1121,16 @@ def status(folder: str | os.PathLike[str] | None = None, store: Store | None = N
     """State of one folder, or of every protected folder."""
     journal = Journal(store)
     paths = [Path(os.path.realpath(folder))] if folder is not None else [Path(p) for p in journal.folders()]
-    rows = {r["path"]: r for r in journal.store.query("SELECT path, last_action, last_run_at FROM vault_folder")}
+    rows = {_load(r["path"]): r for r in journal.store.query("SELECT path, last_action, last_run_at FROM vault_folder")}
     out = []
     for path in paths:
         result = FolderStatus(path, path.is_dir())
         if result.exists:
             scratch = Report("status", path)
-            result.encrypted = len(_scan(path, True, scratch))
-            result.plain = len(_scan(path, False, scratch))
+            plain = len(_scan(path, False, scratch))
+            named_only = sum(1 for p in scratch.failed if p.message == P_NOT_AGE)  # *.age, not encrypted
+            result.encrypted = len(_scan(path, True, scratch)) - named_only
+            result.plain = plain + named_only
         result.failed = _problems(journal.failures(str(path)))
         result.unfinished = len(journal.pending(str(path)))
         row = rows.get(str(path))
@@ -1005,6 +1138,35 @@ def status(folder: str | os.PathLike[str] | None = None, store: Store | None = N
             result.last_action, result.last_run_at = row["last_action"], row["last_run_at"]
         out.append(result)
     return out
+
+
+class _HeaderOnly:
+    cancelled = True  # agefile.decrypt stops right after the header is authenticated
+
+
+def opens_any(folder: str | os.PathLike[str], identities: Sequence[Any], sample: int = 8) -> bool:
+    """Whether ``identities`` open the header of at least one of the first ``sample`` encrypted
+    files of ``folder`` (True too when there is none to try: nothing to refuse)."""
+    root = check_folder(folder)
+    tried = 0
+    for rel, _st in _scan(root, True, Report("check", root)):
+        if tried >= sample:
+            break
+        try:
+            with os.fdopen(fileio.open_read(root / rel), "rb") as raw:
+                _decrypt(raw, HashingWriter(None, None), identities, cancel=_HeaderOnly())
+            return True
+        except OSError:
+            continue
+        except Exception as exc:
+            agefile = _agefile()
+            if isinstance(exc, agefile.Cancelled):
+                return True
+            if not isinstance(exc, agefile.AgeError):
+                raise
+            if isinstance(exc, agefile.NoIdentityMatch):
+                tried += 1  # a damaged file says nothing about the key: only these count
+    return tried == 0
 
 
 def forget(folder: str | os.PathLike[str], store: Store | None = None) -> None:

@@ -11,6 +11,7 @@ first use (``CREATE TABLE IF NOT EXISTS``); no migration in store.py is needed.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -52,6 +53,21 @@ SCHEMA = [
 INTENT, VERIFIED, CONFLICT = "intent", "verified", "conflict"
 
 _ready: weakref.WeakSet[Store] = weakref.WeakSet()  # stores whose tables exist
+
+
+def _store(name: str) -> str | bytes:
+    """A path as SQLite keeps it: text, or the raw bytes of a name that is not valid UTF-8 (files
+    copied from old Windows or CD media: Latin-1 ``radio_été.dcm``), which Python carries as
+    surrogates and SQLite text cannot hold."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        return os.fsencode(name)
+
+
+def _load(value: str | bytes) -> str:
+    return os.fsdecode(value) if isinstance(value, bytes) else value
 
 
 def _now() -> str:
@@ -102,7 +118,8 @@ class Journal:
                 cur = conn.execute(
                     "INSERT INTO vault_journal(op, folder, src, dst, tmp, state, size, mtime_ns, started_at, "
                     "ino, ctime_ns) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (op, folder, src, dst, tmp, INTENT, size, mtime_ns, stamp, ino, ctime_ns),
+                    (op, _store(folder), _store(src), _store(dst), _store(tmp), INTENT, size, mtime_ns, stamp, ino,
+                     ctime_ns),
                 )
                 ids.append(int(cur.lastrowid or 0))
         return ids
@@ -123,33 +140,38 @@ class Journal:
     def pending(self, folder: str | None = None) -> list[Entry]:
         sql = ("SELECT id, op, folder, src, dst, tmp, state, size, mtime_ns, sha256, ino, ctime_ns "
                "FROM vault_journal")
-        rows = (self.store.query(sql + " WHERE folder=? ORDER BY id", (folder,)) if folder
+        rows = (self.store.query(sql + " WHERE folder=? ORDER BY id", (_store(folder),)) if folder
                 else self.store.query(sql + " ORDER BY id"))
-        return [Entry(*tuple(r)) for r in rows]
+        out = []
+        for r in rows:
+            row = list(r)
+            row[2:6] = [_load(v) for v in row[2:6]]
+            out.append(Entry(*row))
+        return out
 
     # -- folders ---------------------------------------------------------------------------
     def add_folder(self, path: str) -> None:
         with self.store.transaction() as conn:
-            conn.execute("INSERT OR IGNORE INTO vault_folder(path, added_at) VALUES(?, ?)", (path, _now()))
+            conn.execute("INSERT OR IGNORE INTO vault_folder(path, added_at) VALUES(?, ?)", (_store(path), _now()))
 
     def remove_folder(self, path: str) -> None:
         with self.store.transaction() as conn:
-            conn.execute("DELETE FROM vault_folder WHERE path=?", (path,))
-            conn.execute("DELETE FROM vault_failure WHERE folder=?", (path,))
+            conn.execute("DELETE FROM vault_folder WHERE path=?", (_store(path),))
+            conn.execute("DELETE FROM vault_failure WHERE folder=?", (_store(path),))
 
     def folders(self) -> list[str]:
-        return [r["path"] for r in self.store.query("SELECT path FROM vault_folder ORDER BY path")]
+        return [_load(r["path"]) for r in self.store.query("SELECT path FROM vault_folder ORDER BY path")]
 
     def ran(self, path: str, action: str, failures: dict[str, str]) -> None:
         """Remember the last action on ``path`` and the files that failed in it."""
         stamp = _now()
         with self.store.transaction() as conn:
             conn.execute("UPDATE vault_folder SET last_action=?, last_run_at=? WHERE path=?",
-                         (action, stamp, path))
-            conn.execute("DELETE FROM vault_failure WHERE folder=?", (path,))
+                         (action, stamp, _store(path)))
+            conn.execute("DELETE FROM vault_failure WHERE folder=?", (_store(path),))
             conn.executemany("INSERT OR REPLACE INTO vault_failure(folder, name, message, at) VALUES(?, ?, ?, ?)",
-                             [(path, name, message, stamp) for name, message in failures.items()])
+                             [(_store(path), _store(name), message, stamp) for name, message in failures.items()])
 
     def failures(self, path: str) -> dict[str, str]:
-        return {r["name"]: r["message"] for r in
-                self.store.query("SELECT name, message FROM vault_failure WHERE folder=? ORDER BY name", (path,))}
+        return {_load(r["name"]): r["message"] for r in
+                self.store.query("SELECT name, message FROM vault_failure WHERE folder=? ORDER BY name", (_store(path),))}

@@ -37,6 +37,7 @@ from fpdf.enums import WrapMode, XPos, YPos
 
 from gp_guard import i18n
 from gp_guard.i18n import N_, _
+from gp_guard.vault import KIT_FILE_NAME
 from gp_guard.vault.agefile import AgeError, X25519Identity, X25519Recipient
 
 CONFIRM_LENGTH = 8
@@ -48,7 +49,7 @@ MARGIN = 16.0
 # The PDF library's font subsetter logs the glyphs it keeps: a hint of the key's characters.
 logging.getLogger("fontTools").setLevel(logging.WARNING)
 
-DEFAULT_FILE_NAME = "kit-de-secours-gp_guard.pdf"
+DEFAULT_FILE_NAME = KIT_FILE_NAME
 
 
 def _tr(message: str, lang: str) -> str:

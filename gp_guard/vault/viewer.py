@@ -2,8 +2,10 @@
 
 Each file opened goes to its own folder (mode 0700) under ``<data dir>/viewing``, with its original
 name (so the default application recognises it), read-only. It is removed when the doctor closes
-it in gp_guard, when gp_guard exits (``close_all``, also registered with ``atexit``), and at the
-next start (``cleanup_stale``) if gp_guard was stopped abruptly. A file that fails authentication
+it in gp_guard, when gp_guard exits (``close_all``, also registered with ``atexit``; the command
+line also on SIGTERM and SIGHUP), and at the next start of the window or of any ``vault`` command
+(``cleanup_stale``) if gp_guard was killed. Each folder is named after the process that made it, so
+a second gp_guard never removes the copies of one still running. A file that fails authentication
 leaves nothing behind. Removal is an ordinary deletion (see folder.py on SSDs).
 """
 
@@ -63,17 +65,48 @@ def _remove_tree(path: Path) -> None:
         shutil.rmtree(path, onerror=writable)
 
 
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        import psutil
+
+        return bool(psutil.pid_exists(pid))
+    except ImportError:  # pragma: no cover - psutil is a dependency
+        return True
+
+
+def _owner(name: str) -> int | None:
+    """The process that made a ``view-<pid>-…`` folder; None for older names."""
+    parts = name.split("-")
+    return int(parts[1]) if len(parts) > 2 and parts[0] == "view" and parts[1].isdigit() else None
+
+
 def cleanup_stale() -> int:
-    """Remove every file left from an earlier run; the number of folders removed."""
+    """Remove every copy left by a gp_guard that is no longer running (a window or a command
+    stopped abruptly); the copies of one still running (another ``vault open``) stay. The number
+    of folders removed."""
     root = viewing_root()
     count = 0
     for entry in root.iterdir():
-        if entry.is_dir() and not entry.is_symlink():
-            _remove_tree(entry)
-        else:
-            entry.unlink()
+        owner = _owner(entry.name)
+        if owner is not None and _alive(owner):
+            continue
+        try:
+            if entry.is_dir() and not entry.is_symlink():
+                _remove_tree(entry)
+            else:
+                entry.unlink()
+        except FileNotFoundError:  # another gp_guard removed it meanwhile
+            continue
         count += 1
     return count
+
+
+class NoOpener(ViewError):
+    """The copy is ready (``path``) but no program could be started to open it."""
+
+    message = N_("No program could be started to open the file. The private copy is here: {path}")
 
 
 class Viewer:
@@ -96,7 +129,7 @@ class Viewer:
             raise ViewError(N_("This protected file could not be found: {path}"), path=str(source)) from exc
         if not stat.S_ISREG(st.st_mode):
             raise ViewError(N_("This protected file could not be found: {path}"), path=str(source))
-        holder = Path(tempfile.mkdtemp(prefix="view-", dir=viewing_root()))
+        holder = Path(tempfile.mkdtemp(prefix=f"view-{os.getpid()}-", dir=viewing_root()))
         target = holder / name
         meter = vault_folder._Meter("view", 1, st.st_size, progress, cancel or vault_folder.CancelToken(),
                                     vault_folder._Steps())
@@ -116,7 +149,10 @@ class Viewer:
             raise
         meter.file_done()
         self.opened.append(target)
-        self.opener(target)
+        try:
+            self.opener(target)
+        except OSError as exc:  # no program to open it (a minimal system, an SSH session)
+            raise NoOpener(path=str(target)) from exc
         return target
 
     def close(self, path: Path) -> None:

@@ -152,3 +152,99 @@ def test_init_with_a_short_passphrase_is_a_clear_error(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2 and "at least 10 characters" in err
     assert not keys.has_keys() and not (tmp_path / "kit.pdf").exists()
+
+
+def test_init_writes_the_kit_to_the_documents_folder_not_the_current_one(tmp_path, monkeypatch, capsys):
+    home, documents, cwd = tmp_path / "home", tmp_path / "home" / "Mes documents", tmp_path / "checkout"
+    for place in (documents, cwd):
+        place.mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DOCUMENTS_DIR", str(documents))
+    monkeypatch.chdir(cwd)
+    assert vault("init", "--passphrase-stdin", stdin=PASSPHRASE + "\n") == 0
+    kit = documents / cli_vault.DEFAULT_KIT
+    assert kit.is_file() and list(cwd.iterdir()) == []
+    assert f"Recovery kit written to {kit}" in capsys.readouterr().out  # says where, in full
+
+
+def test_init_without_a_documents_folder_uses_the_home_folder(tmp_path, monkeypatch, capsys):
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DOCUMENTS_DIR", str(home / "missing"))
+    monkeypatch.chdir(tmp_path)
+    assert vault("init", "--passphrase-stdin", stdin=PASSPHRASE + "\n") == 0
+    assert (home / cli_vault.DEFAULT_KIT).is_file()
+
+
+def test_the_default_kit_name_is_ignored_by_git():
+    git = require_tool("git", "checks the repository's .gitignore")
+    repo = Path(__file__).resolve().parents[2]
+    for name in (cli_vault.DEFAULT_KIT, "recovery-key.txt"):
+        assert subprocess.run([git, "-C", str(repo), "check-ignore", "-q", "--no-index", name]).returncode == 0
+
+
+def test_every_file_holding_a_key_or_patient_data_is_private_even_under_umask_000(tmp_path, monkeypatch, capsys):
+    from gp_guard.vault import viewer
+
+    old = os.umask(0)
+    try:
+        out, kit = tmp_path / "recovery-key.txt", tmp_path / "kit.pdf"
+        assert vault("init", "--passphrase-stdin", "--recovery-key-out", str(out), "--kit", str(kit),
+                     stdin=PASSPHRASE + "\n") == 0
+        root = tmp_path / "Imagerie"
+        root.mkdir()
+        (root / "scan.pdf").write_bytes(b"patient")
+        os.chmod(root / "scan.pdf", 0o600)
+        assert vault("lock", str(root), "--passphrase-stdin", stdin=PASSPHRASE + "\n") == 0
+        seen = []
+        monkeypatch.setattr(viewer, "open_with_default_app", lambda path: seen.append(path.stat().st_mode))
+        assert vault("open", str(root / "scan.pdf.age"), "--passphrase-stdin", stdin=PASSPHRASE + "\n\n") == 0
+    finally:
+        os.umask(old)
+    private = [out, kit, *keys.vault_dir().iterdir()]
+    assert all(oct(p.stat().st_mode & 0o077) == "0o0" for p in private), [(p, oct(p.stat().st_mode)) for p in private]
+    assert oct(keys.vault_dir().stat().st_mode & 0o777) == "0o700"
+    assert [oct(mode & 0o777) for mode in seen] == ["0o400"]  # the decrypted copy: the user only, read-only
+    assert oct((root / "scan.pdf.age").stat().st_mode & 0o777) == "0o600"  # the original's mode, kept
+
+
+def vault_bytes(*argv: str, stdin: bytes) -> int:
+    """As ``vault``, with a standard input that has bytes underneath (as a real pipe has)."""
+    parser = argparse.ArgumentParser(prog="gp-guard")
+    cli_vault.register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["vault", *argv])
+    old = os.sys.stdin
+    os.sys.stdin = io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8")
+    try:
+        return cli_vault.run(args)
+    finally:
+        os.sys.stdin = old
+
+
+@pytest.mark.parametrize("command", ["unlock", "verify", "open"])
+def test_passphrase_bytes_that_are_not_utf8_are_a_wrong_passphrase_not_a_traceback(ready, capsys, command):
+    root, _key = ready
+    assert vault("lock", str(root), "--passphrase-stdin", stdin=PASSPHRASE + "\n") == 0
+    target = str(root / "compte-rendu.pdf.age") if command == "open" else str(root)
+    assert vault_bytes(command, target, "--passphrase-stdin", stdin=b"caf\xe9 \xff\xfe mauvais\n") == 2
+    assert "not the right one" in capsys.readouterr().err
+    assert vault_bytes("verify", str(root), "--passphrase-stdin", stdin=PASSPHRASE.encode() + b"\r\n") == 0
+
+
+def test_recover_with_another_practices_key_says_so_and_changes_nothing(ready, capsys):
+    root, _key = ready
+    assert vault("lock", str(root), "--passphrase-stdin", stdin=PASSPHRASE + "\n") == 0
+    before = snapshot(root)
+    other = root.parent / "other-practice.txt"
+    other.write_text(keys.recovery_identity_text(agefile_identity().to_string()))
+    capsys.readouterr()
+    assert vault("recover", str(root), "--recovery-key", str(other)) == 2
+    assert "does not belong to the practice" in capsys.readouterr().err
+    assert snapshot(root) == before
+
+
+def agefile_identity():
+    from gp_guard.vault import agefile
+
+    return agefile.X25519Identity.generate()

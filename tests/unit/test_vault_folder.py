@@ -13,6 +13,7 @@ import sys
 import threading
 from pathlib import Path
 
+import psutil
 import pytest
 
 from gp_guard.paths import data_dir
@@ -157,17 +158,18 @@ def test_existing_encrypted_copy_is_never_overwritten(tmp_path, ids):
     root = tmp_path / "folder"
     root.mkdir()
     (root / "x.dcm").write_bytes(b"new")
-    (root / "x.dcm.age").write_bytes(b"someone else's file")
+    theirs = agefile.encrypt_bytes(b"someone else's file", [ids[0].recipient()])
+    (root / "x.dcm.age").write_bytes(theirs)
     report = lock(root, ids)
     assert [p.message for p in report.failed] == [folder.P_EXISTS]
     assert (root / "x.dcm").read_bytes() == b"new"
-    assert (root / "x.dcm.age").read_bytes() == b"someone else's file"
+    assert (root / "x.dcm.age").read_bytes() == theirs
 
 
 def test_name_too_long_for_the_suffix_is_reported_and_kept(tmp_path, ids):
     root = tmp_path / "folder"
     root.mkdir()
-    name = "é" * 124 + ".pd"  # 251 bytes: fits, but not with ".age.tmp"
+    name = "é" * 124 + ".pdf"  # 252 bytes: ".age" would not fit (names of 251 bytes do: test_vault_names)
     (root / name).write_bytes(b"data")
     (root / "ok.pdf").write_bytes(b"ok")
     report = lock(root, ids)
@@ -232,7 +234,7 @@ def test_locked_file_is_retried_then_reported(tmp_path, ids, monkeypatch):
         name = Path(path).name
         if refusals.get(name, 0) > 0:
             refusals[name] -= 1
-            raise PermissionError(13, "The process cannot access the file", str(path))
+            raise OSError(errno.EBUSY, "The process cannot access the file", str(path))  # as a sharing violation
         return real_open(path)
 
     monkeypatch.setattr(fileio, "open_read", sharing_violation)
@@ -442,7 +444,10 @@ def test_viewer_opens_a_private_copy_and_removes_it(tmp_path, ids):
     assert [p.name for p in viewer.viewing_root().rglob("*") if p.is_file()] == ["scan.pdf"]  # no partial file
     view.close(path)
     assert not path.parent.exists()
-    view.open(root / "scan.pdf.age", [ids[0]])  # left behind by a crash ...
+    left = view.open(root / "scan.pdf.age", [ids[0]])
+    assert viewer.cleanup_stale() == 0  # this process's own copy stays while it runs
+    dead = next(pid for pid in range(4_000_000, 1, -1) if not psutil.pid_exists(pid))
+    left.parent.rename(left.parent.with_name(f"view-{dead}-crashed"))  # left behind by a crash ...
     assert viewer.cleanup_stale() == 1  # ... removed at the next start
     assert list(viewer.viewing_root().iterdir()) == []
     assert (root / "scan.pdf.age").exists()
@@ -619,3 +624,35 @@ def test_big_files_stream_through_little_memory(tmp_path, ids, page_cache, monke
     assert unlock(root, ids).ok
     assert peak and max(peak) <= 8 * mib
     assert (root / "study.dcm").read_bytes() == data
+
+
+def _own_places():
+    import platformdirs
+
+    site_packages = Path(folder.__file__).resolve().parents[2]  # where gp_guard's modules come from
+    return {
+        "prefix": Path(sys.prefix), "base_prefix": Path(sys.base_prefix), "interpreter": Path(sys.executable).parent,
+        "site_packages": Path(__import__("cryptography").__file__).parents[1],
+        "cryptography": Path(__import__("cryptography").__file__).parent,
+        "config": Path(platformdirs.user_config_dir()), "cache": Path(platformdirs.user_cache_dir()),
+        "data": Path(platformdirs.user_data_dir()), "checkout": site_packages,
+    }
+
+
+@pytest.mark.parametrize("place", sorted(_own_places()))
+def test_gp_guards_own_interpreter_and_the_settings_folders_are_refused(place):
+    target = _own_places()[place]
+    if not target.is_dir():
+        pytest.skip(f"{target} does not exist on this machine")
+    with pytest.raises(folder.FolderRefused) as err:
+        folder.check_folder(target)
+    assert "does not exist" not in str(err.value)
+
+
+@pytest.mark.parametrize("target", ["/var/backups", "/var/mail", "/var/tmp", "/var/opt"])
+def test_system_folders_under_var_are_refused(target):
+    if not Path(target).is_dir():
+        pytest.skip(f"{target} does not exist on this machine")
+    with pytest.raises(folder.FolderRefused) as err:
+        folder.check_folder(target)
+    assert "system folder" in str(err.value)

@@ -56,7 +56,9 @@ EXPLAIN, CREATE, CONFIRM = range(3)
 
 # -- seams (patched by the tests) -----------------------------------------------------------------
 def choose_save_file(parent: QWidget, title: str, name: str) -> str:
-    start = str(Path.home() / name)
+    from gp_guard.vault import documents_folder
+
+    start = str(documents_folder() / name)
     return QFileDialog.getSaveFileName(parent, title, start, "PDF (*.pdf)")[0]
 
 

@@ -236,7 +236,7 @@ class EncryptionPage(QWidget):
         for state in self.states:
             if state.path == path:
                 for problem in state.failed:
-                    self.problems.addItem(f"{problem.name}: {problem.text()}")
+                    self.problems.addItem(f"{problem.shown}: {problem.text()}")
         self._set_busy(self.task is not None)
 
     def _set_busy(self, busy: bool) -> None:
@@ -421,7 +421,9 @@ class EncryptionPage(QWidget):
         if pdf is None:
             dialogs.inform(self, _("Recovery kit"), _("This file does not hold this practice's recovery key."), error=True)
             return
-        target = choose_save_file(self, _("Save the recovery kit"), recovery_kit.DEFAULT_FILE_NAME)
+        from gp_guard.vault import documents_folder
+
+        target = choose_save_file(self, _("Save the recovery kit"), str(documents_folder() / recovery_kit.DEFAULT_FILE_NAME))
         if not target:
             return
         try:
