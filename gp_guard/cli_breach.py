@@ -1,4 +1,9 @@
-"""`gp-guard breach assess|list|show|export`: the breach decision aid and register on the command line."""
+"""`gp-guard breach assess|list|show|export|dossier|notified|delete`: the breach decision aid and register.
+
+Commands that only read the register never create it: with no register yet, ``list`` lists nothing
+and no passphrase is asked. Every file written holds patient data and is 0600; its full path is
+printed.
+"""
 
 from __future__ import annotations
 
@@ -33,7 +38,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     dossier = inner.add_parser("dossier", help=_("write the PDF dossier of one breach"))
     dossier.add_argument("id", type=int, help=_("breach number, as listed by 'gp-guard breach list'"))
     dossier.add_argument("pdf", metavar="FILE.pdf", help=_("where to write the PDF"))
-    for parser in (assess, listing, show, export, dossier):
+    notified = inner.add_parser("notified", help=_("record that the CNIL notification was sent (date and receipt number)"))
+    notified.add_argument("id", type=int, help=_("breach number, as listed by 'gp-guard breach list'"))
+    notified.add_argument("--receipt", required=True, metavar="NUMBER", help=_("the number the CNIL gave when the notification was sent"))
+    notified.add_argument("--at", metavar="ISO", help=_("when it was sent (ISO 8601; default: now)"))
+    notified.add_argument("--kind", choices=("initial", "complementary", "complete"), help=_("initial, complementary or complete notification"))
+    delete = inner.add_parser("delete", help=_("mark a breach recorded by mistake as deleted (it stays in the history)"))
+    delete.add_argument("id", type=int, help=_("breach number, as listed by 'gp-guard breach list'"))
+    delete.add_argument("--reason", default="", metavar="TEXT", help=_("why it is deleted, e.g. 'recorded twice'"))
+    for parser in (assess, listing, show, export, dossier, notified, delete):
         parser.add_argument("--lang", choices=LANGUAGES, help=_("language of the messages (default: the system's)"))
 
 
@@ -44,7 +57,7 @@ def _error(message: str) -> int:
 
 def _ask_passphrase(first: bool) -> str:
     if not sys.stdin.isatty():
-        return sys.stdin.readline().rstrip("\n")
+        return sys.stdin.readline().rstrip("\r\n")  # like the vault: a CRLF line (Windows) is fine
     secret = getpass.getpass(_("Passphrase of the breach register: "))
     if first and getpass.getpass(_("Type it again: ")) != secret:
         from gp_guard.breach.register import RegisterError
@@ -60,10 +73,18 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.breach_command == "assess":
             return _assess(args)
-        from gp_guard.breach.register import Register
+        from gp_guard.breach.register import Register, exists
         from gp_guard.store import open_default
 
-        register = Register.open(open_default(), _ask_passphrase)
+        store = open_default()
+        if not exists(store):  # nothing recorded yet: nothing to open, no passphrase to ask
+            if args.breach_command == "list":
+                print(_("No breach recorded."))
+                return EXIT_OK
+            if args.breach_command != "export":
+                raise RegisterError(N_("No breach with number {id} in the register."), id=args.id)
+            return _export(None, args)
+        register = Register.open(store, _ask_passphrase)
         if args.breach_command == "list":
             return _list(register, args.exercises)
         if args.breach_command == "show":
@@ -71,8 +92,17 @@ def run(args: argparse.Namespace) -> int:
         if args.breach_command == "dossier":
             from gp_guard.breach.dossier import breach_dossier
 
-            breach_dossier(register.get(args.id), Path(args.pdf))
-            print(_("Written: {path}").format(path=args.pdf))
+            return _written(breach_dossier(register.get(args.id), Path(args.pdf)))
+        if args.breach_command == "notified":
+            at = args.at or dt.datetime.now().astimezone().isoformat(timespec="minutes")
+            record = register.record_notification(args.id, at, args.receipt, args.kind)
+            print(_("Breach {ref}: the notification to the CNIL is recorded (no. {receipt}).").format(
+                ref=record.ref, receipt=record.cnil.receipt_number))
+            return EXIT_OK
+        if args.breach_command == "delete":
+            record = register.delete(args.id, reason=args.reason)
+            print(_("Breach {ref} is marked as deleted by {who}; it stays in the register's history.").format(
+                ref=record.ref, who=record.deleted_by or "?"))
             return EXIT_OK
         return _export(register, args)
     except InputError as exc:
@@ -85,13 +115,10 @@ def run(args: argparse.Namespace) -> int:
 
 def _assess(args: argparse.Namespace) -> int:
     from gp_guard.breach.assess import Num, assess, band_word
-    from gp_guard.breach.input import InputError, parse, parse_time
+    from gp_guard.breach.input import parse, parse_time
 
-    text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError("", N_("The file is not valid JSON (line {line}, column {column})."), line=exc.lineno, column=exc.colno) from None
+    raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+    data = read_json(raw)
     now = parse_time("--now", args.now) if args.now else dt.datetime.now(dt.UTC)
     result = assess(parse(data), now)
     if args.json:
@@ -117,14 +144,57 @@ def _assess(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def read_json(raw: bytes) -> object:
+    """The JSON of a breach description, with a clear message for what Notepad and others produce."""
+    from gp_guard.breach.input import InputError
+
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = raw.decode("utf-16", errors="replace")  # Notepad's "Unicode": read as it was meant
+    elif b"\x00" in raw:
+        raise InputError("", N_("The file is not UTF-8 text (it looks like UTF-16 without its mark): save it as UTF-8 and try again."))
+    else:
+        try:
+            text = raw.decode("utf-8-sig")  # a UTF-8 mark at the start (Notepad) is fine
+        except UnicodeDecodeError:
+            raise InputError("", N_("The file is not UTF-8 text (perhaps Latin-1 or Windows-1252): save it as UTF-8 and try again.")) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError("", N_("The file is not valid JSON (line {line}, column {column})."), line=exc.lineno, column=exc.colno) from None
+    except RecursionError:
+        raise InputError("", N_("The file nests lists or objects too deeply to be a breach description.")) from None
+    except ValueError:  # an integer of thousands of digits
+        raise InputError("", N_("The file holds a number too long to be read.")) from None
+
+
+def _state_words(r) -> str:
+    from gp_guard.breach.notification import fr_date
+
+    state = r.cnil_state()
+    if state == "notified":
+        return _("CNIL notified on {when} (no. {receipt})").format(when=fr_date(r.cnil.notified_at), receipt=r.cnil.receipt_number)
+    return {"to_notify": _("decision: notify the CNIL (notification not recorded yet)"),
+            "not_notified": _("decision: CNIL not notified"), "undecided": _("CNIL: to decide")}[state]
+
+
 def _list(register, exercises: bool) -> int:
+    from gp_guard.breach.notification import fr_date
+
     records = register.list(exercise=exercises)
     if not records:
         print(_("No breach recorded."))
     for r in records:
-        notified = {None: _("to decide"), True: _("yes"), False: _("no")}[r.notify.decided]
-        print(_("{id}  {ref}  aware {aware}  CNIL notified: {notified}  {title}").format(
-            id=r.id, ref=r.ref, aware=r.timeline.aware_at or "?", notified=notified, title=r.title))
+        line = _("{id}  {ref}  aware {aware}  {state}  {title}").format(
+            id=r.id, ref=r.ref, aware=fr_date(r.timeline.aware_at) if r.timeline.aware_at else "?",
+            state=_state_words(r), title=r.title)
+        if r.status == "deleted":
+            line += "  " + _("[deleted on {when} by {who}]").format(when=fr_date(r.deleted_at), who=r.deleted_by or "?")
+        print(line)
+    return EXIT_OK
+
+
+def _written(path: Path) -> int:
+    print(_("Written (readable by you only): {path}").format(path=path.absolute()))
     return EXIT_OK
 
 
@@ -141,16 +211,11 @@ def _show(register, breach_id: int, as_json: bool) -> int:
 
 
 def _export(register, args: argparse.Namespace) -> int:
-    records = register.list()
+    records = register.list() if register is not None else []
     if args.csv:
         from gp_guard.breach.register import export_csv
 
-        export_csv(records, Path(args.csv))
-        path = args.csv
-    else:
-        from gp_guard.breach.dossier import register_pdf
+        return _written(export_csv(records, Path(args.csv)))
+    from gp_guard.breach.dossier import register_pdf
 
-        register_pdf(records, Path(args.pdf))
-        path = args.pdf
-    print(_("Written: {path}").format(path=path))
-    return EXIT_OK
+    return _written(register_pdf(records, Path(args.pdf)))

@@ -17,14 +17,16 @@ from gp_guard.i18n import N_, _
 DEADLINE = dt.timedelta(hours=72)
 LARGE_SCALE = 10_000  # people: beyond it, exposure of directly identifying data is a high risk
 FEW_PEOPLE = 100  # an honest mistake with ordinary data about fewer people is unlikely to harm
-# "ordinary data": only names and contact details, as in EDPB 01/2021 case 13 (a packing bill sent to
-# the wrong customer: no notification). Anything more (dates of birth, contract details: case 16, or
-# data the doctor could not name: "other") is not ordinary, and the CNIL is notified.
-ORDINARY = frozenset({"identification", "contact"})
+# "ordinary data": names, contact details and what people ordered or chose, as in EDPB 01/2021 case 13
+# (packing bills sent to the wrong customers: names, addresses, items bought) and case 15 (a course's
+# participant list with a meal preference sent to former participants): documented, not notified.
+# Anything more (dates of birth, policy or contract details: case 16, or data the doctor could not
+# name: "other") is not ordinary, and the CNIL is notified.
+ORDINARY = frozenset({"identification", "contact", "preferences"})
 
 # ENISA Annex 1: simple 1, behavioural 2, financial 3, sensitive 4 (GP defaults explained below)
 DPC_BASE = {
-    "identification": 1, "contact": 1, "professional": 1, "other": 1,
+    "identification": 1, "contact": 1, "preferences": 1, "professional": 1, "other": 1,
     "behavioural": 2, "location": 2,
     "financial": 3, "credentials": 3, "social_security_number": 3, "official_documents": 3,
     "health": 4, "genetic": 4,
@@ -176,6 +178,7 @@ _CATEGORY_WORDS = {
     "financial": N_("bank or payment data"), "credentials": N_("passwords or access codes"),
     "official_documents": N_("copies of identity documents"), "location": N_("location data"),
     "behavioural": N_("habits and behaviour"), "professional": N_("professional data"), "other": N_("other data"),
+    "preferences": N_("orders and preferences"),
 }
 _IDENT_WORDS = {"direct": N_("people can be recognised directly"), "indirect": N_("people can be recognised by cross-checking"),
                 "pseudonymised": N_("the data is pseudonymised")}
@@ -222,6 +225,8 @@ def assess(facts: BreachInput, now: dt.datetime | None = None) -> Assessment:
     unlikely = (conf_safe or honest_small) and avail_safe and integ_safe and not facts.care_disrupted
     doubt = unlikely and bool(unknown)
     notify = not unlikely or doubt
+    if facts.occurred_at is not None and facts.occurred_at > facts.aware_at:
+        reasons.append(Reason(N_("The breach is said to have started after you became aware of it: check these two dates.")))
     if facts.care_disrupted:
         reasons.append(Reason(N_("Care was disrupted: this is a risk for patients' health and safety.")))
     if exposed and not conf_safe:

@@ -8,6 +8,7 @@ accents and falls back to the built-in Helvetica (accents transliterated) when i
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from pathlib import Path
 
@@ -17,8 +18,9 @@ from fpdf.enums import XPos, YPos
 from gp_guard.breach import labels
 from gp_guard.breach.labels import fr
 from gp_guard.breach.letters import patient_letter
-from gp_guard.breach.model import BreachRecord
+from gp_guard.breach.model import PLACEHOLDER, BreachRecord
 from gp_guard.breach.notification import TBD, fr_date, fr_num, sections
+from gp_guard.paths import write_private_bytes
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("C:/Windows/Fonts"), Path("/Library/Fonts"))
 
@@ -71,6 +73,40 @@ def _yes_no(value: bool | None) -> str:
     return "à décider" if value is None else ("oui" if value else "non")
 
 
+def cnil_state(record: BreachRecord) -> str:
+    """Where the CNIL notification stands, in French; "notifiée" only once it is recorded."""
+    state = record.cnil_state()
+    if state == "notified":
+        return f"notifiée le {fr_date(record.cnil.notified_at)} (n° {record.cnil.receipt_number})"
+    return {"to_notify": "décision : notifier la CNIL (notification pas encore enregistrée)",
+            "not_notified": "décision : ne pas notifier la CNIL", "undecided": "à décider"}[state]
+
+
+def patients_state(record: BreachRecord) -> str:
+    state = record.patients_state()
+    if state == "informed":
+        return f"informés le {fr_date(record.patients.informed_at)}"
+    return {"to_inform": "décision : informer les patients (information pas encore enregistrée)",
+            "not_informed": "décision : ne pas informer les patients", "undecided": "à décider"}[state]
+
+
+_LEGACY_CONFIRMED = re.compile(r"^Décisions confirmées : CNIL (non )?notifiée, patients (non )?informés\.$")
+
+
+def event_text(text: str) -> str:
+    """Events written by earlier versions said "CNIL notifiée" when the doctor had only decided."""
+    match = _LEGACY_CONFIRMED.match(text)
+    if not match:
+        return text
+    return ("Décisions confirmées : " + ("ne pas notifier la CNIL" if match.group(1) else "notifier la CNIL")
+            + ", " + ("ne pas informer les patients" if match.group(2) else "informer les patients") + ".")
+
+
+def final(text: str) -> str:
+    """A text as the dossier prints it: a draft's bracketed instruction never reaches the PDF."""
+    return PLACEHOLDER.sub("(à compléter)", text)
+
+
 def _record_pages(pdf: _Pdf, record: BreachRecord, now: dt.datetime | None) -> None:
     pdf.add_page()
     title = record.title or fr(labels.INCIDENT_TYPES.get(str(record.facts.get("incident_type")), "Violation de données"))
@@ -106,40 +142,44 @@ def _record_pages(pdf: _Pdf, record: BreachRecord, now: dt.datetime | None) -> N
             set_language(previous)
     else:
         pdf.para("La date à laquelle vous avez eu connaissance de la violation n'est pas encore saisie.")
+    if record.status == "deleted":
+        pdf.para(f"FICHE SUPPRIMÉE le {fr_date(record.deleted_at)} par {record.deleted_by or '?'} (créée par erreur)"
+                 + (f" : {record.deleted_reason}" if record.deleted_reason else "") + ". Elle reste dans l'historique du registre.", 11)
     pdf.h2("Décisions du médecin")
-    pdf.para(f"Notification à la CNIL : {_yes_no(record.notify.decided)}"
-             + (f" (confirmée le {fr_date(record.notify.confirmed_at)})" if record.notify.confirmed_at else "") + ".")
+    pdf.para(f"Notification à la CNIL : {cnil_state(record)}"
+             + (f" (décision confirmée le {fr_date(record.notify.confirmed_at)})" if record.notify.confirmed_at else "") + ".")
     if record.notify.reasoning:
-        pdf.para("Justification : " + record.notify.reasoning)
-    pdf.para(f"Information des patients : {_yes_no(record.inform.decided)}"
-             + (f" (confirmée le {fr_date(record.inform.confirmed_at)})" if record.inform.confirmed_at else "") + ".")
+        pdf.para("Justification : " + final(record.notify.reasoning))
+    pdf.para(f"Information des patients : {patients_state(record)}"
+             + (f" (décision confirmée le {fr_date(record.inform.confirmed_at)})" if record.inform.confirmed_at else "") + ".")
     if record.inform.reasoning:
-        pdf.para("Justification : " + record.inform.reasoning)
-    if record.cnil.receipt_number:
-        pdf.para(f"Numéro de notification CNIL : {record.cnil.receipt_number}.")
+        pdf.para("Justification : " + final(record.inform.reasoning))
     if record.cnil.lateness_reasons:
-        pdf.para("Raisons du retard : " + record.cnil.lateness_reasons)
+        pdf.para("Raisons du retard : " + final(record.cnil.lateness_reasons))
     pdf.h2("Texte de la notification à la CNIL")
-    texts = record.cnil.texts_sent or dict(sections(record, now))
-    for section, body in texts.items():
+    # rebuilt now, so that what was done since the decisions (a complaint, a report to the CERT
+    # Santé, the notification itself) appears; the text as it stood when the decisions were
+    # confirmed stays in the record (cnil.texts_sent)
+    for section, body in sections(record, now):
         pdf.set_font(pdf.family, "B", 10)
         pdf.multi_cell(0, 5, pdf.clean(section), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        pdf.para(body)
+        pdf.para(final(body))
     if record.inform.decided or record.patients.letter_text:
-        pdf.h2("Message aux patients")
-        pdf.para(record.patients.letter_text or patient_letter(record))
+        pdf.h2("Message aux patients" if record.patients_informed() else "Projet de message aux patients (pas encore envoyé)")
+        pdf.para(final(record.patients.letter_text or patient_letter(record)))
     pdf.h2("Chronologie")
+    notified_at = record.cnil.notified_at if record.cnil_notified() else ""
     events = [(record.timeline.occurred_from, "Début de la violation"),
               (record.timeline.discovered_at, "Découverte"),
               (record.timeline.aware_at, "Connaissance de la violation (début des 72 heures)"),
-              (record.cnil.notified_at, "Notification à la CNIL"),
+              (notified_at, f"Notification à la CNIL (n° {record.cnil.receipt_number})"),
               (record.patients.informed_at, "Information des patients"),
               (record.other.police_complaint_at, "Plainte"),
               (record.other.cert_sante_at, "Signalement au CERT Santé"),
               (record.other.vendor_informed_at, "Éditeur ou prestataire informé")]
-    events += [(e.at, e.text) for e in record.events]
+    events += [(e.at, event_text(e.text)) for e in record.events]
     for at, text in sorted((e for e in events if e[0]), key=lambda e: dt.datetime.fromisoformat(e[0]).timestamp()):
-        pdf.para(f"{fr_date(at)} : {text}")
+        pdf.para(f"{fr_date(at)} : {final(text)}")
 
 
 def breach_dossier(record: BreachRecord, path: Path, now: dt.datetime | None = None) -> Path:
@@ -152,7 +192,11 @@ def register_pdf(records: list[BreachRecord], path: Path, now: dt.datetime | Non
     pdf = _Pdf("Registre des violations de données")
     pdf.add_page()
     pdf.h1("Registre des violations de données (RGPD art. 33.5)")
-    pdf.para(f"Établi le {fr_date(dt.datetime.now().astimezone())}. {len(records)} violation(s) enregistrée(s).")
+    deleted = sum(1 for r in records if r.status == "deleted")
+    kept = len(records) - deleted
+    pdf.para(f"Établi le {fr_date(dt.datetime.now().astimezone())}. "
+             + ("1 violation enregistrée" if kept == 1 else f"{kept} violations enregistrées")
+             + (f" ; {deleted} fiche(s) créée(s) par erreur, marquée(s) supprimée(s)" if deleted else "") + ".")
     for record in records:
         result = None
         try:
@@ -165,16 +209,16 @@ def register_pdf(records: list[BreachRecord], path: Path, now: dt.datetime | Non
         if result:
             pdf.para(f"Gravité : {fr_num(result.severity.score)}. Proposé : notifier {_yes_no(result.notify_authority)}, "
                      f"informer {_yes_no(result.inform_data_subjects)}.")
-        pdf.para(f"CNIL notifiée : {_yes_no(record.notify.decided)}"
-                 + (f" — justification : {record.notify.reasoning}" if record.notify.decided is False else "")
-                 + (f" — n° {record.cnil.receipt_number}" if record.cnil.receipt_number else ""))
-        pdf.para(f"Patients informés : {_yes_no(record.inform.decided)}"
-                 + (f" — justification : {record.inform.reasoning}" if record.inform.decided is False else ""))
+        if record.status == "deleted":
+            pdf.para(f"Fiche supprimée le {fr_date(record.deleted_at)} par {record.deleted_by or '?'} (créée par erreur)"
+                     + (f" : {record.deleted_reason}" if record.deleted_reason else "") + ".")
+        pdf.para(f"CNIL : {cnil_state(record)}"
+                 + (f" — justification : {final(record.notify.reasoning)}" if record.notify.decided is False else ""))
+        pdf.para(f"Patients : {patients_state(record)}"
+                 + (f" — justification : {final(record.inform.reasoning)}" if record.inform.decided is False else ""))
     return _save(pdf, path)
 
 
 def _save(pdf: _Pdf, path: Path) -> Path:
-    tmp = path.with_name(path.name + ".tmp")
-    pdf.output(str(tmp))
-    tmp.replace(path)
-    return path
+    """The PDF holds patient data: 0600, written whole then renamed; returns the absolute path."""
+    return write_private_bytes(path, bytes(pdf.output()))

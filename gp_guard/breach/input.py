@@ -22,7 +22,7 @@ INTEGRITY = ("none", "altered_recoverable", "altered_unrecoverable")
 AVAILABILITY = ("none", "temporary", "permanent")
 DATA_CATEGORIES = (
     "identification", "contact", "health", "genetic", "social_security_number", "financial",
-    "credentials", "official_documents", "location", "behavioural", "professional", "other",
+    "credentials", "official_documents", "location", "behavioural", "professional", "preferences", "other",
 )
 IDENTIFIABLE = ("direct", "indirect", "pseudonymised")
 
@@ -94,13 +94,29 @@ class BreachInput:
         return missing
 
 
+MIN_YEAR, MAX_YEAR = 1900, 2999  # a breach outside these years is a typing mistake (and 9999 + 72 h overflows)
+MAX_PEOPLE = 10_000_000_000  # more than everyone alive: a typing mistake
+SHOWN = 60  # characters of a faulty value or key repeated in a message
+
+
+def short(value: object, limit: int = SHOWN) -> str:
+    """A value as it may appear in an error message: at most ``limit`` characters."""
+    text = value if isinstance(value, str) else repr(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        text = "…"  # a very long number: its digits are not worth repeating (nor converting)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def parse_time(name: str, value: object) -> dt.datetime:
     if not isinstance(value, str):
-        raise InputError(name, N_("{field}: expected a date and time in ISO 8601, e.g. 2026-03-14T09:30:00+01:00."))
+        raise InputError(short(name), N_("{field}: expected a date and time in ISO 8601, e.g. 2026-03-14T09:30:00+01:00."))
     try:
         stamp = dt.datetime.fromisoformat(value.strip())
     except ValueError:
-        raise InputError(name, N_("{field}: expected a date and time in ISO 8601, e.g. 2026-03-14T09:30:00+01:00.")) from None
+        raise InputError(short(name), N_("{field}: expected a date and time in ISO 8601, e.g. 2026-03-14T09:30:00+01:00.")) from None
+    if not MIN_YEAR <= stamp.year <= MAX_YEAR:
+        raise InputError(short(name), N_("{field}: the year {year} cannot be right: give a date between {low} and {high}."),
+                         year=stamp.year, low=MIN_YEAR, high=MAX_YEAR)
     if stamp.tzinfo is None:
         stamp = stamp.astimezone()  # a time without offset is this computer's local time
     return stamp
@@ -112,7 +128,7 @@ def parse(data: object) -> BreachInput:
         raise InputError("", N_("The breach description must be a JSON object ({{...}})."))
     for key in data:
         if key not in FIELDS:
-            raise InputError(str(key), N_("{field}: unknown field. Known fields: {known}."), known=", ".join(FIELDS))
+            raise InputError(short(str(key)), N_("{field}: unknown field. Known fields: {known}."), known=", ".join(FIELDS))
     if data.get("aware_at") is None:
         raise InputError("aware_at", N_("{field} is required: when you became reasonably sure that personal data were affected."))
     values: dict[str, Any] = {}
@@ -128,11 +144,11 @@ def parse(data: object) -> BreachInput:
         elif key in ENUMS:
             if not isinstance(value, str) or value not in ENUMS[key]:
                 raise InputError(key, N_("{field}: unknown value {value!r}. Possible values: {known}."),
-                                 value=value, known=", ".join(ENUMS[key]))
+                                 value=short(value), known=", ".join(ENUMS[key]))
             values[key] = value
         elif key == "subjects_count":
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise InputError(key, N_("{field}: expected a whole number of people, 0 or more."))
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_PEOPLE:
+                raise InputError(key, N_("{field}: expected a whole number of people, from 0 to {most}."), most=f"{MAX_PEOPLE:_}".replace("_", " "))
             values[key] = value
         elif key == "data_categories":
             if not isinstance(value, list):
@@ -140,6 +156,6 @@ def parse(data: object) -> BreachInput:
             for item in value:
                 if not isinstance(item, str) or item not in DATA_CATEGORIES:
                     raise InputError(key, N_("{field}: unknown value {value!r}. Possible values: {known}."),
-                                     value=item, known=", ".join(DATA_CATEGORIES))
+                                     value=short(item), known=", ".join(DATA_CATEGORIES))
             values[key] = tuple(dict.fromkeys(value))
     return BreachInput(**values)

@@ -60,6 +60,7 @@ DATA_CATEGORIES = {
     "location": N_("Location data"),
     "behavioural": N_("Habits and behaviour"),
     "professional": N_("Professional data"),
+    "preferences": N_("Orders and preferences (what was bought or chosen, a meal preference)"),
     "other": N_("Other data"),
 }
 IDENTIFIABLE = {

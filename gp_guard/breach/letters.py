@@ -53,8 +53,10 @@ def patient_letter(record: BreachRecord) -> str:
     advice = [ADVICE[x] for x in f.get("data_categories") or [] if x in ADVICE]
     if advice:
         paragraphs.append("Ce que je vous conseille : " + " ".join(advice))
-    if record.notify.decided:
+    if record.cnil_notified():
         paragraphs.append("J'ai signalé cet incident à la CNIL, l'autorité chargée de la protection des données personnelles.")
+    elif record.notify.decided:
+        paragraphs.append("Je signale cet incident à la CNIL, l'autorité chargée de la protection des données personnelles.")
     paragraphs += [
         f"Pour toute question, vous pouvez me joindre : {doctor}, {contact}.",
         "Je regrette sincèrement cet incident. Je vous prie d'agréer, Madame, Monsieur, "

@@ -8,6 +8,7 @@ answers allowed), so the assessment of a record is ``assess(record.facts_input()
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
@@ -19,11 +20,21 @@ from gp_guard.i18n import N_
 NOTIFICATION_KINDS = ("initial", "complementary", "complete")  # CNIL: initiale / complémentaire
 DISCOVERED_BY = ("controller", "processor", "data_subject", "third_party", "press", "other")
 CHANNELS = ("letter", "email", "phone", "in_person", "public")
-STATUSES = ("open", "closed")
+STATUSES = ("open", "closed", "deleted")  # deleted: a record made by mistake, kept with who and when
 MEASURES_IN_PLACE = (
     "pseudonymisation", "backup", "encryption", "policies", "training", "incident_log",
     "access_levels", "mfa", "audits", "physical_access", "up_to_date_it",
 )
+
+
+# a bracketed instruction of a draft: "[Complete or correct in your own words.]", "[nom du médecin]"
+# (at least two words, so that "[sic]" or "[1]" written by the doctor are not taken for one)
+PLACEHOLDER = re.compile(r"\[[^\[\]\n]*\w\s+\w[^\[\]\n]*\]")
+
+
+def has_placeholder(text: str) -> bool:
+    """True while a draft still holds a bracketed instruction meant for the doctor."""
+    return bool(PLACEHOLDER.search(text or ""))
 
 
 @dataclass
@@ -147,6 +158,54 @@ class BreachRecord:
     patients: PatientInformation = field(default_factory=PatientInformation)
     other: OtherReports = field(default_factory=OtherReports)
     events: list[Event] = field(default_factory=list)
+    deleted_at: str = ""  # ISO 8601; the record stays in the register's history, marked deleted
+    deleted_by: str = ""  # the operating-system user who deleted it
+    deleted_reason: str = ""
+
+    # -- where the notifications stand ------------------------------------------------------
+    def cnil_notified(self) -> bool:
+        """True only once the notification is recorded: its date and the CNIL's receipt number."""
+        return bool(self.cnil.notified_at and self.cnil.receipt_number.strip())
+
+    def patients_informed(self) -> bool:
+        """True only once the information of the patients is recorded (its date)."""
+        return bool(self.patients.informed_at)
+
+    def cnil_state(self) -> str:
+        """'notified', 'to_notify' (decided, not recorded yet), 'not_notified' (decided no) or 'undecided'."""
+        if self.cnil_notified():
+            return "notified"
+        return {True: "to_notify", False: "not_notified", None: "undecided"}[self.notify.decided]
+
+    def patients_state(self) -> str:
+        """'informed', 'to_inform' (decided, not recorded yet), 'not_informed' or 'undecided'."""
+        if self.patients_informed():
+            return "informed"
+        return {True: "to_inform", False: "not_informed", None: "undecided"}[self.inform.decided]
+
+    def record_notification(self, notified_at: str, receipt_number: str, kind: str | None = None) -> None:
+        """The notification was sent on the CNIL téléservice: keep its date and receipt number."""
+        receipt = receipt_number.strip()
+        if not receipt:
+            raise binput.InputError("receipt_number", N_("Give the number the CNIL gave you when the notification was sent (it is on the acknowledgement of receipt)."))
+        if kind is not None and kind not in NOTIFICATION_KINDS:
+            raise binput.InputError("kind", N_("{field}: unknown value {value!r}. Possible values: {known}."),
+                                    value=binput.short(kind), known=", ".join(NOTIFICATION_KINDS))
+        stamp = binput.parse_time("notified_at", notified_at)
+        self.cnil.notified_at = stamp.isoformat(timespec="minutes")
+        self.cnil.receipt_number = receipt
+        if kind is not None:
+            self.cnil.kind = kind
+        self.notify.decided = True
+        self.log(f"Notification à la CNIL enregistrée (envoyée le {stamp.strftime('%d/%m/%Y à %H:%M')}, n° {receipt}).")
+
+    def mark_deleted(self, who: str, reason: str = "", when: dt.datetime | None = None) -> None:
+        """A record made by mistake: it leaves the register's counts but stays in its history."""
+        if self.status == "deleted":
+            raise binput.InputError("id", N_("This breach is already marked as deleted."))
+        stamp = (when or dt.datetime.now().astimezone()).isoformat(timespec="minutes")
+        self.status, self.deleted_at, self.deleted_by, self.deleted_reason = "deleted", stamp, who, reason.strip()
+        self.log(f"Fiche supprimée (créée par erreur) par {who}" + (f" : {reason.strip()}" if reason.strip() else "") + ".")
 
     # -- facts and assessment ----------------------------------------------------------------
     def facts_input(self) -> binput.BreachInput | None:
@@ -186,6 +245,8 @@ class BreachRecord:
     def problems(self) -> list[str]:
         """What must still be written before the record is complete (marked strings)."""
         out = []
+        if has_placeholder(self.notify.reasoning) or has_placeholder(self.inform.reasoning):
+            out.append(N_("Replace the text in square brackets in your reasoning with your own words."))
         if self.notify.missing_reasoning():
             out.append(N_("Write why the CNIL is not notified."))
         if self.inform.missing_reasoning():

@@ -2,8 +2,11 @@
 
 Table ``breach`` in the app's SQLite store (created here with CREATE TABLE IF NOT EXISTS). Only
 what the dashboard and the yearly report need without a key stays in clear: reference, exercise
-flag, status, the moment of awareness, the 72-hour deadline, the severity band and whether the
-CNIL was notified and the patients informed (no patient data, no free text). Everything else (what happened, patients, data,
+flag, status, the moment of awareness, the 72-hour deadline, the severity band and where the
+CNIL notification and the patients' information stand (``notified``/``informed``: 0 no or not
+decided, 1 decided but not recorded yet, 2 recorded with its date; no patient data, no free text).
+A record made by mistake is never removed: its status becomes ``deleted`` (with who and when, in
+the sealed part) and it leaves the counts, the dashboard and the report. Everything else (what happened, patients, data,
 decisions and reasoning, texts sent) is one JSON document sealed with AES-256-GCM; the reference
 is the associated data, so a sealed record cannot be moved to another row.
 
@@ -32,8 +35,10 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
+from gp_guard.breach import input as binput
 from gp_guard.breach.model import BreachRecord
 from gp_guard.i18n import N_, _
+from gp_guard.paths import write_private_bytes
 from gp_guard.store import Store
 
 log = logging.getLogger(__name__)
@@ -81,6 +86,25 @@ class RegisterError(Exception):
 
 class WrongPassphrase(RegisterError):
     pass
+
+
+NOT_DECIDED, DECIDED, DONE = 0, 1, 2  # the ``notified`` and ``informed`` columns
+
+
+def _progress(decided: bool | None, recorded: bool) -> int:
+    return DONE if recorded else (DECIDED if decided is True else NOT_DECIDED)
+
+
+def exists(store: Store) -> bool:
+    """True once the register has a key (keyring or passphrase) or a record: a key may be asked."""
+    ensure_schema(store)
+    return store.get_setting(SETTING_CHECK) is not None or bool(store.query("SELECT 1 FROM breach LIMIT 1"))
+
+
+def open_count(store: Store) -> int:
+    """Real breaches still open (exercises and deleted records left out). No key needed."""
+    ensure_schema(store)
+    return int(store.query("SELECT count(*) AS n FROM breach WHERE exercise=0 AND status='open'")[0]["n"])
 
 
 def ensure_schema(store: Store) -> None:
@@ -160,7 +184,9 @@ def load_key(store: Store, passphrase: PassphraseProvider | None = None) -> byte
     salt_text = store.get_setting(SETTING_SALT)
     first = salt_text is None
     secret = passphrase(first)
-    if len(secret) < 8:
+    if not secret:
+        raise RegisterError(N_("No passphrase was given, so the breach register stays closed."))
+    if first and len(secret) < 8:
         raise RegisterError(N_("The passphrase must have at least 8 characters."))
     salt = os.urandom(16) if first else base64.b64decode(salt_text or "")
     key = _derive(secret, salt)
@@ -171,6 +197,16 @@ def load_key(store: Store, passphrase: PassphraseProvider | None = None) -> byte
     elif check is None or not _verify(key, check):
         raise WrongPassphrase(N_("This passphrase does not open the breach register."))
     return key
+
+
+def current_user() -> str:
+    """The operating-system account name, for "deleted by" (no other identity is known)."""
+    import getpass
+
+    try:
+        return getpass.getuser() or "?"
+    except (OSError, KeyError, ImportError):
+        return "?"
 
 
 # -- the register -----------------------------------------------------------------------------
@@ -204,6 +240,8 @@ class SummaryEntry:
     notified_authority: bool
     people_informed: bool
     closed: bool
+    notify_decided: bool = False  # decided to notify, the notification not recorded yet
+    inform_decided: bool = False
 
 
 @dataclass(frozen=True)
@@ -214,11 +252,13 @@ class Summary:
 def report_summary(store: Store) -> Summary | None:
     """For the yearly report (gp_guard/report/sources.py): clear columns only, no key needed."""
     ensure_schema(store)
-    rows = store.query("SELECT aware_at, severity, notified, informed, status FROM breach WHERE exercise=0 ORDER BY id")
+    rows = store.query("SELECT aware_at, severity, notified, informed, status FROM breach "
+                       "WHERE exercise=0 AND status != 'deleted' ORDER BY id")
     if not rows:
         return None
-    return Summary(tuple(SummaryEntry(r["aware_at"], r["severity"], bool(r["notified"]), bool(r["informed"]),
-                                      r["status"] == "closed") for r in rows))
+    return Summary(tuple(SummaryEntry(r["aware_at"], r["severity"], r["notified"] == DONE, r["informed"] == DONE,
+                                      r["status"] == "closed", r["notified"] == DECIDED, r["informed"] == DECIDED)
+                         for r in rows))
 
 
 class Register:
@@ -256,7 +296,8 @@ class Register:
         with self.store.transaction() as conn:
             params = (record.ref, int(record.exercise), record.status, record.timeline.aware_at,
                       due.isoformat() if due else "", result.severity.band if result else "",
-                      int(record.notify.decided is True), int(record.inform.decided is True),
+                      _progress(record.notify.decided, record.cnil_notified()),
+                      _progress(record.inform.decided, record.patients_informed()),
                       record.created_at, now, self._seal(record))
             if record.id is None:
                 cursor = conn.execute(
@@ -270,6 +311,8 @@ class Register:
         return record
 
     def get(self, breach_id: int) -> BreachRecord:
+        if not 0 < breach_id < 2**63:  # beyond SQLite's integers: no such record
+            raise RegisterError(N_("No breach with number {id} in the register."), id=binput.short(breach_id, 24))
         rows = self.store.query("SELECT id, ref, sealed FROM breach WHERE id=?", (breach_id,))
         if not rows:
             raise RegisterError(N_("No breach with number {id} in the register."), id=breach_id)
@@ -287,6 +330,27 @@ class Register:
             out.append(record)
         return out
 
+    def delete(self, breach_id: int, who: str | None = None, reason: str = "") -> BreachRecord:
+        """Mark a real breach recorded by mistake as deleted; an exercise is removed for good."""
+        record = self.get(breach_id)
+        if record.exercise:
+            self.delete_exercise(breach_id)
+            return record
+        try:
+            record.mark_deleted(who or current_user(), reason)
+        except binput.InputError as exc:
+            raise RegisterError(exc.template, **exc.values) from None
+        return self.save(record)
+
+    def record_notification(self, breach_id: int, notified_at: str, receipt_number: str,
+                            kind: str | None = None) -> BreachRecord:
+        """The CNIL notification was sent: its date and receipt number go into the record."""
+        record = self.get(breach_id)
+        if record.status == "deleted":
+            raise RegisterError(N_("Breach {ref} is marked as deleted."), ref=record.ref)
+        record.record_notification(notified_at, receipt_number, kind)
+        return self.save(record)
+
     def delete_exercise(self, breach_id: int) -> None:
         """Only rehearsals can be deleted: the register keeps every real breach."""
         with self.store.transaction() as conn:
@@ -300,7 +364,7 @@ CSV_COLUMNS = (
     "likely_consequences", "measures_taken", "notify_proposed", "notify_decided", "notify_reasoning",
     "cnil_kind", "cnil_notified_at", "cnil_receipt_number", "lateness_reasons", "inform_proposed",
     "inform_decided", "inform_reasoning", "art34_exemption", "patients_informed_at", "patients_channel",
-    "police_complaint_at", "cert_sante_at", "vendor_informed_at",
+    "police_complaint_at", "cert_sante_at", "vendor_informed_at", "deleted_at", "deleted_by",
 )
 
 
@@ -335,28 +399,30 @@ def csv_row(record: BreachRecord) -> dict[str, str]:
         "patients_informed_at": record.patients.informed_at, "patients_channel": record.patients.channel,
         "police_complaint_at": record.other.police_complaint_at, "cert_sante_at": record.other.cert_sante_at,
         "vendor_informed_at": record.other.vendor_informed_at,
+        "deleted_at": record.deleted_at, "deleted_by": record.deleted_by,
     }
 
 
-def export_csv(records: list[BreachRecord], path: Path) -> None:
-    """UTF-8 with BOM and ';' so that a French spreadsheet opens it right; written atomically."""
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet runs a cell starting so as a formula
+
+
+def neutralise(cell: str) -> str:
+    """A cell a spreadsheet shows as text: a leading ' before any formula character (OWASP)."""
+    return "'" + cell if cell.startswith(FORMULA_START) else cell
+
+
+def export_csv(records: list[BreachRecord], path: Path) -> Path:
+    """UTF-8 with BOM and ';' so that a French spreadsheet opens it right; 0600, written atomically.
+
+    Free text may come from an attacker (a phishing subject pasted into "what happened"): every
+    cell that a spreadsheet would run as a formula is written as text. Returns the absolute path.
+    """
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, delimiter=";")
     writer.writeheader()
     for record in records:
-        writer.writerow(csv_row(record))
-    _write_atomic(path, ("\ufeff" + buffer.getvalue()).encode("utf-8"))
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+        writer.writerow({key: neutralise(value) for key, value in csv_row(record).items()})
+    return write_private_bytes(path, ("\ufeff" + buffer.getvalue()).encode("utf-8"))
 
 
 def sqlite_error_message(exc: sqlite3.Error) -> str:

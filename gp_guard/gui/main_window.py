@@ -1,7 +1,9 @@
 """The main window: a navigation list and a stack of pages.
 
 Adding a page is one line in ``PAGES``. The pages are rebuilt when the language changes; the audit
-state lives in the ``AuditController``, so a running audit carries on across a rebuild.
+state lives in the ``AuditController``, so a running audit carries on across a rebuild, and what
+the doctor unlocked (the breach register, the vault key remembered for the session) is handed from
+the old pages to the new ones (``_kept`` / ``_restore``), so a language switch never locks them.
 """
 
 from __future__ import annotations
@@ -65,6 +67,26 @@ QListWidget#navigation::item { padding: 6px 4px; }
 """
 
 
+def _kept(page: QWidget) -> object:
+    """What a page has unlocked and must survive its rebuild, or None."""
+    if isinstance(page, BreachPage):
+        return page.kept_state()
+    if isinstance(page, EncryptionPage) and getattr(page, "session_key", None) is not None:
+        return page.session_key  # the vault key opened with the passphrase (no keyring)
+    return None
+
+
+def _restore(page: QWidget, state: object) -> None:
+    if isinstance(page, BreachPage):
+        page.restore_state(state)  # type: ignore[arg-type]
+    elif isinstance(page, EncryptionPage):
+        page.session_key = state
+        page.session_timer.start()  # a full session from now, as the page's label then says
+        show = getattr(page, "_show_session", None)
+        if callable(show):
+            show()
+
+
 class MainWindow(QMainWindow):
     language_changed = Signal(str)  # the language now in use
 
@@ -88,7 +110,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.nav)
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
-        self.ctx = PageContext(store, self.audit, self.navigate, self.set_language, self.open_finding)
+        self.ctx = PageContext(store, self.audit, self.navigate, self.set_language, self.open_finding, self.open_breach)
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._scheme_changed)
         self.build()
 
@@ -100,6 +122,7 @@ class MainWindow(QMainWindow):
         self.nav.setAccessibleDescription(_("Choose a section with the arrow keys."))
         self.nav.blockSignals(True)
         self.nav.clear()
+        kept = {key: _kept(page) for key, page in self.pages.items()}
         while self.stack.count():
             old = self.stack.widget(0)
             assert old is not None
@@ -114,6 +137,8 @@ class MainWindow(QMainWindow):
             item = QListWidgetItem(_(spec.title))
             item.setData(Qt.ItemDataRole.UserRole, spec.key)
             self.nav.addItem(item)
+            if kept.get(spec.key) is not None:
+                _restore(page, kept[spec.key])
         self.nav.blockSignals(False)
         self.navigate(current if current in self.pages else PAGES[0].key)
 
@@ -135,6 +160,13 @@ class MainWindow(QMainWindow):
         self.navigate(key)
         if key == "audit":
             self.audit.start()
+
+    def open_breach(self) -> None:
+        """The dashboard's breach clock: show the walkthrough with the register open."""
+        self.navigate("breach")
+        page = self.pages["breach"]
+        if isinstance(page, BreachPage):
+            page.unlock()
 
     def open_finding(self, check_id: str) -> None:
         self.navigate("audit")

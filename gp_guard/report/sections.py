@@ -74,6 +74,13 @@ def _yes(flag: bool) -> str:
     return _("yes") if flag else _("no")
 
 
+def _notified(entry: object) -> str:
+    """'yes' only once the notification is recorded; a decision alone reads as a decision."""
+    if getattr(entry, "notified_authority", False):
+        return _("yes")
+    return _("decision: notify the CNIL") if getattr(entry, "notify_decided", False) else _("no")
+
+
 def blocks(data: ReportData) -> list[Block]:
     out: list[Block] = [Heading(_("Security report of the practice"), 1)]
     who = data.identity
@@ -147,11 +154,14 @@ def blocks(data: ReportData) -> list[Block]:
     elif not data.breaches.entries:
         out.append(Para(_("No breach recorded.")))
     else:
-        out.append(Para(_("Breaches recorded: {total}; still open: {open}; notified to the CNIL: {notified}.").format(
-            total=data.breaches.total, open=data.breaches.open, notified=data.breaches.notified)))
+        summary = _("Breaches recorded: {total}; still open: {open}; notified to the CNIL: {notified}.").format(
+            total=data.breaches.total, open=data.breaches.open, notified=data.breaches.notified)
+        if data.breaches.to_notify:
+            summary += " " + _("Decided to notify, notification not recorded yet: {count}.").format(count=data.breaches.to_notify)
+        out.append(Para(summary))
         out.append(Table(
             (_("Known since"), _("Severity"), _("Notified to the CNIL"), _("People informed"), _("Closed")),
-            tuple((_date(e.aware_on), e.severity_label, _yes(e.notified_authority), _yes(e.people_informed),
+            tuple((_date(e.aware_on), e.severity_label, _notified(e), _yes(e.people_informed),
                    _yes(e.closed)) for e in data.breaches.entries),
         ))
     out.append(Heading(_("Checklist"), 2))

@@ -8,7 +8,9 @@ The contract, for the vault (gp_guard/vault) and the breach register (gp_guard/b
 - ``gp_guard.breach.report_summary(store)`` returns ``None`` (register empty or absent) or an
   object or mapping with ``entries``: a sequence whose items have ``aware_at`` (date/datetime/ISO),
   ``severity`` (one of "low", "medium", "high", "very_high"), ``notified_authority`` (bool),
-  ``people_informed`` (bool) and ``closed`` (bool).
+  ``people_informed`` (bool) and ``closed`` (bool); optionally ``notify_decided`` (bool: decided
+  to notify, the notification not recorded yet). ``notified_authority`` is true only once the
+  notification is recorded (its date and the CNIL's receipt number), never on a decision alone.
 
 Only those fields are read, and each is coerced to an int, a bool, a date or one of the known
 words: whatever else a record holds (descriptions, names, free text) can never reach a report.
@@ -51,6 +53,7 @@ class BreachEntry:
     notified_authority: bool
     people_informed: bool
     closed: bool
+    notify_decided: bool = False  # decided to notify; the notification is not recorded yet
 
     @property
     def severity_label(self) -> str:
@@ -72,6 +75,11 @@ class BreachSummary:
     @property
     def notified(self) -> int:
         return sum(1 for e in self.entries if e.notified_authority)
+
+    @property
+    def to_notify(self) -> int:
+        """Decided to notify, notification not recorded yet."""
+        return sum(1 for e in self.entries if e.notify_decided and not e.notified_authority)
 
 
 def _provider(spec: tuple[str, str]) -> Callable[[Store], Any] | None:
@@ -112,6 +120,7 @@ def breach_summary(store: Store) -> BreachSummary | None:
             field(record, "notified_authority") is True,
             field(record, "people_informed") is True,
             field(record, "closed") is True,
+            field(record, "notify_decided") is True,
         ))
     entries.sort(key=lambda e: e.aware_on or dt.date.min)
     return BreachSummary(tuple(entries))

@@ -104,7 +104,14 @@ def test_walkthrough_with_the_keyboard_alone(qtbot, make_page, memory_keyring, s
     focus_by_tab(qtbot, page, page.inform_draft)
     QTest.keyClick(page.inform_draft, Qt.Key.Key_Space)
     assert "Le risque est élevé" in page.inform_reason.toPlainText()
-    QTest.keyClicks(page.inform_reason, " Patients informes apres l enquete de police.")
+    assert "[Complete or correct in your own words.]" in page.inform_reason.toPlainText()
+    # the draft's instruction in brackets is still there: confirming is refused until it is replaced
+    focus_by_tab(qtbot, page, page.confirm_button)
+    QTest.keyClick(page.confirm_button, Qt.Key.Key_Space)
+    assert seams.informed[-1][2] is True and "square brackets" in seams.informed[-1][1]
+    focus_by_tab(qtbot, page, page.inform_reason)
+    QTest.keyClick(page.inform_reason, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClicks(page.inform_reason, "Le risque est eleve. Patients informes apres l enquete de police.")
     focus_by_tab(qtbot, page, page.confirm_button)
     QTest.keyClick(page.confirm_button, Qt.Key.Key_Space)
     assert seams.informed[-1][2] is False

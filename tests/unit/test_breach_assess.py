@@ -233,3 +233,41 @@ def test_honest_small_mistake_is_document_only_for_names_and_contacts_alone():
         result = assess(parse({**mistake, "data_categories": ["identification", more]}), NOW)
         assert result.notify_authority is True, more
         assert result.inform_data_subjects is False, more
+
+
+SMALL_MISTAKE = {"aware_at": "2026-03-02T09:00:00+01:00", "malicious": False, "confidentiality": "known_recipients",
+                 "recipients_trusted": False, "integrity": "none", "availability": "none", "care_disrupted": False,
+                 "vulnerable_subjects": False, "data_unintelligible": False, "identifiable": "direct"}
+
+
+@pytest.mark.parametrize(("case", "facts", "notify", "inform"), [
+    # EDPB 01/2021 §6.1 CASE No. 13: a few packing bills (names, addresses, items bought) sent to the
+    # wrong customers, honest recipients: documented only, by letter as by e-mail
+    ("13 letters", {"incident_type": "misdirected_mail", "data_categories": ["identification", "contact", "preferences"],
+                    "subjects_count": 3}, False, False),
+    ("13 e-mails", {"incident_type": "misdirected_email", "data_categories": ["identification", "contact", "preferences"],
+                    "subjects_count": 3}, False, False),
+    # §6.2 CASE No. 14: confidential data (social security numbers) of > 60,000 people e-mailed by
+    # mistake: the authority and the people
+    ("14", {"incident_type": "misdirected_email", "data_categories": ["identification", "contact", "social_security_number"],
+            "subjects_count": 60_000}, True, True),
+    # §6.3 CASE No. 15: a course's participant list with a meal preference e-mailed to about fifteen
+    # former participants: documented only
+    ("15", {"incident_type": "misdirected_email", "data_categories": ["identification", "contact", "preferences"],
+            "subjects_count": 15}, False, False),
+    # §6.4 CASE No. 16: an insurer's letters with policy details (no health, payment or bank data)
+    # sent to the wrong policyholders: notify the authority, no communication to the persons
+    ("16 one letter", {"incident_type": "misdirected_mail", "data_categories": ["identification", "contact", "other"],
+                       "subjects_count": 1}, True, False),
+    ("16 many letters", {"incident_type": "misdirected_mail", "data_categories": ["identification", "contact", "other"],
+                         "subjects_count": 300}, True, False),
+])
+def test_edpb_postal_and_email_mistakes(case, facts, notify, inform):
+    result = assess(parse({**SMALL_MISTAKE, **facts}), NOW)
+    assert (result.notify_authority, result.inform_data_subjects) == (notify, inform), (case, [r.text() for r in result.reasons])
+
+
+def test_a_meal_preference_is_ordinary_but_a_diagnosis_is_not():
+    preference = assess(parse({**SMALL_MISTAKE, "incident_type": "misdirected_email", "data_categories": ["identification", "preferences"], "subjects_count": 15}), NOW)
+    diagnosis = assess(parse({**SMALL_MISTAKE, "incident_type": "misdirected_email", "data_categories": ["identification", "health"], "subjects_count": 15}), NOW)
+    assert preference.notify_authority is False and diagnosis.notify_authority is True

@@ -139,7 +139,9 @@ def test_exercises_stay_out_of_the_register(store, memory_keyring):
     summary = report_summary(store)
     assert summary is not None and len(summary.entries) == 1
     entry = summary.entries[0]
-    assert (entry.severity, entry.notified_authority, entry.people_informed, entry.closed) == ("very_high", True, False, False)
+    # decided to notify, not recorded yet: never counted as notified
+    assert (entry.severity, entry.notified_authority, entry.people_informed, entry.closed) == ("very_high", False, False, False)
+    assert entry.notify_decided is True
     register.delete_exercise(real.id)  # a real breach is never deleted
     register.delete_exercise(rehearsal.id)
     assert [r.id for r in register.list()] == [real.id] and register.list(exercise=True) == []
@@ -183,8 +185,9 @@ def test_register_pdf_export(store, memory_keyring, tmp_path):
     out = register_pdf(register.list(), tmp_path / "registre.pdf")
     text = " ".join(pdf_text(out).split())
     assert "Registre des violations de données" in text
-    assert "Patients informés : non — justification : Raison écrite" in text
-    assert "CNIL notifiée : oui" in text
+    assert "Patients : décision : ne pas informer les patients — justification : Raison écrite" in text
+    assert "CNIL : décision : notifier la CNIL (notification pas encore enregistrée)" in text
+    assert "notifiée" not in text
 
 
 def test_dossier_pdf(store, memory_keyring, tmp_path):
@@ -194,6 +197,6 @@ def test_dossier_pdf(store, memory_keyring, tmp_path):
     text = " ".join(pdf_text(out).split())
     for expected in ("Évaluation de la gravité (méthode ENISA)", "SE = DPC × EI + CB = 4 × 1 + 0,5 = 4,5",
                      "secret médical", "Décisions du médecin", "Texte de la notification à la CNIL",
-                     "Message aux patients", "je vous écris au sujet d'un vol", "Chronologie",
+                     "Projet de message aux patients (pas encore envoyé)", "je vous écris au sujet d'un vol", "Chronologie",
                      "Connaissance de la violation (début des 72 heures)", "SIREN : 123456789"):
         assert expected in text, expected

@@ -16,3 +16,4 @@ class PageContext:
     navigate: Callable[[str], None]  # show the page with this key
     set_language: Callable[[str | None], None]  # apply a language now (None: the system's)
     open_finding: Callable[[str], None]  # show this check's finding on the audit page
+    open_breach: Callable[[], None] | None = None  # show the breach page and open its register

@@ -8,6 +8,7 @@ proposes; the doctor decides, confirms, and writes the reasoning for every "no".
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -33,11 +34,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gp_guard.breach import guidance, labels, letters, notification
+from gp_guard.breach import guidance, labels, letters, notification, open_breaches
 from gp_guard.breach.assess import Num, band_word
 from gp_guard.breach.input import InputError
 from gp_guard.breach.model import BreachRecord
-from gp_guard.breach.register import Register, RegisterError
+from gp_guard.breach.register import Register, RegisterError, open_count
+from gp_guard.breach.register import exists as register_exists
 from gp_guard.gui import dialogs
 from gp_guard.gui.pages import PageContext
 from gp_guard.gui.widgets.breach_clock import deadline_text
@@ -125,11 +127,15 @@ class BreachPage(QWidget):
         top.addWidget(self.new_button)
         top.addWidget(self.exercise_button)
         outer.addLayout(top)
+        status = QHBoxLayout()
         self.countdown = QLabel()
         self.countdown.setObjectName("breachCountdown")
         self.countdown.setAccessibleName(_("Time left to notify"))
         self.countdown.setWordWrap(True)
-        outer.addWidget(self.countdown)
+        self.unlock_button = self._button(_("Open the register…"), self.unlock)
+        status.addWidget(self.countdown, 1)
+        status.addWidget(self.unlock_button)
+        outer.addLayout(status)
 
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -146,12 +152,28 @@ class BreachPage(QWidget):
 
         self.timer = QTimer(self)
         self.timer.setInterval(30_000)
-        self.timer.timeout.connect(self._tick)
+        self.timer.timeout.connect(self._countdown)
         self.timer.start()
         saved = ctx.store.get_setting(CURRENT)
-        if saved:
+        if saved and saved.isdigit():
             self._open(int(saved), quiet=True)
         self._tick()
+
+    # -- what survives a rebuild of the window (language switch) ---------------------------
+    def kept_state(self) -> tuple[Register | None, int | None]:
+        """The opened register and the record shown: a language switch must not close them."""
+        return self.register, self.record.id if self.record is not None else None
+
+    def restore_state(self, state: tuple[Register | None, int | None]) -> None:
+        register, record_id = state
+        if register is None:
+            return
+        self.register = register
+        if record_id is not None:
+            self._open(record_id)
+        else:
+            self._refresh_picker()
+            self._tick()
 
     # -- building blocks -------------------------------------------------------------------
     def _combo(self, name: str) -> QComboBox:
@@ -160,7 +182,7 @@ class BreachPage(QWidget):
         combo.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         return combo
 
-    def _button(self, text: str, slot: Callable[[], None]) -> QPushButton:
+    def _button(self, text: str, slot: Callable[[], object]) -> QPushButton:
         button = QPushButton(text)
         button.setAccessibleName(text)
         button.clicked.connect(slot)
@@ -378,8 +400,10 @@ class BreachPage(QWidget):
         row = QHBoxLayout()
         self.pdf_button = self._button(_("Save the PDF dossier…"), self._pdf)
         self.close_button = self._button(_("Close this breach"), self._close_breach)
+        self.delete_button = self._button(_("Delete this record (made by mistake)…"), self._delete)
         row.addWidget(self.pdf_button)
         row.addWidget(self.close_button)
+        row.addWidget(self.delete_button)
         self.form.addLayout(row)
 
     # -- records ---------------------------------------------------------------------------
@@ -392,6 +416,36 @@ class BreachPage(QWidget):
                 return None
         return self.register
 
+    def unlock(self) -> bool:
+        """Open the register (asking the passphrase when there is no keyring) and show a breach:
+        the one shown last, else the open breach whose deadline comes first. True when open."""
+        was_locked = self.register is None
+        register = self._ensure_register()
+        if register is None:
+            return False
+        if was_locked or self.record is None:
+            target = self._last_or_open(register)
+            if target is not None:
+                self._open(target)
+                return True
+        self._refresh_picker()
+        self._tick()
+        return True
+
+    def _last_or_open(self, register: Register) -> int | None:
+        saved = self.ctx.store.get_setting(CURRENT)
+        if saved and saved.isdigit():
+            try:
+                if register.get(int(saved)).status != "deleted":
+                    return int(saved)
+            except RegisterError:
+                pass
+        breaches = open_breaches(self.ctx.store)
+        if breaches:
+            return breaches[0].id
+        real = [r for r in register.list() if r.status == "open"]
+        return real[-1].id if real else None
+
     def _refresh_picker(self) -> None:
         if self.register is None:
             return
@@ -399,14 +453,25 @@ class BreachPage(QWidget):
         for exercise in (False, True):
             for record in self.register.list(exercise=exercise):
                 prefix = _("Exercise") + " · " if exercise else ""
-                self.picker.addItem(f"{prefix}{record.ref} · {record.title or _('untitled')}", record.id)
+                suffix = " · " + _("deleted") if record.status == "deleted" else ""
+                self.picker.addItem(f"{prefix}{record.ref} · {record.title or _('untitled')}{suffix}", record.id)
         if self.record is not None:
             self.picker.setCurrentIndex(max(0, self.picker.findData(self.record.id)))
+        self._tick()
 
     def _new(self, exercise: bool) -> None:
+        was_locked = self.register is None
         register = self._ensure_register()
         if register is None:
             return
+        if was_locked and not exercise and open_count(self.ctx.store):
+            # the doctor came back to an open breach: show it, never a phantom record by default
+            self.unlock()
+            if not dialogs.ask(self, _("Record a new breach"),
+                               _("Breach {ref} is still open and is now shown. Record another, different breach?").format(
+                                   ref=self.record.ref if self.record else ""),
+                               yes=_("Record another breach"), no=_("Show the open breach")):
+                return
         record = BreachRecord(exercise=exercise, title=_("Exercise") if exercise else "")
         # the clock starts now unless the doctor corrects it: when in doubt, the earlier moment
         record.set_answer("aware_at", dt.datetime.now().astimezone().isoformat(timespec="minutes"))
@@ -444,7 +509,7 @@ class BreachPage(QWidget):
             return
         self._loading = True
         try:
-            self.body.setEnabled(True)
+            self.body.setEnabled(record.status != "deleted")
             if record.timeline.aware_at:
                 stamp = dt.datetime.fromisoformat(record.timeline.aware_at)
                 self.aware.setDateTime(QDateTime.fromSecsSinceEpoch(int(stamp.timestamp())))
@@ -563,8 +628,8 @@ class BreachPage(QWidget):
                 r.patients.art34_exemption = result.art34_exemption
             r.notify.confirmed_at = r.inform.confirmed_at = stamp
             r.cnil.texts_sent = dict(notification.sections(r))
-            r.log("Décisions confirmées : CNIL " + ("notifiée" if r.notify.decided else "non notifiée")
-                   + ", patients " + ("informés" if r.inform.decided else "non informés") + ".")
+            r.log("Décisions confirmées : " + ("notifier la CNIL" if r.notify.decided else "ne pas notifier la CNIL")
+                  + ", " + ("informer les patients" if r.inform.decided else "ne pas informer les patients") + ".")
 
         self._change(apply)
         dialogs.inform(self, _("Your decisions"), _("Your decisions and your reasoning are saved in the breach register."))
@@ -619,6 +684,14 @@ class BreachPage(QWidget):
     def _mark_done(self, key: str) -> None:
         section, name = self.DONE_FIELDS[key]
         stamp = dt.datetime.now().astimezone().isoformat(timespec="minutes")
+        if key == "cnil":
+            # "notified" only with the CNIL's receipt number: the register never says more than happened
+            try:
+                self._change(lambda r: r.record_notification(stamp, self.receipt.text(), self.kind.currentData()))
+            except InputError as exc:
+                dialogs.inform(self, _("Data breach"), exc.translated(), error=True)
+                self.receipt.setFocus()
+            return
 
         def apply(record: BreachRecord) -> None:
             setattr(getattr(record, section), name, stamp)
@@ -636,11 +709,39 @@ class BreachPage(QWidget):
                 lines.append(f"✓ {self.done_buttons[key].text().split(':')[0].strip()} — {dt.datetime.fromisoformat(value).strftime('%d/%m/%Y %H:%M')}")
         return "\n".join(lines)
 
-    def _tick(self) -> None:
-        if self.record is None:
-            self.countdown.setText(_("No breach is open. If something happened, press 'Record a new breach'."))
-        else:
+    def _countdown(self) -> None:
+        """Every 30 s: only the time left changes (no database access)."""
+        if self.record is not None and self.record.status != "deleted":
             self.countdown.setText(countdown_text(self.record))
+
+    def _locked_count(self) -> int | None:
+        """Open breaches while the register is closed (None: no register, or it is open)."""
+        if self.register is not None:
+            return None
+        try:
+            return open_count(self.ctx.store) if register_exists(self.ctx.store) else None
+        except sqlite3.Error:  # the page must still show; the register page says more when opened
+            return None
+
+    def _tick(self) -> None:
+        count = self._locked_count()
+        locked = count is not None
+        self.unlock_button.setVisible(locked)
+        self.delete_button.setEnabled(self.record is not None and self.record.status != "deleted")
+        if self.record is not None and self.record.status == "deleted":
+            self.countdown.setText(_("This record was deleted on {when} by {who} (made by mistake). It stays in the register's history.").format(
+                when=dt.datetime.fromisoformat(self.record.deleted_at).strftime("%d/%m/%Y %H:%M"), who=self.record.deleted_by or "?"))
+        elif self.record is not None:
+            self.countdown.setText(countdown_text(self.record))
+        elif count is not None:
+            if count == 1:
+                self.countdown.setText(_("1 breach in progress — open the register to continue it."))
+            elif count:
+                self.countdown.setText(_("{count} breaches in progress — open the register to continue them.").format(count=count))
+            else:
+                self.countdown.setText(_("The breach register is closed. Open it to see the breaches recorded, or record a new one."))
+        else:
+            self.countdown.setText(_("No breach is open. If something happened, press 'Record a new breach'."))
 
     def _copy_section(self) -> None:
         index = self.section_choice.currentIndex()
@@ -665,6 +766,29 @@ class BreachPage(QWidget):
             return
         self._change(lambda r: r.log("Dossier PDF enregistré"))
         dialogs.inform(self, _("Save the PDF dossier…"), _("Written: {path}").format(path=path))
+
+    def _delete(self) -> None:
+        record, register = self.record, self.register
+        if record is None or register is None or record.id is None or record.status == "deleted":
+            return
+        if record.exercise:
+            text = _("Delete this exercise? It is removed for good.")
+        else:
+            text = _("Delete breach {ref}? Do it only for a record made by mistake. It leaves the countdown and the counts, but stays in the register's history, marked deleted, with your name and the time.").format(ref=record.ref)
+        if not dialogs.ask(self, _("Delete this record"), text, yes=_("Delete"), no=_("Keep it")):
+            return
+        try:
+            deleted = register.delete(record.id)
+        except RegisterError as exc:
+            dialogs.inform(self, _("Delete this record"), exc.translated(), error=True)
+            return
+        if record.exercise:
+            self.record = None
+            self.body.setEnabled(False)
+        else:
+            self.record = deleted
+            self._load()
+        self._refresh_picker()
 
     def _close_breach(self) -> None:
         record = self.record

@@ -88,7 +88,9 @@ class DashboardPage(QWidget):
         title = QLabel(_("Dashboard"))
         title.setObjectName("pageTitle")
         layout.addWidget(title)
-        self.breach_clock = BreachClock(ctx.store, lambda: ctx.navigate("breach"))
+        # the clock's button opens the register too (its passphrase, without a keyring): the
+        # doctor lands on her open breach, never on an empty page
+        self.breach_clock = BreachClock(ctx.store, ctx.open_breach or (lambda: ctx.navigate("breach")))
         layout.addWidget(self.breach_clock)
 
         top = QHBoxLayout()

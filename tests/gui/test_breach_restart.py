@@ -1,0 +1,143 @@
+"""No keyring (passphrase mode): an open breach survives a restart and a language switch, and a
+record made by mistake can be deleted, shown as deleted."""
+
+from __future__ import annotations
+
+import pytest
+
+from gp_guard.breach import open_breaches
+from gp_guard.gui.app import apply_language
+from gp_guard.gui.main_window import MainWindow
+from gp_guard.gui.pages import breach as breach_page
+from gp_guard.paths import database_path
+from gp_guard.store import Store
+from tests.helpers import recorded
+
+PASSPHRASE = "cheval agrafe batterie"
+
+
+@pytest.fixture
+def asked(monkeypatch):
+    """Every passphrase request of the breach page (True: first use, asks to choose one)."""
+    requests: list[bool] = []
+    monkeypatch.setattr(breach_page, "ask_passphrase", lambda parent, first: requests.append(first) or PASSPHRASE)
+    return requests
+
+
+@pytest.fixture
+def start(qtbot):
+    """Start gp_guard as after a reboot: a new connection to the database and a new window."""
+    started: list[tuple[MainWindow, Store]] = []
+
+    def make(lang: str = "en") -> MainWindow:
+        apply_language(lang)
+        store = Store(database_path())
+        window = MainWindow(store, recorded("win10_fr_weak"), apply_language=apply_language)
+        qtbot.addWidget(window)
+        started.append((window, store))
+        return window
+
+    yield make
+    for window, store in started:
+        window.audit.cancel()
+        assert window.audit.wait(15.0)
+        store.close()
+    apply_language("en")
+
+
+def test_open_breach_is_found_unlocked_and_continued_after_a_restart(no_keyring, asked, start, seams):
+    first = start()
+    page = first.pages["breach"]
+    page._new(False)
+    record_id = page.record.id
+    page.what.setPlainText("Ordinateur portable volé dans la voiture")
+    assert asked == [True]
+
+    again = start("fr")  # the next morning, inside the 72 hours
+    page = again.pages["breach"]
+    assert page.record is None and asked == [True]  # nothing asked before the doctor acts
+    assert "1 violation en cours — ouvrir le registre" in page.countdown.text()
+    assert page.unlock_button.isVisibleTo(page) and page.unlock_button.text() == "Ouvrir le registre…"
+    clock = again.pages["dashboard"].breach_clock
+    assert not clock.isHidden()
+    clock.button.click()  # the dashboard's button opens the guide with the register open
+    assert asked == [True, False] and again.current_key() == "breach"
+    assert page.record is not None and page.record.id == record_id and page.body.isEnabled()
+    assert page.what.toPlainText() == "Ordinateur portable volé dans la voiture"
+    assert not page.unlock_button.isVisibleTo(page) and "heures" in page.countdown.text()
+    page.answers["incident_type"].setCurrentIndex(page.answers["incident_type"].findData("stolen_device"))
+    assert [b.id for b in open_breaches(again.store)] == [record_id]  # no phantom record on the way
+
+    third = start()
+    third.pages["breach"].unlock()
+    assert third.pages["breach"].record.facts["incident_type"] == "stolen_device"
+
+
+def test_new_breach_while_locked_shows_the_open_one_first(no_keyring, asked, start, seams):
+    start().pages["breach"]._new(False)
+    page = start().pages["breach"]
+    seams.answer = False  # "Show the open breach"
+    page.new_button.click()
+    assert page.record is not None and len(open_breaches(page.ctx.store)) == 1
+    assert seams.asked[-1][0] == "Record a new breach"
+    seams.answer = True  # "Record another breach": a second, different breach
+    page.new_button.click()
+    assert len(open_breaches(page.ctx.store)) == 2
+
+
+def test_a_mistaken_record_is_deleted_and_shown_as_deleted(no_keyring, asked, start, seams):
+    window = start()
+    page = window.pages["breach"]
+    page._new(False)
+    real = page.record.id
+    page._new(False)  # the phantom
+    phantom = page.record
+    seams.answer = False
+    page.delete_button.click()
+    assert page.record.status == "open"  # "Keep it"
+    seams.answer = True
+    page.delete_button.click()
+    assert page.record.status == "deleted" and page.record.deleted_by and page.record.deleted_at
+    assert "This record was deleted on" in page.countdown.text() and page.record.deleted_by in page.countdown.text()
+    assert not page.body.isEnabled()
+    assert page.picker.currentText().endswith("· deleted")
+    assert [b.id for b in open_breaches(window.store)] == [real]
+    window.pages["dashboard"].breach_clock.refresh()
+    assert window.pages["dashboard"].breach_clock.label.text().count("Breach ") == 1
+    # after a restart, the deleted record is still in the history, marked deleted
+    again = start()
+    again.pages["breach"].unlock()
+    texts = [again.pages["breach"].picker.itemText(i) for i in range(again.pages["breach"].picker.count())]
+    assert any(phantom.ref in t and t.endswith("· deleted") for t in texts)
+    assert "1 breach in progress" not in again.pages["breach"].countdown.text()
+
+
+def test_language_switch_keeps_the_register_and_the_vault_key_open(qtbot, no_keyring, asked, start, seams):
+    window = start()
+    page = window.pages["breach"]
+    page._new(False)
+    record_id = page.record.id
+    key = object()  # stands for the vault identity opened with the passphrase
+    window.pages["encryption"].session_key = key
+    with qtbot.waitSignal(window.language_changed, timeout=10000):
+        window.set_language("fr")
+    page = window.pages["breach"]
+    assert page.register is not None and page.record is not None and page.record.id == record_id
+    assert asked == [True]  # not asked again
+    assert page.body.isEnabled() and "heures" in page.countdown.text()
+    encryption = window.pages["encryption"]
+    assert encryption.session_key is key and encryption.session_timer.isActive()
+    assert encryption.forget_key_button.isVisibleTo(encryption)
+
+
+def test_notification_is_recorded_only_with_its_receipt_number(no_keyring, asked, start, seams):
+    page = start("fr").pages["breach"]
+    page._new(False)
+    page.done_buttons["cnil"].click()
+    assert seams.informed[-1][2] is True and "accusé de réception" in seams.informed[-1][1]
+    assert page.record.cnil.notified_at == "" and page.record.cnil_state() != "notified"
+    page.receipt.setText("CNIL-2026-0042")
+    page.receipt.textEdited.emit("CNIL-2026-0042")
+    page.done_buttons["cnil"].click()
+    assert page.record.cnil_state() == "notified" and page.record.notify.decided is True
+    assert "Notification à la CNIL enregistrée" in page.record.events[-1].text
