@@ -35,7 +35,10 @@ def _host(replay: str | None) -> Host:
 
 
 def audit_command(args: argparse.Namespace) -> int:
-    only = [part.strip() for part in args.only.split(",") if part.strip()] if args.only else None
+    only = [part.strip() for part in args.only.split(",") if part.strip()] if args.only is not None else None
+    if only == []:  # an empty variable in a script must not turn into a full audit
+        print_error(_("--only needs at least one check id, e.g. --only FW-01,CRY-01."))
+        return EXIT_ERROR
     try:
         host = _host(args.replay)
     except (OSError, KeyError, ValueError) as exc:

@@ -4,8 +4,20 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import os
 
 from gp_guard.paths import log_dir
+
+
+class _PrivateFileHandler(logging.handlers.RotatingFileHandler):
+    """The log file is opened 0600 whatever the umask (rotated copies are renames of it)."""
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o600)  # a file left by an older version may be 0644
+        return open(fd, "a", encoding=self.encoding, errors=self.errors)
+
 
 _handler: logging.handlers.RotatingFileHandler | None = None
 
@@ -24,7 +36,7 @@ def setup(level: int = logging.INFO) -> None:
     if _handler is not None:
         root.removeHandler(_handler)
         _handler.close()
-    _handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=5, encoding="utf-8")
+    _handler = _PrivateFileHandler(path, maxBytes=1_000_000, backupCount=5, encoding="utf-8")
     _handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(_handler)
     root.setLevel(level)
