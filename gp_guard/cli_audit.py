@@ -17,13 +17,7 @@ from gp_guard.store import Store, StoreError, open_default
 
 
 def _open_store() -> Store:
-    store = open_default()
-    if store.recovered_from is not None:
-        print(
-            _("The gp_guard database was damaged. It was kept aside as {path} and a new one was created; earlier audit history is in the kept file.").format(path=store.recovered_from),
-            file=sys.stderr,
-        )
-    return store
+    return open_default()  # a damaged copy kept aside is announced by cli.main's open hook
 
 
 def _host(replay: str | None) -> Host:
