@@ -177,6 +177,22 @@ def print_error(message: str) -> None:
     print(_("Error: {message}").format(message=message), file=sys.stderr)
 
 
+def printable(text: str) -> str:
+    """``text`` as valid UTF-8: a file name that is not (os.fsdecode's surrogates, e.g. Latin-1
+    bytes) shows its bytes as \\xe9 instead of breaking the output or the JSON."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _clean(data: object) -> object:
+    if isinstance(data, str):
+        return printable(data)
+    if isinstance(data, dict):
+        return {_clean(k): _clean(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [_clean(v) for v in data]
+    return data
+
+
 def print_json(data: object) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    json.dump(_clean(data), sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")

@@ -188,3 +188,16 @@ def test_html_report_and_log_are_private_even_under_umask_000(capsys, tmp_path):
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert not (tmp_path / "rapport.html.tmp").exists()
     assert stat.S_IMODE(logs.log_file().stat().st_mode) == 0o600
+
+
+def test_json_output_stays_valid_utf8_with_a_file_name_that_is_not(capfdbinary):
+    """A Latin-1 file name found on disk (os.fsdecode gives surrogates) must not break the JSON."""
+    import os as _os
+
+    from gp_guard.cli import print_json
+
+    name = _os.fsdecode(b"/tmp/radio_\xe9t\xe9.dcm")
+    print_json({"evidence": name})
+    raw = capfdbinary.readouterr().out
+    data = json.loads(raw.decode("utf-8"))  # strict: valid UTF-8
+    assert data == {"evidence": "/tmp/radio_\\xe9t\\xe9.dcm"}
