@@ -81,8 +81,13 @@ def _hook(event: str, args: tuple) -> None:
         if mode is None:  # os.open
             if not flags & WRITE_FLAGS:
                 return
+            exclusive = bool(flags & os.O_EXCL)
         elif not any(c in mode for c in "wax+"):
             return
+        else:
+            exclusive = "x" in mode
+        if exclusive and isinstance(path, str | bytes | os.PathLike) and os.path.lexists(path):
+            return  # the open is about to fail: gp_guard refuses to write over that file
         _record(path)
     elif event == "sqlite3.connect":
         database = args[0]
