@@ -54,7 +54,7 @@ def apply_language(lang: str | None) -> str:
     return chosen
 
 
-def _home_short(path: Path) -> str:
+def _home_short(path: Path | None) -> str:
     text, home = str(path), str(Path.home())
     return "~" + text[len(home):] if text.startswith(home + os.sep) else text
 
