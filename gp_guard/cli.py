@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import os
+import logging
+import sqlite3
 import sys
 from collections.abc import Sequence
 
 from gp_guard import hardening, logs
-from gp_guard.i18n import LANGUAGES, _, set_language
+from gp_guard.i18n import LANGUAGES, _, resolve_language, set_language
 from gp_guard.version import __version__
+
+log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -27,7 +30,15 @@ def _pre_lang(argv: Sequence[str]) -> str | None:
             return argv[index + 1]
         if arg.startswith("--lang="):
             return arg.split("=", 1)[1]
-    return os.environ.get("GP_GUARD_LANG") or None
+    return None
+
+
+def _saved_language() -> str | None:
+    """The language saved in the settings, read without opening (or repairing) the store."""
+    from gp_guard.paths import database_path
+    from gp_guard.store import peek_setting
+
+    return peek_setting(database_path(), "language")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,6 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     conf.add_argument("key", nargs="?", help=_("setting name; without it, every setting is listed"))
     conf.add_argument("value", nargs="?", help=_("new value; without it, the current value is printed"))
     conf.add_argument("--lang", choices=LANGUAGES, help=_("language of the messages (default: the system's)"))
+    database = sub.add_parser("database", help=_("show where gp_guard keeps its database, and any damaged copy kept aside"))
+    database.add_argument("--acknowledge", action="store_true",
+                          help=_("stop the reminder about the damaged copies kept aside so far"))
+    database.add_argument("--lang", choices=LANGUAGES, help=_("language of the messages (default: the system's)"))
 
     for name in PLUGINS:
         try:
@@ -78,16 +93,45 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     hardening.harden()  # no core dump may hold a passphrase or a key
     argv = list(sys.argv[1:] if argv is None else argv)
-    try:
-        set_language(_pre_lang(argv) if _pre_lang(argv) in LANGUAGES else None)
-    except ValueError:
-        set_language("en")
+    set_language(resolve_language(_pre_lang(argv), _saved_language))
     args = build_parser().parse_args(argv)
     logs.setup()
     if args.command is None:
         from gp_guard.gui.app import run_gui
 
         return run_gui(lang=args.lang)
+    from gp_guard import store
+
+    if args.command != "database":
+        store.add_open_hook(announce_kept_aside)
+    try:
+        return _dispatch(args)
+    except store.StoreError as exc:
+        log.warning("%s: %s", args.command, type(exc).__name__)
+        print_error(str(exc))
+    except sqlite3.OperationalError as exc:  # met outside the store's own methods
+        from gp_guard.paths import database_path
+
+        log.warning("%s: %s", args.command, type(exc).__name__, exc_info=True)
+        print_error(str(store.unavailable(exc, database_path())))
+    except OSError as exc:
+        log.warning("%s: %s", args.command, type(exc).__name__, exc_info=True)
+        print_error(_("gp_guard could not use {path}: {detail}. Nothing more was done; check that the disk is there, not full, and that your session may use it.").format(
+            path=exc.filename or "?", detail=exc.strerror or type(exc).__name__))
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        print_error(_("Stopped at your request."))
+        return 130
+    except Exception as exc:  # noqa: BLE001 - never a traceback on the user's terminal
+        log.error("%s failed", args.command, exc_info=True)
+        print_error(_("gp_guard stopped because of an internal error ({kind}). The details are in the log file {path}; send it to your IT provider.").format(
+            kind=type(exc).__name__, path=_log_location()))
+    finally:
+        store.remove_open_hook(announce_kept_aside)
+    return EXIT_ERROR
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "audit":
         from gp_guard.cli_audit import audit_command
 
@@ -106,13 +150,50 @@ def main(argv: Sequence[str] | None = None) -> int:
         from gp_guard.cli_settings import settings_command
 
         return settings_command(args)
+    if args.command == "database":
+        from gp_guard.cli_settings import database_command
+
+        return database_command(args)
     return EXIT_ERROR  # pragma: no cover - argparse rejects unknown commands
+
+
+def _log_location() -> str:
+    try:
+        return str(logs.log_file())
+    except OSError:
+        return "?"
+
+
+def announce_kept_aside(store: object) -> None:
+    """Each command that opens the database first says where a damaged copy was kept."""
+    for path in store.kept_aside():  # type: ignore[attr-defined]
+        print(kept_aside_message(path), file=sys.stderr)
+
+
+def kept_aside_message(path: object) -> str:
+    return _("Note: gp_guard's database was damaged, so it was kept aside, untouched, as {path}, and a new one was started. The audit history, answers, breach register and list of protected folders recorded before are in the kept file; your patient files are not affected. Show this file to your IT provider. To stop this reminder: gp-guard database --acknowledge").format(path=path)
 
 
 def print_error(message: str) -> None:
     print(_("Error: {message}").format(message=message), file=sys.stderr)
 
 
+def printable(text: str) -> str:
+    """``text`` as valid UTF-8: a file name that is not (os.fsdecode's surrogates, e.g. Latin-1
+    bytes) shows its bytes as \\xe9 instead of breaking the output or the JSON."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _clean(data: object) -> object:
+    if isinstance(data, str):
+        return printable(data)
+    if isinstance(data, dict):
+        return {_clean(k): _clean(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [_clean(v) for v in data]
+    return data
+
+
 def print_json(data: object) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    json.dump(_clean(data), sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")

@@ -9,7 +9,7 @@ from gp_guard.audit import questions
 from gp_guard.audit.model import Severity, Status
 from gp_guard.audit.registry import all_checks
 from gp_guard.audit.service import AuditReport, UnknownCheck, known_ids, run_audit, sort_findings
-from gp_guard.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, print_error, print_json
+from gp_guard.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, print_error, print_json, printable
 from gp_guard.host import Host, LocalHost
 from gp_guard.i18n import _
 from gp_guard.paths import no_network
@@ -17,13 +17,7 @@ from gp_guard.store import Store, StoreError, open_default
 
 
 def _open_store() -> Store:
-    store = open_default()
-    if store.recovered_from is not None:
-        print(
-            _("The gp_guard database was damaged. It was kept aside as {path} and a new one was created; earlier audit history is in the kept file.").format(path=store.recovered_from),
-            file=sys.stderr,
-        )
-    return store
+    return open_default()  # a damaged copy kept aside is announced by cli.main's open hook
 
 
 def _host(replay: str | None) -> Host:
@@ -35,7 +29,10 @@ def _host(replay: str | None) -> Host:
 
 
 def audit_command(args: argparse.Namespace) -> int:
-    only = [part.strip() for part in args.only.split(",") if part.strip()] if args.only else None
+    only = [part.strip() for part in args.only.split(",") if part.strip()] if args.only is not None else None
+    if only == []:  # an empty variable in a script must not turn into a full audit
+        print_error(_("--only needs at least one check id, e.g. --only FW-01,CRY-01."))
+        return EXIT_ERROR
     try:
         host = _host(args.replay)
     except (OSError, KeyError, ValueError) as exc:
@@ -58,8 +55,15 @@ def audit_command(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if report.blocking else EXIT_OK
 
 
+class _Printable:
+    """sys.stdout that never fails on (or passes on) a file name that is not valid UTF-8."""
+
+    def write(self, text: str) -> None:
+        sys.stdout.write(printable(text))
+
+
 def print_text(report: AuditReport) -> None:
-    out = sys.stdout
+    out = _Printable()
     out.write(_("Security score: {score}/100 (grade {grade})").format(score=report.score.value, grade=report.score.grade) + "\n")
     if report.score.capped_by == "critical":
         out.write(_("The score is held at 39 because a critical point needs fixing.") + "\n")

@@ -10,6 +10,27 @@ from gp_guard.i18n import _
 from gp_guard.store import open_default
 
 
+def database_command(args: argparse.Namespace) -> int:
+    """`gp-guard database [--acknowledge]`: where the database is, and the damaged copies kept."""
+    from gp_guard.cli import kept_aside_message
+
+    store = open_default()
+    print(_("Database: {path}").format(path=store.path))
+    if args.acknowledge:
+        kept = store.acknowledge_kept_aside()
+        for path in kept:
+            print(_("Noted, no more reminders: {path}").format(path=path))
+        if not kept:
+            print(_("No damaged copy is waiting to be noted."))
+        return EXIT_OK
+    kept = store.kept_aside()
+    for path in kept:
+        print(kept_aside_message(path))
+    if not kept:
+        print(_("No damaged copy is waiting to be noted."))
+    return EXIT_OK
+
+
 def settings_command(args: argparse.Namespace) -> int:
     store = open_default()
     known = settings.by_key()

@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from gp_guard.paths import resources_dir
@@ -75,6 +76,32 @@ def system_language() -> str:
 
         return "fr" if ui_language_is_french() else "en"
     return "fr" if name.lower().startswith("fr") else "en"
+
+
+def resolve_language(requested: str | None = None,
+                     saved: Callable[[], str | None] | None = None) -> str:
+    """The language of the CLI and of the window, in one order for both.
+
+    1. ``requested`` (``--lang``), 2. ``GP_GUARD_LANG``, 3. the saved setting (``saved()``, only
+    called when needed; "system" or an error means no choice), 4. the system locale. A value that
+    is not a supported language is passed over.
+    """
+    if requested in LANGUAGES:
+        return str(requested)
+    env = (os.environ.get("GP_GUARD_LANG") or "").strip().lower()
+    if env in LANGUAGES:
+        return env
+    if env:
+        log.info("GP_GUARD_LANG=%r is not a supported language; ignored", env[:20])
+    if saved is not None:
+        try:
+            stored = saved()
+        except Exception as exc:  # noqa: BLE001 - an unreadable setting must not stop the start
+            log.info("saved language unreadable (%s)", type(exc).__name__)
+            stored = None
+        if stored in LANGUAGES:
+            return str(stored)
+    return system_language()
 
 
 def set_language(lang: str | None) -> str:

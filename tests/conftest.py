@@ -13,6 +13,31 @@ os.environ["GP_GUARD_NO_NETWORK"] = "1"  # no probe may leave this machine durin
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+def pytest_sessionstart(session):  # type: ignore[no-untyped-def]
+    """Record the files gp_guard writes during the run (tests/private_files.py)."""
+    from tests import private_files
+
+    private_files.install(session.config._tmp_path_factory.getbasetemp())
+
+
+def pytest_sessionfinish(session, exitstatus):  # type: ignore[no-untyped-def]
+    """Every file gp_guard wrote that holds patient data or a key is 0600, or the run fails."""
+    from tests import private_files
+
+    if not private_files.enabled:
+        return
+    wrong, stale = private_files.check()
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    write = reporter.write_line if reporter is not None else print
+    for writer in stale:
+        write(f"private files: {writer} now writes 0600; remove it from KNOWN in tests/private_files.py")
+    if wrong:
+        write("private files: these files hold patient data or a key and are not 0600:", red=True)
+        for line in wrong:
+            write("  " + line)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 @pytest.fixture(autouse=True)
 def _private_home(tmp_path, monkeypatch):
     """Each test gets its own data, log and config folders, and English unless it asks."""

@@ -54,12 +54,26 @@ def apply_language(lang: str | None) -> str:
     return chosen
 
 
-def recovered_message(store: Store) -> str:
-    kept = str(store.recovered_from)
-    home = str(Path.home())
-    if kept.startswith(home + os.sep):
-        kept = "~" + kept[len(home):]
-    return _("The gp_guard database could not be read, so a new one was created. The old file was kept, untouched, as {path}. Your earlier audit history is in that file; your computer and your patient files are not affected.").format(path=kept)
+def _home_short(path: Path | None) -> str:
+    text, home = str(path), str(Path.home())
+    return "~" + text[len(home):] if text.startswith(home + os.sep) else text
+
+
+def recovered_message(store: Store, kept: Path | None = None) -> str:
+    """What the window says about a damaged database kept aside (``kept``, else this run's)."""
+    return _("The gp_guard database could not be read, so a new one was created. The old file was kept, untouched, as {path}. Your earlier audit history is in that file; your computer and your patient files are not affected.").format(path=_home_short(kept or store.recovered_from))
+
+
+def announce_kept_aside(window: QWidget | None, store: Store) -> None:
+    """At every start, until the user says she has noted it: where each damaged copy was kept."""
+    kept = store.kept_aside()
+    if not kept:
+        return
+    text = "\n\n".join(recovered_message(store, path) for path in kept) + "\n\n" + _(
+        "The breach register and the list of protected folders recorded before are in that file too. Show it to your IT provider; gp_guard will remind you at each start until you say you have noted it.")
+    if dialogs.ask(window, _("The database was repaired"), text,
+                   yes=_("I have noted where it is"), no=_("Remind me next time")):
+        store.acknowledge_kept_aside()
 
 
 class FirstPaint(QObject):
@@ -105,7 +119,7 @@ def run_gui(lang: str | None = None, host: Host | None = None) -> int:
     try:
         store = open_default()
     except (StoreError, OSError) as exc:
-        apply_language(lang)
+        apply_language(i18n.resolve_language(lang))
         if isinstance(exc, StoreError):
             message = _(str(exc))
         else:
@@ -115,7 +129,7 @@ def run_gui(lang: str | None = None, host: Host | None = None) -> int:
         dialogs.inform(None, _("gp_guard cannot start"), message, error=True)
         instance.close()
         return EXIT_ERROR
-    apply_language(settings.ui_language(store, lang))
+    apply_language(i18n.resolve_language(lang, lambda: settings.get(store, settings.LANGUAGE.key)))
 
     from gp_guard.gui.main_window import MainWindow
 
@@ -124,8 +138,7 @@ def run_gui(lang: str | None = None, host: Host | None = None) -> int:
     if os.environ.get("GP_GUARD_BENCH_FIRST_PAINT") == "1":
         app.installEventFilter(FirstPaint(window))
     window.show()
-    if store.recovered_from is not None:
-        QTimer.singleShot(0, lambda: dialogs.inform(window, _("The database was repaired"), recovered_message(store)))
+    QTimer.singleShot(0, lambda: announce_kept_aside(window, store))
     if os.environ.get("GP_GUARD_BENCH_FIRST_PAINT") != "1":
         QTimer.singleShot(0, lambda: window.welcome(only_first_time=True))
     if settings.get(store, settings.AUDIT_ON_START.key) and os.environ.get("GP_GUARD_BENCH_FIRST_PAINT") != "1":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import os
 from pathlib import Path
@@ -64,8 +65,16 @@ def render(data: ReportData) -> str:
 
 
 def write(data: ReportData, path: Path) -> Path:
-    """Write the page next to ``path`` then rename it into place (no half-written report)."""
+    """Write the page next to ``path`` then rename it into place (no half-written report).
+
+    The page describes the practice's weaknesses: readable by this user only (0600), whatever
+    the umask; a leftover temporary file of another mode is removed first.
+    """
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(render(data), encoding="utf-8")
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with open(fd, "w", encoding="utf-8") as handle:
+        handle.write(render(data))
     os.replace(tmp, path)
     return path

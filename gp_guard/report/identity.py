@@ -50,13 +50,18 @@ class PracticeIdentity:
             if len(text) > MAX_LENGTH[f.name]:
                 raise IdentityError(f.name, N_("This field is too long ({max} characters at most)."),
                                     max=MAX_LENGTH[f.name])
-        if rpps and not (rpps.isdigit() and len(rpps) == 11):
+        if rpps and not (_ascii_digits(rpps) and len(rpps) == 11):
             raise IdentityError("rpps", N_("An RPPS number has 11 digits."))
-        if siren and not (siren.isdigit() and len(siren) == 9):
+        if siren and not (_ascii_digits(siren) and len(siren) == 9):
             raise IdentityError("siren", N_("A SIREN number has 9 digits."))
         if siren and not _luhn(siren):
             raise IdentityError("siren", N_("This SIREN number is not valid: please check the digits."))
         return value
+
+
+def _ascii_digits(text: str) -> bool:
+    """Only 0-9: str.isdigit() also accepts full-width, Arabic-Indic and superscript digits."""
+    return text.isascii() and text.isdigit()
 
 
 def _luhn(digits: str) -> bool:

@@ -119,20 +119,41 @@ def test_repaired_database_is_reported_calmly(_private_home):
     assert "kept" in message and "broken.db.corrupt-" in message
 
 
-def test_run_gui_reports_a_repaired_database_then_paints(monkeypatch, seams, capsys):
-    from gp_guard import settings
+def _restart(monkeypatch) -> int:
+    """One start of the window up to its first paint, as after a reboot (a new store object)."""
+    from gp_guard import store
     from gp_guard.gui import app
+
+    if store._default is not None:
+        store._default.close()
+        store._default = None
+    monkeypatch.setenv("GP_GUARD_BENCH_FIRST_PAINT", "1")
+    return app.run_gui(lang="fr")
+
+
+def test_a_damaged_database_is_announced_at_every_start_until_noted(monkeypatch, seams, capsys):
+    from gp_guard import settings
     from gp_guard.store import open_default
 
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # run_gui installs its own
     db = paths.database_path()
     db.write_bytes(b"not a database" * 500)
-    monkeypatch.setenv("GP_GUARD_BENCH_FIRST_PAINT", "1")
-    assert app.run_gui(lang="fr") == 0
+    seams.answer = False  # "Remind me next time"
+    assert _restart(monkeypatch) == 0
     assert "first-paint " in capsys.readouterr().out
-    assert [t for t, _text, _e in seams.informed] == ["La base de données a été remise en état"]
-    assert open_default().recovered_from is not None
+    kept = open_default().recovered_from
+    assert kept is not None and kept.read_bytes() == b"not a database" * 500
+    assert [t for t, _text in seams.asked] == ["La base de données a été remise en état"]
+    assert kept.name in seams.asked[0][1]
     assert settings.get(open_default(), "language") == "system"  # --lang is not stored
+    assert _restart(monkeypatch) == 0  # the next start says it again
+    assert len(seams.asked) == 2 and kept.name in seams.asked[1][1]
+    seams.answer = True  # "I have noted where it is"
+    assert _restart(monkeypatch) == 0
+    assert len(seams.asked) == 3
+    assert _restart(monkeypatch) == 0
+    assert len(seams.asked) == 3  # noted: no more reminder
+    assert kept.exists()
 
 
 def test_run_gui_explains_an_unusable_database(monkeypatch, seams):

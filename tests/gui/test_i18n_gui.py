@@ -135,3 +135,39 @@ def test_stretched_pseudo_locale_cuts_no_button(qtbot, make_window, monkeypatch)
                 cut.append((key, button.text()))
     assert window.nav.item(0).text().startswith("Dashboard x")
     assert cut == []
+
+
+def _first_paint_language(monkeypatch, lang: str | None = None) -> str:
+    """Start the window up to its first paint; the language it opened in."""
+    from PySide6.QtCore import QLocale
+
+    from gp_guard.gui import app
+
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # run_gui installs its own
+    monkeypatch.setenv("GP_GUARD_BENCH_FIRST_PAINT", "1")
+    assert app.run_gui(lang=lang) == 0
+    chosen = i18n.current_language()
+    assert QLocale().language() == (QLocale.Language.French if chosen == "fr" else QLocale.Language.English)
+    return chosen
+
+
+@pytest.mark.parametrize(("lang", "env", "saved", "expected"), [
+    (None, "fr", "system", "fr"),  # GP_GUARD_LANG is honoured by the window
+    (None, None, "fr", "fr"),  # the saved setting beats a C locale
+    (None, "en", "fr", "en"),  # GP_GUARD_LANG beats the setting
+    ("en", "fr", "fr", "en"),  # --lang beats everything
+    (None, None, "system", "en"),  # nothing chosen: the system's (C.UTF-8 is not French)
+])
+def test_window_language_follows_one_order(monkeypatch, capsys, lang, env, saved, expected):
+    from gp_guard import settings
+    from gp_guard.store import open_default
+
+    monkeypatch.setenv("LC_ALL", "C.UTF-8")
+    monkeypatch.setenv("LANG", "fr_FR.UTF-8")
+    if env is None:
+        monkeypatch.delenv("GP_GUARD_LANG", raising=False)
+    else:
+        monkeypatch.setenv("GP_GUARD_LANG", env)
+    settings.set(open_default(), "language", saved)
+    assert _first_paint_language(monkeypatch, lang) == expected
+    assert "first-paint " in capsys.readouterr().out

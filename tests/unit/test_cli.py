@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -146,3 +147,57 @@ def test_settings_command_refuses_bad_input(capsys):
     assert code == 2 and "system, fr, en" in err
     code, _, err = run(capsys, "settings", "audit_on_start", "maybe")
     assert code == 2
+
+
+@pytest.mark.parametrize("only", ["", ",", " , ,, "])
+def test_an_empty_only_list_is_an_error_not_a_full_audit(capsys, only):
+    code, out, err = run(capsys, "audit", "--json", "--only", only)
+    assert code == 2 and out == ""
+    assert "--only" in err and "FW-01" in err
+    code, _, err = run(capsys, "audit", "--lang", "fr", "--only", only)
+    assert code == 2 and "au moins un identifiant" in err
+
+
+@pytest.mark.parametrize("number", ["１２３４５６７８９０１", "١٢٣٤٥٦٧٨٩٠١", "1234567890¹"])
+def test_practice_identity_refuses_digits_that_are_not_0_to_9(capsys, number):
+    code, _, err = run(capsys, "practice", "--rpps", number)
+    assert code == 2 and "11 digits" in err
+    code, _, err = run(capsys, "practice", "--siren", "７３２８２９３２０")  # a valid SIREN, full width
+    assert code == 2 and "9 digits" in err
+    code, out, _ = run(capsys, "practice", "--rpps", "10123456789", "--siren", "732829320")
+    assert code == 0 and "10123456789" in out
+
+
+def test_html_report_and_log_are_private_even_under_umask_000(capsys, tmp_path):
+    import stat
+
+    from gp_guard import logs
+
+    previous = os.umask(0)
+    try:
+        target = tmp_path / "rapport.html"
+        (tmp_path / "rapport.html.tmp").write_text("left by a crash")
+        os.chmod(tmp_path / "rapport.html.tmp", 0o666)
+        code, out, err = run(capsys, "report", "--html", str(target))
+        assert code == 0, err
+        logs.setup()
+        logging.getLogger("gp_guard.test").warning("a line")
+    finally:
+        os.umask(previous)
+    assert "<html" in target.read_text(encoding="utf-8")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert not (tmp_path / "rapport.html.tmp").exists()
+    assert stat.S_IMODE(logs.log_file().stat().st_mode) == 0o600
+
+
+def test_json_output_stays_valid_utf8_with_a_file_name_that_is_not(capfdbinary):
+    """A Latin-1 file name found on disk (os.fsdecode gives surrogates) must not break the JSON."""
+    import os as _os
+
+    from gp_guard.cli import print_json
+
+    name = _os.fsdecode(b"/tmp/radio_\xe9t\xe9.dcm")
+    print_json({"evidence": name})
+    raw = capfdbinary.readouterr().out
+    data = json.loads(raw.decode("utf-8"))  # strict: valid UTF-8
+    assert data == {"evidence": "/tmp/radio_\\xe9t\\xe9.dcm"}

@@ -101,3 +101,42 @@ def test_catalogues_agree_when_they_share_a_message():
                     conflicts.append(f"{message.id!r}: {seen[message.id][0]} vs {po.name}")
                 seen.setdefault(message.id, (po.name, message.string))
     assert not conflicts, conflicts
+
+
+@pytest.mark.parametrize(("argv", "env", "saved", "expected"), [
+    ((), None, None, "en"),  # the system's: C.UTF-8 is not French
+    ((), None, "fr", "fr"),  # the saved setting beats the locale
+    ((), "en", "fr", "en"),  # GP_GUARD_LANG beats the setting
+    (("--lang", "fr"), "en", "en", "fr"),  # --lang beats everything
+])
+def test_the_cli_follows_one_language_order(tmp_path, argv, env, saved, expected):
+    from tests.unit.test_cli_errors import gp
+
+    home = tmp_path / "home"
+    if saved:
+        assert gp(home, "settings", "language", saved).returncode == 0
+    proc = gp(home, "answer", "Q-NOPE", "yes", *argv, lang=env)
+    assert proc.returncode == 2
+    words = {"fr": "Identifiant de question inconnu", "en": "Unknown question id"}
+    assert words[expected] in proc.stderr, proc.stderr
+    help_text = gp(home, *argv, "--help", lang=env).stdout
+    assert ("Assistant de sécurité" in help_text) == (expected == "fr")
+
+
+def test_resolve_language_order(monkeypatch):
+    monkeypatch.delenv("GP_GUARD_LANG", raising=False)
+    monkeypatch.setenv("LC_ALL", "fr_FR.UTF-8")
+    assert i18n.resolve_language() == "fr"
+    assert i18n.resolve_language(saved=lambda: "en") == "en"
+    assert i18n.resolve_language(saved=lambda: "system") == "fr"
+    monkeypatch.setenv("GP_GUARD_LANG", "de")  # not supported: passed over
+    assert i18n.resolve_language(saved=lambda: "en") == "en"
+    monkeypatch.setenv("GP_GUARD_LANG", "EN")
+    assert i18n.resolve_language(saved=lambda: "fr") == "en"
+    assert i18n.resolve_language("fr", saved=lambda: 1 / 0) == "fr"
+    monkeypatch.delenv("GP_GUARD_LANG")
+
+    def unreadable() -> str:
+        raise OSError("disk gone")
+
+    assert i18n.resolve_language(saved=unreadable) == "fr"  # an unreadable setting: the system's

@@ -87,3 +87,27 @@ def test_old_runs_are_deleted_after_the_retention_period(tmp_path):
     history.save_run(store, dt.datetime.now(dt.UTC), 1.0, 90, "A", "linux", [_finding("FW-01", Status.PASS)])
     assert [r.score for r in history.runs(store)] == [90]
     assert store.query("SELECT COUNT(*) FROM audit_result")[0][0] == 1  # cascade
+
+
+def test_the_private_file_check_sees_what_gp_guard_writes(tmp_path, monkeypatch):
+    """tests/private_files.py, which checks every file of the run at the end, can fail."""
+    from gp_guard.report import model, pdf
+    from gp_guard.store import open_default
+    from tests import private_files
+
+    if not private_files.enabled:
+        pytest.skip("GP_GUARD_MODE_CHECK=0 switched the check off")
+    monkeypatch.setattr(private_files, "written", {})
+    monkeypatch.setattr(private_files, "KNOWN", {})
+    report = pdf.write(model.build(open_default()), tmp_path / "rapport.pdf")  # the umask's mode
+    os.chmod(report, 0o644)
+    (tmp_path / "mine.pdf").write_bytes(b"%PDF written by the test, not by gp_guard")
+    store = Store(tmp_path / "private.db")
+    store.set_setting("k", "v")
+    wrong, _stale = private_files.check()
+    assert wrong == [f"0o644 {report}  (written by gp_guard/report/pdf.py:write)"]
+    assert str(tmp_path / "private.db") in private_files.written
+    assert str(tmp_path / "mine.pdf") not in private_files.written
+    os.chmod(report, 0o600)
+    assert private_files.check() == ([], [])
+    store.close()
