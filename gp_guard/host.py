@@ -90,20 +90,22 @@ def read_regular_file(path: str | os.PathLike[str], max_bytes: int = MAX_FILE_BY
         raise
     except OSError as exc:  # ENXIO (a socket), ELOOP, EIO...
         raise UnreadableFile(str(path), exc.strerror or type(exc).__name__) from None
-    with os.fdopen(fd, "rb", buffering=0) as handle:
+    chunks: list[bytes] = []
+    size = 0
+    try:
         mode = os.fstat(fd).st_mode
         if stat.S_ISDIR(mode):
             return None
         if not stat.S_ISREG(mode):
             raise UnreadableFile(str(path), f"{_file_kind(mode)}, not an ordinary file: not read")
-        chunks: list[bytes] = []
-        size = 0
         while size <= max_bytes:
-            chunk = handle.read(min(1 << 20, max_bytes + 1 - size))
+            chunk = os.read(fd, min(1 << 20, max_bytes + 1 - size))
             if not chunk:
                 break
             chunks.append(chunk)
             size += len(chunk)
+    finally:
+        os.close(fd)
     if size > max_bytes:
         raise UnreadableFile(str(path), f"larger than {max_bytes // 1024} KiB: not read")
     return b"".join(chunks)
