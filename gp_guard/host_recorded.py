@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from gp_guard.host import (
+    MAX_FILE_BYTES,
     PLATFORMS,
     WINDOWS,
     CommandResult,
@@ -51,7 +52,7 @@ from gp_guard.host import (
 )
 from gp_guard.i18n import _
 
-MAX_RECORDING_BYTES = 8 * 1024 * 1024  # the largest real recording is about 40 KB
+MAX_RECORDING_BYTES = MAX_FILE_BYTES  # as LocalHost reads at most; the largest real recording is about 40 KB
 MAX_FOLDER_BYTES = 64 * 1024 * 1024
 MAX_RECORDINGS = 5000
 _KINDS = ("command", "registry", "file", "dir", "listeners", "processes")

@@ -71,8 +71,8 @@ def test_a_fifo_named_host_toml_is_refused_at_once(tmp_path):
 def test_a_recording_over_the_size_cap_is_refused_without_being_read(tmp_path):
     folder(tmp_path)
     with (tmp_path / "listeners.rec").open("wb") as handle:
-        handle.truncate(host_recorded.MAX_RECORDING_BYTES + 1)  # sparse: 8 MiB of nothing
-    refused(tmp_path, "listeners.rec", "larger than 8 MiB")
+        handle.truncate(host_recorded.MAX_RECORDING_BYTES + 1)  # sparse: 4 MiB of nothing
+    refused(tmp_path, "listeners.rec", "larger than 4 MiB")
 
 
 def test_too_many_recordings_or_too_many_bytes_in_all_are_refused(tmp_path, monkeypatch):
