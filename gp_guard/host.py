@@ -14,6 +14,7 @@ import os
 import platform as _platform
 import shutil
 import socket
+import stat
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -47,6 +48,67 @@ class NeedsAdmin(HostError):
 
 class NotRecorded(HostError):
     """A RecordedHost has no recording for this request."""
+
+
+class UnreadableFile(HostError):
+    """A path that is not an ordinary file of reasonable size (a FIFO, a device, a socket, a file
+    larger than ``MAX_FILE_BYTES``): it is refused without being read."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+# Every file a check reads is a configuration or a system file of a few kilobytes; a larger one is
+# refused rather than read into memory (a hostile process can point a "configuration" anywhere).
+MAX_FILE_BYTES = 4 * 1024 * 1024
+
+
+def _file_kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "a special file"
+
+
+def read_regular_file(path: str | os.PathLike[str], max_bytes: int = MAX_FILE_BYTES) -> bytes | None:
+    """The bytes of an ordinary file, at most ``max_bytes``; None when it does not exist or is a folder.
+
+    Opened without blocking (a FIFO would wait for a writer for ever) and checked with ``fstat``
+    on the open descriptor (no race with a rename). Raises ``UnreadableFile`` for anything that is
+    not an ordinary file or is larger than ``max_bytes`` (/proc and /sys files report size 0, so
+    the size is checked on what is read), ``PermissionError`` when access is denied.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return None
+    except PermissionError:
+        raise
+    except OSError as exc:  # ENXIO (a socket), ELOOP, EIO...
+        raise UnreadableFile(str(path), exc.strerror or type(exc).__name__) from None
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            return None
+        if not stat.S_ISREG(mode):
+            raise UnreadableFile(str(path), f"{_file_kind(mode)}, not an ordinary file: not read")
+        while size <= max_bytes:
+            chunk = os.read(fd, min(1 << 20, max_bytes + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    if size > max_bytes:
+        raise UnreadableFile(str(path), f"larger than {max_bytes // 1024} KiB: not read")
+    return b"".join(chunks)
 
 
 @dataclass(frozen=True)
@@ -272,12 +334,15 @@ class LocalHost(Host):
         return shutil.which(name) is not None
 
     def read_text(self, path: str) -> str | None:
+        """UTF-8 text with universal newlines (as ``Path.read_text``); ``UnreadableFile`` for a
+        FIFO, a device or a file larger than ``MAX_FILE_BYTES``."""
         try:
-            return Path(path).read_text(encoding="utf-8", errors="replace")
-        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-            return None
+            data = read_regular_file(path)
         except PermissionError as exc:
             raise NeedsAdmin(path) from exc
+        if data is None:
+            return None
+        return data.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
 
     def exists(self, path: str) -> bool:
         return os.path.exists(path)

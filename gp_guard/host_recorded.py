@@ -13,6 +13,13 @@ description) and any number of ``*.rec`` files. Each ``.rec`` file holds one rec
 ``registry`` files are real ``reg query`` outputs (``key:`` names the queried key); ``file`` and
 ``dir`` files give ``path:``; ``listeners`` give ``format:`` (``netstat-ano`` or ``lsof``).
 Several helpers can add files to one host without touching a shared index.
+
+A replay folder may come from anywhere (an IT provider's e-mail): every file is opened without
+blocking and must be an ordinary file (a FIFO named ``x.rec`` is refused, not waited on), each
+recording is at most ``MAX_RECORDING_BYTES``, the folder at most ``MAX_RECORDINGS`` files and
+``MAX_FOLDER_BYTES`` in all, and every header is checked when the folder is loaded. Anything wrong
+raises ``RecordingError`` (a ``ValueError``) whose message, in the user's language, names the file
+and what is wrong.
 """
 
 from __future__ import annotations
@@ -27,6 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from gp_guard.host import (
+    MAX_FILE_BYTES,
+    PLATFORMS,
     WINDOWS,
     CommandResult,
     FileInfo,
@@ -37,8 +46,42 @@ from gp_guard.host import (
     ProcessInfo,
     RegValue,
     ToolMissing,
+    UnreadableFile,
     normalize_key,
+    read_regular_file,
 )
+from gp_guard.i18n import _
+
+MAX_RECORDING_BYTES = MAX_FILE_BYTES  # as LocalHost reads at most; the largest real recording is about 40 KB
+MAX_FOLDER_BYTES = 64 * 1024 * 1024
+MAX_RECORDINGS = 5000
+_KINDS = ("command", "registry", "file", "dir", "listeners", "processes")
+
+
+class RecordingError(ValueError):
+    """A replay folder that cannot be used; the message is translated and names the file."""
+
+
+def _read_text_file(path: Path, max_bytes: int) -> str:
+    """An ordinary UTF-8 text file of at most ``max_bytes`` (universal newlines), or RecordingError."""
+    try:
+        data = read_regular_file(path, max_bytes)
+    except UnreadableFile as exc:
+        if exc.reason.startswith("larger than"):
+            raise RecordingError(_("{path} is larger than {size} MiB; a recording must be smaller.").format(
+                path=path, size=max_bytes // (1024 * 1024))) from None
+        raise RecordingError(_("{path} is not an ordinary file (it is a named pipe, a device or a socket); "
+                               "a recording must be a text file.").format(path=path)) from None
+    if data is None:
+        if path.is_dir():
+            raise RecordingError(_("{path} is a folder; a recording must be a text file.").format(path=path))
+        raise FileNotFoundError(2, "No such file or directory", str(path))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RecordingError(_("{path} is not UTF-8 text (byte {position}).").format(
+            path=path, position=exc.start)) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 @dataclass(frozen=True)
@@ -49,20 +92,21 @@ class Recording:
 
 
 def read_recording(path: Path) -> Recording:
-    text = path.read_text(encoding="utf-8")
+    text = _read_text_file(path, MAX_RECORDING_BYTES)
     head, sep, body = text.partition("\n---\n")
     if not sep:
-        raise ValueError(f"{path}: no '---' line separates headers from the output")
+        raise RecordingError(_("{path}: no '---' line separates the headers from the output.").format(path=path))
     headers: dict[str, str] = {}
     for line in head.splitlines():
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         name, colon, value = line.partition(":")
         if not colon:
-            raise ValueError(f"{path}: bad header line {line!r}")
+            raise RecordingError(_("{path}: this header line is not 'name: value': {line}").format(
+                path=path, line=line[:80]))
         headers[name.strip().lower()] = value.strip()
     if "kind" not in headers or "source" not in headers:
-        raise ValueError(f"{path}: every recording needs 'kind' and 'source'")
+        raise RecordingError(_("{path}: every recording needs a 'kind' and a 'source' header.").format(path=path))
     return Recording(headers, body, path)
 
 
@@ -145,57 +189,169 @@ def parse_lsof_listen(text: str) -> list[Listener]:
 _LISTENER_PARSERS = {"netstat-ano": parse_netstat_ano, "lsof": parse_lsof_listen}
 
 
+def _meta_platform(meta: dict[str, object]) -> str:
+    platform = meta.get("platform")
+    if platform not in PLATFORMS:
+        raise RecordingError(_('host.toml: "platform" must be one of {known}.').format(known=", ".join(PLATFORMS)))
+    return str(platform)
+
+
+def _meta_time(meta: dict[str, object]) -> dt.datetime:
+    value = meta.get("recorded_at")
+    try:
+        if isinstance(value, dt.datetime):
+            when = value
+        elif isinstance(value, str):
+            when = dt.datetime.fromisoformat(value)
+        else:
+            raise ValueError(value)
+    except ValueError:
+        raise RecordingError(_('host.toml: "recorded_at" must be a date and time, for example '
+                               '2025-11-20T09:30:00+01:00.')) from None
+    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
+
+
+def _meta_list(meta: dict[str, object], key: str, message: str) -> list[str]:
+    value = meta.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise RecordingError(message)
+    return value
+
+
+def _header(rec: Recording, name: str) -> str:
+    if not rec.headers.get(name):
+        raise RecordingError(_("{path}: this recording needs a '{name}' header.").format(path=rec.origin, name=name))
+    return rec.headers[name]
+
+
+def _argv(rec: Recording) -> tuple[str, ...]:
+    try:
+        argv = json.loads(_header(rec, "argv"))
+    except ValueError:
+        argv = None
+    if not isinstance(argv, list) or not argv or not all(isinstance(a, str) and a for a in argv):
+        raise RecordingError(_('{path}: "argv" must be a non-empty JSON list of texts, for example '
+                               '["whoami", "/groups"].').format(path=rec.origin))
+    return tuple(argv)
+
+
+def _whole_number(rec: Recording, name: str) -> None:
+    value = rec.headers.get(name)
+    if value is not None and not re.fullmatch(r"-?\d{1,19}", value):
+        raise RecordingError(_('{path}: "{name}" must be a whole number.').format(path=rec.origin, name=name))
+
+
+def _iso_time(rec: Recording, name: str) -> None:
+    value = rec.headers.get(name)
+    if value is None:
+        return
+    try:
+        dt.datetime.fromisoformat(value).timestamp()
+    except (ValueError, OverflowError, OSError):
+        raise RecordingError(_('{path}: "{name}" must be a date and time, for example '
+                               '2025-11-20T09:30:00+01:00.').format(path=rec.origin, name=name)) from None
+
+
+def _processes(rec: Recording) -> list[ProcessInfo]:
+    """One JSON object per line: ``{"pid": 4, "name": "System", "cmdline": [...], "username": ...}``."""
+    procs = []
+    for number, line in enumerate(rec.body.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except ValueError:
+            item = None
+        cmdline = item.get("cmdline") or [] if isinstance(item, dict) else None
+        if not (isinstance(item, dict) and isinstance(item.get("pid"), int) and not isinstance(item["pid"], bool)
+                and isinstance(item.get("name"), str) and isinstance(cmdline, list)
+                and all(isinstance(a, str) for a in cmdline)
+                and isinstance(item.get("username"), (str, type(None)))):
+            raise RecordingError(_('{path}, line {line}: each line must be a JSON object with a whole-number '
+                                   '"pid", a text "name" and, if given, a list of texts "cmdline".').format(
+                path=rec.origin, line=number))
+        procs.append(ProcessInfo(item["pid"], item["name"], tuple(cmdline), item.get("username")))
+    return procs
+
+
 class RecordedHost(Host):
     """Replays a folder of real recorded outputs."""
 
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
-        meta = tomllib.loads((self.folder / "host.toml").read_text(encoding="utf-8"))
+        toml_path = self.folder / "host.toml"
+        try:
+            meta = tomllib.loads(_read_text_file(toml_path, 1024 * 1024))
+        except tomllib.TOMLDecodeError as exc:
+            raise RecordingError(_("{path} is not valid TOML: {detail}").format(path=toml_path, detail=exc)) from None
         self.meta = meta
-        self.platform = meta["platform"]
+        self.platform = _meta_platform(meta)
         self._admin = bool(meta.get("admin", False))
         self._user = str(meta.get("user", "user"))
         self._home = str(meta.get("home", ""))
-        self._env: dict[str, str] = {str(k).upper(): str(v) for k, v in meta.get("env", {}).items()}
-        self._now = dt.datetime.fromisoformat(str(meta["recorded_at"]))
-        if self._now.tzinfo is None:
-            self._now = self._now.replace(tzinfo=dt.UTC)
-        self._tools = set(meta.get("tools", []))
+        env = meta.get("env", {})
+        if not isinstance(env, dict):
+            raise RecordingError(_('host.toml: "env" must be a table of names and values ([env]).'))
+        self._env: dict[str, str] = {str(k).upper(): str(v) for k, v in env.items()}
+        self._now = _meta_time(meta)
+        self._tools = set(_meta_list(meta, "tools", _('host.toml: "tools" must be a list of tool names.')))
+        self._addresses = _meta_list(meta, "addresses", _('host.toml: "addresses" must be a list of IP addresses.'))
         self._commands: dict[tuple[str, ...], Recording] = {}
         self._registry: dict[str, dict[str, RegValue]] = {}
         self._files: dict[str, Recording] = {}
         self._dirs: dict[str, list[str]] = {}
         self._listeners: list[Listener] | None = None
         self._processes: list[ProcessInfo] | None = None
-        for path in sorted(self.folder.rglob("*.rec")):
-            self._add(read_recording(path))
+        paths = []
+        for path in self.folder.rglob("*.rec"):
+            paths.append(path)
+            if len(paths) > MAX_RECORDINGS:
+                raise RecordingError(_("{path} holds more than {count} recordings.").format(
+                    path=self.folder, count=MAX_RECORDINGS))
+        total = 0
+        for path in sorted(paths):
+            rec = read_recording(path)
+            total += len(rec.body)
+            if total > MAX_FOLDER_BYTES:
+                raise RecordingError(_("The recordings in {path} add up to more than {size} MiB.").format(
+                    path=self.folder, size=MAX_FOLDER_BYTES // (1024 * 1024)))
+            self._add(rec)
 
     def _add(self, rec: Recording) -> None:
         kind = rec.headers["kind"]
         if kind == "command":
-            argv = tuple(json.loads(rec.headers["argv"]))
+            argv = _argv(rec)
+            _whole_number(rec, "rc")
             self._commands[argv] = rec
             self._tools.add(argv[0])
         elif kind == "registry":
-            for key, values in parse_reg_query(rec.body).items():
+            try:
+                parsed = parse_reg_query(rec.body)
+            except ValueError:
+                raise RecordingError(_("{path}: a REG_DWORD or REG_QWORD value is not a number.").format(
+                    path=rec.origin)) from None
+            for key, values in parsed.items():
                 self._registry.setdefault(key, {}).update(values)
         elif kind == "file":
-            self._files[self._norm_path(rec.headers["path"])] = rec
+            _whole_number(rec, "size")
+            _iso_time(rec, "mtime")
+            self._files[self._norm_path(_header(rec, "path"))] = rec
         elif kind == "dir":
-            self._dirs[self._norm_path(rec.headers["path"])] = [
+            self._dirs[self._norm_path(_header(rec, "path"))] = [
                 line.rstrip("\r") for line in rec.body.splitlines() if line.strip()
             ]
         elif kind == "listeners":
-            parser = _LISTENER_PARSERS[rec.headers.get("format", "")]
+            fmt = rec.headers.get("format", "")
+            parser = _LISTENER_PARSERS.get(fmt)
+            if parser is None:
+                raise RecordingError(_("{path}: unknown listeners format \"{format}\" (known: {known}).").format(
+                    path=rec.origin, format=fmt, known=", ".join(_LISTENER_PARSERS)))
             self._listeners = (self._listeners or []) + parser(rec.body)
         elif kind == "processes":
-            procs = [json.loads(line) for line in rec.body.splitlines() if line.strip()]
-            self._processes = [
-                ProcessInfo(p["pid"], p["name"], tuple(p.get("cmdline", ())), p.get("username"))
-                for p in procs
-            ]
+            self._processes = _processes(rec)
         else:
-            raise ValueError(f"{rec.origin}: unknown kind {kind!r}")
+            raise RecordingError(_("{path}: unknown kind \"{kind}\" (known: {known}).").format(
+                path=rec.origin, kind=kind, known=", ".join(_KINDS)))
 
     def _norm_path(self, path: str) -> str:
         if self.platform == WINDOWS:
@@ -267,7 +423,7 @@ class RecordedHost(Host):
         return self._admin
 
     def addresses(self) -> set[str]:
-        return {str(a) for a in self.meta.get("addresses", [])}
+        return set(self._addresses)
 
     def user_name(self) -> str:
         return self._user

@@ -405,3 +405,17 @@ def test_db_firebird_read_configs_through_a_host():
     configs = firebird.read_configs(host)
     assert [c.path for c in configs] == [path] and configs[0].wire_crypt == "Disabled"
     assert firebird.read_configs(DictHost({})) == []
+
+
+def test_db_mysql_includedir_with_too_many_files_is_a_config_error():
+    names = [f"{i:04}.cnf" for i in range(mysql.MAX_FILES + 50)]
+    files = {"/etc/mysql/my.cnf": "!includedir /etc/mysql/conf.d\n"}
+    files.update({f"/etc/mysql/conf.d/{n}": "[mysqld]\nport=3306\n" for n in names})
+    host = DictHost(files, {"/etc/mysql/conf.d": names})
+    try:
+        mysql.read_config(host, "/etc/mysql/my.cnf")
+    except ConfigError as exc:
+        assert exc.detail == f"more than {mysql.MAX_FILES} included files"
+    else:
+        raise AssertionError("no ConfigError")
+    assert len(host.read) == mysql.MAX_FILES + 1  # stopped there, the rest never read

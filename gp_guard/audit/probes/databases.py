@@ -1,6 +1,8 @@
 """Loopback probes of database servers: does a well-known administrator account get in without a
-password? Each probe opens one TCP connection to 127.0.0.1 (or ::1), bounded by a timeout, sends
-only a login request with an empty password, reads the answer and closes. No query is ever run.
+password? Each probe opens one TCP connection to 127.0.0.1 (or ::1), bounded by a timeout per read
+and by an overall deadline (``DEADLINE``: a server that answers one byte a second is cut off), sends
+only a login request with an empty password, reads the answer (messages of at most ``MAX_MESSAGE``
+bytes) and closes. No query is ever run.
 """
 
 from __future__ import annotations
@@ -9,7 +11,11 @@ import socket
 import struct
 from dataclasses import dataclass
 
+from gp_guard.audit.probes.limits import TooMuchData, Watchdog, recv_exact
+
 TIMEOUT = 1.5
+DEADLINE = 3.0  # seconds for a whole probe
+MAX_MESSAGE = 65536  # bytes: a login exchange is a few hundred
 
 
 @dataclass(frozen=True)
@@ -26,13 +32,15 @@ def _connect(port: int, timeout: float) -> socket.socket:
 
 
 def _recv_exact(sock: socket.socket, size: int) -> bytes:
-    data = b""
-    while len(data) < size:
-        chunk = sock.recv(size - len(data))
-        if not chunk:
-            raise ConnectionError("connection closed")
-        data += chunk
-    return data
+    return recv_exact(sock, size, MAX_MESSAGE)
+
+
+def _failed(port: int, user: str, exc: Exception, dog: Watchdog) -> LoginProbe:
+    if dog.expired:
+        return LoginProbe(port, user, False, False, dog.describe())
+    if isinstance(exc, TooMuchData):
+        return LoginProbe(port, user, False, False, f"not a database server: {exc}")
+    return LoginProbe(port, user, False, False, f"no answer ({type(exc).__name__})")
 
 
 # -- PostgreSQL -------------------------------------------------------------------------------
@@ -40,11 +48,18 @@ PG_AUTH = {0: "no password asked (trust)", 2: "Kerberos", 3: "clear-text passwor
            7: "GSSAPI", 9: "SSPI", 10: "SCRAM password"}
 
 
-def probe_postgres(port: int = 5432, user: str = "postgres", timeout: float = TIMEOUT) -> LoginProbe:
+def probe_postgres(port: int = 5432, user: str = "postgres", timeout: float = TIMEOUT,
+                   deadline: float = DEADLINE) -> LoginProbe:
     params = f"user\0{user}\0database\0postgres\0\0".encode()
     startup = struct.pack("!ii", 8 + len(params), 196608) + params
+    with Watchdog(deadline) as dog:
+        return _postgres(port, user, timeout, startup, dog)
+
+
+def _postgres(port: int, user: str, timeout: float, startup: bytes, dog: Watchdog) -> LoginProbe:
     try:
-        with _connect(port, timeout) as sock:
+        with _connect(port, dog.step(timeout)) as sock:
+            dog.watch(sock)
             sock.sendall(startup)
             kind = _recv_exact(sock, 1)
             length = struct.unpack("!i", _recv_exact(sock, 4))[0]
@@ -58,8 +73,8 @@ def probe_postgres(port: int = 5432, user: str = "postgres", timeout: float = TI
             if code == 0:
                 sock.sendall(b"X\0\0\0\4")  # Terminate
             return LoginProbe(port, user, True, code == 0, PG_AUTH.get(code, f"authentication method {code}"))
-    except (OSError, struct.error, ConnectionError) as exc:
-        return LoginProbe(port, user, False, False, f"no answer ({type(exc).__name__})")
+    except (OSError, struct.error, ConnectionError, ValueError) as exc:
+        return _failed(port, user, exc, dog)
 
 
 def _pg_error_message(body: bytes) -> str:
@@ -83,9 +98,16 @@ def _mysql_write(sock: socket.socket, seq: int, payload: bytes) -> None:
     sock.sendall(struct.pack("<I", len(payload))[:3] + bytes([seq & 0xFF]) + payload)
 
 
-def probe_mysql(port: int = 3306, user: str = "root", timeout: float = TIMEOUT) -> LoginProbe:
+def probe_mysql(port: int = 3306, user: str = "root", timeout: float = TIMEOUT,
+                deadline: float = DEADLINE) -> LoginProbe:
+    with Watchdog(deadline) as dog:
+        return _mysql(port, user, timeout, dog)
+
+
+def _mysql(port: int, user: str, timeout: float, dog: Watchdog) -> LoginProbe:
     try:
-        with _connect(port, timeout) as sock:
+        with _connect(port, dog.step(timeout)) as sock:
+            dog.watch(sock)
             seq, greeting = _mysql_read(sock)
             if not greeting:
                 return LoginProbe(port, user, False, False, "not a MySQL server")
@@ -109,4 +131,4 @@ def probe_mysql(port: int = 3306, user: str = "root", timeout: float = TIMEOUT) 
             message = answer[9:].decode("utf-8", "replace")[:200] if answer[:1] == b"\xff" else "refused"
             return LoginProbe(port, user, True, False, f"{version}: {message}")
     except (OSError, struct.error, ConnectionError, ValueError) as exc:
-        return LoginProbe(port, user, False, False, f"no answer ({type(exc).__name__})")
+        return _failed(port, user, exc, dog)

@@ -3,7 +3,10 @@
 As an unknown device would: it opens an association with the calling AE title ``GPGUARD-PROBE``,
 sends a C-ECHO, then a PATIENT-level C-FIND (Patient Root model) asking only for PatientID with a
 universal match. It counts the answers and keeps no patient data (no names, no identifiers).
-Every step is bounded by a short timeout.
+Every step is bounded by a short timeout, the whole probe by a deadline (``DEFAULT_DEADLINE``: its
+socket is shut down then), each PDU read by ``MAX_PDU`` bytes (a peer announcing a 4 GiB PDU is
+cut off before anything is read) and the answers counted by ``MAX_MATCHES``. pynetdicom's reactor
+thread is made a daemon so that it can never hold up the exit.
 
 Public API: ``probe(port, called_aet="ANY-SCP", ...) -> DicomProbe``.
 """
@@ -12,12 +15,16 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from gp_guard.audit.probes.http import require_loopback
+from gp_guard.audit.probes.limits import Watchdog
 
 CALLING_AET = "GPGUARD-PROBE"
 DEFAULT_TIMEOUT = 2.0
+DEFAULT_DEADLINE = 4.0  # seconds for association, C-ECHO, C-FIND and release together
+MAX_PDU = 1 << 20  # bytes; we announce a maximum of 16,382, Orthanc sends 16 KiB PDUs
+MAX_MATCHES = 100_000  # answers counted before the C-FIND is given up
 _PENDING = (0xFF00, 0xFF01)
 VERIFICATION = "1.2.840.10008.1.1"
 PATIENT_ROOT_FIND = "1.2.840.10008.5.1.4.1.2.1.1"  # Patient Root Query/Retrieve Information Model - FIND
@@ -56,16 +63,57 @@ class DicomProbe:
         return "; ".join(parts) + f"; {self.seconds:.2f} s"
 
 
-def probe(port: int, called_aet: str = "ANY-SCP", *, ip: str = "127.0.0.1",
-          timeout: float = DEFAULT_TIMEOUT) -> DicomProbe:
-    """C-ECHO then PATIENT C-FIND as an unknown AE; never raises for network or DICOM errors."""
-    require_loopback(ip)
-    from pydicom.dataset import Dataset
+def _bounded_ae(watchdog: Watchdog, oversized: list[int]):  # type: ignore[no-untyped-def]
+    """A pynetdicom AE whose association sockets are bounded (see the module docstring); the
+    length of a PDU refused for its size is appended to ``oversized``.
+
+    ``AE._create_socket`` is the hook pynetdicom calls for each association it requests, before it
+    starts the association's reactor (DUL) thread: the socket is given to the watchdog and the
+    thread is made a daemon there.
+    """
     from pynetdicom import AE
+    from pynetdicom.transport import AssociationSocket
+
+    class BoundedSocket(AssociationSocket):
+        def recv(self, nr_bytes: int) -> bytearray:
+            if nr_bytes > MAX_PDU:
+                oversized.append(nr_bytes)
+                return bytearray()  # pynetdicom sees a short PDU: "connection closed", abort
+            if watchdog.expired:
+                return bytearray()  # pynetdicom sees a short PDU: "connection closed", abort
+            return super().recv(nr_bytes)
+
+    class BoundedAE(AE):
+        def _create_socket(self, assoc, address, tls_args):  # type: ignore[no-untyped-def]
+            sock = BoundedSocket(assoc, address=address)
+            sock.tls_args = tls_args
+            watchdog.watch(sock.socket)
+            assoc.dul.daemon = True
+            return sock
+
+    return BoundedAE(ae_title=CALLING_AET)
+
+
+def probe(port: int, called_aet: str = "ANY-SCP", *, ip: str = "127.0.0.1",
+          timeout: float = DEFAULT_TIMEOUT, deadline: float = DEFAULT_DEADLINE) -> DicomProbe:
+    """C-ECHO then PATIENT C-FIND as an unknown AE, over within about ``deadline`` seconds; never
+    raises for network or DICOM errors."""
+    require_loopback(ip)
+    oversized: list[int] = []
+    with Watchdog(deadline) as dog:
+        result = _probe(port, called_aet, ip, timeout, _bounded_ae(dog, oversized), dog)
+    if oversized:
+        result = replace(result, error=f"the server announced a PDU of {oversized[0]} bytes (at most {MAX_PDU} accepted)")
+    elif dog.expired:
+        result = replace(result, error=dog.describe())
+    return result
+
+
+def _probe(port: int, called_aet: str, ip: str, timeout: float, ae, dog: Watchdog) -> DicomProbe:  # type: ignore[no-untyped-def]
+    from pydicom.dataset import Dataset
 
     logging.getLogger("pynetdicom").setLevel(logging.CRITICAL)
     start = time.monotonic()
-    ae = AE(ae_title=CALLING_AET)
     for attr in ("acse_timeout", "dimse_timeout", "network_timeout", "connection_timeout"):
         setattr(ae, attr, timeout)
     ae.add_requested_context(VERIFICATION)
@@ -94,6 +142,9 @@ def probe(port: int, called_aet: str = "ANY-SCP", *, ip: str = "127.0.0.1",
             code = int(status.Status)
             if code in _PENDING:
                 matches += 1
+                if matches >= MAX_MATCHES or dog.expired:
+                    find = "answered"  # patients were returned; the rest is not waited for
+                    break
                 continue
             find_status = code
             find = "answered" if code == 0 else "refused"
@@ -102,6 +153,8 @@ def probe(port: int, called_aet: str = "ANY-SCP", *, ip: str = "127.0.0.1",
     finally:
         if assoc.is_established:
             assoc.release()
+        if assoc.is_established or dog.expired:
+            assoc.abort()
     if find == "failed" and assoc.is_aborted:
         find = "refused (the server aborted the association)"
     return DicomProbe(port, called, "accepted", echo_status, find, find_status, matches,

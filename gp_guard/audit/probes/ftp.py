@@ -1,6 +1,8 @@
 """FTP probe of a server on this machine (loopback only), with ftplib.
 
-Steps, each bounded by a short timeout: read the banner; ``FEAT`` (is ``AUTH TLS`` offered?);
+Steps, each bounded by a short timeout, the whole probe by a deadline (``DEFAULT_DEADLINE``: a banner
+sent one byte a second is cut off) and the replies by a size cap (``MAX_REPLY_BYTES`` for the whole
+session: an endless multi-line banner is refused, not accumulated): read the banner; ``FEAT`` (is ``AUTH TLS`` offered?);
 log in as ``anonymous``; if that works, ``STOR`` a 16-byte file named ``.gp_guard_probe`` and
 ``DELE`` it at once (the evidence says if the delete was refused and the file stayed).
 
@@ -15,9 +17,38 @@ import time
 from dataclasses import dataclass
 
 from gp_guard.audit.probes.http import require_loopback
+from gp_guard.audit.probes.limits import TooMuchData, Watchdog
 
 PROBE_FILE = ".gp_guard_probe"
 DEFAULT_TIMEOUT = 2.0
+DEFAULT_DEADLINE = 4.0  # seconds for the whole probe (vsftpd delays a refused login by about 1 s)
+MAX_REPLY_BYTES = 256 * 1024  # everything the server may send on the control connection
+
+
+class _BoundedFTP(ftplib.FTP):
+    """ftplib.FTP whose sockets are shut down at the watchdog's deadline and whose replies are capped."""
+
+    maxline = 8192
+
+    def __init__(self, watchdog: Watchdog, timeout: float) -> None:
+        super().__init__(timeout=timeout)
+        self._watchdog = watchdog
+        self._received = 0
+
+    def getline(self) -> str:
+        self._watchdog.watch(self.sock)
+        line = super().getline()
+        if self._watchdog.expired:  # the line may have been cut by the deadline
+            raise TimeoutError(self._watchdog.describe())
+        self._received += len(line) + 2
+        if self._received > MAX_REPLY_BYTES:
+            raise TooMuchData(f"the server sent more than {MAX_REPLY_BYTES} bytes of replies")
+        return line
+
+    def ntransfercmd(self, cmd, rest=None):  # type: ignore[no-untyped-def]
+        conn, size = super().ntransfercmd(cmd, rest)
+        self._watchdog.watch(conn)
+        return conn, size
 
 
 @dataclass(frozen=True)
@@ -72,15 +103,29 @@ def _anonymous_login(ftp: ftplib.FTP) -> tuple[bool, str]:
 
 
 def probe(port: int = 21, *, ip: str = "127.0.0.1", timeout: float = DEFAULT_TIMEOUT,
-          try_upload: bool = True, try_login: bool = True) -> FtpProbe:
-    """Never raises for network or protocol errors."""
+          try_upload: bool = True, try_login: bool = True, deadline: float = DEFAULT_DEADLINE) -> FtpProbe:
+    """Over within about ``deadline`` seconds; never raises for network or protocol errors."""
     require_loopback(ip)
+    with Watchdog(deadline) as dog:
+        return _probe(port, ip, timeout, try_upload, try_login, dog)
+
+
+def _error(exc: BaseException, dog: Watchdog) -> str:
+    if dog.expired:
+        return dog.describe()
+    if isinstance(exc, TooMuchData):
+        return str(exc)
+    return exc.__class__.__name__
+
+
+def _probe(port: int, ip: str, timeout: float, try_upload: bool, try_login: bool, dog: Watchdog) -> FtpProbe:
     start = time.monotonic()
-    ftp = ftplib.FTP(timeout=timeout)
+    ftp = _BoundedFTP(dog, timeout)
     try:
         banner = ftp.connect(ip, port, timeout=timeout)
-    except (OSError, ftplib.Error, EOFError) as exc:
-        return FtpProbe(port, False, seconds=time.monotonic() - start, error=exc.__class__.__name__, ip=ip)
+    except (OSError, ftplib.Error, EOFError, ValueError) as exc:
+        ftp.close()
+        return FtpProbe(port, False, seconds=time.monotonic() - start, error=_error(exc, dog), ip=ip)
     tls = anonymous = upload = cleaned = None
     anon_reply = upload_reply = ""
     error = None
@@ -103,12 +148,12 @@ def probe(port: int = 21, *, ip: str = "127.0.0.1", timeout: float = DEFAULT_TIM
                     cleaned = False
             except ftplib.error_perm as exc:
                 upload, upload_reply = False, str(exc)
-    except (OSError, ftplib.Error, EOFError) as exc:
-        error = exc.__class__.__name__
+    except (OSError, ftplib.Error, EOFError, ValueError) as exc:
+        error = _error(exc, dog)
     finally:
         try:
             ftp.quit()
-        except (OSError, ftplib.Error, EOFError):
+        except (OSError, ftplib.Error, EOFError, ValueError):
             ftp.close()
     return FtpProbe(port, True, banner.strip(), tls, anonymous, anon_reply.strip(), upload,
                     upload_reply.strip(), cleaned, time.monotonic() - start, error, ip)

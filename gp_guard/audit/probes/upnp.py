@@ -3,18 +3,22 @@
 What it sends (documented in the README): one SSDP M-SEARCH datagram to the multicast address
 239.255.255.250:1900 on the local network, then HTTP requests to the box that answered (its
 description XML, GetExternalIPAddress and GetGenericPortMappingEntry SOAP calls). Nothing else,
-nowhere else; every step is bounded by a timeout and the number of entries read is capped.
+nowhere else; every step is bounded by a timeout, every HTTP exchange by an overall deadline
+(``FETCH_DEADLINE``: a box answering one byte a second is cut off), the whole reading of one box by
+``GATEWAY_DEADLINE``, and the number of boxes, of entries and of bytes read are capped.
 Standard library only; XML from the box is untrusted and size-limited.
 """
 
 from __future__ import annotations
 
+import http.client
 import socket
 import time
 import urllib.parse
-import urllib.request
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+
+from gp_guard.audit.probes.limits import Watchdog
 
 SSDP_ADDR = ("239.255.255.250", 1900)
 SEARCH_TARGETS = (
@@ -28,6 +32,9 @@ WAN_SERVICES = (
 )
 MAX_BYTES = 256 * 1024
 MAX_ENTRIES = 256
+MAX_GATEWAYS = 8  # distinct LOCATIONs kept from the SSDP answers
+FETCH_DEADLINE = 4.0  # seconds for one HTTP exchange with the box
+GATEWAY_DEADLINE = 20.0  # seconds to read one box's description and mapping table
 
 
 class UpnpError(Exception):
@@ -82,7 +89,7 @@ def discover(timeout: float = 2.0) -> list[str]:
             except TimeoutError:
                 break
             location = parse_ssdp_location(data.decode("latin-1", "replace"))
-            if location and location not in locations:
+            if location and location not in locations and len(locations) < MAX_GATEWAYS:
                 locations.append(location)
                 # A box answers every search at once: wait a little for others, not the full time.
                 deadline = min(deadline, time.monotonic() + 0.3)
@@ -106,13 +113,34 @@ def parse_ssdp_location(response: str) -> str | None:
 
 
 def _fetch(url: str, timeout: float, data: bytes | None = None, headers: dict[str, str] | None = None) -> bytes:
-    request = urllib.request.Request(url, data=data, headers=headers or {})
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never through a proxy
-    try:
-        with opener.open(request, timeout=timeout) as response:
-            return response.read(MAX_BYTES + 1)[:MAX_BYTES]
-    except urllib.error.HTTPError as exc:  # SOAP faults come back as HTTP 500 with a body
-        return exc.read(MAX_BYTES)
+    """GET (or POST ``data``) straight to the box, never through a proxy; at most ``MAX_BYTES`` of
+    the body, whatever the status (SOAP faults come back as HTTP 500 with a body). Raises OSError
+    when there is no complete answer within ``FETCH_DEADLINE`` seconds."""
+    parsed = urllib.parse.urlsplit(url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise UpnpError(f"not an HTTP address: {url[:100]!r}")
+    kind = http.client.HTTPSConnection if parsed.scheme == "https" else http.client.HTTPConnection
+    path = (parsed.path or "/") + (f"?{parsed.query}" if parsed.query else "")
+    conn = kind(parsed.hostname, parsed.port, timeout=timeout)
+    with Watchdog(FETCH_DEADLINE) as dog:
+        try:
+            conn.connect()
+            dog.watch(conn.sock)
+            conn.request("POST" if data is not None else "GET", path, body=data,
+                         headers={"Connection": "close", **(headers or {})})
+            body, bad = conn.getresponse().read(MAX_BYTES), None
+        except http.client.HTTPException as exc:
+            body, bad = b"", exc
+        except OSError:
+            if not dog.expired:
+                raise
+        finally:
+            conn.close()
+        if dog.expired:  # what was read before the deadline may be cut anywhere
+            raise TimeoutError(dog.describe())
+    if bad is not None:
+        raise UpnpError(f"bad HTTP answer: {bad.__class__.__name__}")
+    return body
 
 
 def _local(tag: str) -> str:
@@ -175,11 +203,16 @@ def _int(value: str, default: int = 0) -> int:
         return default
 
 
-def read_gateway(location: str, timeout: float = 2.0) -> Gateway:
+def read_gateway(location: str, timeout: float = 2.0, deadline: float = GATEWAY_DEADLINE) -> Gateway:
+    """The box's description and whole mapping table; ``UpnpError`` when reading it takes longer
+    than ``deadline`` seconds (an incomplete table would hide mappings)."""
+    end = time.monotonic() + deadline
     control, service, friendly = parse_description(_fetch(location, timeout), location)
     external = soap(control, service, "GetExternalIPAddress", {}, timeout).get("NewExternalIPAddress", "")
     mappings: list[Mapping] = []
     for index in range(MAX_ENTRIES):
+        if time.monotonic() > end:
+            raise UpnpError(f"the box did not give its mapping table within {deadline:g} s")
         entry = soap(control, service, "GetGenericPortMappingEntry", {"NewPortMappingIndex": str(index)}, timeout)
         if "errorCode" in entry or "NewExternalPort" not in entry:
             break  # 713 SpecifiedArrayIndexInvalid: end of the table

@@ -16,6 +16,7 @@ import ntpath
 import posixpath
 from dataclasses import dataclass
 
+from gp_guard.audit.software import read_config_text
 from gp_guard.audit.software.orthanc import is_public_address
 from gp_guard.host import Host
 
@@ -65,7 +66,7 @@ def _sibling(path: str, name: str) -> str:
 
 
 def load(host: Host, ini_path: str) -> ConquestConfig:
-    text = host.read_text(ini_path)
+    text = read_config_text(host, ini_path, ConquestConfigError)
     if text is None:
         raise ConquestConfigError(ini_path, "file not found")
     parser = configparser.ConfigParser(strict=False, interpolation=None, comment_prefixes=("#", ";", "//"))
@@ -77,7 +78,7 @@ def load(host: Host, ini_path: str) -> ConquestConfig:
         raise ConquestConfigError(ini_path, "no [sscscp] section")
     values = {k.lower(): v.strip() for k, v in parser.items("sscscp")}
     sop_path = _sibling(ini_path, "dgatesop.lst")
-    sop_text = host.read_text(sop_path)
+    sop_text = read_config_text(host, sop_path, ConquestConfigError)
     remote: list[str] = []
     for line in (sop_text or "").splitlines():
         parts = line.split()
@@ -86,7 +87,7 @@ def load(host: Host, ini_path: str) -> ConquestConfig:
     map_name = values.get("acrnemamap", "acrnema.map")
     map_path = map_name if ("/" in map_name or "\\" in map_name) else _sibling(ini_path, map_name)
     known: list[KnownAE] = []
-    for line in (host.read_text(map_path) or "").splitlines():
+    for line in (read_config_text(host, map_path, ConquestConfigError) or "").splitlines():
         parts = line.split()
         if len(parts) >= 3 and not parts[0].startswith(("/", "#", "*")):
             known.append(KnownAE(parts[0], parts[1], parts[2], is_public_address(parts[1])))

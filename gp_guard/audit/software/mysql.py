@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from gp_guard.audit.software import read_config_text
 from gp_guard.audit.software.postgres import ConfigError
 from gp_guard.host import LINUX, MACOS, WINDOWS, Host
 
 SERVER_SECTIONS = ("mysqld", "mariadb", "server", "mariadbd")
 MAX_INCLUDE_DEPTH = 5
+MAX_FILES = 200  # files read for one configuration, includes counted
 
 
 @dataclass
@@ -61,10 +63,12 @@ def main_files(platform: str) -> list[str]:
 
 
 def read_config(host: Host, path: str, config: MysqlConfig | None = None, depth: int = 0) -> MysqlConfig | None:
-    text = host.read_text(path)
+    text = read_config_text(host, path, ConfigError)
     if text is None:
         return config
     config = config or MysqlConfig()
+    if len(config.files) >= MAX_FILES:
+        raise ConfigError(path, f"more than {MAX_FILES} included files")
     config.files.append(path)
     section = ""
     for number, raw in enumerate(text.splitlines(), 1):

@@ -37,10 +37,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from gp_guard.audit.software import read_config_text
 from gp_guard.host import Host, NeedsAdmin
 
 Version = tuple[int, int, int]
 
+MAX_CONFIG_CHARS = 1024 * 1024  # Orthanc's full sample configuration is about 40 KB
 DEFAULT_HTTP_PORT = 8042
 DEFAULT_DICOM_PORT = 4242
 # Credentials published in Orthanc's documentation and sample files, and common weak passwords.
@@ -113,6 +115,8 @@ def _drop_trailing_commas(text: str) -> str:
 
 def parse_config_text(text: str, path: str) -> dict[str, Any]:
     """One configuration file as a dict. Raises ``OrthancConfigError`` with the path and reason."""
+    if len(text) > MAX_CONFIG_CHARS:
+        raise OrthancConfigError(path, f"larger than {MAX_CONFIG_CHARS // 1024} KiB: not an Orthanc configuration")
     try:
         cleaned = _drop_trailing_commas(strip_comments(text.lstrip("\ufeff")))
         data = json.loads(cleaned)
@@ -202,7 +206,7 @@ def load_config(host: Host, path: str, version: str | None = None) -> OrthancCon
     read: list[str] = []
     for file in files:
         try:
-            text = host.read_text(file)
+            text = read_config_text(host, file, OrthancConfigError)
         except NeedsAdmin:
             raise
         except OSError as exc:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from gp_guard.audit.software import read_config_text
 from gp_guard.host import LINUX, MACOS, WINDOWS, Host
 
 if TYPE_CHECKING:
@@ -184,7 +185,7 @@ def _join(host: Host, folder: str, name: str) -> str:
 
 def read_config(host: Host, conf_path: str) -> PostgresConfig | None:
     """The configuration at conf_path, None if absent. NeedsAdmin propagates; bad syntax raises ConfigError."""
-    text = host.read_text(conf_path)
+    text = read_config_text(host, conf_path, ConfigError)
     if text is None:
         return None
     config = PostgresConfig(conf_path, parse_conf(text, conf_path))

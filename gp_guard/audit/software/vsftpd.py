@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from gp_guard.audit.software import read_config_text
 from gp_guard.host import Host
 
 DEFAULTS = {
@@ -109,7 +110,7 @@ class VsftpdConfig:
 
 def load(host: Host, path: str, argv: Sequence[str] = ()) -> VsftpdConfig:
     """Read ``path`` through ``host`` and apply ``-oKEY=VALUE`` options from ``argv``."""
-    text = host.read_text(path)
+    text = read_config_text(host, path, VsftpdConfigError)
     if text is None:
         raise VsftpdConfigError(path, "file not found")
     values = parse_conf(text, path)
