@@ -74,7 +74,7 @@ def print_text(result, short: bool = False) -> None:  # type: ignore[no-untyped-
     words = {"singling_out": _("Singling out"), "linkability": _("Linkability"), "inference": _("Inference")}
     for key, label in words.items():
         present = result.verdict.criteria[key]
-        out.write(f"\n{label}: {_('yes') if present else _('no')}\n")
+        out.write("\n" + _("{label}: {answer}").format(label=label, answer=_("yes") if present else _("no")) + "\n")
         for line in result.verdict.evidence[key]:
             out.write(f"  - {line}\n")
     if short:
@@ -99,4 +99,4 @@ def print_text(result, short: bool = False) -> None:  # type: ignore[no-untyped-
         l_text = str(proposal.l_min) if proposal.risk.l_diversity else "-"
         out.write(f"  {number}. [{proposal.id}] {_(TITLES[proposal.id])}: k = {proposal.risk.k}, l = {l_text}{mark}\n")
         for action in proposal.actions:
-            out.write(f"     - {action.column}: {_(LABELS[action.to or 'drop'])}\n")
+            out.write("     - " + _("{label}: {answer}").format(label=action.column, answer=_(LABELS[action.to or "drop"])) + "\n")

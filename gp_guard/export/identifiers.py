@@ -36,6 +36,7 @@ TITLE_RE = re.compile(
     r"(?<![\w])(?:M\.|Mr\.?|Mme\.?|Mlle\.?|Madame|Monsieur|Mademoiselle|Dr\.?|Docteur|Pr\.?|Professeur)\s+"
     rf"([{_UP}][{_WORD}]+)")
 PAIR_RE = re.compile(rf"(?=(?<![\w])([{_UP}][{_WORD}]+)\s+([{_UP}][{_WORD}]+))")
+_NINE_DIGITS = re.compile(r"\d(?:[ .\-]?[0-9ABab]){8}")
 TOKEN_RE = re.compile(rf"[{_WORD}]+")
 # Surnames that are also diseases, signs or eponyms in medical notes, and words of the notes.
 STOP = frozenset("""
@@ -112,12 +113,13 @@ def luhn_ok(digits: str) -> bool:
 
 
 def mask(text: str) -> str:
-    """Keep the first character of each word and the separators; hide the rest."""
-    out, start = [], True
+    """Keep the first letter of each word, the first character of the value and the separators;
+    hide the rest (every other digit: a digit says too much about a date or a NIR)."""
+    out, start, first = [], True, True
     for char in text:
         if char.isalnum():
-            out.append(char if start else "•")
-            start = False
+            out.append(char if first or (start and not char.isdigit()) else "•")
+            start = first = False
         else:
             out.append(char)
             start = True
@@ -159,8 +161,8 @@ def scan_value(value: str) -> list[tuple[str, bool, str]]:
     if len(text) < 2:
         return []
     found: list[tuple[str, bool, str]] = []
-    digits = any(c.isdigit() for c in text)
-    if digits:
+    spaced = " " in text
+    if _NINE_DIGITS.search(text):
         for m in _nirs(text):
             found.append(("nir", m.end() - m.start() == len(text), m.group(0)))
         for m in PHONE_RE.finditer(text):
@@ -168,16 +170,18 @@ def scan_value(value: str) -> list[tuple[str, bool, str]]:
         for m in RPPS_RE.finditer(text):
             if luhn_ok(m.group(0)):
                 found.append(("rpps", len(m.group(0)) == len(text), m.group(0)))
+    if spaced and any(c.isdigit() for c in text):
         for m in ADDRESS_RE.finditer(text):
             found.append(("address", False, text[m.start():m.start() + 40]))
         for m in BIRTH_TEXT_RE.finditer(text):
             found.append(("birth_date", False, m.group(0)))
+    if "1.2.250" in text or "INS" in text:
         for m in INS_RE.finditer(text):
             found.append(("ins", False, m.group(0)))
     if "@" in text:
         for m in EMAIL_RE.finditer(text):
             found.append(("email", m.end() - m.start() == len(text), m.group(0)))
-    if " " in text and any(c.isupper() for c in text[1:]):
+    if spaced and any(c.isupper() for c in text[1:]):
         for name in _names_in_text(text):
             found.append(("name", len(name) == len(text), name))
     return found

@@ -74,8 +74,9 @@ def _generalised(columns: Sequence[Column], level: int, skip: set[str]) -> list[
 
 
 def evaluate(actions: Sequence[Action], columns: Sequence[Column], data: Sequence[Sequence[str]],
-             persons: Sequence[str] | None, rows: int) -> Risk:
-    """k and l of the file once these actions are applied (still counted per person)."""
+             persons: Sequence[str] | None, rows: int, l_from_k: int = 0) -> Risk:
+    """k and l of the file once these actions are applied (still counted per person). l is only
+    computed when k reaches ``l_from_k`` (the search for a proposal skips it below K_MIN)."""
     by_name = {a.column: a for a in actions}
     qi, sensitive = [], {}
     for column in columns:
@@ -91,11 +92,17 @@ def evaluate(actions: Sequence[Action], columns: Sequence[Column], data: Sequenc
             qi.append(values)
         elif column.role == "sensitive":
             sensitive[column.name] = values
-    return assess(qi, persons, sensitive, rows)
+    risk = assess(qi, persons, {}, rows, detailed=False)
+    if sensitive and risk.k >= max(l_from_k, 2):
+        return assess(qi, persons, sensitive, rows, detailed=False)
+    risk.l_diversity = {name: 1 for name in sensitive} if risk.k < 2 else {name: 0 for name in sensitive}
+    return risk
 
 
 def propose(columns: Sequence[Column], data: Sequence[Sequence[str]], persons: Sequence[str] | None,
-            rows: int, cancelled: Callable[[], bool] = lambda: False) -> list[Proposal]:
+            rows: int, cancelled: Callable[[], bool] = lambda: False, base: Risk | None = None) -> list[Proposal]:
+    """Proposals in order of strength. ``base``: the file's own risk, reused for a proposal that
+    only removes columns which are neither quasi-identifiers nor health data."""
     removed = _removed(columns)
     gone = {a.column for a in removed}
     candidates: list[tuple[str, list[Action]]] = []
@@ -113,7 +120,10 @@ def propose(columns: Sequence[Column], data: Sequence[Sequence[str]], persons: S
         if tuple(actions) in seen:
             continue
         seen.add(tuple(actions))
-        proposals.append(Proposal(key, actions, evaluate(actions, columns, data, persons, rows)))
+        untouched = base is not None and all(a.action == "drop" for a in actions) and not any(
+            c.name in gone and (c.role in ("quasi", "sensitive") or c.kind == "birth_date") for c in columns)
+        risk = base if untouched and base is not None else evaluate(actions, columns, data, persons, rows)
+        proposals.append(Proposal(key, actions, risk))
     if proposals and not any(p.reaches() for p in proposals) and has_qi:
         proposals.append(_drop_detailed(proposals[-1], columns, data, persons, rows, cancelled))
     if proposals:
@@ -134,9 +144,11 @@ def _drop_detailed(start: Proposal, columns: Sequence[Column], data: Sequence[Se
         if cancelled():
             raise readers.Cancelled()
         actions = [a for a in actions if a.column != column.name] + [Action(column.name, "drop")]
-        proposal = Proposal("generalise_and_drop", actions, evaluate(actions, columns, data, persons, rows))
+        proposal = Proposal("generalise_and_drop", actions, evaluate(actions, columns, data, persons, rows, K_MIN))
         if proposal.reaches():
             break
+    if proposal.risk.l_diversity and 2 <= proposal.risk.k < K_MIN:  # l was skipped for the search
+        proposal.risk = evaluate(proposal.actions, columns, data, persons, rows)
     return proposal
 
 

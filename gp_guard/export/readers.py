@@ -209,7 +209,31 @@ def _xlsx_rows(path: Path, report: Report | None) -> Iterator[list[str]]:
 def read_table(path: Path, report: Report | None = None, cancelled: Callable[[], bool] = lambda: False) -> Table:
     """Read the whole file into columns of shared strings."""
     path = Path(path)
+    kind, encoding, delimiter = sniff(path)
+    if kind == "csv":  # the csv module's own iterator, without a Python generator in between
+        total = path.stat().st_size
+        with path.open("rb") as raw:
+            text = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
+            reader = csv.reader(text, delimiter=delimiter)
+            try:
+                return _columns(path, reader, kind, encoding, delimiter,
+                                lambda: report(raw.tell(), total) if report else None, cancelled)
+            except csv.Error:
+                raise ExportError(N_("The file {name} could not be read as CSV after row {row}."),
+                                  name=path.name, row=reader.line_num) from None
     headers, rows, kind, encoding, delimiter = iter_rows(path, report)
+    return _columns(path, itertools.chain([headers], rows), kind, encoding, delimiter, lambda: None, cancelled)
+
+
+def _columns(path: Path, rows: Iterator[list[str]], kind: str, encoding: str, delimiter: str,
+             tick: Callable[[], None], cancelled: Callable[[], bool]) -> Table:
+    headers: list[str] | None = None
+    for row in rows:
+        if any(cell.strip() for cell in row):
+            headers = _unique_headers(row)
+            break
+    if headers is None:
+        raise ExportError(N_("The file {name} is empty."), name=path.name)
     width = len(headers)
     distinct: list[dict[str, str]] = [{} for _ in headers]
     columns: list[list[str]] = [[] for _ in headers]
@@ -217,15 +241,18 @@ def read_table(path: Path, report: Report | None = None, cancelled: Callable[[],
     while True:
         if cancelled():
             raise Cancelled()
-        chunk = [row for row in itertools.islice(rows, CHUNK_ROWS) if row]
+        chunk = list(itertools.islice(rows, CHUNK_ROWS))
         if not chunk:
             break
-        if any(len(row) != width for row in chunk):
+        if chunk.count([]):
+            chunk = [row for row in chunk if row]
+        if set(map(len, chunk)) != {width}:
             chunk = [row[:width] if len(row) >= width else row + [""] * (width - len(row)) for row in chunk]
         for index, values in enumerate(zip(*chunk)):
             canon = distinct[index]
             columns[index].extend(map(canon.setdefault, values, values))
         count += len(chunk)
+        tick()
     blank = [i for i, canon in enumerate(distinct) if not any(v.strip() for v in canon)]
     if count == 0 or len(blank) == width:
         raise ExportError(N_("The file {name} holds no data rows."), name=path.name)

@@ -7,6 +7,7 @@ A column name only suggests; content decides for identifiers (a NIR is found in 
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Mapping
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 
 from gp_guard.export.identifiers import Hit, fold, name_value, scan_distinct
 
+SAMPLE = 5000
 ROLES = ("direct", "linkable", "quasi", "sensitive", "free_text", "other")
 
 # kind -> pattern on the folded column name (lower case, words joined by "_")
@@ -95,18 +97,24 @@ def classify(index: int, name: str, counts: Counter[str], rows: int) -> Column:
     distinct = sum(1 for v in counts if v.strip())
     column = Column(index, name, "other", "other", distinct=distinct, nonempty=nonempty)
     column.hits = scan_distinct(counts)
-    role, kind = _decide(header_key(name), counts, column)
+    if len(counts) > SAMPLE:  # shapes are judged on the first distinct values (all are scanned above)
+        sample = Counter(dict(itertools.islice(counts.items(), SAMPLE)))
+        scale = sum(sample.values()) / rows
+        column = Column(index, name, "other", "other", column.hits, distinct, nonempty)
+        role, kind = _decide(header_key(name), sample, column, max(1, round(nonempty * scale)), counts)
+    else:
+        role, kind = _decide(header_key(name), counts, column, nonempty, counts)
     column.role, column.kind = role, kind
     column.detected = (role, kind)
     return column
 
 
-def _decide(key: str, counts: Counter[str], column: Column) -> tuple[str, str]:
-    nonempty, distinct = column.nonempty, column.distinct
+def _decide(key: str, counts: Counter[str], column: Column, nonempty: int, full: Counter[str]) -> tuple[str, str]:
+    distinct = column.distinct
     if not nonempty:
         return "other", "empty"
     for hit in column.hits.values():  # content: a column made of identifiers
-        if hit.rows_full >= 0.5 * nonempty:
+        if hit.rows_full >= 0.5 * column.nonempty:
             if hit.kind == "nir" and _hint(key, {"ins": DIRECT_HINTS["ins"]}):
                 return "direct", "ins"
             return "direct", hit.kind
@@ -140,7 +148,7 @@ def _decide(key: str, counts: Counter[str], column: Column) -> tuple[str, str]:
     long_text = _share(counts, lambda v: len(v) > 25 and v.count(" ") >= 3, nonempty)
     if long_text >= 0.3:
         return "free_text", "text"
-    if distinct >= max(20, nonempty // 50) and _share(counts, CODE_RE.match, nonempty) >= 0.8 and not _sequence(counts):
+    if distinct >= max(20, column.nonempty // 50) and _share(counts, CODE_RE.match, nonempty) >= 0.8 and not _sequence(full):
         values = [v.strip() for v in counts if v.strip()]
         lengths = {len(v) for v in values}
         if not all(v.isdigit() for v in values) or (len(lengths) <= 2 and min(lengths) >= 6):

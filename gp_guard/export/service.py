@@ -268,7 +268,7 @@ def check(path: Path | str, *, compare: Path | str | None = None, roles: Mapping
     verdict = decide(direct, linkable, assessed, [c.name for c in qi_columns],
                      compared.shared_ids_ratio if compared else None, Path(compare).name if compare else None)
     report("proposals", 0, 1)
-    fixes = proposals.propose(columns, table.columns, persons_values, table.rows, cancelled)
+    fixes = proposals.propose(columns, table.columns, persons_values, table.rows, cancelled, base=assessed)
     report("proposals", 1, 1)
     log.info("export check: %d rows, %d columns, verdict %s", table.rows, len(columns), verdict.key)
     return CheckResult(path, table.rows, persons, columns, person.name if person else None, direct, linkable,
