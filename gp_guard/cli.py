@@ -16,7 +16,7 @@ from gp_guard.version import __version__
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 # Modules that add sub-commands: each has register(subparsers) and run(args) -> int.
-PLUGINS = ("gp_guard.cli_checklist", "gp_guard.cli_report", "gp_guard.cli_vault", "gp_guard.cli_breach")
+PLUGINS = ("gp_guard.cli_checklist", "gp_guard.cli_report", "gp_guard.cli_vault", "gp_guard.cli_breach", "gp_guard.cli_monitoring")
 _plugin_of: dict[str, str] = {}
 
 
