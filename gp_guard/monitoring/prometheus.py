@@ -41,7 +41,7 @@ METRICS: dict[str, str] = {
     "gp_guard_breach_register_readable": "0 when the breach register could not be read.",
     "gp_guard_breaches_open": "Open data breaches (exercises excluded).",
     "gp_guard_breach_deadline_timestamp_seconds": "End of the 72-hour notification clock of an open breach, Unix time.",
-    "gp_guard_breach_clock_hours_left": "Hours left on an open breach's 72-hour clock when the file was written (negative: overdue).",
+    "gp_guard_breach_clock_seconds_left": "Time left on an open breach's 72-hour clock when the file was written (negative: overdue).",
 }
 
 
@@ -99,7 +99,7 @@ def series(state: State) -> list[tuple[str, dict[str, str], float]]:
     for breach in state.breaches:
         add("gp_guard_breach_deadline_timestamp_seconds", _epoch(breach.deadline), ref=breach.ref)
     for breach in state.breaches:
-        add("gp_guard_breach_clock_hours_left", round(breach.hours_left(state.at), 2), ref=breach.ref)
+        add("gp_guard_breach_clock_seconds_left", round(breach.hours_left(state.at) * 3600), ref=breach.ref)
     return out
 
 

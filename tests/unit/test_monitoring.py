@@ -127,7 +127,7 @@ def test_vault_and_breach_state_read_without_any_key(memory_keyring, tmp_path):
     assert values["gp_guard_vault_files_in_clear"] == 1 and values["gp_guard_vault_files_encrypted"] == 2
     assert values["gp_guard_vault_folders"] == 1 and values["gp_guard_vault_recovery_kit_confirmed"] == 1
     assert values["gp_guard_breaches_open"] == 1
-    assert 21.5 < values["gp_guard_breach_clock_hours_left"] < 22.1
+    assert 21.5 * 3600 < values["gp_guard_breach_clock_seconds_left"] < 22.1 * 3600
     assert values["gp_guard_breach_deadline_timestamp_seconds"] == pytest.approx(saved.deadline().timestamp(), abs=1)
     for text in outputs:  # nothing identifying: no folder, no file name, no breach text
         for secret in ("Dossiers patients", "dupont", "durand", "martin", str(tmp_path), "Ordinateur volé"):
@@ -143,7 +143,7 @@ def test_breach_clock_states():
     assert soon.breach_status == "warn"
     late = dataclasses.replace(state, breaches=(BreachClock("V-1", now - dt.timedelta(hours=1)),))
     assert late.breach_status == "fail"
-    assert "gp_guard_breach_clock_hours_left{ref=\"V-1\"} -1\n" in prometheus.render(late)
+    assert "gp_guard_breach_clock_seconds_left{ref=\"V-1\"} -3600\n" in prometheus.render(late)
 
 
 def test_write_atomic_replaces_in_one_step(out):

@@ -158,3 +158,23 @@ def test_file_names_are_the_documented_ones():
         assert name in readme
     for metric in prometheus.METRICS:
         assert metric in readme, metric
+
+
+RULES_DIR = Path(__file__).parents[2] / "installer" / "monitoring"
+
+
+def test_alert_rules_use_gp_guard_metrics_and_are_tested_both_ways():
+    """The example rules name only metrics gp_guard writes; each alert has a case where it fires
+    and one where it must not (promtool runs them: tests/integration/test_monitoring.py)."""
+    rules = yaml.safe_load((RULES_DIR / "gp_guard.rules.yml").read_text())["groups"][0]["rules"]
+    names = {r["alert"] for r in rules}
+    assert names == {"GpGuardCriticalFailure", "GpGuardAuditStale", "GpGuardBreachClockUnder24h", "GpGuardFilesInClear"}
+    for rule in rules:
+        used = set(re.findall(r"gp_guard_\w+", rule["expr"]))
+        assert used and used <= set(prometheus.METRICS), rule["expr"]
+    cases = yaml.safe_load((RULES_DIR / "gp_guard.rules.test.yml").read_text())
+    assert cases["rule_files"] == ["gp_guard.rules.yml"]
+    evaluations = [e for test in cases["tests"] for e in test["alert_rule_test"]]
+    for name in names:
+        outcomes = [bool(e["exp_alerts"]) for e in evaluations if e["alertname"] == name]
+        assert True in outcomes and False in outcomes, name
