@@ -22,12 +22,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from gp_guard.monitoring.state import State
+
+log = logging.getLogger(__name__)
 
 FILE_NAME = "gp_guard-events.jsonl"
 MAX_BYTES = 5 * 1024 * 1024
@@ -149,7 +152,10 @@ def append(path: Path, items: Iterable[Mapping[str, Any]], *, max_bytes: int = M
     except FileNotFoundError:
         size = 0
     if size and size + len(data) > max_bytes:
-        _rotate(path, backups)
+        try:
+            _rotate(path, backups)
+        except OSError as exc:  # e.g. a shipper holds the file open on Windows: append, rotate next time
+            log.warning("monitoring events file not rotated: %s", type(exc).__name__)
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         view = memoryview(data)

@@ -252,3 +252,15 @@ def test_rotation_keeps_whole_lines_and_the_newest(out):
     newest = [json.loads(line)["n"] for line in path.read_text().splitlines()]
     older = [json.loads(line)["n"] for line in (out / "e.jsonl.1").read_text().splitlines()]
     assert newest[-1] == 199 and older[-1] == newest[0] - 1
+
+
+def test_events_are_kept_when_the_file_cannot_be_rotated(out, monkeypatch):
+    path = out / "e.jsonl"
+    jsonlines.append(path, [{"n": 0, "pad": "x" * 100}], max_bytes=150)
+
+    def refuse(src, dst):
+        raise PermissionError(13, "held open by the log shipper")
+
+    monkeypatch.setattr(jsonlines.os, "replace", refuse)
+    jsonlines.append(path, [{"n": 1}], max_bytes=150)
+    assert [json.loads(line)["n"] for line in path.read_text().splitlines()] == [0, 1]
