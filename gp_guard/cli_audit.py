@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from gp_guard import cli_monitoring
 from gp_guard.audit import questions
 from gp_guard.audit.model import Severity, Status
 from gp_guard.audit.registry import all_checks
@@ -41,7 +42,7 @@ def audit_command(args: argparse.Namespace) -> int:
     try:
         store = _open_store()
         report = run_audit(host, store, only=only, no_network=args.no_network or no_network(),
-                           save=not args.no_save and not args.replay)
+                           save=not args.no_save and not args.replay, monitor=cli_monitoring.targets(args))
     except UnknownCheck as exc:
         print_error(_(UnknownCheck.message).format(ids=", ".join(exc.unknown), known=", ".join(exc.known)))
         return EXIT_ERROR

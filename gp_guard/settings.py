@@ -79,7 +79,13 @@ PROVIDER_CONTACT = Setting(
     kind="text",
 )
 
-SETTINGS: tuple[Setting, ...] = (LANGUAGE, AUDIT_ON_START, BACKUP_TARGET, PROVIDER_CONTACT)
+MONITORING_FOLDER = Setting(
+    "monitoring.folder", "", str,
+    N_("Folder where gp_guard leaves its state for the IT provider's monitoring after each audit (optional; node_exporter's textfile folder)"),
+    kind="folder",
+)
+
+SETTINGS: tuple[Setting, ...] = (LANGUAGE, AUDIT_ON_START, BACKUP_TARGET, PROVIDER_CONTACT, MONITORING_FOLDER)
 
 
 def by_key() -> dict[str, Setting]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gp_guard.audit import history, questions
 from gp_guard.audit.model import Finding, Severity, Status
@@ -17,6 +18,11 @@ from gp_guard.host import Host
 from gp_guard.i18n import N_
 from gp_guard.store import Store
 from gp_guard.version import __version__
+
+if TYPE_CHECKING:
+    from gp_guard.monitoring.service import Targets
+
+log = logging.getLogger(__name__)
 
 
 class UnknownCheck(ValueError):
@@ -85,6 +91,7 @@ def run_audit(
     progress: Callable[[Progress], None] | None = None,
     cancel: CancelToken | None = None,
     save: bool = True,
+    monitor: Targets | None = None,
 ) -> AuditReport:
     checks = [c for c in all_checks() if host.platform in c.meta.platforms]
     wanted = {i.upper() for i in only} if only else None
@@ -110,4 +117,19 @@ def run_audit(
         report.run_id = history.save_run(store, started, duration, score.value, score.grade,
                                          host.platform, findings)
         report.changes = history.changes(store, report.run_id)
+    if not cancelled:
+        _after_audit(report, store, monitor, whole=wanted is None)
     return report
+
+
+def _after_audit(report: AuditReport, store: Store | None, monitor: Targets | None, whole: bool) -> None:
+    """The provider's monitoring outputs (gp_guard/monitoring): a failure there never spoils the audit.
+
+    The provider's folder follows only whole, saved audits of this computer.
+    """
+    from gp_guard.monitoring.service import after_audit
+
+    try:
+        after_audit(report, store, monitor, to_folder=whole and report.run_id is not None)
+    except Exception as exc:  # noqa: BLE001 - the audit is done and saved; the log says what failed
+        log.warning("monitoring outputs failed after the audit: %s", type(exc).__name__)
