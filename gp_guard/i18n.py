@@ -8,13 +8,15 @@ the code keeps its own file. Babel reads them at run time: no compile step can b
 
 from __future__ import annotations
 
+import datetime as dt
 import locale
 import logging
 import os
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import NamedTuple
 
 from gp_guard.paths import resources_dir
 
@@ -118,3 +120,123 @@ def set_language(lang: str | None) -> str:
 
 def current_language() -> str:
     return str(_state["lang"])
+
+
+# -- plural forms ---------------------------------------------------------------------------------
+class Plural(NamedTuple):
+    """A message with a count: its English singular and plural (``Np_``); ``key`` names the
+    parameter that holds the count."""
+
+    singular: str
+    plural: str
+    key: str = "count"
+
+
+def Np_(singular: str, plural: str, key: str = "count") -> Plural:  # noqa: N802 - named like N_()
+    """Mark a message with a count for translation with plural forms, translated later."""
+    return Plural(singular, plural, key)
+
+
+_plural_cache: dict[str, dict[str, tuple[str, ...]]] = {}
+
+
+def plural_catalog(lang: str) -> dict[str, tuple[str, ...]]:
+    """The plural entries (``msgid_plural``) of ``lang``: English singular -> translated forms."""
+    if lang in _plural_cache:
+        return _plural_cache[lang]
+    from babel.messages.pofile import read_po
+
+    merged: dict[str, tuple[str, ...]] = {}
+    folder = locale_dir(lang)
+    if folder.is_dir():
+        for po in sorted(folder.glob("*.po")):
+            with po.open("rb") as handle:
+                catalog = read_po(handle, locale=lang)
+            for message in catalog:
+                # Babel pads French to CLDR's three forms; the catalogues give two (n <= 1, n > 1)
+                forms = tuple(str(s) for s in message.string if s) if isinstance(message.string, tuple) else ()
+                if isinstance(message.id, tuple) and len(forms) >= 2 and not message.fuzzy:
+                    merged[message.id[0]] = forms
+    _plural_cache[lang] = merged
+    return merged
+
+
+def plural_index(lang: str, n: int) -> int:
+    """Which form a count takes: French says "0 fichier", "1 fichier", "2 fichiers"; English
+    "0 files", "1 file", "2 files"."""
+    if lang == "fr":
+        return 0 if n <= 1 else 1
+    return 0 if n == 1 else 1
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """``singular`` or ``plural`` for the count ``n``, in the current language."""
+    lang = current_language()
+    forms = plural_catalog(lang).get(singular) if lang != "en" else None
+    if not forms:
+        forms = (singular, plural)
+    return forms[min(plural_index(lang, n), len(forms) - 1)]
+
+
+def translate(message: str | Plural, params: Mapping[str, object] | None = None) -> str:
+    """``_()`` for a plain message; for a ``Plural``, the form its count in ``params`` takes."""
+    if isinstance(message, Plural):
+        count = (params or {}).get(message.key)
+        try:
+            n = int(count)  # type: ignore[call-overload]
+        except (TypeError, ValueError):
+            n = 0
+        return ngettext(message.singular, message.plural, n)
+    return _(message)
+
+
+# -- dates as a reader writes them ----------------------------------------------------------------
+_DATE = {"fr": "d MMMM y", "en": "d MMMM y"}
+_DATETIME = {"fr": "d MMMM y 'à' H 'h' mm", "en": "d MMMM y 'at' HH:mm"}
+
+
+def _as_datetime(value: object) -> dt.datetime | dt.date | None:
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value
+    if isinstance(value, str) and value.strip():
+        try:
+            return dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return None
+
+
+def format_date(value: object, lang: str | None = None) -> str:
+    """"7 décembre 2026" / "7 December 2026" from a date, a datetime (local day) or ISO text;
+    "" for nothing or text that is not a date."""
+    from babel.dates import format_date as babel_date
+
+    moment = _as_datetime(value)
+    if moment is None:
+        return ""
+    if isinstance(moment, dt.datetime):
+        moment = (moment.astimezone() if moment.tzinfo else moment).date()
+    lang = lang or current_language()
+    return _first_of_month(str(babel_date(moment, _DATE.get(lang, _DATE["en"]), locale=lang)), moment.day, lang)
+
+
+def format_datetime(value: object, lang: str | None = None) -> str:
+    """"7 décembre 2026 à 17 h 42" / "7 December 2026 at 17:42", in this computer's time zone;
+    a plain date is written as a date."""
+    from babel.dates import format_datetime as babel_datetime
+
+    moment = _as_datetime(value)
+    if moment is None:
+        return ""
+    if not isinstance(moment, dt.datetime):
+        return format_date(moment, lang)
+    if moment.tzinfo:
+        moment = moment.astimezone()
+    lang = lang or current_language()
+    text = str(babel_datetime(moment.replace(tzinfo=None), _DATETIME.get(lang, _DATETIME["en"]), locale=lang))
+    return _first_of_month(text, moment.day, lang)
+
+
+def _first_of_month(text: str, day: int, lang: str) -> str:
+    """French writes the first day of a month "1er décembre"."""
+    return "1er" + text[1:] if lang == "fr" and day == 1 and text.startswith("1 ") else text

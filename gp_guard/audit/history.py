@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 
 from gp_guard.audit.model import Finding
+from gp_guard.i18n import Plural
 from gp_guard.store import RETENTION_DAYS, Store
 
 
@@ -25,6 +26,11 @@ class Change:
     after: str | None  # None: check no longer run
 
 
+def message_id(message: str | Plural) -> str:
+    """The English source of a message as stored: the singular of a message with plural forms."""
+    return message.singular if isinstance(message, Plural) else message
+
+
 def save_run(store: Store, started_at: dt.datetime, duration_s: float, score: int, grade: str,
              platform: str, findings: list[Finding]) -> int:
     cutoff = (dt.datetime.now(dt.UTC) - dt.timedelta(days=RETENTION_DAYS)).isoformat()
@@ -38,7 +44,7 @@ def save_run(store: Store, started_at: dt.datetime, duration_s: float, score: in
             "INSERT INTO audit_result(run_id, check_id, severity, status, message, evidence) "
             "VALUES(?,?,?,?,?,?)",
             [
-                (run_id, f.id, str(f.severity), str(f.status), f.outcome.message,
+                (run_id, f.id, str(f.severity), str(f.status), message_id(f.outcome.message),
                  json.dumps([e.render() for e in f.outcome.evidence]))
                 for f in findings
             ],

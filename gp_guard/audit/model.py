@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from gp_guard.i18n import N_, _
+from gp_guard.i18n import N_, Plural, _, translate
 
 if TYPE_CHECKING:
     from gp_guard.host import Host
@@ -145,7 +145,7 @@ class Outcome:
     """What one run of a check returns."""
 
     status: Status
-    message: str = ""  # N_() template, formatted with params after translation
+    message: str | Plural = ""  # N_() or Np_() template, formatted with params after translation
     params: Mapping[str, Any] = field(default_factory=dict)
     evidence: tuple[Evidence, ...] = ()
 
@@ -154,23 +154,23 @@ def _ev(evidence: Sequence[Evidence | tuple[str, str]]) -> tuple[Evidence, ...]:
     return tuple(e if isinstance(e, Evidence) else Evidence(*e) for e in evidence)
 
 
-def passed(message: str = "", evidence: Sequence[Evidence | tuple[str, str]] = (), **params: Any) -> Outcome:
+def passed(message: str | Plural = "", evidence: Sequence[Evidence | tuple[str, str]] = (), **params: Any) -> Outcome:
     return Outcome(Status.PASS, message, params, _ev(evidence))
 
 
-def failed(message: str = "", evidence: Sequence[Evidence | tuple[str, str]] = (), **params: Any) -> Outcome:
+def failed(message: str | Plural = "", evidence: Sequence[Evidence | tuple[str, str]] = (), **params: Any) -> Outcome:
     return Outcome(Status.FAIL, message, params, _ev(evidence))
 
 
-def warned(message: str = "", evidence: Sequence[Evidence | tuple[str, str]] = (), **params: Any) -> Outcome:
+def warned(message: str | Plural = "", evidence: Sequence[Evidence | tuple[str, str]] = (), **params: Any) -> Outcome:
     return Outcome(Status.WARN, message, params, _ev(evidence))
 
 
-def skipped(message: str, evidence: Sequence[Evidence | tuple[str, str]] = (), **params: Any) -> Outcome:
+def skipped(message: str | Plural, evidence: Sequence[Evidence | tuple[str, str]] = (), **params: Any) -> Outcome:
     return Outcome(Status.SKIPPED, message, params, _ev(evidence))
 
 
-def errored(message: str, evidence: Sequence[Evidence | tuple[str, str]] = (), **params: Any) -> Outcome:
+def errored(message: str | Plural, evidence: Sequence[Evidence | tuple[str, str]] = (), **params: Any) -> Outcome:
     return Outcome(Status.ERROR, message, params, _ev(evidence))
 
 
@@ -244,7 +244,7 @@ class Finding:
     def message(self) -> str:
         if not self.outcome.message:
             return ""
-        text = _(self.outcome.message)
+        text = translate(self.outcome.message, self.outcome.params)
         try:
             return displayable(text.format(**self.outcome.params))
         except (KeyError, IndexError, ValueError):

@@ -34,7 +34,7 @@ from gp_guard.audit.model import (
 )
 from gp_guard.audit.registry import check, per_platform
 from gp_guard.host import LINUX, MACOS, WINDOWS, Host, HostError, ProcessInfo, as_int
-from gp_guard.i18n import N_
+from gp_guard.i18n import N_, Np_
 
 ANSSI_ANTIVIRUS = Reference(
     N_("ANSSI hygiene guide: protect workstations against malware"), ref.ANSSI_HYGIENE
@@ -340,8 +340,10 @@ def _windows_signatures(host: Host) -> Outcome:
             if age in _NEVER_UPDATED:
                 return failed(N_("Microsoft Defender has never loaded its signatures."), evidence)
             if age >= SIGNATURE_MAX_DAYS:
-                return failed(N_("Last Microsoft Defender signature update: {days} day(s) ago."), evidence, days=age)
-            return passed(N_("Last Microsoft Defender signature update: {days} day(s) ago."), evidence, days=age)
+                return failed(Np_("Last Microsoft Defender signature update: {days} day ago.",
+               "Last Microsoft Defender signature update: {days} days ago.", "days"), evidence, days=age)
+            return passed(Np_("Last Microsoft Defender signature update: {days} day ago.",
+               "Last Microsoft Defender signature update: {days} days ago.", "days"), evidence, days=age)
     defender = [p for p in products or [] if p.is_defender]
     if defender:
         if any(p.signatures_out_of_date for p in defender):
@@ -431,8 +433,10 @@ def _macos_signatures(host: Host) -> Outcome:
     days = max(0, (host.now() - updated).days)
     evidence = [Evidence("XProtect", f"{folder}: version {version}, modified {updated:%Y-%m-%d %H:%M} UTC")]
     if days > XPROTECT_MAX_DAYS:
-        return failed(N_("Last XProtect signature update: {days} day(s) ago (Apple publishes new ones every few weeks)."), evidence, days=days)
-    return passed(N_("Last XProtect signature update: {days} day(s) ago (Apple publishes new ones every few weeks)."), evidence, days=days)
+        return failed(Np_("Last XProtect signature update: {days} day ago (Apple publishes new ones every few weeks).",
+               "Last XProtect signature update: {days} days ago (Apple publishes new ones every few weeks).", "days"), evidence, days=days)
+    return passed(Np_("Last XProtect signature update: {days} day ago (Apple publishes new ones every few weeks).",
+               "Last XProtect signature update: {days} days ago (Apple publishes new ones every few weeks).", "days"), evidence, days=days)
 
 
 # == Linux ======================================================================================
@@ -481,8 +485,10 @@ def _linux_signatures(host: Host) -> Outcome:
         days = max(0, age.days)
         evidence = [Evidence(newest.path, f"modified {updated:%Y-%m-%d %H:%M} UTC")]
         if age >= dt.timedelta(days=SIGNATURE_MAX_DAYS):
-            return failed(N_("Last ClamAV signature update: {days} day(s) ago."), evidence, days=days)
-        return passed(N_("Last ClamAV signature update: {days} day(s) ago."), evidence, days=days)
+            return failed(Np_("Last ClamAV signature update: {days} day ago.",
+               "Last ClamAV signature update: {days} days ago.", "days"), evidence, days=days)
+        return passed(Np_("Last ClamAV signature update: {days} day ago.",
+               "Last ClamAV signature update: {days} days ago.", "days"), evidence, days=days)
     if host.has_tool("mdatp"):
         result = host.run(["mdatp", "health", "--field", "definitions_updated_minutes_ago"])
         text = result.stdout.strip().strip('"')
@@ -490,7 +496,9 @@ def _linux_signatures(host: Host) -> Outcome:
         if result.ok and text.isdigit():
             days = int(text) // (24 * 60)
             if days >= SIGNATURE_MAX_DAYS:
-                return failed(N_("Last Microsoft Defender signature update: {days} day(s) ago."), evidence, days=days)
-            return passed(N_("Last Microsoft Defender signature update: {days} day(s) ago."), evidence, days=days)
+                return failed(Np_("Last Microsoft Defender signature update: {days} day ago.",
+               "Last Microsoft Defender signature update: {days} days ago.", "days"), evidence, days=days)
+            return passed(Np_("Last Microsoft Defender signature update: {days} day ago.",
+               "Last Microsoft Defender signature update: {days} days ago.", "days"), evidence, days=days)
         return warned(N_("The age of the antivirus signatures could not be read on this computer."), evidence)
     return skipped(N_("No antivirus signature database was found on this computer (see the antivirus check)."))

@@ -14,7 +14,7 @@ from gp_guard.audit import references as ref
 from gp_guard.audit.model import Area, Evidence, Outcome, Severity, failed, passed, warned
 from gp_guard.audit.registry import check
 from gp_guard.host import LINUX, MACOS, WINDOWS, FileInfo, Host, NeedsAdmin
-from gp_guard.i18n import N_, current_language
+from gp_guard.i18n import N_, Np_, current_language
 
 # Copies of a database or of medical images: a leftover of any age is a finding.
 DUMP_PATTERNS = ("*.sql", "*.sql.gz", "*.dump", "*.backup", "*.bak", "*.fdb", "*.gdb", "*.dcm", "DICOMDIR")
@@ -178,9 +178,11 @@ def leftover_exports(host: Host) -> Outcome:
     evidence.append(Evidence(f"archives and CSV files younger than {EXPORT_MIN_AGE_DAYS} days (not counted)", str(recent)))
     if dumps:
         message = (
-            N_("At least {count} copies of databases, backups or medical images lie in everyday or temporary folders ({size}); the oldest dates from {oldest}.")
+            Np_("At least {count} copy of a database, backup or medical image lies in everyday or temporary folders ({size}); the oldest dates from {oldest}.",
+               "At least {count} copies of databases, backups or medical images lie in everyday or temporary folders ({size}); the oldest dates from {oldest}.")
             if len(files) >= LIMIT else
-            N_("{count} copies of databases, backups or medical images lie in everyday or temporary folders ({size}); the oldest dates from {oldest}.")
+            Np_("{count} copy of a database, backup or medical image lies in an everyday or temporary folder ({size}); it dates from {oldest}.",
+               "{count} copies of databases, backups or medical images lie in everyday or temporary folders ({size}); the oldest dates from {oldest}.")
         )
         return failed(
             message, evidence, count=len(dumps), size=Size(_size(sum(f.size for f in dumps))),
@@ -188,7 +190,8 @@ def leftover_exports(host: Host) -> Outcome:
         )
     if exports:
         return warned(
-            N_("{count} old archives or CSV exports lie in everyday or temporary folders ({size}); check whether they hold patient data."),
+            Np_("{count} old archive or CSV export lies in an everyday or temporary folder ({size}); check whether it holds patient data.",
+               "{count} old archives or CSV exports lie in everyday or temporary folders ({size}); check whether they hold patient data."),
             evidence, count=len(exports), size=Size(_size(sum(f.size for f in exports))),
         )
     return passed(N_("No database dump, medical image or old export was found in the everyday and temporary folders."), evidence)

@@ -17,7 +17,7 @@ from gp_guard.audit.model import Area, Evidence, Outcome, Severity, failed, pass
 from gp_guard.audit.ports import RISKY_PORTS
 from gp_guard.audit.registry import check
 from gp_guard.host import LINUX, MACOS, WINDOWS, Host, HostError, Listener
-from gp_guard.i18n import N_, _
+from gp_guard.i18n import N_, Np_, _
 
 SOURCE = "listening TCP sockets"
 
@@ -172,7 +172,8 @@ def listeners_on_all_interfaces(host: Host) -> Outcome:
     if flagged:
         ports = ", ".join(sorted({str(s.port) for s in flagged}, key=int))
         return failed(
-            N_("{count} program(s) accept connections from other computers, on port(s) {ports}."),
+            Np_("{count} program accepts connections from other computers (ports: {ports}).",
+               "{count} programs accept connections from other computers (ports: {ports})."),
             evidence, count=len(flagged), ports=ports,
         )
     return passed(N_("Only operating-system services listen on the network; the other programs listen on this computer only."), evidence)
