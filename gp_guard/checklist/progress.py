@@ -16,7 +16,7 @@ from enum import StrEnum
 from gp_guard.audit import history
 from gp_guard.checklist.facts import VaultFacts, vault_facts
 from gp_guard.checklist.items import ITEMS, Item, by_id
-from gp_guard.i18n import N_, _
+from gp_guard.i18n import N_, _, format_date
 from gp_guard.store import Store
 
 SCHEMA: tuple[str, ...] = (
@@ -91,7 +91,7 @@ class ItemStatus:
 
     def describe(self) -> str:
         """One line saying where the state comes from, in the current language."""
-        when = self.evidence_date.isoformat() if self.evidence_date else ""
+        when = format_date(self.evidence_date)
         if self.source == "audit":
             return _("Checked by the audit of {date}").format(date=when)
         if self.source == "vault":
@@ -99,9 +99,9 @@ class ItemStatus:
         if self.source == "attestation":
             if self.state is State.EXPIRED:
                 return _("Attested on {date}; to review again since {due}").format(
-                    date=when, due=self.due.isoformat() if self.due else "")
+                    date=when, due=format_date(self.due))
             if self.due:
-                return _("Attested on {date}; review by {due}").format(date=when, due=self.due.isoformat())
+                return _("Attested on {date}; review by {due}").format(date=when, due=format_date(self.due))
             return _("Attested on {date}").format(date=when)
         if self.item.linked and all(c.startswith("Q-") for c in self.item.checks):
             return _("Answer the question in gp_guard, then run an audit")
@@ -286,4 +286,4 @@ def timeline_text(points: list[Snapshot], limit: int = 5) -> str:
         return ""
     if changed[-1] is not points[-1]:
         changed.append(points[-1])
-    return " → ".join(f"{p.day.isoformat()}: {p.done}" for p in changed[-limit:])
+    return " → ".join(f"{format_date(p.day)}: {p.done}" for p in changed[-limit:])

@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QApplication
 
+from gp_guard import i18n
 from gp_guard.checklist import progress
 from gp_guard.checklist.items import FIRST_HOUR, ITEMS, Theme
 from gp_guard.gui.app import apply_language
@@ -76,7 +77,8 @@ def test_attest_with_a_date_and_a_note_survives_a_new_page(make_page, store):
     again.select("BKP-RESTORE")
     assert again.statuses["BKP-RESTORE"].note == "restored by the IT provider"
     assert again.statuses["BKP-RESTORE"].evidence_date == day
-    assert day.isoformat() in again.detail_state.text()
+    assert i18n.format_date(day) in again.detail_state.text()
+    assert day.isoformat() not in again.detail_state.text()  # written as a reader writes dates
     assert "restored by the IT provider" in again.detail_state.text()
 
 

@@ -35,10 +35,10 @@ def test_attested_item_is_done_until_its_review_date(store):
     assert status.state is progress.State.DONE
     assert status.due == dt.date(2026, 7, 10)
     assert status.note == "restored on the spare PC"
-    assert "2026-01-10" in status.describe() and "2026-07-10" in status.describe()
+    assert "10 January 2026" in status.describe() and "10 July 2026" in status.describe()
     later = _by_id(progress.statuses(store, today=dt.date(2026, 7, 10)))["BKP-RESTORE"]
     assert later.state is progress.State.EXPIRED
-    assert "to review again since 2026-07-10" in later.describe()
+    assert "to review again since 10 July 2026" in later.describe()
 
 
 def test_attestations_survive_a_restart_and_keep_their_history(store, tmp_path):
@@ -75,7 +75,7 @@ def test_linked_items_follow_the_latest_audit_with_its_date(store):
     by_id = _by_id(progress.statuses(store))
     assert by_id["PC-DISK"].state is progress.State.TODO
     assert by_id["PC-DISK"].evidence_date == dt.date(2026, 5, 2)
-    assert by_id["PC-DISK"].describe() == "Checked by the audit of 2026-05-02"
+    assert by_id["PC-DISK"].describe() == "Checked by the audit of 2 May 2026"
     assert by_id["PC-LOCK"].state is progress.State.DONE
     assert by_id["PC-FIREWALL"].state is progress.State.UNKNOWN  # skipped: not evaluated
     assert by_id["PC-UPDATES"].state is progress.State.TODO  # a warning is still to do
@@ -108,5 +108,5 @@ def test_progress_shows_over_time(store):
 def test_timeline_text_keeps_the_days_with_a_change():
     day = dt.date(2026, 1, 1)
     points = [progress.Snapshot(day + dt.timedelta(days=i), done, 40) for i, done in enumerate([2, 2, 5, 5, 5])]
-    assert progress.timeline_text(points) == "2026-01-01: 2 → 2026-01-03: 5 → 2026-01-05: 5"
+    assert progress.timeline_text(points) == "1 January 2026: 2 → 3 January 2026: 5 → 5 January 2026: 5"
     assert progress.timeline_text(points[:1]) == ""

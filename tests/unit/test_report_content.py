@@ -106,7 +106,7 @@ def test_report_sections_and_order(store, providers):
     page = html.render(data)
     assert page.index("IMG-01") < page.index("FW-01") < page.index("DATA-01")  # by severity
     assert "+13 points since the previous audit" in page
-    assert "Items done over time</dt><dd>2026-01-01: " in page
+    assert "Items done over time</dt><dd>1 January 2026: " in page
     assert data.vault == sources.VaultSummary(2, dt.date(2026, 6, 2), dt.date(2026, 6, 3))
     assert data.breaches is not None
     assert [e.severity for e in data.breaches.entries] == ["", "high"]  # unknown word dropped

@@ -19,7 +19,7 @@ from gp_guard.gui import dialogs
 from gp_guard.gui.pages import PageContext
 from gp_guard.gui.widgets.finding_detail import FindingDetail
 from gp_guard.gui.widgets.findings_tree import FINDING_ROLE, FindingsTree
-from gp_guard.i18n import _
+from gp_guard.i18n import _, format_datetime
 
 
 class AuditPage(QWidget):
@@ -88,7 +88,7 @@ class AuditPage(QWidget):
             runs = history.runs(ctx.store, limit=1)
             if runs:
                 self.status.setText(_("The last audit, on {date}, gave {score}/100. Run the audit to see the details.").format(
-                    date=runs[-1].started_at[:10], score=runs[-1].score))
+                    date=format_datetime(runs[-1].started_at), score=runs[-1].score))
             else:
                 self.status.setText(_("No audit has been run on this computer yet."))
 

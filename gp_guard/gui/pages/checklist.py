@@ -28,7 +28,7 @@ from gp_guard.checklist import progress, scoring
 from gp_guard.checklist.items import Item, by_theme
 from gp_guard.gui import dialogs
 from gp_guard.gui.pages import PageContext
-from gp_guard.i18n import _
+from gp_guard.i18n import _, format_date
 
 MARKS = {progress.State.DONE: "✔", progress.State.TODO: "✘", progress.State.EXPIRED: "↻",
          progress.State.UNKNOWN: "?"}
@@ -296,7 +296,7 @@ class ChecklistPage(QWidget):
             dialogs.inform(self, _("Checklist"), exc.user_message(), error=True)
             return
         self.refresh()
-        self.saved_label.setText(_("Attested on {date}.").format(date=day.isoformat()))
+        self.saved_label.setText(_("Attested on {date}.").format(date=format_date(day)))
 
     def withdraw(self) -> None:
         if self.current is None:
