@@ -171,6 +171,8 @@ P_DENIED = N_("You are not allowed to read or change this file (its permissions)
                "Ask the person who manages this computer.")
 P_DIR_DENIED = N_("This sub-folder cannot be opened (its permissions); the files in it were left as they were.")
 P_DIR_ERROR = N_("This sub-folder could not be read ({detail}); the files in it were left as they were.")
+P_MOVED = N_("The file or its folder was renamed, moved or deleted while gp_guard was working on it; it was left "
+              "as it was (nothing lost). Run the encryption again to protect it.")
 P_SYMLINK = N_("Shortcut (symbolic link) left as it is: gp_guard never follows links.")
 P_SPECIAL = N_("Not an ordinary file; left as it is.")
 P_HARDLINK = N_("This file has another name elsewhere (hard link): encrypting it here would leave a readable copy. Left as it is.")
@@ -512,6 +514,13 @@ def _same_file(st: os.stat_result, other: os.stat_result) -> bool:
             == (other.st_dev, other.st_ino, other.st_size, other.st_mtime_ns, other.st_ctime_ns if ctime else 0))
 
 
+def _identity_of(st: os.stat_result) -> tuple[int, int]:
+    return st.st_dev, st.st_ino
+
+
+_GONE = (FileNotFoundError, NotADirectoryError)  # a name or its folder is no longer where it was
+
+
 def _fsync_while(fd: int, work: Callable[[], None]) -> None:
     """fsync ``fd`` on a helper thread while ``work`` runs (the disk and the CPU overlap)."""
     failure: list[BaseException] = []
@@ -616,6 +625,7 @@ class _Lock:
     def __init__(self, root: Path, recipients: Sequence[Any], identities: Sequence[Any] | None,
                  meter: _Meter) -> None:
         self.root, self.recipients, self.identities, self.meter = root, recipients, identities, meter
+        self.copies: dict[str, tuple[int, int]] = {}  # rel -> (device, inode) of the copy we wrote
 
     @staticmethod
     def dst(rel: str) -> str:
@@ -631,6 +641,7 @@ class _Lock:
             if not _same_file(st, os.fstat(raw.fileno())):
                 raise _Changed
             with os.fdopen(fileio.create_private(tmp), "wb", buffering=WRITE_BUFFER if st.st_size < FSYNC_ASIDE else CHUNK) as out:
+                self.copies[rel] = _identity_of(os.fstat(out.fileno()))
                 self.meter.steps()
                 # Small files get a SHA-256 for the re-check; big ones rely on their fingerprint
                 # (inode, size, modification and change times), which moves on any write.
@@ -718,6 +729,7 @@ class _Unlock(_Lock):
             if not _same_file(st, os.fstat(raw.fileno())):
                 raise _Changed
             with os.fdopen(fileio.create_private(tmp), "wb", buffering=WRITE_BUFFER) as out:
+                self.copies[rel] = _identity_of(os.fstat(out.fileno()))
                 self.meter.steps()
                 reader = HashingReader(raw, self.meter, hashing=False)
                 if st.st_size >= FSYNC_ASIDE:
@@ -786,6 +798,8 @@ class _Batches:
         self.retry: list[tuple[str, Problem]] = []
         self.stopped = False  # the disk is full: start no other file
         self.full: DiskFull | None = None
+        self.moved: list[int] = []  # journal rows whose folder moved meanwhile: recovery finishes them
+        self.dirs: dict[str, int] = {}  # rel -> inode of its folder when it was started
         # Several files at once: fsync, unlink and hashing release the GIL, so the disk and the
         # CPU overlap. The journal is still written by this thread only.
         self.pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="vault")
@@ -795,6 +809,25 @@ class _Batches:
             self._run([rel for rel, _st in items])
         finally:
             self.pool.shutdown(wait=True)
+            if self.moved:  # a sub-folder was renamed meanwhile: find it again and finish its files
+                try:
+                    recover_folder(self.journal, self.root)
+                except OSError:
+                    log.warning("files of a renamed folder are left for the next recovery")
+
+    def _moved(self, row: int, rel: str) -> None:
+        """The file's folder is no longer where it was: its journal row stays, so recovery finds the
+        folder again (by its inode) and finishes or undoes the file there."""
+        self.moved.append(row)
+        self.report.failed.append(Problem(rel, P_MOVED))
+
+    def _gone(self, rel: str) -> bool:
+        """The folder this file was started in is no longer at its place (renamed, swapped)."""
+        try:
+            st = os.lstat((self.root / rel).parent)
+        except OSError:
+            return True
+        return not stat.S_ISDIR(st.st_mode) or st.st_ino != self.dirs.get(rel, st.st_ino)
 
     def _run(self, queue: list[str]) -> None:
         round_ = 0
@@ -860,10 +893,18 @@ class _Batches:
                         problem = Problem(rel, P_DENIED if _denied(exc) else P_BUSY)
         except OSError as exc:  # it could not even be opened again: it is not what was encrypted
             if exc.errno in RETRYABLE:
-                problem = Problem(rel, P_BUSY)
-            elif not isinstance(exc, FileNotFoundError):
+                problem = Problem(rel, P_DENIED if _denied(exc) else P_BUSY)
+            elif not isinstance(exc, _GONE):
                 raise
-        fileio.unlink(self.root / op.dst(rel))  # ours, and now a stale copy: the original stays
+        copy = self.root / op.dst(rel)
+        try:  # ours, and now a stale copy: the original stays
+            if _identity_of(os.lstat(copy)) != op.copies.get(rel, _identity_of(os.lstat(copy))):
+                # another file has this name now: a folder swapped (recovery finds ours), or someone
+                # else's file, which stays as it is, as does the original
+                return Problem(rel, P_MOVED if self._gone(rel) else P_EXISTS)
+            fileio.unlink(copy)
+        except _GONE:
+            return Problem(rel, P_MOVED)
         self.meter.steps()
         return problem
 
@@ -882,7 +923,8 @@ class _Batches:
             src = self.root / rel
             try:
                 st = os.lstat(src)
-            except FileNotFoundError:
+                self.dirs[rel] = os.lstat(src.parent).st_ino
+            except _GONE:
                 continue  # gone since the scan
             if not stat.S_ISREG(st.st_mode) or not _still_inside(self.root, src):
                 self.report.skipped.append(Problem(rel, P_SPECIAL))
@@ -911,7 +953,7 @@ class _Batches:
             return None
         rows = self.journal.begin(op.name, str(self.root),
                                   [(rel, op.dst(rel), op.tmp(rel), st.st_size, st.st_mtime_ns, st.st_ino,
-                                    st.st_ctime_ns) for rel, st in prepared])
+                                    st.st_ctime_ns, self.dirs[rel]) for rel, st in prepared])
         self.meter.steps()
         futures = [self.pool.submit(self._attempt, rel, st) for rel, st in prepared]
         return _Pending(rows, prepared, futures)
@@ -952,6 +994,11 @@ class _Batches:
                     self.journal.finish([row])
                     raise
                 self.report.failed.append(Problem(rel, P_DAMAGED if op.name == "unlock" else P_VERIFY))
+            if self._gone(rel):  # its copy, if any, is wherever the folder went
+                self.report.failed[:] = [p for p in self.report.failed if p.name != rel]
+                self.retry[:] = [(r, p) for r, p in self.retry if r != rel]
+                self._moved(row, rel)
+                continue
             fileio.unlink_missing_ok(self.root / op.tmp(rel))
             steps()
             dropped.append(row)
@@ -973,26 +1020,37 @@ class _Batches:
                 fileio.unlink_missing_ok(self.root / op.tmp(rel))
                 self.journal.finish([row])
                 self.report.failed.append(Problem(rel, op.exists))
+            except _GONE:
+                self._moved(row, rel)
             steps()
         folders = {(self.root / rel).parent for _row, rel, _st, _sha in linked}
         for folder in folders:
-            fileio.fsync_dir(folder)
+            self._fsync_dir(folder)
             steps()
         # only now, every new name of the batch durable: re-check and delete, in the workers
         retired = [self.pool.submit(self._retire, rel, st, sha) for _row, rel, st, sha in linked]
         wait(retired)
-        for (_row, rel, _st, _sha), future in zip(linked, retired, strict=True):
+        for (row, rel, _st, _sha), future in zip(linked, retired, strict=True):
             problem = future.result()
             if problem is None:
                 self.report.done.append(rel)
                 self.meter.file_done()
+            elif problem.message == P_MOVED:
+                self._moved(row, rel)
             else:
                 self._again(rel, problem)
         for folder in folders:
-            fileio.fsync_dir(folder)
+            self._fsync_dir(folder)
             steps()
-        self.journal.finish([row for row, _rel, _st, _sha in linked])
+        self.journal.finish([row for row, _rel, _st, _sha in linked if row not in self.moved])
         steps()
+
+    @staticmethod
+    def _fsync_dir(folder: Path) -> None:
+        try:
+            fileio.fsync_dir(folder)
+        except _GONE:
+            pass  # renamed meanwhile: its files are left to recovery, which syncs where it went
 
 
 # -- the public operations ---------------------------------------------------------------------

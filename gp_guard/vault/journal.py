@@ -15,6 +15,7 @@ import os
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from gp_guard.store import Store, open_default
 
@@ -32,7 +33,8 @@ SCHEMA = [
         sha256 TEXT NOT NULL DEFAULT '',  -- of the plaintext, once known (small files)
         started_at TEXT NOT NULL,
         ino INTEGER NOT NULL DEFAULT 0,   -- with size, mtime and ctime: the original's fingerprint
-        ctime_ns INTEGER NOT NULL DEFAULT 0
+        ctime_ns INTEGER NOT NULL DEFAULT 0,
+        dir_ino INTEGER NOT NULL DEFAULT 0  -- the inode of src's folder: found again if it is renamed
     )""",
     "CREATE INDEX IF NOT EXISTS vault_journal_folder ON vault_journal(folder)",
     """CREATE TABLE IF NOT EXISTS vault_folder (
@@ -88,6 +90,7 @@ class Entry:
     sha256: str
     ino: int
     ctime_ns: int
+    dir_ino: int = 0
 
 
 class Journal:
@@ -100,26 +103,26 @@ class Journal:
                 for statement in SCHEMA:
                     conn.execute(statement)
                 columns = {row[1] for row in conn.execute("PRAGMA table_info(vault_journal)")}
-                for name in ("ino", "ctime_ns"):  # tables made by the first version of this module
+                for name in ("ino", "ctime_ns", "dir_ino"):  # tables made by earlier versions of this module
                     if name not in columns:
                         conn.execute(f"ALTER TABLE vault_journal ADD COLUMN {name} INTEGER NOT NULL DEFAULT 0")
             _ready.add(self.store)
 
     # -- journal ---------------------------------------------------------------------------
-    def begin(self, op: str, folder: str,
-              items: Iterable[tuple[str, str, str, int, int] | tuple[str, str, str, int, int, int, int]]) -> list[int]:
-        """Record the intent for each (src, dst, tmp, size, mtime_ns[, ino, ctime_ns]); the row ids."""
+    def begin(self, op: str, folder: str, items: Iterable[tuple[Any, ...]]) -> list[int]:
+        """Record the intent for each (src, dst, tmp, size, mtime_ns[, ino, ctime_ns[, dir_ino]]); the
+        row ids."""
         ids = []
         stamp = _now()
         with self.store.transaction() as conn:
             for item in items:
                 src, dst, tmp, size, mtime_ns = item[:5]
-                ino, ctime_ns = (item[5], item[6]) if len(item) > 5 else (0, 0)
+                ino, ctime_ns, dir_ino = (tuple(item[5:8]) + (0, 0, 0))[:3]
                 cur = conn.execute(
                     "INSERT INTO vault_journal(op, folder, src, dst, tmp, state, size, mtime_ns, started_at, "
-                    "ino, ctime_ns) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "ino, ctime_ns, dir_ino) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (op, _store(folder), _store(src), _store(dst), _store(tmp), INTENT, size, mtime_ns, stamp, ino,
-                     ctime_ns),
+                     ctime_ns, dir_ino),
                 )
                 ids.append(int(cur.lastrowid or 0))
         return ids
@@ -138,7 +141,7 @@ class Journal:
             conn.executemany("DELETE FROM vault_journal WHERE id=?", [(i,) for i in ids])
 
     def pending(self, folder: str | None = None) -> list[Entry]:
-        sql = ("SELECT id, op, folder, src, dst, tmp, state, size, mtime_ns, sha256, ino, ctime_ns "
+        sql = ("SELECT id, op, folder, src, dst, tmp, state, size, mtime_ns, sha256, ino, ctime_ns, dir_ino "
                "FROM vault_journal")
         rows = (self.store.query(sql + " WHERE folder=? ORDER BY id", (_store(folder),)) if folder
                 else self.store.query(sql + " ORDER BY id"))

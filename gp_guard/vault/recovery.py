@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from gp_guard.vault.fileio import fsync_dir, sha256_file, unlink
@@ -34,11 +34,64 @@ class Recovery:
 
 def recover_folder(journal: Journal, root: Path, result: Recovery | None = None) -> None:
     result = result if result is not None else Recovery()
+    folders = _Folders(root)
     for entry in journal.pending(str(root)):
+        entry = folders.relocate(entry)
         outcome = recover_entry(root, entry)
         getattr(result, outcome).append(str(root / entry.src))
         journal.finish([entry.id])
         log.info("vault recovery: %s %s", entry.op, outcome)
+
+
+class _Folders:
+    """Finds a sub-folder again by its inode when it was renamed (or swapped for a link) while a
+    file in it was being handled: the journal's paths then point to where it used to be."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.by_inode: dict[int, str] | None = None
+
+    def _where(self, inode: int) -> str | None:
+        if self.by_inode is None:
+            self.by_inode = {}
+            dev = os.lstat(self.root).st_dev
+            for here, dirs, _files in os.walk(self.root, followlinks=False):
+                for name in dirs:
+                    path = os.path.join(here, name)
+                    try:
+                        st = os.lstat(path)
+                    except OSError:
+                        continue
+                    if stat.S_ISDIR(st.st_mode) and st.st_dev == dev:
+                        self.by_inode.setdefault(st.st_ino, os.path.relpath(path, self.root))
+            self.by_inode.setdefault(os.lstat(self.root).st_ino, "")
+        return self.by_inode.get(inode)
+
+    def relocate(self, e: Entry) -> Entry:
+        if not e.dir_ino:
+            return e
+        parent = os.path.dirname(e.src)
+        try:
+            st = os.lstat(self.root / parent)
+            if stat.S_ISDIR(st.st_mode) and st.st_ino == e.dir_ino:
+                return e
+        except OSError:
+            pass
+        found = self._where(e.dir_ino)
+        if found is None:  # moved out of the folder, or gone: nothing here to finish
+            return e
+        return replace(e, **{name: os.path.join(found, os.path.basename(getattr(e, name)))
+                             for name in ("src", "dst", "tmp")})
+
+
+def _written_by_a_program(path: Path) -> bool:
+    from gp_guard.vault import inuse
+
+    try:
+        with inuse.hold(path) as held:
+            return not held.alone()
+    except OSError:
+        return True  # cannot be held: not deleted now
 
 
 def regular(path: Path) -> bool:
@@ -72,10 +125,14 @@ def recover_entry(root: Path, e: Entry) -> str:
         same = same and (sha256_file(plain) == e.sha256 if e.sha256 else bool(e.ino))
     else:
         same = bool(e.sha256) and sha256_file(plain) == e.sha256
-    if same:
+    if same and not _written_by_a_program(src):
         unlink(src)  # a verified copy is in place: the step that was interrupted is finished
         fsync_dir(src.parent)
         return "finished"
+    if same:  # a program is writing the original: it stays, our copy goes (the next run retries)
+        unlink(dst)
+        fsync_dir(dst.parent)
+        return "rolled_back"
     if e.op == "lock":
         unlink(dst)  # the original changed since: our copy is stale, the original stays
         fsync_dir(dst.parent)
