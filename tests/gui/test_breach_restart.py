@@ -165,3 +165,14 @@ def test_dates_the_register_cannot_hold_cannot_be_typed(no_keyring, asked, start
     assert all(edit.maximumDateTime().date().year() == 2999 for edit in page.optional_times.values())
     page.aware.setDateTime(page.aware.maximumDateTime())  # the last minute allowed is still saved
     assert page.record.timeline.aware_at.startswith("2999-12-31") and not seams.informed
+
+
+def test_patient_count_takes_plain_digits_only(no_keyring, asked, start, seams):
+    page = start().pages["breach"]
+    page._new(False)
+    page.count.textEdited.emit("8²5" + "9" * 5000)  # pasted junk: no exception, a bounded number
+    assert page.count.text().isascii() and len(page.count.text()) <= 12
+    assert page.record.facts.get("subjects_count") is None and seams.informed[-1][2] is True  # over the limit: said
+    page.count.setText("850")
+    page.count.textEdited.emit("850")
+    assert page.record.facts["subjects_count"] == 850

@@ -311,6 +311,7 @@ class BreachPage(QWidget):
             grid.addWidget(check, index // 2, index % 2)
         self._explained(form, _("Which data is concerned?"), _("Tick all that apply. Leave all empty if you do not know yet."), box)
         self.count = QLineEdit()
+        self.count.setMaxLength(12)  # up to MAX_PEOPLE; a longer number is a typing mistake
         self.count.setAccessibleName(_("Number of patients concerned"))
         self.count.setPlaceholderText(_(UNKNOWN))
         self.count.textEdited.connect(self._count_changed)
@@ -589,7 +590,7 @@ class BreachPage(QWidget):
         self._answer("data_categories", chosen or None)
 
     def _count_changed(self, text: str) -> None:
-        digits = "".join(ch for ch in text if ch.isdigit())
+        digits = "".join(ch for ch in text if ch in "0123456789")[:12]  # ASCII digits: "²".isdigit() is true
         if digits != text:
             self.count.setText(digits)
         self._answer("subjects_count", int(digits) if digits else None)
