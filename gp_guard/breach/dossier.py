@@ -204,7 +204,8 @@ def register_pdf(records: list[BreachRecord], path: Path, now: dt.datetime | Non
     kept = len(records) - deleted
     pdf.para(f"Établi le {fr_date(dt.datetime.now().astimezone())}. "
              + ("1 violation enregistrée" if kept == 1 else f"{kept} violations enregistrées")
-             + (f" ; {deleted} fiche(s) créée(s) par erreur, marquée(s) supprimée(s)" if deleted else "") + ".")
+             + ("" if not deleted else " ; 1 fiche créée par erreur, marquée supprimée" if deleted == 1
+                else f" ; {deleted} fiches créées par erreur, marquées supprimées") + ".")
     for record in records:
         result = None
         try:
