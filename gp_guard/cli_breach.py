@@ -206,6 +206,10 @@ def _show(register, breach_id: int, as_json: bool) -> int:
         json.dump(record.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
+        if record.status == "deleted":
+            from gp_guard.breach.notification import fr_date
+
+            print(_("[deleted on {when} by {who}]").format(when=fr_date(record.deleted_at), who=record.deleted_by or "?") + "\n")
         print(as_text(record))
     return EXIT_OK
 

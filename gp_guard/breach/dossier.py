@@ -1,15 +1,16 @@
 """PDF documents with fpdf2 (no Qt): the dossier of one breach and the whole register.
 
 The dossier gathers the record, the assessment with its components, the decisions with their
-reasons, the texts sent and a timeline. French text throughout; the DejaVu font carries the
-accents and falls back to the built-in Helvetica (accents transliterated) when it is absent.
+reasons, the texts sent and a timeline. French text throughout; the report's Unicode font
+(DejaVu, else Arial) carries the accents, with the built-in Helvetica when none is installed.
+Characters no installed font can draw are printed as a visible mark, with a notice at the end
+(gp_guard/report/pdf.py ``Coverage``): a name in a legal record never vanishes silently.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from pathlib import Path
 
 from fpdf import FPDF
@@ -21,8 +22,7 @@ from gp_guard.breach.letters import patient_letter
 from gp_guard.breach.model import PLACEHOLDER, BreachRecord
 from gp_guard.breach.notification import TBD, fr_date, fr_num, sections
 from gp_guard.paths import write_private_bytes
-
-FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("C:/Windows/Fonts"), Path("/Library/Fonts"))
+from gp_guard.report.pdf import Coverage, unicode_font
 
 
 class _Pdf(FPDF):
@@ -31,22 +31,29 @@ class _Pdf(FPDF):
         self.doc_title = title
         self.family = "Helvetica"
         self.unicode = False
-        for folder in FONT_DIRS:
-            regular, bold = folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
-            if regular.is_file() and bold.is_file():
-                self.add_font("DejaVu", "", str(regular))
-                self.add_font("DejaVu", "B", str(bold))
-                self.family, self.unicode = "DejaVu", True
-                break
+        font = unicode_font()  # the report's fonts: DejaVu, else Arial
+        if font is not None:
+            self.add_font("DejaVu", "", font[0])
+            self.add_font("DejaVu", "B", font[1])
+            self.family, self.unicode = "DejaVu", True
+        # names in other scripts (CJK…) use a fallback font if one is installed, else a visible mark
+        self.coverage = Coverage(self, "DejaVu" if self.unicode else None)
         self.set_auto_page_break(True, margin=15)
         self.set_title(title)
         self.alias_nb_pages()
 
     def clean(self, text: str) -> str:
-        if self.unicode:
-            return text
-        text = text.replace("×", "x").replace("—", "-").replace("’", "'").replace("≥", ">=")
-        return unicodedata.normalize("NFKD", text).encode("latin-1", "ignore").decode("latin-1")
+        if not self.unicode:
+            text = text.replace("×", "x").replace("—", "-").replace("’", "'").replace("≥", ">=")
+        return self.coverage.visible(text)
+
+    def notice(self) -> None:
+        """At the end: say that some characters could not be printed, and how they appear."""
+        if self.coverage.missing:
+            self.ln(3)
+            self.para(f"Certains caractères ne peuvent pas être imprimés avec les polices de cet ordinateur : "
+                      f"chacun apparaît comme {self.coverage.mark()}. Le texte exact reste dans le registre "
+                      "(gp-guard breach show).", 9)
 
     def footer(self) -> None:
         self.set_y(-12)
@@ -185,6 +192,7 @@ def _record_pages(pdf: _Pdf, record: BreachRecord, now: dt.datetime | None) -> N
 def breach_dossier(record: BreachRecord, path: Path, now: dt.datetime | None = None) -> Path:
     pdf = _Pdf(f"Dossier de violation {record.ref}")
     _record_pages(pdf, record, now)
+    pdf.notice()
     return _save(pdf, path)
 
 
@@ -196,7 +204,8 @@ def register_pdf(records: list[BreachRecord], path: Path, now: dt.datetime | Non
     kept = len(records) - deleted
     pdf.para(f"Établi le {fr_date(dt.datetime.now().astimezone())}. "
              + ("1 violation enregistrée" if kept == 1 else f"{kept} violations enregistrées")
-             + (f" ; {deleted} fiche(s) créée(s) par erreur, marquée(s) supprimée(s)" if deleted else "") + ".")
+             + ("" if not deleted else " ; 1 fiche créée par erreur, marquée supprimée" if deleted == 1
+                else f" ; {deleted} fiches créées par erreur, marquées supprimées") + ".")
     for record in records:
         result = None
         try:
@@ -216,6 +225,7 @@ def register_pdf(records: list[BreachRecord], path: Path, now: dt.datetime | Non
                  + (f" — justification : {final(record.notify.reasoning)}" if record.notify.decided is False else ""))
         pdf.para(f"Patients : {patients_state(record)}"
                  + (f" — justification : {final(record.inform.reasoning)}" if record.inform.decided is False else ""))
+    pdf.notice()
     return _save(pdf, path)
 
 

@@ -3,12 +3,20 @@
 French needs a Unicode font: DejaVu Sans (Debian/Ubuntu), else Arial on Windows and macOS. Without
 any of them, fpdf2's built-in Helvetica is used and the few characters it lacks are replaced, so a
 report is always produced.
+
+Characters the main font lacks (Chinese or Japanese in a name, say) are drawn with a fallback font
+when one is installed (``FALLBACK_CANDIDATES``); a character no font has is never dropped
+silently: it is printed as a visible ``MISSING`` mark and the document ends with a notice
+(``Coverage``, shared with the breach dossier).
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import unicodedata
 from pathlib import Path
+from typing import Any
 
 from fpdf import FPDF
 from fpdf.enums import TableCellFillMode, XPos, YPos
@@ -18,6 +26,8 @@ from gp_guard.i18n import _
 from gp_guard.report import sections
 from gp_guard.report.model import ReportData
 
+log = logging.getLogger(__name__)
+
 FONT_CANDIDATES: tuple[tuple[str, str], ...] = (
     ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
     ("/usr/share/fonts/dejavu/DejaVuSans.ttf", "/usr/share/fonts/dejavu/DejaVuSans-Bold.ttf"),
@@ -25,6 +35,85 @@ FONT_CANDIDATES: tuple[tuple[str, str], ...] = (
     ("/System/Library/Fonts/Supplemental/Arial.ttf", "/System/Library/Fonts/Supplemental/Arial Bold.ttf"),
     ("/Library/Fonts/Arial.ttf", "/Library/Fonts/Arial Bold.ttf"),
 )
+
+# fonts with the scripts DejaVu and Arial lack (CJK first), as Debian, Windows and macOS install them
+FALLBACK_CANDIDATES: tuple[str, ...] = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",  # fonts-noto-cjk
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",  # fonts-droid-fallback
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",  # fonts-wqy-microhei
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",  # fonts-wqy-zenhei
+    "/usr/share/fonts/truetype/arphic/uming.ttc",  # fonts-arphic-uming
+    "/usr/share/fonts/truetype/noto/NotoSansSymbols2-Regular.ttf",  # fonts-noto-core
+    "C:/Windows/Fonts/msyh.ttc", "C:/Windows/Fonts/msgothic.ttc", "C:/Windows/Fonts/malgun.ttf",
+    "C:/Windows/Fonts/seguisym.ttf",
+    "/System/Library/Fonts/PingFang.ttc", "/System/Library/Fonts/Hiragino Sans GB.ttc",
+    "/Library/Fonts/Arial Unicode.ttf",
+)
+MISSING = "\u25a1"  # □, in DejaVu and Arial: the place of a character no installed font can draw
+MISSING_PLAIN = "?"  # the same without a Unicode font (Helvetica)
+
+
+class Coverage:
+    """Which characters the fonts of a PDF can draw; the others become a visible mark, counted."""
+
+    def __init__(self, pdf: FPDF, main: str | None, candidates: tuple[str, ...] | None = None) -> None:
+        self.pdf = pdf
+        self.missing = 0
+        self.cmaps: list[Any] = []
+        if main is None:  # core Helvetica: Latin-1 only
+            return
+        self.cmaps.append(getattr(pdf.fonts[main.lower()], "cmap", {}))
+        names = []
+        for index, path in enumerate(FALLBACK_CANDIDATES if candidates is None else candidates):
+            if not os.path.isfile(path):
+                continue
+            name = f"fallback{index}"
+            try:
+                pdf.add_font(name, "", path)
+            except Exception as exc:  # noqa: BLE001 - an unreadable font file is skipped, never fatal
+                log.warning("fallback font %s skipped: %s", path, type(exc).__name__)
+                continue
+            names.append(name)
+            self.cmaps.append(getattr(pdf.fonts[name], "cmap", {}))
+        if names:
+            pdf.set_fallback_fonts(names, exact_match=False)  # bold text falls back to the regular face
+
+    def visible(self, text: str) -> str:
+        """``text`` with every character no font has replaced by ``MISSING`` (counted)."""
+        if not self.cmaps:
+            return self._latin1(text)
+        out = []
+        for char in text:
+            code = ord(char)
+            if code < 32 or code in (0x7F, 0xAD) or any(code in cmap for cmap in self.cmaps) or _invisible(char):
+                out.append(char)
+            else:
+                self.missing += 1
+                out.append(MISSING)
+        return "".join(out)
+
+    def _latin1(self, text: str) -> str:
+        for char, plain in _LATIN1_FALLBACK.items():
+            text = text.replace(char, plain)
+        out = []
+        for char in unicodedata.normalize("NFC", text):
+            if ord(char) < 256:
+                out.append(char)
+                continue
+            plain = unicodedata.normalize("NFKD", char).encode("latin-1", "ignore").decode("latin-1")
+            if not plain:
+                self.missing += 1
+            out.append(plain or MISSING_PLAIN)
+        return "".join(out)
+
+    def mark(self) -> str:
+        return MISSING if self.cmaps else MISSING_PLAIN
+
+
+def _invisible(char: str) -> bool:
+    """Joiners, variation selectors and marks that fonts need not have: fpdf2 handles them."""
+    return unicodedata.category(char) in ("Cf", "Mn", "Me")
+
 
 TONES = {"good": (214, 237, 214), "bad": (246, 214, 208), "warn": (250, 234, 194), "neutral": (228, 228, 228)}
 ACCENT = (42, 93, 143)
@@ -53,15 +142,12 @@ class _Pdf(FPDF):
             self.family = "Body"
         else:
             self.family = "Helvetica"
+        self.coverage = Coverage(self, "Body" if font is not None else None)
         self.set_margins(18, 16, 18)
         self.set_auto_page_break(True, margin=18)
 
     def t(self, text: str) -> str:
-        if self.unicode:
-            return text
-        for char, plain in _LATIN1_FALLBACK.items():
-            text = text.replace(char, plain)
-        return text.encode("latin-1", "replace").decode("latin-1")
+        return self.coverage.visible(text)
 
     def footer(self) -> None:
         self.set_y(-12)
@@ -190,6 +276,10 @@ def render(data: ReportData) -> bytes:
             _bullets(pdf, block)
         elif isinstance(block, sections.Table):
             _table(pdf, block)
+    if pdf.coverage.missing:
+        pdf.ln(2)
+        _text(pdf, _("Some characters cannot be printed with the fonts of this computer: each is shown as {mark}. Install a font for that script (for example Noto CJK) to print them.").format(
+            mark=pdf.coverage.mark()), 9, "B")
     return bytes(pdf.output())
 
 

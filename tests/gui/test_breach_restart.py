@@ -141,3 +141,38 @@ def test_notification_is_recorded_only_with_its_receipt_number(no_keyring, asked
     page.done_buttons["cnil"].click()
     assert page.record.cnil_state() == "notified" and page.record.notify.decided is True
     assert "Notification à la CNIL enregistrée" in page.record.events[-1].text
+
+
+def test_dossier_and_letter_are_private_and_say_where(no_keyring, asked, start, seams, tmp_path, monkeypatch):
+    page = start("fr").pages["breach"]
+    page._new(False)
+    page.letter.setPlainText("Madame, Monsieur, texte de la lettre.")
+    targets = {"pdf": tmp_path / "dossier.pdf", "txt": tmp_path / "lettre.txt"}
+    monkeypatch.setattr(breach_page, "save_path", lambda parent, suggested, kind="pdf": str(targets[kind]))
+    page.pdf_button.click()
+    assert seams.informed[-1] == ("Enregistrer le dossier PDF…", f"Fichier écrit (lisible par vous seul) : {targets['pdf']}", False)
+    next(b for b in page.findChildren(type(page.pdf_button)) if b.text() == "Enregistrer la lettre…").click()
+    assert targets["txt"].read_text(encoding="utf-8") == "Madame, Monsieur, texte de la lettre."
+    assert f"Fichier écrit (lisible par vous seul) : {targets['txt']}" == seams.informed[-1][1]
+    for path in targets.values():
+        assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_dates_the_register_cannot_hold_cannot_be_typed(no_keyring, asked, start, seams):
+    page = start().pages["breach"]
+    page._new(False)
+    assert page.aware.maximumDateTime().date().year() == 2999 and page.aware.minimumDateTime().date().year() == 1900
+    assert all(edit.maximumDateTime().date().year() == 2999 for edit in page.optional_times.values())
+    page.aware.setDateTime(page.aware.maximumDateTime())  # the last minute allowed is still saved
+    assert page.record.timeline.aware_at.startswith("2999-12-31") and not seams.informed
+
+
+def test_patient_count_takes_plain_digits_only(no_keyring, asked, start, seams):
+    page = start().pages["breach"]
+    page._new(False)
+    page.count.textEdited.emit("8²5" + "9" * 5000)  # pasted junk: no exception, a bounded number
+    assert page.count.text().isascii() and len(page.count.text()) <= 12
+    assert page.record.facts.get("subjects_count") is None and seams.informed[-1][2] is True  # over the limit: said
+    page.count.setText("850")
+    page.count.textEdited.emit("850")
+    assert page.record.facts["subjects_count"] == 850

@@ -142,6 +142,8 @@ def test_restart_without_keyring_finds_unlocks_and_continues_the_open_breach(no_
     lines = {line.split()[1]: line for line in listed.splitlines()}
     assert "CNIL notifiée le 03/03/2026 à 10:15 (UTC+01:00) (n° CNIL-2026-0042)" in lines[real.ref]
     assert "[supprimée le" in lines[phantom.ref] and "supprimée" not in lines[real.ref]
+    shown = cli_process(["show", str(phantom.id)], "cheval agrafe batterie\n", _private_home, "fr").stdout
+    assert shown.startswith("[supprimée le")
     wrong = cli_process(["list"], "not the passphrase\n", _private_home)
     assert wrong.returncode == 2 and "This passphrase does not open the breach register." in wrong.stderr
     empty = cli_process(["list"], "", _private_home)

@@ -229,3 +229,71 @@ def test_real_breach_register_reaches_the_report_without_its_sensitive_fields(st
     page = html.render(data)
     _no_leak(page)
     _no_leak(_pdf_text(pdf.write(data, tmp_path / "breach.pdf")))
+
+
+def _report_with_register(store, records, tmp_path):
+    import keyring
+    from keyring.backends import fail
+
+    from gp_guard.breach.register import Register
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        register = Register.open(store, lambda first: "cheval agrafe batterie")
+        saved = [register.save(r) for r in records]
+    finally:
+        keyring.set_keyring(previous)
+    return register, saved
+
+
+def test_report_never_says_notified_before_the_notification_is_recorded(store, tmp_path):
+    from tests.unit.test_breach_register import sample
+
+    i18n.set_language("fr")
+    register, (saved,) = _report_with_register(store, [sample()], tmp_path)  # decided, not recorded
+    flat = " ".join(_pdf_text(pdf.write(model.build(store), tmp_path / "a.pdf")).split())
+    assert "notifiées à la CNIL : 0" in flat
+    assert "Notification décidée, pas encore enregistrée : 1." in flat
+    assert "décision : notifier la" in flat  # the table cell (wrapped by the layout)
+    register.record_notification(saved.id, "2026-03-03T10:15:00+01:00", "CNIL-2026-0042")
+    data = model.build(store)
+    assert data.breaches.notified == 1 and data.breaches.to_notify == 0
+    flat = " ".join(_pdf_text(pdf.write(data, tmp_path / "b.pdf")).split())
+    assert "notifiées à la CNIL : 1" in flat and "décision : notifier" not in flat
+
+
+def test_characters_outside_the_fonts_never_vanish(store, monkeypatch, tmp_path):
+    """D16: 'Dr 漢字 😀' used to print as 'Dr 😀'. With no CJK font installed, a visible mark and a
+    notice; with a font that has the character, the character itself."""
+    identity.save(store, identity.PracticeIdentity(name="Dr 漢字 😀 Martin"))
+    monkeypatch.setattr(pdf, "FALLBACK_CANDIDATES", ())  # as on this machine: no CJK font
+    flat = " ".join(_pdf_text(pdf.write(model.build(store), tmp_path / "cjk.pdf")).split())
+    assert "Dr □□ 😀 Martin" in flat
+    assert "Some characters cannot be printed with the fonts of this computer: each is shown as □." in flat
+    # a fallback font is used when installed: glyphicons has U+E001, which DejaVu lacks
+    glyphs = "/usr/share/fonts/truetype/glyphicons/glyphicons-halflings-regular.ttf"
+    if not pdf.unicode_font() or not __import__("os").path.isfile(glyphs):
+        pytest.skip("needs DejaVu and the glyphicons font (fonts-glyphicons-halflings) to test the fallback")
+    identity.save(store, identity.PracticeIdentity(name="Dr \ue001 Martin"))
+    monkeypatch.setattr(pdf, "FALLBACK_CANDIDATES", (glyphs,))
+    out = pdf.write(model.build(store), tmp_path / "fallback.pdf")
+    fonts = subprocess.run([require_tool("pdffonts", "lists the fonts embedded in the PDF"), str(out)],
+                           capture_output=True, text=True, check=True).stdout
+    assert "GLYPHICONSHalflings" in fonts.replace(" ", "").replace("-", "")
+    assert "□" not in " ".join(_pdf_text(out).split())
+
+
+def test_dossier_keeps_a_visible_mark_for_characters_it_cannot_print(monkeypatch, tmp_path):
+    from gp_guard.breach.dossier import breach_dossier
+    from tests.unit.test_breach_register import sample
+
+    monkeypatch.setattr(pdf, "FALLBACK_CANDIDATES", ())
+    record = sample()
+    record.controller.name = "Dr 漢字 😀"
+    flat = " ".join(_pdf_text(breach_dossier(record, tmp_path / "d.pdf")).split())
+    assert "Dr □□ 😀" in flat
+    assert "Certains caractères ne peuvent pas être imprimés avec les polices de cet ordinateur : chacun apparaît comme □." in flat
+    record.controller.name = "Dr Martin"
+    flat = " ".join(_pdf_text(breach_dossier(record, tmp_path / "e.pdf")).split())
+    assert "Certains caractères" not in flat

@@ -46,6 +46,8 @@ from gp_guard.gui.widgets.breach_clock import deadline_text
 from gp_guard.i18n import N_, _
 
 NOT_KNOWN_TIME = QDateTime(QDate(2000, 1, 1), QTime(0, 0))  # shown as "Not known yet"
+LAST_TIME = QDateTime(QDate(2999, 12, 31), QTime(23, 59))  # the core refuses later years (binput.MAX_YEAR)
+FIRST_TIME = QDateTime(QDate(1900, 1, 1), QTime(0, 0))
 DISCOVERED_BY = {
     "controller": N_("You or your staff"), "processor": N_("Your software vendor or IT provider"),
     "data_subject": N_("A patient"), "third_party": N_("Someone else (a colleague, a laboratory, the police)"),
@@ -86,9 +88,12 @@ def ask_passphrase(parent: QWidget, first: bool) -> str:
     return value
 
 
-def save_path(parent: QWidget, suggested: str) -> str:
-    """The seam the tests patch: where to write the PDF dossier."""
-    path, _filter = QFileDialog.getSaveFileName(parent, _("Save the PDF dossier"), suggested, "PDF (*.pdf)")
+def save_path(parent: QWidget, suggested: str, kind: str = "pdf") -> str:
+    """The seam the tests patch: where to write the PDF dossier (or the letter, kind "txt")."""
+    if kind == "txt":
+        path, _filter = QFileDialog.getSaveFileName(parent, _("Save the letter"), suggested, _("Text (*.txt)"))
+    else:
+        path, _filter = QFileDialog.getSaveFileName(parent, _("Save the PDF dossier"), suggested, "PDF (*.pdf)")
     return path
 
 
@@ -222,6 +227,7 @@ class BreachPage(QWidget):
         self.aware = DateTimeEdit()
         self.aware.setCalendarPopup(True)
         self.aware.setDisplayFormat("dd/MM/yyyy HH:mm")
+        self.aware.setDateTimeRange(FIRST_TIME, LAST_TIME)
         self.aware.setAccessibleName(_("When you became aware of the breach"))
         self.aware.dateTimeChanged.connect(self._aware_changed)
         inner = self.aware.findChild(QLineEdit)
@@ -261,7 +267,7 @@ class BreachPage(QWidget):
         edit = DateTimeEdit()
         edit.setCalendarPopup(True)
         edit.setDisplayFormat("dd/MM/yyyy HH:mm")
-        edit.setMinimumDateTime(NOT_KNOWN_TIME)
+        edit.setDateTimeRange(NOT_KNOWN_TIME, LAST_TIME)
         edit.setSpecialValueText(_(UNKNOWN))
         edit.setAccessibleName(name)
         inner = edit.findChild(QLineEdit)
@@ -305,6 +311,7 @@ class BreachPage(QWidget):
             grid.addWidget(check, index // 2, index % 2)
         self._explained(form, _("Which data is concerned?"), _("Tick all that apply. Leave all empty if you do not know yet."), box)
         self.count = QLineEdit()
+        self.count.setMaxLength(12)  # up to MAX_PEOPLE; a longer number is a typing mistake
         self.count.setAccessibleName(_("Number of patients concerned"))
         self.count.setPlaceholderText(_(UNKNOWN))
         self.count.textEdited.connect(self._count_changed)
@@ -366,7 +373,10 @@ class BreachPage(QWidget):
         self.letter = self._text(_("Letter to the patients"), 10)
         self.letter.textChanged.connect(lambda: self._change(lambda r: setattr(r.patients, "letter_text", self.letter.toPlainText())))
         form.addRow(_("Letter to the patients (you can edit it)"), self.letter)
-        form.addRow(self._button(_("Copy the letter"), lambda: self._copy(self.letter.toPlainText())))
+        letter_row = QHBoxLayout()
+        letter_row.addWidget(self._button(_("Copy the letter"), lambda: self._copy(self.letter.toPlainText())))
+        letter_row.addWidget(self._button(_("Save the letter…"), self._save_letter))
+        form.addRow(letter_row)
         self.steps = QLabel()
         self.steps.setWordWrap(True)
         self.steps.setOpenExternalLinks(True)
@@ -569,7 +579,10 @@ class BreachPage(QWidget):
         local = value.toPython()
         assert isinstance(local, dt.datetime)
         stamp = local.astimezone().isoformat(timespec="minutes")
-        self._change(lambda r: r.set_answer("aware_at", stamp))
+        try:
+            self._change(lambda r: r.set_answer("aware_at", stamp))
+        except InputError as exc:  # a date the register cannot hold: said, nothing saved
+            dialogs.inform(self, _("Data breach"), exc.translated(), error=True)
         self._tick()
 
     def _categories_changed(self) -> None:
@@ -577,7 +590,7 @@ class BreachPage(QWidget):
         self._answer("data_categories", chosen or None)
 
     def _count_changed(self, text: str) -> None:
-        digits = "".join(ch for ch in text if ch.isdigit())
+        digits = "".join(ch for ch in text if ch in "0123456789")[:12]  # ASCII digits: "²".isdigit() is true
         if digits != text:
             self.count.setText(digits)
         self._answer("subjects_count", int(digits) if digits else None)
@@ -760,12 +773,28 @@ class BreachPage(QWidget):
         if not path:
             return
         try:
-            breach_dossier(self.record, Path(path))
+            written = breach_dossier(self.record, Path(path))
         except OSError as exc:
             dialogs.inform(self, _("Save the PDF dossier…"), _("Cannot read or write {path}: {reason}").format(path=path, reason=exc.strerror or exc), error=True)
             return
         self._change(lambda r: r.log("Dossier PDF enregistré"))
-        dialogs.inform(self, _("Save the PDF dossier…"), _("Written: {path}").format(path=path))
+        dialogs.inform(self, _("Save the PDF dossier…"), _("Written (readable by you only): {path}").format(path=written))
+
+    def _save_letter(self) -> None:
+        """The letter as a text file to print or send (0600: it names the patients' data)."""
+        if self.record is None:
+            return
+        from gp_guard.paths import write_private_bytes
+
+        path = save_path(self, str(Path.home() / f"lettre-patients-{self.record.ref}.txt"), "txt")
+        if not path:
+            return
+        try:
+            written = write_private_bytes(Path(path), self.letter.toPlainText().encode("utf-8"))
+        except OSError as exc:
+            dialogs.inform(self, _("Save the letter…"), _("Cannot read or write {path}: {reason}").format(path=path, reason=exc.strerror or exc), error=True)
+            return
+        dialogs.inform(self, _("Save the letter…"), _("Written (readable by you only): {path}").format(path=written))
 
     def _delete(self) -> None:
         record, register = self.record, self.register
