@@ -171,6 +171,8 @@ class Store:
             src = Path(str(self.path) + suffix)
             if src.exists():
                 os.replace(src, Path(str(aside) + suffix))
+                with contextlib.suppress(OSError):
+                    os.chmod(Path(str(aside) + suffix), 0o600)  # it may hold patient data
         return aside
 
     def _connect(self) -> sqlite3.Connection:
