@@ -171,6 +171,8 @@ class Store:
             src = Path(str(self.path) + suffix)
             if src.exists():
                 os.replace(src, Path(str(aside) + suffix))
+                with contextlib.suppress(OSError):
+                    os.chmod(Path(str(aside) + suffix), 0o600)  # it may hold patient data
         return aside
 
     def _connect(self) -> sqlite3.Connection:
@@ -182,6 +184,7 @@ class Store:
         conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=5)
         try:
             conn.execute("PRAGMA foreign_keys=ON")
+            self._refuse_newer(conn)  # before anything writes to a file of a newer version
             mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
             if str(mode).lower() != "wal":
                 log.info("journal mode is %s", mode)
@@ -223,10 +226,15 @@ class Store:
         return kept
 
     @staticmethod
-    def _migrate(conn: sqlite3.Connection) -> None:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    def _refuse_newer(conn: sqlite3.Connection) -> int:
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
         if version > len(MIGRATIONS):
             raise StoreNewer(N_("This database was written by a newer version of gp_guard. It was left as it is: use that newer version, or ask your IT provider."))
+        return version
+
+    @classmethod
+    def _migrate(cls, conn: sqlite3.Connection) -> None:
+        version = cls._refuse_newer(conn)
         for number in range(version, len(MIGRATIONS)):
             conn.execute("BEGIN")
             try:

@@ -204,3 +204,23 @@ def test_run_gui_explains_an_unwritable_data_folder(monkeypatch, seams):
     assert app.run_gui(lang="en") == app.EXIT_ERROR
     title, text, error = seams.informed[0]
     assert error and "Permission denied" in text and str(Path.home()) not in text
+
+
+def test_run_gui_explains_a_database_from_a_newer_version_and_leaves_it(monkeypatch, seams):
+    import sqlite3
+
+    from gp_guard.gui import app
+
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    db = paths.database_path()
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA user_version=99")
+    conn.close()
+    before = db.read_bytes()
+    monkeypatch.setenv("GP_GUARD_LANG", "fr")
+    assert app.run_gui() == app.EXIT_ERROR
+    title, text, error = seams.informed[0]
+    assert error and title == "gp_guard ne peut pas démarrer"
+    assert "version plus récente de gp_guard" in text
+    assert db.read_bytes() == before
+    assert not [p for p in db.parent.iterdir() if ".corrupt-" in p.name]

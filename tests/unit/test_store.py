@@ -55,9 +55,12 @@ def test_database_from_a_newer_version_is_refused(tmp_path):
     conn = sqlite3.connect(path)
     conn.execute(f"PRAGMA user_version={len(MIGRATIONS) + 5}")
     conn.close()
-    with pytest.raises(StoreError):
+    before = path.read_bytes()
+    with pytest.raises(StoreError) as error:
         Store(path)
-    assert path.exists()  # never deleted
+    assert "newer version" in str(error.value)
+    assert path.read_bytes() == before  # never deleted, not even switched to WAL
+    assert [p.name for p in tmp_path.iterdir()] == ["db.sqlite"]
 
 
 def _finding(check_id: str, status: Status) -> Finding:
