@@ -63,6 +63,7 @@ class UnreadableFile(HostError):
 # Every file a check reads is a configuration or a system file of a few kilobytes; a larger one is
 # refused rather than read into memory (a hostile process can point a "configuration" anywhere).
 MAX_FILE_BYTES = 4 * 1024 * 1024
+MAX_DIR_ENTRIES = 100_000  # a folder the checks list (configuration folders, /etc/*.d) has a few dozen
 
 
 def _file_kind(mode: int) -> str:
@@ -348,12 +349,20 @@ class LocalHost(Host):
         return os.path.exists(path)
 
     def list_dir(self, path: str) -> list[str] | None:
+        """Sorted names; ``UnreadableFile`` beyond ``MAX_DIR_ENTRIES`` (a process can name any
+        folder as its configuration)."""
+        names: list[str] = []
         try:
-            return sorted(os.listdir(path))
+            with os.scandir(path) as entries:
+                for entry in entries:
+                    names.append(entry.name)
+                    if len(names) > MAX_DIR_ENTRIES:
+                        raise UnreadableFile(path, f"more than {MAX_DIR_ENTRIES} entries: not read")
         except (FileNotFoundError, NotADirectoryError):
             return None
         except PermissionError as exc:
             raise NeedsAdmin(path) from exc
+        return sorted(names)
 
     def find_files(
         self, roots: Sequence[str], patterns: Sequence[str], max_depth: int = 4, limit: int = 500

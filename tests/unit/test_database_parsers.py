@@ -419,3 +419,18 @@ def test_db_mysql_includedir_with_too_many_files_is_a_config_error():
     else:
         raise AssertionError("no ConfigError")
     assert len(host.read) == mysql.MAX_FILES + 1  # stopped there, the rest never read
+
+
+def test_db_config_errors_never_quote_the_file():
+    """A process can name any file as its configuration (``postgres -c config_file=/etc/shadow``)
+    and the audit often runs as administrator: an error names the file and the line, never its text."""
+    shadow = "root:$y$j9T$SECRETHASHSECRETHASH:19700:0:99999:7:::\n"
+    for call in (lambda: postgres.parse_conf("$y$j9T$SECRETHASH", "/etc/shadow"),
+                 lambda: postgres.parse_hba(shadow, "/etc/shadow"),
+                 lambda: mysql.read_config(DictHost({"/etc/shadow": "[" + shadow}), "/etc/shadow")):
+        try:
+            call()
+        except ConfigError as exc:
+            assert "line 1" in exc.detail and "SECRET" not in str(exc) and "root" not in exc.detail
+        else:
+            raise AssertionError("not a configuration")

@@ -122,3 +122,24 @@ def test_orthanc_configuration_over_one_mib_is_refused_before_parsing():
     text = '{"A": "' + "x" * orthanc.MAX_CONFIG_CHARS + '"}'
     with pytest.raises(orthanc.OrthancConfigError, match="larger than 1024 KiB"):
         orthanc.parse_config_text(text, "big.json")
+
+
+def test_a_folder_with_too_many_entries_is_refused(tmp_path: Path, monkeypatch):
+    from gp_guard import host as host_module
+
+    for i in range(6):
+        (tmp_path / f"{i}.json").write_text("{}")
+    assert LocalHost().list_dir(str(tmp_path)) == [f"{i}.json" for i in range(6)]
+    monkeypatch.setattr(host_module, "MAX_DIR_ENTRIES", 5)
+    with pytest.raises(UnreadableFile, match="more than 5 entries"):
+        LocalHost().list_dir(str(tmp_path))
+    with pytest.raises(orthanc.OrthancConfigError) as info:
+        orthanc.load_config(LocalHost(), str(tmp_path))
+    assert info.value.path == str(tmp_path) and info.value.detail == "more than 5 entries: not read"
+
+
+def test_an_orthanc_folder_with_too_many_json_files_is_refused(tmp_path: Path):
+    for i in range(orthanc.MAX_CONFIG_FILES + 1):
+        (tmp_path / f"{i:03}.json").write_text("{}")
+    with pytest.raises(orthanc.OrthancConfigError, match="not an Orthanc configuration folder"):
+        orthanc.load_config(LocalHost(), str(tmp_path))

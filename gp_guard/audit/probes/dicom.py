@@ -22,7 +22,7 @@ from gp_guard.audit.probes.limits import Watchdog
 
 CALLING_AET = "GPGUARD-PROBE"
 DEFAULT_TIMEOUT = 2.0
-DEFAULT_DEADLINE = 4.0  # seconds for association, C-ECHO, C-FIND and release together
+DEFAULT_DEADLINE = 3.0  # seconds for association, C-ECHO, C-FIND and release together
 MAX_PDU = 1 << 20  # bytes; we announce a maximum of 16,382, Orthanc sends 16 KiB PDUs
 MAX_MATCHES = 100_000  # answers counted before the C-FIND is given up
 _PENDING = (0xFF00, 0xFF01)

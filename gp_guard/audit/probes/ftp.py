@@ -21,7 +21,7 @@ from gp_guard.audit.probes.limits import TooMuchData, Watchdog
 
 PROBE_FILE = ".gp_guard_probe"
 DEFAULT_TIMEOUT = 2.0
-DEFAULT_DEADLINE = 4.0  # seconds for the whole probe (vsftpd delays a refused login by about 1 s)
+DEFAULT_DEADLINE = 3.0  # seconds for the whole probe (vsftpd delays a refused login by about 1 s)
 MAX_REPLY_BYTES = 256 * 1024  # everything the server may send on the control connection
 
 

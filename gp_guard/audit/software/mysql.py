@@ -90,7 +90,7 @@ def read_config(host: Host, path: str, config: MysqlConfig | None = None, depth:
             continue
         if line.startswith("["):
             if not line.endswith("]"):
-                raise ConfigError(path, f"line {number}: unclosed section {line[:40]!r}")
+                raise ConfigError(path, f"line {number}: a section without its closing ']'")  # line not quoted
             section = line[1:-1].strip().lower()
             continue
         if not _server_section(section):

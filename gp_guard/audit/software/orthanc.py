@@ -38,11 +38,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gp_guard.audit.software import read_config_text
-from gp_guard.host import Host, NeedsAdmin
+from gp_guard.host import Host, NeedsAdmin, UnreadableFile
 
 Version = tuple[int, int, int]
 
 MAX_CONFIG_CHARS = 1024 * 1024  # Orthanc's full sample configuration is about 40 KB
+MAX_CONFIG_FILES = 64  # .json files in a configuration folder (Debian ships 8)
 DEFAULT_HTTP_PORT = 8042
 DEFAULT_DICOM_PORT = 4242
 # Credentials published in Orthanc's documentation and sample files, and common weak passwords.
@@ -193,11 +194,16 @@ def load_config(host: Host, path: str, version: str | None = None) -> OrthancCon
     Raises ``OrthancConfigError`` when nothing can be read or a file is not valid JSON, and
     ``NeedsAdmin`` when a file exists but this user may not read it.
     """
-    entries = host.list_dir(path)
+    try:
+        entries = host.list_dir(path)
+    except UnreadableFile as exc:
+        raise OrthancConfigError(path, exc.reason) from None
     if entries is not None:
         files = [_join(path, e) for e in sorted(entries) if e.lower().endswith(".json")]
         if not files:
             raise OrthancConfigError(path, "no .json file in this folder")
+        if len(files) > MAX_CONFIG_FILES:
+            raise OrthancConfigError(path, f"more than {MAX_CONFIG_FILES} .json files: not an Orthanc configuration folder")
     else:
         files = [path]
     values: dict[str, Any] = {}
