@@ -11,13 +11,9 @@ import argparse
 import json
 import sys
 
-from gp_guard.i18n import LANGUAGES, N_, _
+from gp_guard.i18n import LANGUAGES, _
 
 EXIT_OK, EXIT_RISK, EXIT_ERROR = 0, 1, 2
-ROLE_WORDS = {
-    "direct": N_("direct identifier"), "linkable": N_("linkable identifier"), "quasi": N_("quasi-identifier"),
-    "sensitive": N_("health data"), "free_text": N_("free text"), "other": N_("other"),
-}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -65,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
 def print_text(result, short: bool = False) -> None:  # type: ignore[no-untyped-def]
     from gp_guard.export.generalise import LABELS
     from gp_guard.export.proposals import TITLES
+    from gp_guard.export.roles import ROLE_WORDS
     from gp_guard.export.verdict import KIND_WORDS, explanation
 
     out = sys.stdout

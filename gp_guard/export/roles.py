@@ -14,9 +14,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from gp_guard.export.identifiers import Hit, fold, name_value, scan_distinct
+from gp_guard.i18n import N_
 
 SAMPLE = 5000
 ROLES = ("direct", "linkable", "quasi", "sensitive", "free_text", "other")
+ROLE_WORDS = {
+    "direct": N_("direct identifier"), "linkable": N_("linkable identifier"), "quasi": N_("quasi-identifier"),
+    "sensitive": N_("health data"), "free_text": N_("free text"), "other": N_("other"),
+}
 
 # kind -> pattern on the folded column name (lower case, words joined by "_")
 QUASI_HINTS = {

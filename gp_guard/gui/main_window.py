@@ -32,6 +32,7 @@ from gp_guard.gui.pages.breach import BreachPage
 from gp_guard.gui.pages.checklist import ChecklistPage
 from gp_guard.gui.pages.dashboard import DashboardPage
 from gp_guard.gui.pages.encryption import EncryptionPage
+from gp_guard.gui.pages.export import ExportPage
 from gp_guard.gui.pages.help import HelpPage
 from gp_guard.gui.pages.questions import QuestionsPage
 from gp_guard.gui.pages.report import ReportPage
@@ -56,6 +57,7 @@ PAGES: list[PageSpec] = [
     PageSpec("breach", N_("Data breach"), BreachPage),
     PageSpec("checklist", N_("Checklist"), ChecklistPage),
     PageSpec("report", N_("Security report"), ReportPage),
+    PageSpec("export", N_("Data sharing"), ExportPage),
     PageSpec("settings", N_("Settings"), SettingsPage),
     PageSpec("help", N_("Help"), HelpPage),
 ]

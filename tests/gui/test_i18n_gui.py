@@ -52,9 +52,9 @@ def test_window_builds_in_both_languages(make_window, lang):
     window = make_window(lang)
     names = [window.nav.item(i).text() for i in range(window.nav.count())]
     expected = {"en": ["Dashboard", "Audit", "Questions", "Encryption", "Data breach", "Checklist",
-                       "Security report", "Settings", "Help"],
+                       "Security report", "Data sharing", "Settings", "Help"],
                 "fr": ["Tableau de bord", "Audit", "Questions", "Chiffrement", "Violation de données",
-                       "Liste de contrôle", "Rapport de sécurité", "Réglages", "Aide"]}[lang]
+                       "Liste de contrôle", "Rapport de sécurité", "Partage de données", "Réglages", "Aide"]}[lang]
     assert names == expected
     assert window.pages["audit"].run_button.text() == {"en": "Run the audit", "fr": "Lancer l'audit"}[lang]
 
