@@ -152,7 +152,8 @@ def _yaml(value: Any, indent: int) -> list[str]:
                 lines.append(f"{pad}{key}:")
                 lines += _yaml(item, indent + 1)
             else:
-                lines.append(f"{pad}{key}: {_scalar(item) if not isinstance(item, (Mapping, list)) else '[]'}")
+                empty = "{}" if isinstance(item, Mapping) else "[]"
+                lines.append(f"{pad}{key}: {empty if isinstance(item, (Mapping, list)) else _scalar(item)}")
     else:
         for item in value:
             if isinstance(item, (Mapping, list)) and item:

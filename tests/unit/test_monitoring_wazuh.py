@@ -178,3 +178,9 @@ def test_alert_rules_use_gp_guard_metrics_and_are_tested_both_ways():
     for name in names:
         outcomes = [bool(e["exp_alerts"]) for e in evaluations if e["alertname"] == name]
         assert True in outcomes and False in outcomes, name
+
+
+def test_yaml_writer_round_trips_awkward_values():
+    data = {"empty_map": {}, "empty_list": [], "flag": True, "n": 7,
+            "items": [{"text": 'deux-points: "guillemets" \\ # dièse\nligne', "list": ["- tiret", "yes", "0123"]}]}
+    assert yaml.safe_load(wazuh.to_yaml(data)) == data
