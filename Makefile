@@ -7,7 +7,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean dist
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,12 @@ bench: $(STAMP)
 	$(PY) bench/audit.py
 	@if [ "$$(id -u)" = 0 ]; then $(PY) bench/exposure.py; else echo "bench/exposure.py needs root (network namespaces): skipped"; fi
 	$(PY) bench/vault.py
+
+# The installers this machine can build (Linux .deb, Windows setup.exe) into dist/; see installer/README.md.
+dist: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dist]'
+	$(PY) installer/build_deb.py --out dist
+	$(PY) installer/build_windows.py --out dist
 
 clean:
 	rm -rf $(VENV) build *.egg-info

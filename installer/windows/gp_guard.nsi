@@ -41,7 +41,6 @@ VIAddVersionKey /LANG=0 "LegalCopyright" "gp_guard"
 !include "StrFunc.nsh"
 !include "WinMessages.nsh"
 ${StrStr}
-${UnStrStr}
 ${UnStrRep}
 
 !define MUI_ICON "${ICON}"

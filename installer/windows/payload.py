@@ -43,7 +43,7 @@ PRUNE = re.compile(
     r"Charts)[^/]*\.pyd|"
     r"plugins/(sqldrivers|qmltooling|designer|qmllint|generic|platforminputcontexts)/|"
     r"translations/(?![^/]*_(fr|en)\.qm$)[^/]+$|[^/]+\.pyi$)"
-    r"|^lib/babel/locale-data/(?!(root|fr|fr_FR|en|en_001|en_GB|en_US)\.dat$)"
+    r"|^lib/babel/locale-data/(?!(root|fr|fr_FR|en|en_001|en_GB|en_US)\.dat$)[^/]+$"
     r"|^lib/bin/|^lib/[^/]+\.dist-info/(direct_url\.json|INSTALLER|REQUESTED)$"
     r"|(^|/)__pycache__/|\.pyc$")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -29,8 +30,10 @@ def need(condition: bool, message: str) -> None:
 
 
 def tool(name: str, package: str) -> str:
+    """Path of a tool; package is the Debian package, or a full install command."""
     path = shutil.which(name) or shutil.which(name, path=str(Path(sys.executable).parent))
-    need(path is not None, f"{name} is not installed (apt-get install {package}); .ci/run installs it")
+    install = package if " " in package else f"apt-get install {package}"
+    need(path is not None, f"{name} is not installed ({install}); .ci/run installs it")
     assert path is not None
     return path
 
@@ -45,6 +48,8 @@ def build(script: str, artefact: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def deb() -> Path:
+    need(importlib.util.find_spec("PyInstaller") is not None,
+         "PyInstaller is not installed (pip install -e '.[dist]')")
     tool("dpkg-deb", "dpkg")
     tool("rsvg-convert", "librsvg2-bin")
     return build("build_deb.py", DIST / f"gp-guard_{VERSION}_amd64.deb")
