@@ -166,3 +166,39 @@ def test_language_switch_during_an_audit(qtbot, window, monkeypatch):
         page.cancel_button.click()
     assert page.run_button.isEnabled()
     assert "annulé" in page.status.text()
+
+
+def test_only_what_needs_action_by_default_and_everything_on_request(qtbot, window):
+    from gp_guard.gui.widgets.findings_tree import needs_action
+
+    run_audit_and_wait(qtbot, window)
+    page = window.pages["audit"]
+    assert page.only_action.isChecked()
+    items = page.tree.finding_items()
+    shown = [i.data(0, FINDING_ROLE) for i in items if not i.isHidden()]
+    hidden = [i.data(0, FINDING_ROLE) for i in items if i.isHidden()]
+    assert shown and hidden
+    assert all(needs_action(f) for f in shown) and not any(needs_action(f) for f in hidden)
+    assert all(f.status in (Status.PASS, Status.SKIPPED) and f.kind == "check" for f in hidden)
+    page.only_action.setChecked(False)
+    assert not any(i.isHidden() for i in page.tree.finding_items())
+    page.only_action.setChecked(True)
+    assert page.select(hidden[0].id)  # the dashboard can still open a point that needs nothing
+    assert not page.only_action.isChecked()
+
+
+def test_the_detail_has_a_part_for_the_it_provider_with_a_copy_button(qtbot, window):
+    from PySide6.QtGui import QGuiApplication
+
+    run_audit_and_wait(qtbot, window)
+    page = window.pages["audit"]
+    assert page.select("FW-01")
+    text = page.detail.browser.toPlainText()
+    doctor, provider = text.split("For your IT provider", 1)
+    assert "How to fix it" in doctor and "What was seen" in provider
+    page.detail.copy_button.click()
+    copied = QGuiApplication.clipboard().text()
+    finding = page.detail.finding
+    assert copied.startswith("gp_guard · FW-01")
+    assert finding.title() in copied and finding.fix_steps()[0] in copied
+    assert all(e.value in copied for e in finding.outcome.evidence)

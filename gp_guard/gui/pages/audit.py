@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -57,8 +58,15 @@ class AuditPage(QWidget):
         self.status.setAccessibleName(_("Audit status"))
         layout.addWidget(self.status)
 
+        self.only_action = QCheckBox(_("Show only what needs action"))
+        self.only_action.setAccessibleName(_("Show only what needs action"))
+        self.only_action.setToolTip(_("Hides the points that are in order and the checks that do not apply here."))
+        layout.addWidget(self.only_action)
+
         splitter = QSplitter(Qt.Orientation.Horizontal)
         self.tree = FindingsTree()
+        self.only_action.toggled.connect(self.tree.set_only_action)
+        self.only_action.setChecked(True)
         self.detail = FindingDetail()
         self.tree.finding_selected.connect(self.detail.show_finding)
         self.detail.answer_requested.connect(lambda: ctx.navigate("questions"))
@@ -71,10 +79,12 @@ class AuditPage(QWidget):
         layout.addWidget(splitter, 1)
 
         self.setTabOrder(self.run_button, self.cancel_button)
-        self.setTabOrder(self.cancel_button, self.tree)
+        self.setTabOrder(self.cancel_button, self.only_action)
+        self.setTabOrder(self.only_action, self.tree)
         self.setTabOrder(self.tree, self.detail.browser)
         self.setTabOrder(self.detail.browser, self.detail.settings_button)
         self.setTabOrder(self.detail.settings_button, self.detail.answer_button)
+        self.setTabOrder(self.detail.answer_button, self.detail.copy_button)
 
         ctx.audit.started.connect(self._started)
         ctx.audit.progress.connect(self._progress)
@@ -96,6 +106,8 @@ class AuditPage(QWidget):
         """Show ``check_id`` in the list and its details; False when it is not listed."""
         for item in self.tree.finding_items():
             if item.data(0, FINDING_ROLE).id == check_id:
+                if item.isHidden():
+                    self.only_action.setChecked(False)
                 self.tree.setCurrentItem(item)
                 self.tree.scrollToItem(item)
                 return True

@@ -5,6 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import QUrl, Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
 from gp_guard.audit.model import Finding
@@ -28,12 +29,16 @@ def finding_html(finding: Finding) -> str:
     if data["fix"]:
         steps = "".join(f"<li>{escape(step)}</li>" for step in data["fix"])
         parts.append(f"<h3>{escape(_('How to fix it'))}</h3><ol>{steps}</ol>")
+    parts.append(f"<h3>{escape(_('For your IT provider'))}</h3>")
+    parts.append("<p>{text}</p>".format(text=escape(_(
+        "Check {id}. What gp_guard read on this computer is below; the button 'Copy for your IT "
+        "provider' puts all of it in a message you can paste in an e-mail.").format(id=finding.id))))
     if data["evidence"]:
         rows = "".join(
             f"<li><code>{escape(e['source'])}</code> → <code>{escape(e['value'])}</code></li>"
             for e in data["evidence"]
         )
-        parts.append(f"<h3>{escape(_('What was seen'))}</h3><ul>{rows}</ul>")
+        parts.append(f"<p><b>{escape(_('What was seen'))}</b></p><ul>{rows}</ul>")
     if data["references"]:
         links = "".join(
             f"<li><a href='{escape(r['url'], quote=True)}'>{escape(r['label'])}</a></li>"
@@ -41,6 +46,23 @@ def finding_html(finding: Finding) -> str:
         )
         parts.append(f"<h3>{escape(_('References'))}</h3><ul>{links}</ul>")
     return "\n".join(parts)
+
+
+def provider_text(finding: Finding) -> str:
+    """The finding as plain text for the IT provider: id, state, what was seen, the steps."""
+    data = finding.to_dict()
+    lines = [f"gp_guard · {finding.id} · {finding.severity.label} · {finding.status.label}", data["title"]]
+    if data["message"]:
+        lines.append(data["message"])
+    if data["evidence"]:
+        lines.append("")
+        lines.append(_("What was seen") + ":")
+        lines += [f"- {e['source']}: {e['value']}" for e in data["evidence"]]
+    if data["fix"]:
+        lines.append("")
+        lines.append(_("How to fix it") + ":")
+        lines += [f"{n}. {step}" for n, step in enumerate(data["fix"], 1)]
+    return "\n".join(lines)
 
 
 class FindingDetail(QWidget):
@@ -64,8 +86,12 @@ class FindingDetail(QWidget):
         self.answer_button = QPushButton(_("Answer this question"))
         self.answer_button.setAccessibleName(_("Answer this question"))
         self.answer_button.clicked.connect(self.answer_requested)
+        self.copy_button = QPushButton(_("Copy for your IT provider"))
+        self.copy_button.setAccessibleName(_("Copy this finding for your IT provider"))
+        self.copy_button.clicked.connect(self._copy)
         row.addWidget(self.settings_button)
         row.addWidget(self.answer_button)
+        row.addWidget(self.copy_button)
         row.addStretch(1)
         layout.addLayout(row)
         self.show_finding(None)
@@ -78,6 +104,12 @@ class FindingDetail(QWidget):
             self.browser.setHtml(finding_html(finding))
         self.settings_button.setVisible(bool(finding and finding.to_dict()["settings_uri"]))
         self.answer_button.setVisible(bool(finding and finding.kind == "question"))
+        self.copy_button.setVisible(finding is not None)
+
+    def _copy(self) -> None:
+        clipboard = QGuiApplication.clipboard()
+        if self.finding is not None and clipboard is not None:
+            clipboard.setText(provider_text(self.finding))
 
     def _open_settings(self) -> None:
         if self.finding is not None:

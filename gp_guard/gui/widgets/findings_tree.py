@@ -15,6 +15,14 @@ from gp_guard.i18n import _
 FINDING_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
+def needs_action(finding: Finding) -> bool:
+    """What the doctor has to do something about: a problem, a point to review, a check that could
+    not run, or a question not answered yet."""
+    if finding.status in (Status.FAIL, Status.WARN, Status.ERROR):
+        return True
+    return finding.kind == "question" and finding.status is Status.SKIPPED
+
+
 def group_label(severity: Severity, findings: Sequence[Finding]) -> str:
     """``High (9): 3 to fix, 4 not checked`` (only the non-zero counts)."""
     problems = sum(1 for f in findings if f.status in (Status.FAIL, Status.WARN))
@@ -45,7 +53,31 @@ class FindingsTree(QTreeWidget):
         self.setUniformRowHeights(True)
         self.setAccessibleName(_("Findings"))
         self.setAccessibleDescription(_("Findings grouped by severity, the most serious first."))
+        self.only_action = False
         self.currentItemChanged.connect(self._current_changed)
+
+    def set_only_action(self, only: bool) -> None:
+        """Show only the findings that need action (and their groups), or every finding."""
+        self.only_action = only
+        first: QTreeWidgetItem | None = None
+        for i in range(self.topLevelItemCount()):
+            top = self.topLevelItem(i)
+            if top is None:
+                continue
+            shown = 0
+            for j in range(top.childCount()):
+                child = top.child(j)
+                if child is None:
+                    continue
+                hide = only and not needs_action(child.data(0, FINDING_ROLE))
+                child.setHidden(hide)
+                if not hide:
+                    shown += 1
+                    first = first or child
+            top.setHidden(shown == 0)
+        current = self.currentItem()
+        if current is None or current.isHidden():
+            self.setCurrentItem(first) if first is not None else self.finding_selected.emit(None)
 
     def set_findings(self, findings: Sequence[Finding]) -> None:
         self.clear()
@@ -74,6 +106,7 @@ class FindingsTree(QTreeWidget):
             top.setExpanded(True)
         if first is not None:
             self.setCurrentItem(first)
+        self.set_only_action(self.only_action)
 
     def finding_items(self) -> list[QTreeWidgetItem]:
         items: list[QTreeWidgetItem] = []
