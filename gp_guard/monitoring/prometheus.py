@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
+import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -115,6 +116,22 @@ def render(state: State) -> str:
     return "\n".join(lines) + "\n"
 
 
+REPLACE_ATTEMPTS, REPLACE_PAUSE = 5, 0.1  # seconds, growing: 0.1 + 0.2 + 0.3 + 0.4 at most
+
+
+def _replace(tmp: str, path: Path) -> None:
+    """os.replace, retried a little: on Windows it is refused while the exporter reads the file
+    (Go opens files without FILE_SHARE_DELETE), which lasts a few milliseconds per scrape."""
+    for attempt in range(1, REPLACE_ATTEMPTS + 1):
+        try:
+            os.replace(tmp, path)
+            return
+        except PermissionError:
+            if attempt == REPLACE_ATTEMPTS:
+                raise
+            time.sleep(REPLACE_PAUSE * attempt)
+
+
 def write_atomic(path: Path, text: str | Iterable[str], mode: int = 0o644) -> None:
     """Replace ``path`` in one step: temporary file beside it, fsync, rename, fsync the folder.
 
@@ -128,7 +145,7 @@ def write_atomic(path: Path, text: str | Iterable[str], mode: int = 0o644) -> No
             out.flush()
             os.fsync(out.fileno())
         os.chmod(tmp, mode)
-        os.replace(tmp, path)
+        _replace(tmp, path)
     except BaseException:
         try:
             os.unlink(tmp)

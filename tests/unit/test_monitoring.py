@@ -264,3 +264,29 @@ def test_events_are_kept_when_the_file_cannot_be_rotated(out, monkeypatch):
     monkeypatch.setattr(jsonlines.os, "replace", refuse)
     jsonlines.append(path, [{"n": 1}], max_bytes=150)
     assert [json.loads(line)["n"] for line in path.read_text().splitlines()] == [0, 1]
+
+
+def test_replace_is_retried_while_a_reader_holds_the_file(out, monkeypatch):
+    """On Windows the rename is refused while windows_exporter reads the file: retried, then it gives up."""
+    real = os.replace
+    refusals = []
+
+    def busy(src, dst):
+        if len(refusals) < 2:
+            refusals.append(dst)
+            raise PermissionError(13, "being read by windows_exporter")
+        real(src, dst)
+
+    monkeypatch.setattr(prometheus, "REPLACE_PAUSE", 0.0)
+    monkeypatch.setattr(prometheus.os, "replace", busy)
+    path = out / "gp_guard.prom"
+    prometheus.write_atomic(path, "x 1\n")
+    assert path.read_text() == "x 1\n" and len(refusals) == 2
+
+    def always(src, dst):
+        raise PermissionError(13, "held")
+
+    monkeypatch.setattr(prometheus.os, "replace", always)
+    with pytest.raises(PermissionError):
+        prometheus.write_atomic(path, "x 2\n")
+    assert path.read_text() == "x 1\n" and os.listdir(out) == ["gp_guard.prom"]
