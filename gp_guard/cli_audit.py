@@ -9,7 +9,14 @@ from gp_guard import cli_monitoring
 from gp_guard.audit import questions
 from gp_guard.audit.model import Severity, Status
 from gp_guard.audit.registry import all_checks
-from gp_guard.audit.service import AuditReport, UnknownCheck, known_ids, run_audit, sort_findings
+from gp_guard.audit.service import (
+    AuditReport,
+    UnknownCheck,
+    known_ids,
+    record_answer,
+    run_audit,
+    sort_findings,
+)
 from gp_guard.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, print_error, print_json, printable
 from gp_guard.host import Host, LocalHost
 from gp_guard.i18n import _
@@ -108,6 +115,7 @@ def answer_command(args: argparse.Namespace) -> int:
         print_error(_("Unknown answer {value}. Possible answers: {options}.").format(
             value=args.value, options=", ".join(o.value for o in question.options)))
         return EXIT_ERROR
-    _open_store().set_answer(question.id, args.value)
-    print(_("Answer recorded."))
+    new_score = record_answer(_open_store(), question.id, args.value)
+    print(_("Answer recorded.") if new_score is None else
+          _("Answer recorded. The score of the last audit is now {score}/100.").format(score=new_score))
     return EXIT_OK

@@ -53,6 +53,20 @@ def save_run(store: Store, started_at: dt.datetime, duration_s: float, score: in
     return run_id
 
 
+def replace_results(store: Store, run_id: int, findings: list[Finding], score: int, grade: str) -> None:
+    """Replace these findings' rows of ``run_id`` and its score: an answered question counts at
+    once, in the run the dashboard and the report show."""
+    with store.transaction() as conn:
+        for f in findings:
+            conn.execute("DELETE FROM audit_result WHERE run_id=? AND check_id=?", (run_id, f.id))
+        conn.executemany(
+            "INSERT INTO audit_result(run_id, check_id, severity, status, message, evidence) VALUES(?,?,?,?,?,?)",
+            [(run_id, f.id, str(f.severity), str(f.status), message_id(f.outcome.message),
+              json.dumps([e.render() for e in f.outcome.evidence])) for f in findings],
+        )
+        conn.execute("UPDATE audit_run SET score=?, grade=? WHERE id=?", (score, grade, run_id))
+
+
 def runs(store: Store, limit: int = 30) -> list[RunSummary]:
     """The latest runs, oldest first (for a trend line)."""
     rows = store.query(

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from gp_guard.audit import history, questions
-from gp_guard.audit.model import Finding, Severity, Status
+from gp_guard.audit.model import Finding, Outcome, Severity, Status
 from gp_guard.audit.registry import all_checks
 from gp_guard.audit.runner import CancelToken, Progress, run_checks
 from gp_guard.audit.score import Score, compute
@@ -133,3 +133,25 @@ def _after_audit(report: AuditReport, store: Store | None, monitor: Targets | No
         after_audit(report, store, monitor, to_folder=whole and report.run_id is not None)
     except Exception as exc:  # noqa: BLE001 - the audit is done and saved; the log says what failed
         log.warning("monitoring outputs failed after the audit: %s", type(exc).__name__)
+
+
+def record_answer(store: Store, question_id: str, value: str) -> int | None:
+    """Store the doctor's answer and count it at once: the latest audit run takes the answered
+    questions and its score is computed again (the dashboard, the report and the checklist read
+    that run). Returns the new score, or None when no audit has run yet."""
+    store.set_answer(question_id, value)
+    latest = history.runs(store, limit=1)
+    if not latest:
+        return None
+    run = latest[-1]
+    rows = store.query("SELECT platform FROM audit_run WHERE id=?", (run.id,))
+    platform = rows[0]["platform"] if rows else ""
+    stored = history.statuses(store, run.id)
+    asked = [f for f in questions.findings(store.answers(), platform) if f.id in stored]  # the run's scope
+    metas = {c.id: c.meta for c in all_checks()}
+    kept = [Finding(metas[i], Outcome(Status(s)), platform)
+            for i, s in stored.items() if i in metas and s in Status._value2member_map_]
+    new = compute(kept + asked)
+    history.replace_results(store, run.id, asked, new.value, new.grade)
+    return new.value
+

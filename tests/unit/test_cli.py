@@ -71,10 +71,20 @@ def test_bad_answer_is_refused(capsys):
 
 def test_history_reports_changes_between_runs(capsys):
     run(capsys, "answer", "Q-BKP-01", "no")
-    run(capsys, "audit", "--json", "--only", "Q-BKP-01")
-    run(capsys, "answer", "Q-BKP-01", "yes")
-    _, out, _ = run(capsys, "audit", "--json", "--only", "Q-BKP-01")
-    assert json.loads(out)["changes_since_last_run"] == [{"id": "Q-BKP-01", "before": "fail", "after": "pass"}]
+    run(capsys, "audit", "--json", "--only", "Q-BKP-01,FW-01")
+    run(capsys, "answer", "Q-BKP-01", "yes")  # counts at once, in the latest run
+    store_statuses = run_statuses()
+    assert store_statuses["Q-BKP-01"] == "pass"
+    _, out, _ = run(capsys, "audit", "--json", "--only", "Q-BKP-01,FW-01")
+    assert json.loads(out)["changes_since_last_run"] == []  # nothing changed since that run
+
+
+def run_statuses() -> dict[str, str]:
+    from gp_guard.audit import history
+    from gp_guard.store import open_default
+
+    store = open_default()
+    return history.statuses(store, history.runs(store)[-1].id)
 
 
 def test_corrupt_database_is_reported_and_recreated(capsys, _private_home):

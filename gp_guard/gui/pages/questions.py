@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gp_guard.audit import questions
+from gp_guard.audit import questions, service
 from gp_guard.gui.pages import PageContext
 from gp_guard.i18n import _
 
@@ -98,14 +98,17 @@ class QuestionsPage(QWidget):
     def save(self) -> None:
         stored = self.ctx.store.answers()
         changed = 0
+        new_score: int | None = None
         for question in questions.QUESTIONS:
             value = self.choice(question.id)
             if value is not None and stored.get(question.id, ("", ""))[0] != value:
-                self.ctx.store.set_answer(question.id, value)
+                new_score = service.record_answer(self.ctx.store, question.id, value)
                 changed += 1
         left = unanswered_count(self.ctx.store.answers())
-        if changed:
-            text = _("Saved. Your answers will count in the score at the next audit.")
+        if changed and new_score is not None:
+            text = _("Saved. Your answers count in the score now: {score}/100.").format(score=new_score)
+        elif changed:
+            text = _("Saved. Your answers will count in the score at the first audit.")
         else:
             text = _("Nothing to save: no answer was changed.")
         if left:
