@@ -327,8 +327,8 @@ def _settings_folders() -> list[Path]:
     """The user's configuration, cache and data folders (every program's, not only gp_guard's)."""
     import platformdirs
 
-    places = [platformdirs.user_config_dir(), platformdirs.user_cache_dir(), platformdirs.user_data_dir(),
-              platformdirs.user_state_dir(), platformdirs.user_log_dir()]
+    places: list[str | Path] = [platformdirs.user_config_dir(), platformdirs.user_cache_dir(),
+                                platformdirs.user_data_dir(), platformdirs.user_state_dir(), platformdirs.user_log_dir()]
     places += [os.environ.get(n, "") for n in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME",
                                                   "APPDATA", "LOCALAPPDATA")]
     home = Path.home()

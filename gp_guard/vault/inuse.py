@@ -251,7 +251,7 @@ def _windows_open(path: Path) -> int | None:  # pragma: no cover - Windows only
     reparse = 0x00200000  # FILE_FLAG_OPEN_REPARSE_POINT: never follow a link
     handle = create(str(path), generic_read, share_read | share_delete, None, open_existing, reparse, None)
     if handle in (None, wintypes.HANDLE(-1).value):
-        code = ctypes.get_last_error()
+        code = ctypes.get_last_error()  # type: ignore[attr-defined]
         if code in (32, 33):  # ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION
             return None
         raise ctypes.WinError(code)  # type: ignore[attr-defined]
