@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
 
 from gp_guard.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, print_error, print_json
 from gp_guard.i18n import LANGUAGES, N_, _, current_language
-
+from gp_guard.store import StoreError
 from gp_guard.vault import KIT_FILE_NAME as DEFAULT_KIT
 
 
@@ -98,6 +99,27 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:  # Ctrl+C between safe points: the journal finishes the file
         print_error(_("Interrupted. Run 'gp-guard vault recover' to finish or undo the file in progress."))
         return EXIT_ERROR
+    except StoreError as exc:  # e.g. a database of a newer gp_guard
+        print_error(_(str(exc)))
+        return EXIT_ERROR
+    except sqlite3.Error as exc:  # gp_guard's own database: its disk full, read-only, locked
+        print_error(_(DATA_FOLDER).format(detail=str(exc)))
+        return EXIT_ERROR
+    except OSError as exc:
+        from gp_guard.paths import data_dir
+
+        where = str(exc.filename or "")
+        if where.startswith(str(data_dir())):
+            print_error(_(DATA_FOLDER).format(detail=exc.strerror or type(exc).__name__))
+        else:
+            print_error(_("This could not be done: {detail} ({path}). No file was lost.").format(
+                detail=exc.strerror or type(exc).__name__, path=folder.shown(where) if where else "?"))
+        return EXIT_ERROR
+
+
+DATA_FOLDER = N_("gp_guard could not write in its own data folder ({detail}). No file was lost: files being handled "
+                 "are finished or undone by 'gp-guard vault recover' once the problem is solved (free some space, "
+                 "or check the folder's permissions).")
 
 
 # -- secrets --------------------------------------------------------------------------------------
@@ -169,6 +191,11 @@ def _init(args: argparse.Namespace) -> int:
     for target in (kit, out):
         if target is not None and target.exists():
             print_error(_("{path} already exists; choose another file name.").format(path=target))
+            return EXIT_ERROR
+        if target is not None and not target.absolute().parent.is_dir():  # checked before the keys exist:
+            # the recovery key is shown only in these files
+            print_error(_("The folder {path} does not exist; choose another place.").format(
+                path=folder.shown(target.absolute().parent)))
             return EXIT_ERROR
     if keys.has_keys():
         print_error(_(keys.KeysExist.message))

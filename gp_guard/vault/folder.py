@@ -327,8 +327,8 @@ def _settings_folders() -> list[Path]:
     """The user's configuration, cache and data folders (every program's, not only gp_guard's)."""
     import platformdirs
 
-    places = [platformdirs.user_config_dir(), platformdirs.user_cache_dir(), platformdirs.user_data_dir(),
-              platformdirs.user_state_dir(), platformdirs.user_log_dir()]
+    places: list[str | Path] = [platformdirs.user_config_dir(), platformdirs.user_cache_dir(),
+                                platformdirs.user_data_dir(), platformdirs.user_state_dir(), platformdirs.user_log_dir()]
     places += [os.environ.get(n, "") for n in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME",
                                                   "APPDATA", "LOCALAPPDATA")]
     home = Path.home()
@@ -871,7 +871,8 @@ class _Batches:
         self.meter.emit()
         return self.op.write(rel, st)
 
-    def _retire(self, rel: str, st: os.stat_result, sha: str) -> Problem | None:
+    def _retire(self, rel: str, st: os.stat_result, sha: str,
+                scanned: dict[Path, inuse.Holder] | None = None) -> Problem | None:
         """Delete the original if it is still what was encrypted and no program has it open for
         writing (None), else remove our copy and say why (in a worker thread; its encrypted copy's
         name is already durable). The file is held meanwhile (``inuse.hold``): a program that
@@ -879,7 +880,7 @@ class _Batches:
         op = self.op
         problem = Problem(rel, P_CHANGED)
         try:
-            with inuse.hold(self.root / rel, st) as held:
+            with inuse.hold(self.root / rel, st, scanned) as held:
                 if held.writer is not None:
                     problem = Problem(rel, P_IN_USE, held.writer.text())
                 elif held.same and op.unchanged(rel, st, sha) and held.alone():
@@ -1027,8 +1028,10 @@ class _Batches:
         for folder in folders:
             self._fsync_dir(folder)
             steps()
-        # only now, every new name of the batch durable: re-check and delete, in the workers
-        retired = [self.pool.submit(self._retire, rel, st, sha) for _row, rel, st, sha in linked]
+        # only now, every new name of the batch durable: re-check and delete, in the workers (one
+        # look at the programs' open files for the batch; each file is then held on its own)
+        scanned = inuse.writers([self.root / rel for _row, rel, _st, _sha in linked])
+        retired = [self.pool.submit(self._retire, rel, st, sha, scanned) for _row, rel, st, sha in linked]
         wait(retired)
         for (row, rel, _st, _sha), future in zip(linked, retired, strict=True):
             problem = future.result()

@@ -172,6 +172,20 @@ def holder(path: Path) -> Holder | None:
     return writers([path]).get(path)
 
 
+def finished(path: Path, since: os.stat_result) -> bool:
+    """The file looks complete: no program has it open for writing, and it has not changed since
+    ``since`` (same file, size, modification and change times). The folder watcher asks this
+    after a quiet period before encrypting a new file."""
+    try:
+        now = os.lstat(path)
+    except OSError:
+        return False
+    ctime = os.name != "nt"
+    same = ((now.st_dev, now.st_ino, now.st_size, now.st_mtime_ns, now.st_ctime_ns if ctime else 0)
+            == (since.st_dev, since.st_ino, since.st_size, since.st_mtime_ns, since.st_ctime_ns if ctime else 0))
+    return same and holder(path) is None
+
+
 # -- Linux: leases ------------------------------------------------------------------------------
 _F_SETLEASE = 1024
 _F_GETLEASE = 1025
@@ -237,7 +251,7 @@ def _windows_open(path: Path) -> int | None:  # pragma: no cover - Windows only
     reparse = 0x00200000  # FILE_FLAG_OPEN_REPARSE_POINT: never follow a link
     handle = create(str(path), generic_read, share_read | share_delete, None, open_existing, reparse, None)
     if handle in (None, wintypes.HANDLE(-1).value):
-        code = ctypes.get_last_error()
+        code = ctypes.get_last_error()  # type: ignore[attr-defined]
         if code in (32, 33):  # ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION
             return None
         raise ctypes.WinError(code)  # type: ignore[attr-defined]
@@ -288,10 +302,13 @@ class Held:
 
 
 @contextmanager
-def hold(path: Path, expected: os.stat_result | None = None) -> Iterator[Held]:
+def hold(path: Path, expected: os.stat_result | None = None,
+         scanned: dict[Path, Holder] | None = None) -> Iterator[Held]:
     """Hold ``path`` (see the module's docstring) and say whether a program is writing it.
 
     ``expected``: the file must still be this one (device and inode), else ``same`` is false.
+    ``scanned``: what ``writers`` said just before for a batch of files, used where no lease is
+    possible instead of scanning the processes again for each file (a scan takes milliseconds).
     Raises OSError when the file cannot be opened (FileNotFoundError when it is gone).
     """
     held = Held(path)
@@ -316,7 +333,8 @@ def hold(path: Path, expected: os.stat_result | None = None) -> Iterator[Held]:
             taken = _take_lease(held.fd) if LEASES else None
             held.leased = bool(taken)
             if taken is False or taken is None:  # a writer, or no lease here: who is it
-                held.writer = writers([path]).get(path)
+                held.writer = (scanned.get(path) if taken is None and scanned is not None
+                               else writers([path]).get(path))
                 if taken is False and held.writer is None:
                     held.writer = Holder(0, "")
         yield held

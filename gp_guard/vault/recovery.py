@@ -80,8 +80,10 @@ class _Folders:
         found = self._where(e.dir_ino)
         if found is None:  # moved out of the folder, or gone: nothing here to finish
             return e
-        return replace(e, **{name: os.path.join(found, os.path.basename(getattr(e, name)))
-                             for name in ("src", "dst", "tmp")})
+        def moved(name: str) -> str:
+            return os.path.join(found, os.path.basename(name))
+
+        return replace(e, src=moved(e.src), dst=moved(e.dst), tmp=moved(e.tmp))
 
 
 def _written_by_a_program(path: Path) -> bool:

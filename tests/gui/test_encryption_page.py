@@ -306,3 +306,27 @@ def test_a_wrong_passphrase_is_not_remembered(make_page, with_keys, qtbot, tmp_p
     wait_done(qtbot, page)
     assert typed == [] and page.result_label.text() == "Files encrypted: 1."
     assert page.session_key is not None
+
+
+def test_a_file_another_program_is_writing_is_kept_and_listed(make_page, with_keys, qtbot, tmp_path, monkeypatch, seams):
+    import subprocess
+    import sys
+
+    root = imaging(tmp_path, count=3)
+    code = "import sys; f = open(sys.argv[1], 'ab'); print('ready', flush=True); sys.stdin.read()"
+    writer = subprocess.Popen([sys.executable, "-c", code, str(root / "IMG001.dcm")], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout.readline().strip() == "ready"  # the imaging program is still receiving it
+        page = make_page()
+        monkeypatch.setattr(encryption, "choose_folder", lambda parent: str(root))
+        page.protect_button.click()
+        wait_done(qtbot, page)
+        assert sorted(p.name for p in root.iterdir()) == ["IMG000.dcm.age", "IMG001.dcm", "IMG002.dcm.age"]
+        assert "Files that need attention: 1" in page.result_label.text()
+        qtbot.waitUntil(lambda: page.problems.count() == 1)
+        text = page.problems.item(0).text()
+        assert text.startswith("IMG001.dcm: Still in use by ") and f"process {writer.pid}" in text
+        assert "nothing was deleted" in text
+    finally:
+        writer.communicate("")

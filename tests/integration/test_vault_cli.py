@@ -248,3 +248,30 @@ def agefile_identity():
     from gp_guard.vault import agefile
 
     return agefile.X25519Identity.generate()
+
+
+def test_a_database_of_a_newer_gp_guard_is_a_clear_error(ready, capsys):
+    import sqlite3
+
+    from gp_guard import store as store_module
+    from gp_guard.paths import database_path
+
+    if store_module._default is not None:
+        store_module._default.close()
+        store_module._default = None
+    conn = sqlite3.connect(database_path())
+    conn.execute("PRAGMA user_version=99")
+    conn.close()
+    assert vault("status") == 2
+    err = capsys.readouterr().err
+    assert "newer version of gp_guard" in err and "Traceback" not in err
+
+
+def test_init_into_a_missing_folder_is_refused_before_the_keys_exist(tmp_path, capsys):
+    missing = tmp_path / "no-such-folder"
+    assert vault("init", "--passphrase-stdin", "--kit", str(missing / "kit.pdf"), stdin=PASSPHRASE + "\n") == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert not keys.has_keys()  # the recovery key, shown only in the kit, was never made
+    assert vault("init", "--passphrase-stdin", "--kit", str(tmp_path / "kit.pdf"), "--recovery-key-out",
+                 str(missing / "key.txt"), stdin=PASSPHRASE + "\n") == 2
+    assert not keys.has_keys()

@@ -4,7 +4,6 @@ recovery finds the folder by its inode and finishes or undoes every file there (
 from __future__ import annotations
 
 import hashlib
-import os
 import random
 import shutil
 import signal

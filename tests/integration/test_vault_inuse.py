@@ -209,3 +209,8 @@ def test_writers_names_the_program_and_ignores_readers(tmp_path, way):
     finally:
         proc.communicate("")
     assert inuse.writers([written]) == {}  # closed: finished
+    st = os.lstat(written)
+    assert inuse.finished(written, st)
+    with open(written, "ab") as handle:
+        handle.write(b"more")
+    assert not inuse.finished(written, st) and inuse.finished(written, os.lstat(written))
