@@ -176,3 +176,20 @@ def test_patient_count_takes_plain_digits_only(no_keyring, asked, start, seams):
     page.count.setText("850")
     page.count.textEdited.emit("850")
     assert page.record.facts["subjects_count"] == 850
+
+
+def test_a_new_register_passphrase_is_typed_twice(qtbot, no_keyring, start, seams, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    typed = iter(["cheval agrafe batterie", "cheval agrafe baterie"])  # a typo the second time
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *args, **kw: (next(typed), True)))
+    page = start().pages["breach"]
+    page._new(False)
+    assert page.register is None and page.record is None
+    assert seams.informed[-1] == ("Breach register", "The two passphrases differ.", True)
+    from gp_guard.breach.register import exists
+
+    assert not exists(page.ctx.store)  # nothing was set up with the mistyped passphrase
+    typed = iter(["cheval agrafe batterie"] * 2)
+    page._new(False)
+    assert page.register is not None and page.record is not None

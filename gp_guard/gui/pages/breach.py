@@ -85,6 +85,13 @@ def ask_passphrase(parent: QWidget, first: bool) -> str:
     value, ok = QInputDialog.getText(parent, _("Breach register"), text, QLineEdit.EchoMode.Password)
     if not ok:
         raise RegisterError(N_("The breach register stays closed: no passphrase was given."))
+    if first:  # a typo in a new passphrase would lock the register for good: typed twice
+        again, ok = QInputDialog.getText(parent, _("Breach register"), _("Type the same passphrase again, to check it:"),
+                                         QLineEdit.EchoMode.Password)
+        if not ok:
+            raise RegisterError(N_("The breach register stays closed: no passphrase was given."))
+        if again != value:
+            raise RegisterError(N_("The two passphrases differ."))
     return value
 
 
