@@ -193,3 +193,35 @@ def test_a_new_register_passphrase_is_typed_twice(qtbot, no_keyring, start, seam
     typed = iter(["cheval agrafe batterie"] * 2)
     page._new(False)
     assert page.register is not None and page.record is not None
+
+
+def test_the_mouse_wheel_scrolls_the_form_without_changing_answers(qtbot, no_keyring, asked, start, seams):
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    window = start()
+    window.navigate("breach")
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    page = window.pages["breach"]
+    page._new(False)
+    combo, date = page.discovered_by, page.optional_times["discovered_at"]
+    page.now_button.setFocus()
+    qtbot.waitUntil(page.now_button.hasFocus)
+
+    def wheel(widget) -> None:
+        centre = QPointF(widget.rect().center())
+        event = QWheelEvent(centre, QPointF(widget.mapToGlobal(centre.toPoint())), QPoint(0, 0), QPoint(0, -120),
+                            Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+        QApplication.sendEvent(widget, event)
+
+    wheel(combo)
+    wheel(date)
+    assert combo.currentIndex() == 0 and page.record.timeline.discovered_by == ""
+    assert date.dateTime() == breach_page.NOT_KNOWN_TIME and page.record.timeline.discovered_at == ""
+    combo.setFocus()  # once the doctor has chosen the list, the wheel changes it as usual
+    qtbot.waitUntil(combo.hasFocus)
+    wheel(combo)
+    assert combo.currentIndex() == 1 and page.record.timeline.discovered_by == "controller"

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QDate, QDateTime, Qt, QTime, QTimer
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QWheelEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -73,10 +73,28 @@ QUESTIONS: list[tuple[str, str, str, Any]] = [
 
 
 class DateTimeEdit(QDateTimeEdit):
-    """Tab leaves the field (arrows move between day, month, year...): no keyboard trap."""
+    """Tab leaves the field (arrows move between day, month, year...): no keyboard trap. The
+    mouse wheel scrolls the page unless the field has the focus: scrolling never changes a date."""
 
     def focusNextPrevChild(self, next: bool) -> bool:  # noqa: A002 - Qt's name
         return QWidget.focusNextPrevChild(self, next)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt override
+        if self.hasFocus():
+            super().wheelEvent(event)
+        else:
+            event.ignore()  # the scroll area gets it
+
+
+class ComboBox(QComboBox):
+    """The long form is scrolled with the wheel: over a closed, unfocused list the wheel scrolls
+    the page instead of changing (and saving) the answer."""
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt override
+        if self.hasFocus():
+            super().wheelEvent(event)
+        else:
+            event.ignore()
 
 
 def ask_passphrase(parent: QWidget, first: bool) -> str:
@@ -189,7 +207,7 @@ class BreachPage(QWidget):
 
     # -- building blocks -------------------------------------------------------------------
     def _combo(self, name: str) -> QComboBox:
-        combo = QComboBox()
+        combo = ComboBox()
         combo.setAccessibleName(name)
         combo.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         return combo
