@@ -225,3 +225,26 @@ def test_the_mouse_wheel_scrolls_the_form_without_changing_answers(qtbot, no_key
     qtbot.waitUntil(combo.hasFocus)
     wheel(combo)
     assert combo.currentIndex() == 1 and page.record.timeline.discovered_by == "controller"
+
+
+def test_unknown_dates_open_their_calendar_on_the_awareness_month(qtbot, no_keyring, asked, start, seams):
+    from PySide6.QtCore import QDate, QDateTime, Qt, QTime
+    from PySide6.QtTest import QTest
+
+    window = start()
+    window.navigate("breach")
+    window.show()
+    qtbot.waitExposed(window)
+    page = window.pages["breach"]
+    page._new(False)
+    page.aware.setDateTime(QDateTime(QDate(2026, 3, 2), QTime(9, 0)))
+    edit = page.optional_times["occurred_from"]
+    QTest.mousePress(edit, Qt.MouseButton.LeftButton, pos=edit.rect().center())  # the doctor reaches for it
+    QTest.mouseRelease(edit, Qt.MouseButton.LeftButton, pos=edit.rect().center())
+    calendar = edit.calendarWidget()
+    popup = calendar.window()  # the popup that the field's arrow opens
+    assert popup is not window
+    popup.show()
+    qtbot.waitUntil(calendar.isVisible)
+    assert (calendar.yearShown(), calendar.monthShown()) == (2026, 3)
+    assert edit.dateTime() == breach_page.NOT_KNOWN_TIME and page.record.timeline.occurred_from == ""

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QDateTime, Qt, QTime, QTimer
-from PySide6.QtGui import QGuiApplication, QWheelEvent
+from PySide6.QtCore import QDate, QDateTime, QEvent, QObject, Qt, QTime, QTimer
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QMouseEvent, QWheelEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -76,6 +76,8 @@ class DateTimeEdit(QDateTimeEdit):
     """Tab leaves the field (arrows move between day, month, year...): no keyboard trap. The
     mouse wheel scrolls the page unless the field has the focus: scrolling never changes a date."""
 
+    opens_on: Callable[[], QDate] | None = None  # the month the calendar shows while "Not known yet"
+
     def focusNextPrevChild(self, next: bool) -> bool:  # noqa: A002 - Qt's name
         return QWidget.focusNextPrevChild(self, next)
 
@@ -84,6 +86,32 @@ class DateTimeEdit(QDateTimeEdit):
             super().wheelEvent(event)
         else:
             event.ignore()  # the scroll area gets it
+
+    def open_calendar_on(self, day: Callable[[], QDate]) -> None:
+        """While the value is 'Not known yet' (the minimum, year 2000), the calendar opens on ``day``'s
+        month (the moment of awareness), not on January 2000; the value itself is left alone. The
+        calendar is made only when the doctor reaches for it (mouse or key), as Qt does."""
+        self.opens_on = day
+
+    def _watch_calendar(self) -> None:
+        if self.opens_on is not None and self.calendarPopup():
+            self.calendarWidget().installEventFilter(self)  # once: Qt ignores a second install
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        self._watch_calendar()
+        super().mousePressEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        self._watch_calendar()
+        super().keyPressEvent(event)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        calendar = self.calendarWidget()
+        if (event.type() == QEvent.Type.Show and watched is calendar and self.opens_on is not None
+                and self.dateTime() == self.minimumDateTime()):
+            day = self.opens_on()
+            calendar.setCurrentPage(day.year(), day.month())
+        return super().eventFilter(watched, event)
 
 
 class ComboBox(QComboBox):
@@ -308,6 +336,7 @@ class BreachPage(QWidget):
             self._change(lambda r: setattr(r.timeline, field_name, stamp))
 
         edit.dateTimeChanged.connect(changed)
+        edit.open_calendar_on(lambda: self.aware.date())
         self.optional_times[field_name] = edit
         return edit
 
