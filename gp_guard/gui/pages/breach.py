@@ -779,7 +779,8 @@ class BreachPage(QWidget):
     def _countdown(self) -> None:
         """Every 30 s: only the time left changes (no database access)."""
         if self.record is not None and self.record.status != "deleted":
-            self.countdown.setText(countdown_text(self.record))
+            exercise = _("EXERCISE: a fictitious breach, outside the register.") + " " if self.record.exercise else ""
+            self.countdown.setText(exercise + countdown_text(self.record))
 
     def _locked_count(self) -> int | None:
         """Open breaches while the register is closed (None: no register, or it is open)."""
@@ -799,7 +800,7 @@ class BreachPage(QWidget):
             self.countdown.setText(_("This record was deleted on {when} by {who} (made by mistake). It stays in the register's history.").format(
                 when=dt.datetime.fromisoformat(self.record.deleted_at).strftime("%d/%m/%Y %H:%M"), who=self.record.deleted_by or "?"))
         elif self.record is not None:
-            self.countdown.setText(countdown_text(self.record))
+            self._countdown()
         elif count is not None:
             if count == 1:
                 self.countdown.setText(_("1 breach in progress — open the register to continue it."))
