@@ -166,6 +166,7 @@ def test_exercise_is_kept_apart(make_page, memory_keyring, store):
     register = Register.open(store)
     assert register.list() == [] and len(register.list(exercise=True)) == 1
     assert "Exercise" in page.picker.currentText()
+    assert page.countdown.text().startswith("EXERCISE: a fictitious breach, outside the register.")  # never mistaken for a real one
 
 
 def test_passphrase_when_no_keyring(make_page, monkeypatch, store):

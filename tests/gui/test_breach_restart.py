@@ -176,3 +176,75 @@ def test_patient_count_takes_plain_digits_only(no_keyring, asked, start, seams):
     page.count.setText("850")
     page.count.textEdited.emit("850")
     assert page.record.facts["subjects_count"] == 850
+
+
+def test_a_new_register_passphrase_is_typed_twice(qtbot, no_keyring, start, seams, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    typed = iter(["cheval agrafe batterie", "cheval agrafe baterie"])  # a typo the second time
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *args, **kw: (next(typed), True)))
+    page = start().pages["breach"]
+    page._new(False)
+    assert page.register is None and page.record is None
+    assert seams.informed[-1] == ("Breach register", "The two passphrases differ.", True)
+    from gp_guard.breach.register import exists
+
+    assert not exists(page.ctx.store)  # nothing was set up with the mistyped passphrase
+    typed = iter(["cheval agrafe batterie"] * 2)
+    page._new(False)
+    assert page.register is not None and page.record is not None
+
+
+def test_the_mouse_wheel_scrolls_the_form_without_changing_answers(qtbot, no_keyring, asked, start, seams):
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    window = start()
+    window.navigate("breach")
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    page = window.pages["breach"]
+    page._new(False)
+    combo, date = page.discovered_by, page.optional_times["discovered_at"]
+    page.now_button.setFocus()
+    qtbot.waitUntil(page.now_button.hasFocus)
+
+    def wheel(widget) -> None:
+        centre = QPointF(widget.rect().center())
+        event = QWheelEvent(centre, QPointF(widget.mapToGlobal(centre.toPoint())), QPoint(0, 0), QPoint(0, -120),
+                            Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+        QApplication.sendEvent(widget, event)
+
+    wheel(combo)
+    wheel(date)
+    assert combo.currentIndex() == 0 and page.record.timeline.discovered_by == ""
+    assert date.dateTime() == breach_page.NOT_KNOWN_TIME and page.record.timeline.discovered_at == ""
+    combo.setFocus()  # once the doctor has chosen the list, the wheel changes it as usual
+    qtbot.waitUntil(combo.hasFocus)
+    wheel(combo)
+    assert combo.currentIndex() == 1 and page.record.timeline.discovered_by == "controller"
+
+
+def test_unknown_dates_open_their_calendar_on_the_awareness_month(qtbot, no_keyring, asked, start, seams):
+    from PySide6.QtCore import QDate, QDateTime, Qt, QTime
+    from PySide6.QtTest import QTest
+
+    window = start()
+    window.navigate("breach")
+    window.show()
+    qtbot.waitExposed(window)
+    page = window.pages["breach"]
+    page._new(False)
+    page.aware.setDateTime(QDateTime(QDate(2026, 3, 2), QTime(9, 0)))
+    edit = page.optional_times["occurred_from"]
+    QTest.mousePress(edit, Qt.MouseButton.LeftButton, pos=edit.rect().center())  # the doctor reaches for it
+    QTest.mouseRelease(edit, Qt.MouseButton.LeftButton, pos=edit.rect().center())
+    calendar = edit.calendarWidget()
+    popup = calendar.window()  # the popup that the field's arrow opens
+    assert popup is not window
+    popup.show()
+    qtbot.waitUntil(calendar.isVisible)
+    assert (calendar.yearShown(), calendar.monthShown()) == (2026, 3)
+    assert edit.dateTime() == breach_page.NOT_KNOWN_TIME and page.record.timeline.occurred_from == ""

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QDateTime, Qt, QTime, QTimer
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import QDate, QDateTime, QEvent, QObject, Qt, QTime, QTimer
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QMouseEvent, QWheelEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -73,10 +73,56 @@ QUESTIONS: list[tuple[str, str, str, Any]] = [
 
 
 class DateTimeEdit(QDateTimeEdit):
-    """Tab leaves the field (arrows move between day, month, year...): no keyboard trap."""
+    """Tab leaves the field (arrows move between day, month, year...): no keyboard trap. The
+    mouse wheel scrolls the page unless the field has the focus: scrolling never changes a date."""
+
+    opens_on: Callable[[], QDate] | None = None  # the month the calendar shows while "Not known yet"
 
     def focusNextPrevChild(self, next: bool) -> bool:  # noqa: A002 - Qt's name
         return QWidget.focusNextPrevChild(self, next)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt override
+        if self.hasFocus():
+            super().wheelEvent(event)
+        else:
+            event.ignore()  # the scroll area gets it
+
+    def open_calendar_on(self, day: Callable[[], QDate]) -> None:
+        """While the value is 'Not known yet' (the minimum, year 2000), the calendar opens on ``day``'s
+        month (the moment of awareness), not on January 2000; the value itself is left alone. The
+        calendar is made only when the doctor reaches for it (mouse or key), as Qt does."""
+        self.opens_on = day
+
+    def _watch_calendar(self) -> None:
+        if self.opens_on is not None and self.calendarPopup():
+            self.calendarWidget().installEventFilter(self)  # once: Qt ignores a second install
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        self._watch_calendar()
+        super().mousePressEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        self._watch_calendar()
+        super().keyPressEvent(event)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        calendar = self.calendarWidget()
+        if (event.type() == QEvent.Type.Show and watched is calendar and self.opens_on is not None
+                and self.dateTime() == self.minimumDateTime()):
+            day = self.opens_on()
+            calendar.setCurrentPage(day.year(), day.month())
+        return super().eventFilter(watched, event)
+
+
+class ComboBox(QComboBox):
+    """The long form is scrolled with the wheel: over a closed, unfocused list the wheel scrolls
+    the page instead of changing (and saving) the answer."""
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt override
+        if self.hasFocus():
+            super().wheelEvent(event)
+        else:
+            event.ignore()
 
 
 def ask_passphrase(parent: QWidget, first: bool) -> str:
@@ -85,6 +131,13 @@ def ask_passphrase(parent: QWidget, first: bool) -> str:
     value, ok = QInputDialog.getText(parent, _("Breach register"), text, QLineEdit.EchoMode.Password)
     if not ok:
         raise RegisterError(N_("The breach register stays closed: no passphrase was given."))
+    if first:  # a typo in a new passphrase would lock the register for good: typed twice
+        again, ok = QInputDialog.getText(parent, _("Breach register"), _("Type the same passphrase again, to check it:"),
+                                         QLineEdit.EchoMode.Password)
+        if not ok:
+            raise RegisterError(N_("The breach register stays closed: no passphrase was given."))
+        if again != value:
+            raise RegisterError(N_("The two passphrases differ."))
     return value
 
 
@@ -182,7 +235,7 @@ class BreachPage(QWidget):
 
     # -- building blocks -------------------------------------------------------------------
     def _combo(self, name: str) -> QComboBox:
-        combo = QComboBox()
+        combo = ComboBox()
         combo.setAccessibleName(name)
         combo.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         return combo
@@ -283,6 +336,7 @@ class BreachPage(QWidget):
             self._change(lambda r: setattr(r.timeline, field_name, stamp))
 
         edit.dateTimeChanged.connect(changed)
+        edit.open_calendar_on(lambda: self.aware.date())
         self.optional_times[field_name] = edit
         return edit
 
@@ -725,7 +779,8 @@ class BreachPage(QWidget):
     def _countdown(self) -> None:
         """Every 30 s: only the time left changes (no database access)."""
         if self.record is not None and self.record.status != "deleted":
-            self.countdown.setText(countdown_text(self.record))
+            exercise = _("EXERCISE: a fictitious breach, outside the register.") + " " if self.record.exercise else ""
+            self.countdown.setText(exercise + countdown_text(self.record))
 
     def _locked_count(self) -> int | None:
         """Open breaches while the register is closed (None: no register, or it is open)."""
@@ -745,7 +800,7 @@ class BreachPage(QWidget):
             self.countdown.setText(_("This record was deleted on {when} by {who} (made by mistake). It stays in the register's history.").format(
                 when=dt.datetime.fromisoformat(self.record.deleted_at).strftime("%d/%m/%Y %H:%M"), who=self.record.deleted_by or "?"))
         elif self.record is not None:
-            self.countdown.setText(countdown_text(self.record))
+            self._countdown()
         elif count is not None:
             if count == 1:
                 self.countdown.setText(_("1 breach in progress — open the register to continue it."))
