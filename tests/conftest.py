@@ -29,6 +29,8 @@ def pytest_sessionfinish(session, exitstatus):  # type: ignore[no-untyped-def]
     wrong, stale = private_files.check()
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     write = reporter.write_line if reporter is not None else print
+    write(f"private files: {private_files.checked['files']} files gp_guard wrote were checked "
+          f"({private_files.checked['in_children']} written by the gp_guard programs the tests started)")
     for writer in stale:
         write(f"private files: {writer} now writes 0600; remove it from KNOWN in tests/private_files.py")
     if wrong:

@@ -11,8 +11,12 @@ gp_guard produces for the user (reports, dossiers, exports, recovery kits and ke
 .html, .csv, .txt, .json). Not counted: the user's own files that the vault encrypts and decrypts
 in place (they keep the user's mode), written by the modules in IN_PLACE.
 
-Cost: the hook returns at once for every other event; measured with
-``GP_GUARD_MODE_CHECK=0`` to switch it off (see the closing note of issue 11 for the figures).
+gp_guard programs the tests start (``python -m gp_guard ...``) are watched too: the session puts
+``tests/private_files_site`` first on PYTHONPATH, whose ``sitecustomize`` installs the same hook
+in the child and appends what it saw to the file named by GP_GUARD_WRITTEN_LOG at exit.
+
+Cost: the hook returns at once for every other event; ``GP_GUARD_MODE_CHECK=0`` switches it off
+(figures in the closing note of issue 11).
 """
 
 from __future__ import annotations
@@ -20,13 +24,14 @@ from __future__ import annotations
 import os
 import stat
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
-import gp_guard
-
-PACKAGE = str(Path(gp_guard.__file__).resolve().parent) + os.sep
-ROOT = str(Path(PACKAGE).parent) + os.sep
+ROOT = str(Path(__file__).resolve().parents[1]) + os.sep
+PACKAGE = ROOT + "gp_guard" + os.sep
+SITE = Path(__file__).resolve().parent / "private_files_site"
+LOG_VAR, ROOTS_VAR = "GP_GUARD_WRITTEN_LOG", "GP_GUARD_WRITTEN_ROOTS"
 DOCUMENTS = {".pdf", ".html", ".csv", ".txt", ".json"}
 IN_PLACE = ("gp_guard/vault/folder.py", "gp_guard/vault/fileio.py")  # the user's own files
 WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
@@ -105,11 +110,54 @@ def _hook(event: str, args: tuple) -> None:
 
 
 def install(base: Path) -> None:
-    """Start recording (once per process) for the files under ``base``."""
+    """Start recording (once per process) for the files under ``base``, here and in the gp_guard
+    programs the tests start."""
     roots.append(str(base.resolve()) + os.sep)
-    if enabled and not getattr(install, "done", False):
-        sys.addaudithook(_hook)
-        install.done = True  # type: ignore[attr-defined]
+    if not enabled or getattr(install, "done", False):
+        return
+    sys.addaudithook(_hook)
+    install.done = True  # type: ignore[attr-defined]
+    handle, log = tempfile.mkstemp(prefix="gp_guard-written-", suffix=".tsv")
+    os.close(handle)
+    os.environ[LOG_VAR] = log
+    os.environ[ROOTS_VAR] = os.pathsep.join(roots)
+    os.environ["PYTHONPATH"] = os.pathsep.join([str(SITE), *filter(None, [os.environ.get("PYTHONPATH")])])
+
+
+def install_in_child() -> None:
+    """In a program a test started: record, and hand the records to the session at exit."""
+    import atexit
+
+    log = os.environ.get(LOG_VAR)
+    if not log or not enabled:
+        return
+    roots.extend(r for r in os.environ.get(ROOTS_VAR, "").split(os.pathsep) if r)
+    sys.addaudithook(_hook)
+
+    def hand_over() -> None:
+        with _lock:
+            lines = [f"{path}\t{writer}\t{int(in_home)}\n" for path, (writer, in_home) in written.items()]
+        if lines:
+            with open(log, "a", encoding="utf-8", errors="surrogateescape") as out:
+                out.write("".join(lines))  # one write: lines of parallel children do not mix
+
+    atexit.register(hand_over)
+
+
+def collect_children() -> int:
+    """Add what the started programs recorded; how many files they wrote."""
+    log = os.environ.get(LOG_VAR)
+    if not log or not os.path.exists(log):
+        return 0
+    seen = set()
+    with open(log, encoding="utf-8", errors="surrogateescape") as handle:
+        for line in handle:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) == 3:
+                seen.add(parts[0])
+                written.setdefault(parts[0], (parts[1], parts[2] == "1"))
+    os.unlink(log)
+    return len(seen)
 
 
 def counted(path: str, in_home: bool) -> bool:
@@ -120,8 +168,13 @@ def counted(path: str, in_home: bool) -> bool:
     return Path(name).suffix.lower() in DOCUMENTS or ".corrupt-" in name or name.endswith((".db", ".db-wal", ".db-shm"))
 
 
-def check() -> tuple[list[str], list[str]]:
+checked = {"files": 0, "in_children": 0}
+
+
+def check(children: bool = True) -> tuple[list[str], list[str]]:
     """(files with another mode than 0600, stale KNOWN entries); only files that still exist."""
+    if children:
+        checked["in_children"] += collect_children()
     wrong: list[str] = []
     failing_writers: set[str] = set()
     passing_writers: set[str] = set()
@@ -136,6 +189,7 @@ def check() -> tuple[list[str], list[str]]:
             continue  # removed since (a temporary file, an unmounted test disk)
         if not stat.S_ISREG(info.st_mode):
             continue
+        checked["files"] += 1
         mode = stat.S_IMODE(info.st_mode)
         if mode & 0o077:
             failing_writers.add(writer)

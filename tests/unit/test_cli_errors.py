@@ -43,7 +43,8 @@ def gp(home: Path, *argv: str, stdin: str = PASSPHRASE, as_user: bool = False,
     ``as_user``: with the file permissions an ordinary user has (root keeps its uid but loses the
     capabilities that override file modes).
     """
-    env = dict(os.environ, GP_GUARD_HOME=str(home), GP_GUARD_NO_NETWORK="1", PYTHONPATH=str(ROOT),
+    env = dict(os.environ, GP_GUARD_HOME=str(home), GP_GUARD_NO_NETWORK="1",
+               PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
                PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring", LC_ALL="C.UTF-8")
     env.pop("GP_GUARD_LANG", None)
     if lang:
