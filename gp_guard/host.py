@@ -17,6 +17,7 @@ import socket
 import stat
 import subprocess
 import sys
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -298,18 +299,21 @@ class LocalHost(Host):
     def __init__(self) -> None:
         self.platform = current_platform()
         self._claims: dict[str, set[str]] = {}  # configuration path -> accounts of the servers naming it
+        self._claims_lock = threading.Lock()  # checks run in parallel threads
 
     def claim(self, path: str, user: str | None) -> None:
         if user and os.name == "posix":
-            self._claims.setdefault(path.rstrip("/") or "/", set()).add(user)
+            with self._claims_lock:
+                self._claims.setdefault(path.rstrip("/") or "/", set()).add(user)
 
     def _check_claims(self, path: str) -> None:
         """UnreadableFile when ``path`` (or a folder above it) was claimed only by accounts that
         cannot read it themselves (POSIX permission bits; see ``claim``)."""
         users: set[str] = set()
-        for claimed, who in list(self._claims.items()):
-            if path == claimed or path.startswith(claimed + "/"):
-                users |= who
+        with self._claims_lock:
+            for claimed, who in self._claims.items():
+                if path == claimed or path.startswith(claimed + "/"):
+                    users |= who
         if users and not any(_readable_by(path, user) for user in sorted(users)):
             raise UnreadableFile(path, f"the account that runs this server ({', '.join(sorted(users))}) "
                                        "cannot read it itself: not read")
