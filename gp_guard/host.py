@@ -17,6 +17,7 @@ import socket
 import stat
 import subprocess
 import sys
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -226,6 +227,12 @@ class Host:
     def list_dir(self, path: str) -> list[str] | None:
         raise NotImplementedError
 
+    def claim(self, path: str, user: str | None) -> None:
+        """A server process run by ``user`` names ``path`` (a file or a folder) as its
+        configuration. A host that can tell reads it, and what is below it, only if ``user`` could
+        read it itself: any local account can start a process named ``orthanc`` whose
+        "configuration" is /etc/shadow, and the audit often runs as administrator. No-op here."""
+
     def exists(self, path: str) -> bool:
         raise NotImplementedError
 
@@ -291,6 +298,25 @@ class LocalHost(Host):
 
     def __init__(self) -> None:
         self.platform = current_platform()
+        self._claims: dict[str, set[str]] = {}  # configuration path -> accounts of the servers naming it
+        self._claims_lock = threading.Lock()  # checks run in parallel threads
+
+    def claim(self, path: str, user: str | None) -> None:
+        if user and os.name == "posix":
+            with self._claims_lock:
+                self._claims.setdefault(path.rstrip("/") or "/", set()).add(user)
+
+    def _check_claims(self, path: str) -> None:
+        """UnreadableFile when ``path`` (or a folder above it) was claimed only by accounts that
+        cannot read it themselves (POSIX permission bits; see ``claim``)."""
+        users: set[str] = set()
+        with self._claims_lock:
+            for claimed, who in self._claims.items():
+                if path == claimed or path.startswith(claimed + "/"):
+                    users |= who
+        if users and not any(_readable_by(path, user) for user in sorted(users)):
+            raise UnreadableFile(path, f"the account that runs this server ({', '.join(sorted(users))}) "
+                                       "cannot read it itself: not read")
 
     def addresses(self) -> set[str]:
         """Every IP address of this machine's interfaces."""
@@ -337,6 +363,7 @@ class LocalHost(Host):
     def read_text(self, path: str) -> str | None:
         """UTF-8 text with universal newlines (as ``Path.read_text``); ``UnreadableFile`` for a
         FIFO, a device or a file larger than ``MAX_FILE_BYTES``."""
+        self._check_claims(path)
         try:
             data = read_regular_file(path)
         except PermissionError as exc:
@@ -476,6 +503,40 @@ class LocalHost(Host):
             hostname=_platform.node(),
             description=f"{_platform.system()} {_platform.release()}",
         )
+
+
+def _readable_by(path: str, user: str) -> bool:
+    """Could the POSIX account ``user`` read ``path``: search permission on every folder above it
+    and read permission on it, from the owner, group and other bits (ACLs are not looked at). True
+    for root, for the account running gp_guard, and when ``path`` does not exist (nothing to read)."""
+    import pwd
+
+    try:
+        entry = pwd.getpwnam(user) if not user.isdigit() else pwd.getpwuid(int(user))
+    except KeyError:
+        return False  # an account this system does not know
+    if entry.pw_uid in (0, os.geteuid()):
+        return True
+    groups = set(os.getgrouplist(entry.pw_name, entry.pw_gid))
+    try:
+        target = Path(path).resolve(strict=True)
+    except (OSError, RuntimeError):
+        return True
+    steps = [(folder, stat.S_IXUSR, stat.S_IXGRP, stat.S_IXOTH) for folder in reversed(target.parents)]
+    for folder, owner_bit, group_bit, other_bit in [*steps, (target, stat.S_IRUSR, stat.S_IRGRP, stat.S_IROTH)]:
+        try:
+            st = os.stat(folder)
+        except OSError:
+            return True
+        if st.st_uid == entry.pw_uid:
+            allowed = st.st_mode & owner_bit
+        elif st.st_gid in groups:
+            allowed = st.st_mode & group_bit
+        else:
+            allowed = st.st_mode & other_bit
+        if not allowed:
+            return False
+    return True
 
 
 def _kill_tree(proc: subprocess.Popen[bytes]) -> None:

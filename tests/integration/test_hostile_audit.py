@@ -256,3 +256,50 @@ def test_audit_finishes_quickly_and_small_against_hostile_servers(hostile, tmp_p
     # The configurations that are not files are named and refused, not read.
     assert "/cwd/infinity: a character device, not an ordinary file: not read" in img, img
     assert f"{hostile.configs['fifo']}: a named pipe (FIFO), not an ordinary file: not read" in img, img
+
+
+def test_a_configuration_its_server_cannot_read_is_not_read_for_it(tmp_path):
+    """A process of an unprivileged account (``nobody``) named ``orthanc`` whose "configuration" is
+    a file only root may read: the audit, run as root, refuses to read it on that process's behalf;
+    the same file readable by that account is read."""
+    import tempfile
+
+    from gp_guard.audit.software import inventory, orthanc
+    from gp_guard.host import LocalHost
+
+    if sys.platform != "linux" or os.geteuid() != 0:
+        pytest.skip("starting a process as another account needs root on Linux")
+    interpreter = Path("/usr/bin/python3")  # executable by nobody (a pyenv or venv under /root is not)
+    if not interpreter.exists():
+        pytest.skip("no system /usr/bin/python3 for the unprivileged process")
+    folder = Path(tempfile.mkdtemp(prefix="gp-guard-claim-"))
+    try:
+        folder.chmod(0o755)
+        secret = folder / "secret.json"
+        secret.write_text(json.dumps({"RemoteAccessAllowed": True, "RegisteredUsers": {"root-only-name": "x"}}))
+        secret.chmod(0o600)
+        link = folder / "orthanc"
+        link.symlink_to(interpreter.resolve())
+        proc = subprocess.Popen([str(link), "-", str(secret)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                user=65534, group=65534, cwd=folder, start_new_session=True)
+        try:
+            assert proc.stdin is not None and proc.stdout is not None
+            proc.stdin.write(SERVER_CODE.encode())
+            proc.stdin.close()
+            assert proc.stdout.readline().strip() == b"ready"
+            host = LocalHost()
+            found = [i for i in inventory.find(host, "orthanc") if proc.pid in i.pids]
+            assert len(found) == 1 and found[0].config_paths == (str(secret),)
+            with pytest.raises(orthanc.OrthancConfigError) as info:
+                orthanc.load_config(host, str(secret))
+            assert info.value.detail == "the account that runs this server (nobody) cannot read it itself: not read"
+            secret.chmod(0o644)
+            assert orthanc.load_config(host, str(secret)).get("RemoteAccessAllowed") is True
+        finally:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+            proc.stdout.close()
+    finally:
+        import shutil
+
+        shutil.rmtree(folder)

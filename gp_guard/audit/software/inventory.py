@@ -4,7 +4,8 @@ Three sources, all read through ``host``:
 
 1. running processes (name and command line): a server started with an explicit configuration
    (``Orthanc /srv/pacs/config.json``, ``vsftpd /etc/ftp/site.conf``, ``postgres -D DIR``) is found
-   with that configuration;
+   with that configuration, which is then read only if that process's own account could read it
+   (``Host.claim``: any account can start a process named ``orthanc`` naming /etc/shadow);
 2. listening sockets, tied to those processes by PID (or by process name when the host only
    names them, as ``lsof`` does);
 3. each product's default install and configuration locations on Windows, macOS and Linux, for a
@@ -249,6 +250,9 @@ def find_software(host: Host, products: Iterable[str] | None = None) -> list[Ins
         for configs, members in groups.items():
             pids = tuple(sorted(p.pid for p in members))
             configs = tuple(_absolute(host, product, c, pids[0]) for c in configs)
+            for config in configs:  # named on a command line: read only what its server could read
+                for member in members:
+                    host.claim(config, member.username)
             names = {_base(p.name) for p in members}
             sockets = [
                 li for li in tcp
