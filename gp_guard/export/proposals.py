@@ -91,8 +91,10 @@ def evaluate(actions: Sequence[Action], columns: Sequence[Column], coded: Codes,
             qi.append(values.mapped(FUNCTIONS[action.to]) if action is not None and action.to else values)
         elif column.role == "sensitive":
             sensitive[column.name] = coded(column.index)
+    if not l_from_k:  # a proposal shown to the doctor: k and l in one pass (l skipped when k = 1)
+        return assess(qi, persons, sensitive, rows, detailed=False)
     risk = assess(qi, persons, {}, rows, detailed=False)
-    if sensitive and risk.k >= max(l_from_k, 2):
+    if sensitive and risk.k >= l_from_k:
         return assess(qi, persons, sensitive, rows, detailed=False)
     risk.l_diversity = {name: 1 for name in sensitive} if risk.k < 2 else {name: 0 for name in sensitive}
     return risk

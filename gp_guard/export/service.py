@@ -15,6 +15,8 @@ import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import add, mul
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -162,16 +164,17 @@ def _apply_roles(columns: list[Column], roles: Mapping[str, str]) -> set[str]:
     return set(roles)
 
 
-def _birth_dates(columns: list[Column], data: list[list[str]], person: Column | None, chosen: set[str]) -> None:
+def _birth_dates(columns: list[Column], coded: Callable[[int], risk.Coded], person: Column | None, chosen: set[str]) -> None:
     """A full date that stays the same for each person over their rows is a date of birth."""
     if person is None:
         return
-    persons = data[person.index]
-    count = len(set(persons))
+    persons = coded(person.index)
+    count = len(persons.values)
     for column in columns:
         if column.kind != "date" or column.name in chosen or count < 20 or column.distinct < 20:
             continue
-        pairs = len(set(zip(persons, data[column.index], strict=True)))
+        dates = coded(column.index)
+        pairs = len(set(map(add, map(mul, persons.codes, repeat(dates.n)), dates.codes)))
         if pairs <= 1.02 * count and count < column.nonempty:
             column.role, column.kind = "direct", "birth_date"
             column.detected = ("direct", "birth_date")
@@ -271,8 +274,6 @@ def _check(path: Path, compare: Path | str | None, roles: Mapping[str, str] | No
         counts.append(Counter(table.columns[index]))
         columns.append(classify(index, name, counts[index], table.rows))
     chosen = _apply_roles(columns, roles or {})
-    person = linkage.person_column(columns, table.columns)
-    _birth_dates(columns, table.columns, person, chosen)
     cache: dict[int, risk.Coded] = {}
 
     def coded(index: int) -> risk.Coded:
@@ -280,6 +281,8 @@ def _check(path: Path, compare: Path | str | None, roles: Mapping[str, str] | No
             cache[index] = risk.Coded.of(table.columns[index], counts[index])
         return cache[index]
 
+    person = linkage.person_column(columns, table.columns)
+    _birth_dates(columns, coded, person, chosen)
     persons_coded = coded(person.index) if person is not None else None
     persons = len(persons_coded.values) if persons_coded is not None else table.rows
     report("risk", 0, 1)
