@@ -93,8 +93,8 @@ def evaluate(actions: Sequence[Action], columns: Sequence[Column], coded: Codes,
             sensitive[column.name] = coded(column.index)
     if not l_from_k:  # a proposal shown to the doctor: k and l in one pass (l skipped when k = 1)
         return assess(qi, persons, sensitive, rows, detailed=False)
-    risk = assess(qi, persons, {}, rows, detailed=False)
-    if sensitive and risk.k >= l_from_k:
+    risk = assess(qi, persons, {}, rows, detailed=False, k_only=True)
+    if risk.k >= l_from_k:
         return assess(qi, persons, sensitive, rows, detailed=False)
     risk.l_diversity = {name: 1 for name in sensitive} if risk.k < 2 else {name: 0 for name in sensitive}
     return risk
@@ -141,14 +141,16 @@ def _drop_detailed(start: Proposal, columns: Sequence[Column], coded: Codes,
     proposal = Proposal("generalise_and_drop", actions, start.risk)
     kept = [c for c in columns if c.role == "quasi" and not any(a.column == c.name and a.action == "drop" for a in actions)]
     kept.sort(key=lambda c: -c.distinct)
+    searched = False
     for column in kept[:3]:
         if cancelled():
             raise readers.Cancelled()
         actions = [a for a in actions if a.column != column.name] + [Action(column.name, "drop")]
         proposal = Proposal("generalise_and_drop", actions, evaluate(actions, columns, coded, persons, rows, K_MIN))
+        searched = True
         if proposal.reaches():
             break
-    if proposal.risk.l_diversity and 2 <= proposal.risk.k < K_MIN:  # l was skipped for the search
+    if searched and not proposal.reaches():  # the search counted k alone: count everything now
         proposal.risk = evaluate(proposal.actions, columns, coded, persons, rows)
     return proposal
 

@@ -85,9 +85,10 @@ def class_codes(columns: Sequence[Coded], rows: int) -> tuple[list[int], int]:
 
 
 def assess(qi: Sequence[Coded], persons: Coded | None, sensitive: dict[str, Coded], rows: int,
-           detailed: bool = True) -> Risk:
+           detailed: bool = True, k_only: bool = False) -> Risk:
     """k, the shares of exposed persons and l per sensitive column. ``detailed=False`` skips the
-    shares of persons with l = 1 (the proposals do not show them)."""
+    shares of persons with l = 1 (the proposals do not show them); ``k_only`` returns k alone (the
+    search for a proposal), the shares left at 0."""
     key, _bound = class_codes(qi, rows)
     if persons is None:  # one row, one person
         of_pair, who, count = key, None, rows
@@ -98,6 +99,8 @@ def assess(qi: Sequence[Coded], persons: Coded | None, sensitive: dict[str, Code
         who = list(map(mod, pairs, repeat(p)))
         count = len(persons.values)
     size = Counter(of_pair)
+    if k_only:
+        return Risk(count, min(size.values()) if size else 0, 0.0, 0.0, 0.0, len(size))
     sizes = list(map(size.__getitem__, of_pair))
 
     def exposed(flags) -> int:  # type: ignore[no-untyped-def]
