@@ -12,7 +12,7 @@ from pathlib import Path
 
 from gp_guard.export import readers
 from gp_guard.export.generalise import FUNCTIONS, STEPS
-from gp_guard.export.risk import K_MIN, L_MIN, Risk, assess
+from gp_guard.export.risk import K_MIN, L_MIN, Coded, Risk, assess
 from gp_guard.export.roles import Column
 from gp_guard.i18n import N_
 
@@ -73,8 +73,11 @@ def _generalised(columns: Sequence[Column], level: int, skip: set[str]) -> list[
     return out
 
 
-def evaluate(actions: Sequence[Action], columns: Sequence[Column], data: Sequence[Sequence[str]],
-             persons: Sequence[str] | None, rows: int, l_from_k: int = 0) -> Risk:
+Codes = Callable[[int], Coded]  # column index -> its coded values (computed once, kept by the caller)
+
+
+def evaluate(actions: Sequence[Action], columns: Sequence[Column], coded: Codes,
+             persons: Coded | None, rows: int, l_from_k: int = 0) -> Risk:
     """k and l of the file once these actions are applied (still counted per person). l is only
     computed when k reaches ``l_from_k`` (the search for a proposal skips it below K_MIN)."""
     by_name = {a.column: a for a in actions}
@@ -83,23 +86,21 @@ def evaluate(actions: Sequence[Action], columns: Sequence[Column], data: Sequenc
         action = by_name.get(column.name)
         if action is not None and action.action == "drop":
             continue
-        values = data[column.index]
-        if action is not None and action.to:
-            function = FUNCTIONS[action.to]
-            mapping = {v: function(v) for v in set(values)}
-            values = list(map(mapping.__getitem__, values))
         if column.role == "quasi" or (column.role == "direct" and column.kind == "birth_date"):
-            qi.append(values)
+            values = coded(column.index)
+            qi.append(values.mapped(FUNCTIONS[action.to]) if action is not None and action.to else values)
         elif column.role == "sensitive":
-            sensitive[column.name] = values
-    risk = assess(qi, persons, {}, rows, detailed=False)
-    if sensitive and risk.k >= max(l_from_k, 2):
+            sensitive[column.name] = coded(column.index)
+    if not l_from_k:  # a proposal shown to the doctor: k and l in one pass (l skipped when k = 1)
+        return assess(qi, persons, sensitive, rows, detailed=False)
+    risk = assess(qi, persons, {}, rows, detailed=False, k_only=True)
+    if risk.k >= l_from_k:
         return assess(qi, persons, sensitive, rows, detailed=False)
     risk.l_diversity = {name: 1 for name in sensitive} if risk.k < 2 else {name: 0 for name in sensitive}
     return risk
 
 
-def propose(columns: Sequence[Column], data: Sequence[Sequence[str]], persons: Sequence[str] | None,
+def propose(columns: Sequence[Column], coded: Codes, persons: Coded | None,
             rows: int, cancelled: Callable[[], bool] = lambda: False, base: Risk | None = None) -> list[Proposal]:
     """Proposals in order of strength. ``base``: the file's own risk, reused for a proposal that
     only removes columns which are neither quasi-identifiers nor health data."""
@@ -122,33 +123,35 @@ def propose(columns: Sequence[Column], data: Sequence[Sequence[str]], persons: S
         seen.add(tuple(actions))
         untouched = base is not None and all(a.action == "drop" for a in actions) and not any(
             c.name in gone and (c.role in ("quasi", "sensitive") or c.kind == "birth_date") for c in columns)
-        risk = base if untouched and base is not None else evaluate(actions, columns, data, persons, rows)
+        risk = base if untouched and base is not None else evaluate(actions, columns, coded, persons, rows)
         proposals.append(Proposal(key, actions, risk))
     if proposals and not any(p.reaches() for p in proposals) and has_qi:
-        proposals.append(_drop_detailed(proposals[-1], columns, data, persons, rows, cancelled))
+        proposals.append(_drop_detailed(proposals[-1], columns, coded, persons, rows, cancelled))
     if proposals:
         best = next((p for p in proposals if p.reaches()), max(proposals, key=lambda p: (p.risk.k, p.l_min)))
         best.recommended = True
     return proposals
 
 
-def _drop_detailed(start: Proposal, columns: Sequence[Column], data: Sequence[Sequence[str]],
-                   persons: Sequence[str] | None, rows: int, cancelled: Callable[[], bool]) -> Proposal:
+def _drop_detailed(start: Proposal, columns: Sequence[Column], coded: Codes,
+                   persons: Coded | None, rows: int, cancelled: Callable[[], bool]) -> Proposal:
     """From the most generalised proposal, remove quasi-identifiers, most varied first, until k and
     l are reached (at most three columns)."""
     actions = list(start.actions)
     proposal = Proposal("generalise_and_drop", actions, start.risk)
     kept = [c for c in columns if c.role == "quasi" and not any(a.column == c.name and a.action == "drop" for a in actions)]
     kept.sort(key=lambda c: -c.distinct)
+    searched = False
     for column in kept[:3]:
         if cancelled():
             raise readers.Cancelled()
         actions = [a for a in actions if a.column != column.name] + [Action(column.name, "drop")]
-        proposal = Proposal("generalise_and_drop", actions, evaluate(actions, columns, data, persons, rows, K_MIN))
+        proposal = Proposal("generalise_and_drop", actions, evaluate(actions, columns, coded, persons, rows, K_MIN))
+        searched = True
         if proposal.reaches():
             break
-    if proposal.risk.l_diversity and 2 <= proposal.risk.k < K_MIN:  # l was skipped for the search
-        proposal.risk = evaluate(proposal.actions, columns, data, persons, rows)
+    if searched and not proposal.reaches():  # the search counted k alone: count everything now
+        proposal.risk = evaluate(proposal.actions, columns, coded, persons, rows)
     return proposal
 
 

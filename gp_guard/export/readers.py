@@ -248,7 +248,7 @@ def _columns(path: Path, rows: Iterator[list[str]], kind: str, encoding: str, de
             chunk = [row for row in chunk if row]
         if set(map(len, chunk)) != {width}:
             chunk = [row[:width] if len(row) >= width else row + [""] * (width - len(row)) for row in chunk]
-        for index, values in enumerate(zip(*chunk)):
+        for index, values in enumerate(zip(*chunk, strict=True)):
             canon = distinct[index]
             columns[index].extend(map(canon.setdefault, values, values))
         count += len(chunk)

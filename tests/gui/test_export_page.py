@@ -134,3 +134,19 @@ def test_unreadable_file_says_so_in_french(make_page, qtbot, tmp_path, seams):
     wait_done(qtbot, page)
     assert seams.informed and "est vide" in seams.informed[-1][1]
     assert unnamed_actionable(page) == []
+
+
+def test_a_dropped_file_is_checked(make_page, qtbot, tmp_path):
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    made = gen.generalised(tmp_path / "depose.csv", persons=2000)
+    page = make_page()
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(made.path))])
+    event = QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    page.dropEvent(event)
+    wait_done(qtbot, page)
+    assert page.result is not None and page.result.file == made.path
+    assert page.verdict_label.text() == "No risk found by this test"

@@ -172,19 +172,25 @@ class ExportPage(QWidget):
 
         self.file_label.setText(_("Checking {name}…").format(name=path.name))
         self.progress.setValue(0)
+        self.destroyed.connect(lambda *_a: token.cancel())  # the page rebuilt or closed: stop the work
         self.check_task = tasks.run_task(work, on_done=self._show, on_error=self._failed, on_progress=self._progress)
         self.check_task.finished.connect(self._over)
         self._set_busy(True)
         self.cancel_button.setFocus()
 
+    def _alive(self) -> bool:
+        return shiboken6.isValid(self) and shiboken6.isValid(self.progress)
+
     def _progress(self, p: service.Progress) -> None:
+        if not self._alive():
+            return
         self.progress.setValue(p.percent)
         self.progress.setAccessibleDescription(_("{percent} % done").format(percent=p.percent))
 
     def _over(self) -> None:
         self.check_task = None
         self.token = None
-        if shiboken6.isValid(self.progress):
+        if self._alive():
             self._set_busy(False)
 
     def cancel(self) -> None:
@@ -196,6 +202,8 @@ class ExportPage(QWidget):
         return self.check_task.wait(timeout) if self.check_task is not None else True
 
     def _failed(self, exc: BaseException) -> None:
+        if not self._alive():
+            return
         if isinstance(exc, service.Cancelled):
             self.file_label.setText(_("Check stopped; nothing was changed."))
             return
@@ -208,6 +216,8 @@ class ExportPage(QWidget):
 
     # -- the result -----------------------------------------------------------------------------
     def _show(self, result: service.CheckResult) -> None:
+        if not self._alive():
+            return
         self.result = result
         self.file_label.setText(_("{file}: {rows} rows, {persons} patients").format(file=result.file.name, rows=result.rows, persons=result.persons))
         self.verdict_label.setText(result.verdict.title())
