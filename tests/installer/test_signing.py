@@ -84,3 +84,48 @@ def test_build_refuses_a_tampered_cpython(setup_exe, tmp_path):
     (python / "python313.dll").write_bytes(bytes(dll))
     with pytest.raises(SystemExit, match="python313.dll: the Python Software Foundation's signature does not verify"):
         payload.verify_python(python, tmp_path)
+
+
+@pytest.fixture
+def tiny_payload(tmp_path):
+    """A payload of a few files: makensis takes seconds instead of minutes on it."""
+    app = tmp_path / "app"
+    (app / "python").mkdir(parents=True)
+    (app / "python" / "README.txt").write_text("stands for the embeddable CPython")
+    (app / "lib" / "gp_guard").mkdir(parents=True)
+    (app / "lib" / "gp_guard" / "__init__.py").write_text("")
+    payload.launcher("t64.exe", "..\\python\\python.exe", app / "bin" / "gp-guard.exe", 1_700_000_000)
+    payload.launcher("w64.exe", "python\\pythonw.exe", app / "gp_guard.exe", 1_700_000_000)
+    return app
+
+
+def build_setup(app: Path, out: Path, env: dict[str, str]) -> Path:
+    tool("makensis", "nsis")
+    subprocess.run([sys.executable, str(ROOT / "installer" / "build_windows.py"), "--payload", str(app),
+                    "--out", str(out)], check=True, capture_output=True, env=env)
+    return next(out.glob("gp_guard-*-setup.exe"))
+
+
+def test_the_same_payload_gives_the_same_installer(tiny_payload, tmp_path, monkeypatch):
+    for name in ("GP_GUARD_SIGN_PFX", "GP_GUARD_SIGN_CERT"):
+        monkeypatch.delenv(name, raising=False)
+    env = dict(os.environ, SOURCE_DATE_EPOCH="1700000000")
+    first = build_setup(tiny_payload, tmp_path / "one", env).read_bytes()
+    second = build_setup(tiny_payload, tmp_path / "two", env).read_bytes()
+    assert first == second
+
+
+def test_a_signed_build_signs_the_installer_and_its_uninstaller(tiny_payload, throwaway_pfx, tmp_path):
+    setup = build_setup(tiny_payload, tmp_path / "out", dict(os.environ))
+    checked = verify(setup, throwaway_pfx)
+    assert checked.returncode == 0 and "Signature verification: ok" in checked.stdout, checked.stdout
+    # The uninstaller only exists once installed: install it under Wine and check it too.
+    wine, server = tool("wine", "wine"), tool("wineserver", "wine")
+    env = {k: v for k, v in os.environ.items() if k not in ("GP_GUARD_HOME", "DISPLAY")}
+    env.update(WINEPREFIX=str(tmp_path / "prefix"), WINEDEBUG="-all", WINEDLLOVERRIDES="mscoree,mshtml=")
+    subprocess.run([wine, str(setup), "/S"], env=env, capture_output=True, timeout=300)
+    subprocess.run([server, "-w"], env=env, timeout=300, check=True)
+    uninstaller = next((tmp_path / "prefix" / "drive_c" / "users").glob("*/AppData/Local/Programs/gp_guard/uninstall.exe"))
+    checked = verify(uninstaller, throwaway_pfx)
+    assert checked.returncode == 0 and "Signature verification: ok" in checked.stdout, checked.stdout
+    subprocess.run([server, "-k"], env=env, capture_output=True)
