@@ -26,6 +26,7 @@ class Tone(StrEnum):
 
 _TO_FIX = Np_("{count} point to fix", "{count} points to fix")
 _TO_REVIEW = Np_("{count} point to review", "{count} points to review")
+_CHECKED = Np_("{count} point checked", "{count} points checked")
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,9 @@ class AreaState:
             parts.append(translate(_TO_FIX, {"count": self.to_fix}).format(count=self.to_fix))
         if self.to_review:
             parts.append(translate(_TO_REVIEW, {"count": self.to_review}).format(count=self.to_review))
-        return ", ".join(parts) if parts else _("In order")
+        if not parts:
+            return translate(_CHECKED, {"count": self.in_order}).format(count=self.in_order)
+        return ", ".join(parts)
 
 
 def area_states(statuses: Mapping[str, str], metas: Mapping[str, CheckMeta]) -> list[AreaState]:

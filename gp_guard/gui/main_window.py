@@ -64,7 +64,8 @@ PAGES: list[PageSpec] = [
 
 STYLE = """
 QLabel#pageTitle { font-size: 16pt; font-weight: 600; }
-QLabel#bigScore { font-size: 30pt; font-weight: 700; }
+QLabel#scoreText { font-size: 16pt; font-weight: 700; }
+QPushButton#primary { font-weight: 600; padding: 6px 18px; }
 QListWidget#navigation::item { padding: 6px 4px; }
 """
 

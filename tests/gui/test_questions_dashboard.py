@@ -111,3 +111,21 @@ def test_cap_text_is_empty_without_failures():
 
     assert cap_text(39, {"Q-BOX-01": "pass"}, _metas()) == ""
     assert "critical" in cap_text(39, {"Q-BOX-01": "fail"}, _metas())
+
+
+def test_dashboard_tiles_and_gauge_tell_the_state_in_words(qtbot, window):
+    from gp_guard.audit.areas import Tone
+
+    run_audit_and_wait(qtbot, window)
+    page = window.pages["dashboard"]
+    page.refresh()
+    tiles = page.tiles.tiles
+    assert tiles and tiles[0].state.tone is Tone.ACTION  # the most urgent area first
+    for tile in tiles:
+        assert tile.state.area.label in tile.text()
+        assert tile.state.sentence() in tile.text() or tile.state.tone is Tone.UNKNOWN
+        assert tile.accessibleName() and not tile.icon().isNull()  # words and a mark, not colour alone
+    assert page.gauge.score is not None and "out of 100" in page.gauge.accessibleDescription()
+    tiles[0].click()
+    assert window.current_key() == "audit"
+    assert window.pages["audit"].detail.finding.id == tiles[0].state.first_check

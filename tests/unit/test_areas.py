@@ -29,7 +29,7 @@ def test_weak_pc_needs_action_where_critical_or_high_points_fail():
 def test_hardened_pc_is_mostly_in_order():
     states = _states("win11_fr_hardened")
     assert states[Area.FIREWALL].tone is Tone.GOOD
-    assert states[Area.FIREWALL].sentence() == "In order"
+    assert states[Area.FIREWALL].sentence() == f"{states[Area.FIREWALL].in_order} points checked"
 
 
 @pytest.mark.parametrize(("lang", "one", "two"), [("fr", "1 point à corriger", "2 points à corriger"),

@@ -17,13 +17,16 @@ from PySide6.QtWidgets import (
 )
 
 from gp_guard.audit import history, questions, score
+from gp_guard.audit.areas import area_states
 from gp_guard.audit.model import CheckMeta, Severity, Status
 from gp_guard.audit.registry import all_checks
 from gp_guard.gui.pages import PageContext
 from gp_guard.gui.pages.questions import unanswered_count
+from gp_guard.gui.widgets.area_tiles import AreaTiles
 from gp_guard.gui.widgets.breach_clock import BreachClock
+from gp_guard.gui.widgets.score_gauge import ScoreGauge
 from gp_guard.gui.widgets.trend_chart import TrendChart
-from gp_guard.i18n import N_, _
+from gp_guard.i18n import N_, _, format_datetime
 
 GRADE_WORDS = {
     "A": N_("Well protected"),
@@ -96,17 +99,19 @@ class DashboardPage(QWidget):
         top = QHBoxLayout()
         score_box = QGroupBox(_("Security score"))
         score_layout = QGridLayout(score_box)
+        self.gauge = ScoreGauge()
         self.score_label = QLabel()
-        self.score_label.setObjectName("bigScore")
+        self.score_label.setObjectName("scoreText")
         self.grade_label = QLabel()
         self.grade_label.setWordWrap(True)
         self.date_label = QLabel()
-        score_layout.addWidget(self.score_label, 0, 0)
-        score_layout.addWidget(self.grade_label, 0, 1)
         self.cap_label = QLabel()
         self.cap_label.setWordWrap(True)
-        score_layout.addWidget(self.date_label, 1, 0, 1, 2)
-        score_layout.addWidget(self.cap_label, 2, 0, 1, 2)
+        score_layout.addWidget(self.gauge, 0, 0, 4, 1)
+        score_layout.addWidget(self.score_label, 0, 1)
+        score_layout.addWidget(self.grade_label, 1, 1)
+        score_layout.addWidget(self.date_label, 2, 1)
+        score_layout.addWidget(self.cap_label, 3, 1)
         score_layout.setColumnStretch(1, 1)
         top.addWidget(score_box, 1)
         trend_box = QGroupBox(_("Trend"))
@@ -116,8 +121,16 @@ class DashboardPage(QWidget):
         top.addWidget(trend_box, 1)
         layout.addLayout(top)
 
+        areas_box = QGroupBox(_("State of each area"))
+        areas_layout = QVBoxLayout(areas_box)
+        self.tiles = AreaTiles()
+        self.tiles.area_chosen.connect(lambda check_id: check_id and ctx.open_finding(check_id))
+        areas_layout.addWidget(self.tiles)
+        layout.addWidget(areas_box)
+
         run_row = QHBoxLayout()
         self.run_button = QPushButton(_("Run the audit"))
+        self.run_button.setObjectName("primary")
         self.run_button.setAccessibleName(_("Run the audit"))
         self.run_button.clicked.connect(self._run)
         run_row.addWidget(self.run_button)
@@ -191,12 +204,14 @@ class DashboardPage(QWidget):
             self.score_label.setText(_("{score}/100").format(score=last.score))
             words = _(GRADE_WORDS.get(last.grade, GRADE_WORDS["E"]))
             self.grade_label.setText(_("Grade {grade}: {words}").format(grade=last.grade, words=words))
-            self.date_label.setText(_("Last audit: {date}").format(date=last.started_at[:16].replace("T", " ")))
+            self.date_label.setText(_("Last audit: {date}").format(date=format_datetime(last.started_at)))
             self.score_label.setAccessibleName(self.score_label.text())
+            self.gauge.set_score(last.score, last.grade, words)
         else:
             self.score_label.setText("–")
             self.grade_label.setText(_("No audit yet. Run the first audit to get your score."))
             self.date_label.setText("")
+            self.gauge.set_score(None)
         left = unanswered_count(self.ctx.store.answers())
         if left:
             self.questions_label.setText(_("Questions the computer cannot check, waiting for your answer: {count}.").format(count=left))
@@ -211,6 +226,7 @@ class DashboardPage(QWidget):
         self.priorities.clear()
         statuses = history.statuses(self.ctx.store, runs[-1].id) if runs else {}
         self.cap_label.setText(cap_text(runs[-1].score, statuses, metas) if runs else "")
+        self.tiles.set_states(area_states(statuses, metas))
         for check_id, text in priorities(statuses, metas):
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, check_id)

@@ -32,12 +32,13 @@ class AreaTile(QPushButton):
         self.setIcon(status_style.icon(state.tone.status, 28))
         self.setIconSize(QSize(28, 28))
         words = _(TONE_WORDS[state.tone])
-        self.setText(f"{state.area.label}\n{words} · {state.sentence()}")
+        detail = words if state.tone is Tone.UNKNOWN else f"{words} · {state.sentence()}"
+        self.setText(f"{state.area.label}\n{detail}")
         self.setAccessibleName(_("{area}: {state}, {sentence}").format(
             area=state.area.label, state=words, sentence=state.sentence()))
         colour = status_style.color(state.tone.status).name()
         self.setStyleSheet(
-            "QPushButton#areaTile { text-align: left; padding: 8px 10px; border-radius: 6px;"
+            "QPushButton#areaTile { text-align: left; padding: 8px 10px;"
             f" border: 1px solid palette(mid); border-left: 6px solid {colour}; }}"
             "QPushButton#areaTile:focus { border: 2px solid palette(highlight);"
             f" border-left: 6px solid {colour}; }}")

@@ -59,10 +59,10 @@ class ScoreGauge(QWidget):
         font.setBold(True)
         painter.setFont(font)
         text = "–" if self.score is None else str(self.score)
-        painter.drawText(rect.adjusted(0, -side * 0.08, 0, -side * 0.08), int(Qt.AlignmentFlag.AlignCenter), text)
+        painter.drawText(rect.adjusted(0, -side * 0.10, 0, -side * 0.10), int(Qt.AlignmentFlag.AlignCenter), text)
         font.setPixelSize(int(side * 0.12))
         font.setBold(False)
         painter.setFont(font)
-        painter.drawText(rect.adjusted(0, side * 0.42, 0, 0), int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop),
+        painter.drawText(rect.adjusted(0, side * 0.62, 0, 0), int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop),
                          _("out of 100") if self.score is not None else "")
         painter.end()
