@@ -422,14 +422,21 @@ class LocalHost(Host):
             return None
         from gp_guard import host_windows  # pragma: no cover - Windows only
 
-        return host_windows.reg_value(key, name)  # pragma: no cover
+        try:  # pragma: no cover - Windows only
+            raw = host_windows.reg_value(key, name)
+        except PermissionError as exc:  # pragma: no cover
+            raise NeedsAdmin(key) from exc
+        return RegValue(*raw) if raw is not None else None  # pragma: no cover
 
     def reg_subkeys(self, key: str) -> list[str]:
         if sys.platform != "win32":
             return []
         from gp_guard import host_windows  # pragma: no cover - Windows only
 
-        return host_windows.reg_subkeys(key)  # pragma: no cover
+        try:  # pragma: no cover - Windows only
+            return host_windows.reg_subkeys(key)
+        except PermissionError as exc:  # pragma: no cover
+            raise NeedsAdmin(key) from exc
 
     def listeners(self) -> list[Listener]:
         import psutil

@@ -1,4 +1,6 @@
-"""Windows-only primitives of LocalHost (registry, rights). Imported only on Windows."""
+"""Windows-only primitives of LocalHost (registry, rights). Imported only on Windows, and only by
+``gp_guard.host``: it returns plain values and lets ``PermissionError`` through, so it imports
+nothing of gp_guard (no import loop with the module that wraps it)."""
 
 from __future__ import annotations
 
@@ -8,8 +10,6 @@ assert sys.platform == "win32"  # lets type checkers skip this module elsewhere
 
 import ctypes  # noqa: E402
 import winreg  # noqa: E402
-
-from gp_guard.host import NeedsAdmin, RegValue  # noqa: E402
 
 _TYPES = {
     winreg.REG_SZ: "REG_SZ",
@@ -35,16 +35,15 @@ def _split(key: str) -> tuple[int, str]:
     return _HIVES[head.upper()], sub
 
 
-def reg_value(key: str, name: str) -> RegValue | None:
+def reg_value(key: str, name: str) -> tuple[str, object] | None:
+    """(type name, value), None when absent; PermissionError when access is denied."""
     hive, sub = _split(key)
     try:
         with winreg.OpenKey(hive, sub, 0, _ACCESS) as handle:
             value, kind = winreg.QueryValueEx(handle, name)
     except FileNotFoundError:
         return None
-    except PermissionError as exc:
-        raise NeedsAdmin(key) from exc
-    return RegValue(_TYPES.get(kind, str(kind)), value)
+    return _TYPES.get(kind, str(kind)), value
 
 
 def reg_subkeys(key: str) -> list[str]:
@@ -61,8 +60,6 @@ def reg_subkeys(key: str) -> list[str]:
                 index += 1
     except FileNotFoundError:
         return []
-    except PermissionError as exc:
-        raise NeedsAdmin(key) from exc
     return names
 
 
@@ -72,6 +69,3 @@ def is_admin() -> bool:
     except OSError:
         return False
 
-
-def ui_language_is_french() -> bool:
-    return (ctypes.windll.kernel32.GetUserDefaultUILanguage() & 0x3FF) == 0x0C

@@ -74,9 +74,10 @@ def system_language() -> str:
     except ValueError:
         name = ""
     if not name and sys.platform == "win32":  # pragma: no cover - Windows only
-        from gp_guard.host_windows import ui_language_is_french
+        import ctypes
 
-        return "fr" if ui_language_is_french() else "en"
+        # the user's display language: French is primary language 0x0C whatever the country
+        return "fr" if (ctypes.windll.kernel32.GetUserDefaultUILanguage() & 0x3FF) == 0x0C else "en"
     return "fr" if name.lower().startswith("fr") else "en"
 
 
