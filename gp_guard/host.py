@@ -291,6 +291,22 @@ def current_platform() -> str:
     return LINUX
 
 
+# PowerShell 5.1 writes to a pipe in the console's OEM code page (cp850 on a French PC) unless the
+# script says otherwise: every script gp_guard runs asks for UTF-8 first.
+POWERSHELL_UTF8 = "[Console]::OutputEncoding = [System.Text.UTF8Encoding]::new($false); "
+_POWERSHELLS = {"powershell", "powershell.exe", "pwsh", "pwsh.exe"}
+
+
+def output_encoding(argv: Sequence[str], platform: str, oem_code_page: str) -> str:
+    """The encoding of a command's output bytes, as the system writes them to a pipe: UTF-8 on
+    macOS and Linux (commands run with LC_ALL=C or print UTF-8); on Windows the console tools
+    (net, auditpol, netsh…) write in the OEM code page, PowerShell in UTF-8 (POWERSHELL_UTF8)."""
+    if platform != WINDOWS:
+        return "utf-8"
+    name = argv[0].replace("\\", "/").rsplit("/", 1)[-1].lower() if argv else ""
+    return "utf-8" if name in _POWERSHELLS else oem_code_page
+
+
 class LocalHost(Host):
     """This machine, for real."""
 
@@ -298,6 +314,11 @@ class LocalHost(Host):
 
     def __init__(self) -> None:
         self.platform = current_platform()
+        self.oem_code_page = "utf-8"
+        if sys.platform == "win32":  # pragma: no cover - Windows only
+            from gp_guard import host_windows
+
+            self.oem_code_page = host_windows.oem_code_page()
         self._claims: dict[str, set[str]] = {}  # configuration path -> accounts of the servers naming it
         self._claims_lock = threading.Lock()  # checks run in parallel threads
 
@@ -350,11 +371,17 @@ class LocalHost(Host):
         except subprocess.TimeoutExpired:
             _kill_tree(proc)
             raise CommandTimeout(argv[0], timeout) from None
+        encoding = output_encoding(argv, self.platform, self.oem_code_page)
         return CommandResult(
             argv,
             proc.returncode,
-            out.decode("utf-8", "replace"),
-            err.decode("utf-8", "replace"),
+            out.decode(encoding, "replace"),
+            err.decode(encoding, "replace"),
+        )
+
+    def powershell(self, script: str, timeout: float = 20.0) -> CommandResult:
+        return self.run(
+            ["powershell.exe", "-NoProfile", "-NonInteractive", "-Command", POWERSHELL_UTF8 + script], timeout
         )
 
     def has_tool(self, name: str) -> bool:

@@ -63,6 +63,14 @@ def reg_subkeys(key: str) -> list[str]:
     return names
 
 
+def oem_code_page() -> str:
+    """The console's OEM code page ("cp850" on a French PC): what console tools write to a pipe."""
+    try:
+        return f"cp{int(ctypes.windll.kernel32.GetOEMCP())}"
+    except (OSError, ValueError):
+        return "cp850"
+
+
 def is_admin() -> bool:
     try:
         return bool(ctypes.windll.shell32.IsUserAnAdmin())
