@@ -24,6 +24,7 @@ and what is wrong.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import fnmatch
 import json
@@ -48,6 +49,7 @@ from gp_guard.host import (
     ToolMissing,
     UnreadableFile,
     normalize_key,
+    output_encoding,
     read_regular_file,
 )
 from gp_guard.i18n import _
@@ -87,15 +89,33 @@ def _read_text_file(path: Path, max_bytes: int) -> str:
 @dataclass(frozen=True)
 class Recording:
     headers: dict[str, str]
-    body: str
+    body: str  # the output as UTF-8 text ("" when it is not UTF-8: see ``raw``)
     origin: Path
+    raw: bytes = b""  # the output's bytes as the machine gave them (a French Windows: cp850)
 
 
 def read_recording(path: Path) -> Recording:
-    text = _read_text_file(path, MAX_RECORDING_BYTES)
-    head, sep, body = text.partition("\n---\n")
+    """Headers are UTF-8 text; the output after the '---' line is kept as the bytes the recorded
+    machine gave, and decoded by the replay exactly as the live path decodes them."""
+    try:
+        data = read_regular_file(path, MAX_RECORDING_BYTES)
+    except UnreadableFile:
+        data = b""  # _read_text_file below says what is wrong with it
+    if not data:
+        _read_text_file(path, MAX_RECORDING_BYTES)  # raises the right RecordingError (or FileNotFoundError)
+    data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    head_bytes, sep, raw = data.partition(b"\n---\n")
     if not sep:
         raise RecordingError(_("{path}: no '---' line separates the headers from the output.").format(path=path))
+    try:
+        head = head_bytes.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RecordingError(_("{path} is not UTF-8 text (byte {position}).").format(
+            path=path, position=exc.start)) from None
+    try:
+        body = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        body = ""
     headers: dict[str, str] = {}
     for line in head.splitlines():
         if not line.strip() or line.lstrip().startswith("#"):
@@ -107,7 +127,10 @@ def read_recording(path: Path) -> Recording:
         headers[name.strip().lower()] = value.strip()
     if "kind" not in headers or "source" not in headers:
         raise RecordingError(_("{path}: every recording needs a 'kind' and a 'source' header.").format(path=path))
-    return Recording(headers, body, path)
+    if not body and raw and headers.get("kind") != "command":
+        raise RecordingError(_("{path} is not UTF-8 text (byte {position}).").format(
+            path=path, position=len(head_bytes) + len(sep)))
+    return Recording(headers, body, path, raw)
 
 
 _REG_LINE = re.compile(r"^ {4}(.*?) {4}(REG_[A-Z_]+)(?: {4}(.*))?$")
@@ -296,6 +319,13 @@ class RecordedHost(Host):
         self._now = _meta_time(meta)
         self._tools = set(_meta_list(meta, "tools", _('host.toml: "tools" must be a list of tool names.')))
         self._addresses = _meta_list(meta, "addresses", _('host.toml: "addresses" must be a list of IP addresses.'))
+        # what the console tools of the recorded PC wrote to a pipe in (a French PC: cp850)
+        self.oem_code_page = str(meta.get("oem_code_page", "cp437" if self.platform == WINDOWS else "utf-8"))
+        try:
+            codecs.lookup(self.oem_code_page)
+        except LookupError:
+            raise RecordingError(_('host.toml: "oem_code_page" names no known code page: {value}.').format(
+                value=self.oem_code_page[:20])) from None
         self._commands: dict[tuple[str, ...], Recording] = {}
         self._registry: dict[str, dict[str, RegValue]] = {}
         self._files: dict[str, Recording] = {}
@@ -366,8 +396,9 @@ class RecordedHost(Host):
             if argv[0] not in self._tools:
                 raise ToolMissing(argv[0])
             raise NotRecorded(" ".join(argv))
+        encoding = output_encoding(key, self.platform, self.oem_code_page)
         return CommandResult(
-            key, int(rec.headers.get("rc", "0")), rec.body, rec.headers.get("stderr", "")
+            key, int(rec.headers.get("rc", "0")), rec.raw.decode(encoding, "replace"), rec.headers.get("stderr", "")
         )
 
     def has_tool(self, name: str) -> bool:

@@ -31,3 +31,25 @@ def test_every_powershell_script_asks_for_utf8_output(monkeypatch):
     host.powershell("Get-LocalUser | ConvertTo-Json")
     assert seen[0][:4] == ["powershell.exe", "-NoProfile", "-NonInteractive", "-Command"]
     assert seen[0][4] == POWERSHELL_UTF8 + "Get-LocalUser | ConvertTo-Json"
+
+
+def test_french_recordings_keep_cp850_bytes_and_replay_like_the_live_path():
+    """The recorded French PCs give auditpol's output in cp850, as a real one does; decoded so,
+    LOG-01 reads as the recordings describe; decoded as UTF-8 (the old live path), it would not."""
+    from gp_guard.audit.model import Status
+    from tests.helpers import HOSTS, recorded, run_check
+
+    raw = (HOSTS / "win11_fr_hardened" / "LOG-01-auditpol-logon.rec").read_bytes()
+    body = raw.partition(b"\n---\n")[2]
+    assert "Succès".encode("cp850") in body
+    try:
+        body.decode("utf-8")
+        raise AssertionError("the recording should hold cp850 bytes, not UTF-8")
+    except UnicodeDecodeError:
+        pass
+    hardened, weak = recorded("win11_fr_hardened"), recorded("win10_fr_weak")
+    assert hardened.oem_code_page == "cp850"
+    assert run_check("LOG-01", hardened).status is Status.PASS
+    assert run_check("LOG-01", weak).status is Status.FAIL
+    hardened.oem_code_page = "utf-8"  # what gp_guard did before: the verdict goes wrong
+    assert run_check("LOG-01", hardened).status is not Status.PASS
