@@ -4,19 +4,28 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import logging
 import sqlite3
 import sys
 from collections.abc import Sequence
 
 from gp_guard import hardening, logs
-from gp_guard.i18n import LANGUAGES, _, resolve_language, set_language
+from gp_guard.cli_common import (  # noqa: F401 - re-exported for the tests and older callers
+    EXIT_ERROR,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    add_global_options,
+    announce_kept_aside,
+    kept_aside_message,
+    log_location,
+    print_error,
+    print_json,
+    printable,
+)
+from gp_guard.i18n import _, ngettext, resolve_language, set_language
 from gp_guard.version import __version__
 
 log = logging.getLogger(__name__)
-
-EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 # Modules that add sub-commands: each has register(subparsers) and run(args) -> int.
 PLUGINS = (
@@ -50,12 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
         description=_("Security assistant for general practitioners. Without a command, opens the window."),
     )
     parser.add_argument("--version", action="version", version=f"gp_guard {__version__}")
-    parser.add_argument("--lang", choices=LANGUAGES, help=_("language of the messages (default: the system's)"))
     sub = parser.add_subparsers(dest="command", metavar=_("command"))
 
     audit = sub.add_parser("audit", help=_("check this computer and print the findings"))
     audit.add_argument("--json", action="store_true", help=_("print the result as JSON"))
-    audit.add_argument("--lang", choices=LANGUAGES, help=_("language of the messages (default: the system's)"))
     audit.add_argument("--only", metavar="IDS", help=_("comma-separated check ids to run, e.g. FW-01,CRY-01"))
     audit.add_argument("--no-network", action="store_true",
                        help=_("skip every probe that leaves this computer (also GP_GUARD_NO_NETWORK=1)"))
@@ -63,21 +70,17 @@ def build_parser() -> argparse.ArgumentParser:
                        help=_("audit recorded outputs of another computer instead of this one"))
     audit.add_argument("--no-save", action="store_true", help=_("do not store this run in the history"))
 
-    checks = sub.add_parser("checks", help=_("list every check and question"))
-    checks.add_argument("--lang", choices=LANGUAGES, help=_("language of the messages (default: the system's)"))
+    sub.add_parser("checks", help=_("list every check and question"))
 
     answer = sub.add_parser("answer", help=_("record the answer to a question the computer cannot check"))
     answer.add_argument("question", help=_("question id, e.g. Q-BOX-01"))
     answer.add_argument("value", help=_("answer value, as listed by 'gp-guard checks'"))
-    answer.add_argument("--lang", choices=LANGUAGES, help=_("language of the messages (default: the system's)"))
     conf = sub.add_parser("settings", help=_("show or change a setting, e.g. backup.target"))
     conf.add_argument("key", nargs="?", help=_("setting name; without it, every setting is listed"))
     conf.add_argument("value", nargs="?", help=_("new value; without it, the current value is printed"))
-    conf.add_argument("--lang", choices=LANGUAGES, help=_("language of the messages (default: the system's)"))
     database = sub.add_parser("database", help=_("show where gp_guard keeps its database, and any damaged copy kept aside"))
     database.add_argument("--acknowledge", action="store_true",
                           help=_("stop the reminder about the damaged copies kept aside so far"))
-    database.add_argument("--lang", choices=LANGUAGES, help=_("language of the messages (default: the system's)"))
 
     for name in PLUGINS:
         try:
@@ -90,13 +93,32 @@ def build_parser() -> argparse.ArgumentParser:
         module.register(sub)
         for command in set(sub.choices) - before:
             _plugin_of[command] = name
+    add_global_options(parser)
     return parser
+
+
+def _utf8_output() -> None:
+    """UTF-8 on stdout and stderr whatever the console: ``gp-guard audit --json > file`` on a
+    Windows PC would otherwise write cp1252 and stop at the first "⋮" of a fix step."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+        if encoding != "utf8" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors="backslashreplace")
+
+
+def _localise_argparse() -> None:
+    """argparse's own words ("usage:", "options", "error: …") through gp_guard's catalogues
+    (argparse.po): argparse looks them up through these two module-level names."""
+    argparse._ = _  # type: ignore[attr-defined]
+    argparse.ngettext = ngettext  # type: ignore[attr-defined]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     hardening.harden()  # no core dump may hold a passphrase or a key
+    _utf8_output()
     argv = list(sys.argv[1:] if argv is None else argv)
     set_language(resolve_language(_pre_lang(argv), _saved_language))
+    _localise_argparse()
     args = build_parser().parse_args(argv)
     logs.setup()
     if args.command is None:
@@ -128,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - never a traceback on the user's terminal
         log.error("%s failed", args.command, exc_info=True)
         print_error(_("gp_guard stopped because of an internal error ({kind}). The details are in the log file {path}; send it to your IT provider.").format(
-            kind=type(exc).__name__, path=_log_location()))
+            kind=type(exc).__name__, path=log_location()))
     finally:
         store.remove_open_hook(announce_kept_aside)
     return EXIT_ERROR
@@ -158,45 +180,3 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return database_command(args)
     return EXIT_ERROR  # pragma: no cover - argparse rejects unknown commands
-
-
-def _log_location() -> str:
-    try:
-        return str(logs.log_file())
-    except OSError:
-        return "?"
-
-
-def announce_kept_aside(store: object) -> None:
-    """Each command that opens the database first says where a damaged copy was kept."""
-    for path in store.kept_aside():  # type: ignore[attr-defined]
-        print(kept_aside_message(path), file=sys.stderr)
-
-
-def kept_aside_message(path: object) -> str:
-    return _("Note: gp_guard's database was damaged, so it was kept aside, untouched, as {path}, and a new one was started. The audit history, answers, breach register and list of protected folders recorded before are in the kept file; your patient files are not affected. Show this file to your IT provider. To stop this reminder: gp-guard database --acknowledge").format(path=path)
-
-
-def print_error(message: str) -> None:
-    print(_("Error: {message}").format(message=message), file=sys.stderr)
-
-
-def printable(text: str) -> str:
-    """``text`` as valid UTF-8: a file name that is not (os.fsdecode's surrogates, e.g. Latin-1
-    bytes) shows its bytes as \\xe9 instead of breaking the output or the JSON."""
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-
-
-def _clean(data: object) -> object:
-    if isinstance(data, str):
-        return printable(data)
-    if isinstance(data, dict):
-        return {_clean(k): _clean(v) for k, v in data.items()}
-    if isinstance(data, list | tuple):
-        return [_clean(v) for v in data]
-    return data
-
-
-def print_json(data: object) -> None:
-    json.dump(_clean(data), sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")

@@ -17,7 +17,14 @@ from gp_guard.audit.service import (
     run_audit,
     sort_findings,
 )
-from gp_guard.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, print_error, print_json, printable
+from gp_guard.cli_common import (
+    EXIT_ERROR,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    print_error,
+    print_json,
+    printable,
+)
 from gp_guard.host import Host, LocalHost
 from gp_guard.i18n import _
 from gp_guard.paths import no_network

@@ -14,9 +14,8 @@ import json
 import sys
 from pathlib import Path
 
-from gp_guard.i18n import LANGUAGES, N_, _
-
-EXIT_OK, EXIT_ERROR = 0, 2
+from gp_guard.cli_common import EXIT_ERROR, EXIT_OK, print_error
+from gp_guard.i18n import N_, _
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -46,12 +45,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     delete = inner.add_parser("delete", help=_("mark a breach recorded by mistake as deleted (it stays in the history)"))
     delete.add_argument("id", type=int, help=_("breach number, as listed by 'gp-guard breach list'"))
     delete.add_argument("--reason", default="", metavar="TEXT", help=_("why it is deleted, e.g. 'recorded twice'"))
-    for parser in (assess, listing, show, export, dossier, notified, delete):
-        parser.add_argument("--lang", choices=LANGUAGES, help=_("language of the messages (default: the system's)"))
 
 
 def _error(message: str) -> int:
-    print(_("Error: {message}").format(message=message), file=sys.stderr)
+    print_error(message)
     return EXIT_ERROR
 
 

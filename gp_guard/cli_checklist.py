@@ -11,14 +11,13 @@ import datetime as dt
 
 from gp_guard.checklist import progress, scoring
 from gp_guard.checklist.items import Theme
-from gp_guard.cli import EXIT_ERROR, EXIT_OK, print_error
-from gp_guard.i18n import LANGUAGES, _, set_language
+from gp_guard.cli_common import EXIT_ERROR, EXIT_OK, print_error
+from gp_guard.i18n import _, set_language
 from gp_guard.store import StoreError, open_default
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     checklist = sub.add_parser("checklist", help=_("the practice's checklist: list, next actions, attest an item"))
-    checklist.add_argument("--lang", choices=LANGUAGES, help=_("language of the messages (default: the system's)"))
     actions = checklist.add_subparsers(dest="action", metavar=_("action"))
     actions.add_parser("list", help=_("every item with its state (the default)"))
     actions.add_parser("next", help=_("the next three actions, and the first-hour path"))

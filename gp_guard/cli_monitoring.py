@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 
 from gp_guard import settings
-from gp_guard.cli import EXIT_ERROR, EXIT_OK, print_error
+from gp_guard.cli_common import EXIT_ERROR, EXIT_OK, print_error
 from gp_guard.host import PLATFORMS, current_platform
-from gp_guard.i18n import LANGUAGES, _, set_language
+from gp_guard.i18n import _, set_language
 from gp_guard.monitoring import wazuh
 from gp_guard.monitoring.service import Targets, folder_outputs
 from gp_guard.store import StoreError, open_default
@@ -47,7 +47,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     export.add_argument("--platform", choices=PLATFORMS, default=None,
                         help=_("system of the monitored computers (default: this one's)"))
     export.add_argument("--output", metavar="FILE", help=_("write the policy to FILE instead of printing it"))
-    export.add_argument("--lang", choices=LANGUAGES, help=_("language of the messages (default: the system's)"))
 
 
 def targets(args: argparse.Namespace) -> Targets:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from gp_guard.cli import EXIT_ERROR, EXIT_OK, print_error
-from gp_guard.i18n import LANGUAGES, _, set_language
+from gp_guard.cli_common import EXIT_ERROR, EXIT_OK, print_error
+from gp_guard.i18n import _, set_language
 from gp_guard.report import identity
 from gp_guard.store import StoreError, open_default
 
@@ -21,14 +21,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     report = sub.add_parser("report", help=_("write the practice's security report (PDF or HTML)"))
     report.add_argument("--pdf", metavar="FILE", help=_("write the report as a PDF file"))
     report.add_argument("--html", metavar="FILE", help=_("write the report as an HTML page, e.g. for an IT provider's ticket"))
-    report.add_argument("--lang", choices=LANGUAGES, help=_("language of the messages (default: the system's)"))
 
     practice = sub.add_parser("practice", help=_("show or change the practice's identity printed on the report"))
     practice.add_argument("--name", help=_("name of the practice or of the doctor"))
     practice.add_argument("--address", help=_("postal address (use \\n between lines)"))
     practice.add_argument("--rpps", help=_("RPPS number, 11 digits (optional)"))
     practice.add_argument("--siren", help=_("SIREN number, 9 digits (optional)"))
-    practice.add_argument("--lang", choices=LANGUAGES, help=_("language of the messages (default: the system's)"))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from gp_guard.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, print_error, print_json
+from gp_guard.cli_common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, print_error, print_json
 from gp_guard.i18n import LANGUAGES, N_, _, current_language
 from gp_guard.store import StoreError
 from gp_guard.vault import KIT_FILE_NAME as DEFAULT_KIT

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from gp_guard.i18n import N_, Plural, _, translate
+from gp_guard.text import printable
 
 if TYPE_CHECKING:
     from gp_guard.host import Host
@@ -113,22 +114,6 @@ class Reference:
         return {"label": _(self.label), "url": self.url}
 
 
-def displayable(text: str) -> str:
-    """``text`` with the bytes that were not valid UTF-8 (file names, process arguments decoded
-    with 'surrogateescape') shown as ``\\xe9`` escapes, so that it can be printed and written as
-    UTF-8 JSON."""
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        pass
-    try:
-        raw = text.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:  # a lone surrogate that stands for no byte
-        return text.encode("utf-8", "backslashreplace").decode("utf-8")
-    return raw.decode("utf-8", "backslashreplace")
-
-
 @dataclass(frozen=True)
 class Evidence:
     """What was seen, raw (not translated): the source read and the value found."""
@@ -137,7 +122,7 @@ class Evidence:
     value: str
 
     def render(self) -> dict[str, str]:
-        return {"source": displayable(self.source), "value": displayable(self.value)}
+        return {"source": printable(self.source), "value": printable(self.value)}
 
 
 @dataclass(frozen=True)
@@ -246,7 +231,7 @@ class Finding:
             return ""
         text = translate(self.outcome.message, self.outcome.params)
         try:
-            return displayable(text.format(**self.outcome.params))
+            return printable(text.format(**self.outcome.params))
         except (KeyError, IndexError, ValueError):
             return text
 

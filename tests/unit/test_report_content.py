@@ -12,6 +12,7 @@ import types
 import pytest
 
 from gp_guard import cli_checklist, cli_report, i18n
+from gp_guard.cli_common import add_global_options
 from gp_guard.audit import history
 from gp_guard.audit.model import Evidence, Finding, Outcome, Status
 from gp_guard.audit.registry import all_checks
@@ -171,6 +172,7 @@ def _cli(argv: list[str]) -> int:
     sub = parser.add_subparsers(dest="command")
     cli_report.register(sub)
     cli_checklist.register(sub)
+    add_global_options(parser)  # --lang on every sub-command, as the dispatcher does
     args = parser.parse_args(argv)
     return (cli_checklist if args.command == "checklist" else cli_report).run(args)
 

@@ -105,7 +105,8 @@ def test_json_and_report_carry_the_same_titles(capsys, tmp_path):
 def test_names_that_are_not_utf8_are_shown_escaped_and_the_json_is_utf8():
     """A file name or process argument in Latin-1 bytes (as a French Windows share or an old
     imaging export writes them) reaches the checks as surrogate escapes; the JSON stays UTF-8."""
-    from gp_guard.audit.model import Evidence, Finding, Outcome, displayable
+    from gp_guard.audit.model import Evidence, Finding, Outcome
+    from gp_guard.text import printable as displayable
 
     name = b"/tmp/radio_\xe9t\xe9.dcm".decode("utf-8", "surrogateescape")
     meta = METAS[0]

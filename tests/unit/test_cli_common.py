@@ -1,0 +1,53 @@
+"""The command line's shared behaviour: --lang anywhere, its own words in French, UTF-8 output."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from gp_guard import cli
+from tests.helpers import HOSTS
+
+
+@pytest.mark.parametrize("argv", [
+    ["checklist", "list", "--lang", "en"],
+    ["vault", "status", "--lang", "en"],
+    ["breach", "list", "--lang", "en"],
+    ["checks", "--lang", "en"],
+    ["settings", "--lang", "en"],
+    ["audit", "--only", "Q-BOX-01", "--no-save", "--lang", "en"],
+    ["--lang", "en", "checklist", "list"],
+])
+def test_lang_is_accepted_after_any_sub_command(argv, capsys):
+    assert cli.main(["--lang", "fr", *argv] if argv[0] != "--lang" else argv) in (0, 1)
+    err = capsys.readouterr().err
+    assert "unrecognized arguments" not in err and "arguments non reconnus" not in err
+
+
+def test_argparse_speaks_french(capsys):
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["--lang", "fr", "vault", "statuss"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("utilisation : gp-guard vault")
+    assert "erreur : argument action : choix invalide : 'statuss'" in err
+    with pytest.raises(SystemExit):
+        cli.main(["--lang", "fr", "--help"])
+    out = capsys.readouterr().out
+    assert out.startswith("utilisation : gp-guard") and "affiche cette aide et quitte" in out
+
+
+def test_output_is_utf8_whatever_the_console(tmp_path):
+    """A Windows console in cp1252 redirected to a file: the JSON is UTF-8 all the same."""
+    env = dict(os.environ, PYTHONIOENCODING="cp1252", GP_GUARD_HOME=str(tmp_path), GP_GUARD_NO_NETWORK="1")
+    done = subprocess.run(
+        [sys.executable, "-m", "gp_guard", "audit", "--json", "--no-save", "--lang", "fr",
+         "--replay", str(HOSTS / "win10_fr_weak")],
+        capture_output=True, env=env, timeout=120, check=False)
+    assert done.returncode in (0, 1), done.stderr.decode("utf-8", "replace")[-2000:]
+    data = json.loads(done.stdout.decode("utf-8"))
+    assert "é".encode() in done.stdout and data["findings"]
