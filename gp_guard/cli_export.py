@@ -94,6 +94,7 @@ def print_text(result, short: bool = False) -> None:  # type: ignore[no-untyped-
     for number, proposal in enumerate(result.proposals, 1):
         mark = "  " + _("(recommended)") if proposal.recommended else ""
         l_text = str(proposal.l_min) if proposal.risk.l_diversity else "-"
-        out.write(f"  {number}. [{proposal.id}] {_(TITLES[proposal.id])}: k = {proposal.risk.k}, l = {l_text}{mark}\n")
+        head = _("{label}: {answer}").format(label=f"[{proposal.id}] {_(TITLES[proposal.id])}", answer=f"k = {proposal.risk.k}, l = {l_text}")
+        out.write(f"  {number}. {head}{mark}\n")
         for action in proposal.actions:
             out.write("     - " + _("{label}: {answer}").format(label=action.column, answer=_(LABELS[action.to or "drop"])) + "\n")

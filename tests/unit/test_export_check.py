@@ -181,3 +181,32 @@ def test_xlsx_export_is_read(tmp_path):
     result = service.check(tmp_path / "obs.xlsx")
     assert result.rows == made.rows
     assert ("champ", "nir") in {(d.column, d.kind) for d in result.direct}
+
+
+def test_a_stable_full_date_per_patient_is_a_date_of_birth_whatever_its_name(tmp_path):
+    import random
+
+    rng = random.Random(15)
+    path = tmp_path / "dates.csv"
+    lines = ["id_patient;champ_d;diagnostic"]
+    for person in range(200):
+        born = f"{rng.randint(1930, 2010)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        lines += [f"P{person:06d}Z;{born};{rng.choice(gen.ICD10)}" for _ in range(3)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = service.check(path)
+    assert ("champ_d", "birth_date") in {(d.column, d.kind) for d in result.direct}
+    assert result.verdict.key == "identifying"
+
+
+def test_compare_finds_the_identifier_column_under_another_name(tmp_path):
+    ids = gen.pseudonyms(1000, seed=16)
+    first = gen.observatory(tmp_path / "a.csv", patients=500, seed=17, ids=ids[:500])
+    renamed = tmp_path / "a_renamed.csv"
+    text = first.path.read_text(encoding="utf-8").replace("id_patient", "code_anonyme", 1)
+    renamed.write_text(text, encoding="utf-8")
+    second = gen.observatory(tmp_path / "b.csv", patients=500, seed=18, ids=ids[250:750])
+    result = service.check(second.path, compare=renamed)
+    assert result.compare is not None and result.compare.shared_ids_ratio == pytest.approx(0.5, abs=0.01)
+    with pytest.raises(service.ExportError) as error:
+        service.check(second.path, compare=tmp_path / "absent.csv")
+    assert "absent.csv" in error.value.translated()

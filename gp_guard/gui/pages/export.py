@@ -241,7 +241,8 @@ class ExportPage(QWidget):
             actions = "; ".join(_("{label}: {answer}").format(label=a.column, answer=_(LABELS[a.to or "drop"])) for a in proposal.actions)
             mark = " " + _("(recommended)") if proposal.recommended else ""
             l_text = str(proposal.l_min) if proposal.risk.l_diversity else "-"
-            self.fixes.addItem(f"{_(TITLES[proposal.id])}: k = {proposal.risk.k}, l = {l_text}{mark}\n{actions}")
+            head = _("{label}: {answer}").format(label=_(TITLES[proposal.id]), answer=f"k = {proposal.risk.k}, l = {l_text}")
+            self.fixes.addItem(f"{head}{mark}\n{actions}")
             if proposal.recommended:
                 self.fixes.setCurrentRow(self.fixes.count() - 1)
         self._set_busy(False)
