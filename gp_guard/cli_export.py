@@ -11,9 +11,10 @@ import argparse
 import json
 import sys
 
-from gp_guard.i18n import LANGUAGES, _
+from gp_guard.cli_common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, print_error
+from gp_guard.i18n import _
 
-EXIT_OK, EXIT_RISK, EXIT_ERROR = 0, 1, 2
+EXIT_RISK = EXIT_FINDINGS  # 1: a risk was found
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,7 +28,6 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help=_("set a column's role: direct, linkable, quasi, sensitive, free_text or other (repeatable)"))
     check.add_argument("--write", metavar="SAFER.csv", help=_("apply the recommended fix, write this file and check it again"))
     check.add_argument("--proposal", metavar="ID", help=_("with --write: apply this proposal instead of the recommended one"))
-    check.add_argument("--lang", choices=LANGUAGES, help=_("language of the messages (default: the system's)"))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
         result = service.check(args.file, compare=args.compare, roles=roles)
         written = service.write_safer(result, args.write, args.proposal) if args.write else None
     except service.ExportError as exc:
-        print(_("Error: {message}").format(message=exc.translated()), file=sys.stderr)
+        print_error(exc.translated())
         return EXIT_ERROR
     if args.json:
         data = result.to_json()
