@@ -119,7 +119,7 @@ def lock_after_days(args: argparse.Namespace, identity: Any, report: Callable[[A
     remember_policy(root, args.after_days)
     left = policy.waiting(files, chosen)
     if left.count and left.next_at is not None:
-        print(_("{count} files were opened or changed less than {days} days ago: they stay readable, and the watcher "
+        print(_("Files opened or changed less than {days} days ago: {count}. They stay readable; the watcher "
                 "encrypts each one once untouched for {days} days (the first on {when}).").format(
             count=left.count, days=args.after_days,
             when=format_datetime(dt.datetime.fromtimestamp(left.next_at, dt.UTC))))
