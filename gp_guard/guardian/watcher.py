@@ -279,6 +279,8 @@ class Watcher:
                 self.pending[path] = _Entry(root, os.path.relpath(path, root), now, fingerprint(st))
             else:
                 entry.event, entry.fp = now, fingerprint(st)
+                return
+        self.wake.set()  # a new path: the main loop works out when to look at it
 
     def lost(self) -> None:
         """The system dropped events: everything is looked at again."""
