@@ -43,7 +43,7 @@ def watch(args: argparse.Namespace) -> int:
     """Run the watcher until SIGTERM/SIGINT (exit 0), or one pass with --once."""
     import os
 
-    from gp_guard.guardian.watcher import Watcher
+    from gp_guard.guardian.watcher import M_ALREADY, AlreadyRunning, Watcher
 
     if args.quiet_seconds < 0:
         print_error(_("--quiet-seconds must be 0 or more."))
@@ -61,6 +61,9 @@ def watch(args: argparse.Namespace) -> int:
             previous[number] = signal.signal(number, lambda _n, _f: watcher.stop())
     try:
         totals = watcher.once() if args.once else watcher.run()
+    except AlreadyRunning:
+        print(_(M_ALREADY))
+        return EXIT_OK
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)

@@ -64,6 +64,7 @@ M_FAILED = N_("Files that could not be protected in {folder}: {count}. See 'gp-g
 M_NO_KEYS = N_("Encryption is not set up yet: run 'gp-guard vault init'. The watcher waits.")
 M_STARTED = N_("Protected folders watched: {count}. Each new file is encrypted {quiet} s after it is finished.")
 M_STOPPED = N_("The watcher stopped.")
+M_ALREADY = N_("The folder watcher is already running for this session; nothing more to do.")
 
 
 def ignored(name: str) -> bool:
@@ -169,6 +170,11 @@ class Watcher:
         return self.cancel.cancelled
 
     def run(self) -> Totals:
+        """Watch until ``stop()``. Raises AlreadyRunning when another watcher of this user runs."""
+        with _Single():
+            return self._run()
+
+    def _run(self) -> Totals:
         folder.recover(self.store)  # what a killed run left is finished or undone first
         self._refresh_folders()
         self.say(_(M_STARTED).format(count=len(self.folders), quiet=f"{self.quiet:g}"))
@@ -489,6 +495,36 @@ class Watcher:
         if len(self.given_up) >= MAX_GIVEN_UP:
             self.given_up.clear()
         self.given_up[path] = fp
+
+
+class AlreadyRunning(Exception):
+    """Another folder watcher of this user is running (started at login, or by the window)."""
+
+
+class _Single:
+    """One watcher per user: an advisory lock on a file of the data folder, released by the
+    system when the process ends however it ends (kill -9 included)."""
+
+    def __enter__(self) -> _Single:
+        from gp_guard.paths import data_dir
+
+        self.fd = os.open(data_dir() / "guardian-watch.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            if os.name == "nt":  # pragma: no cover - Windows only
+                import msvcrt
+
+                msvcrt.locking(self.fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+            else:
+                import fcntl
+
+                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(self.fd)
+            raise AlreadyRunning() from exc
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        os.close(self.fd)
 
 
 class _Handler:

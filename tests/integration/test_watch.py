@@ -164,6 +164,9 @@ def test_a_file_written_slowly_is_encrypted_only_once_closed_and_whole(vault, wa
     assert writer.wait(timeout=30) == 0
     assert age_decrypt(age_file, key_file) == b"".join(block(i) for i in range(8))
     assert sorted(p.name for p in root.iterdir()) == ["scanner-export.dcm.age"]
+    second = subprocess.run([sys.executable, "-m", "gp_guard", "vault", "watch"], capture_output=True, text=True,
+                            env=dict(os.environ, PYTHONPATH=str(REPO)), timeout=60)
+    assert second.returncode == 0 and "already running" in second.stdout  # one watcher per session
     assert watch.stop() == 0  # SIGTERM: stops at the next safe point, exit 0
     assert "The watcher stopped." in watch.lines
 
