@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 
 QUIET_SECONDS = 10.0  # Syncthing's default aggregation delay
 RESCAN_SECONDS = 30 * 60.0
+FOLDERS_SECONDS = 30.0  # how often the list of protected folders is read again
 MAX_PENDING = 5000  # paths remembered between events and encryption; beyond it, a rescan
 MAX_GIVEN_UP = 10000
 BATCH = 64  # files per lock (one journal commit and one folder fsync serve many small files)
@@ -110,6 +111,16 @@ def plaintext_files(root: str | os.PathLike[str]) -> list[tuple[str, os.stat_res
     return sorted((os.path.relpath(path, root), st) for path, st in _files(str(root)))
 
 
+def waiting(store: Store, root: str | os.PathLike[str], clock: Clock = time.time) -> tuple[Policy, policies.Waiting]:
+    """For the vault page: the folder's policy, how many files it keeps readable for now and when
+    the first of them will be encrypted."""
+    real = policies.real(root)
+    chosen = policies.get(store, real)
+    if chosen.immediate:
+        return chosen, policies.Waiting()
+    return chosen, policies.waiting(plaintext_files(real), chosen, clock)
+
+
 @dataclass
 class _Entry:
     root: str
@@ -158,6 +169,7 @@ class Watcher:
         self.observer: Any = None
         self.totals = Totals()
         self.last_rescan = -1e18
+        self.last_refresh = -1e18
 
     # -- control --------------------------------------------------------------------------
     def stop(self) -> None:
@@ -183,6 +195,9 @@ class Watcher:
                 now = time.monotonic()
                 if self.overflow or now - self.last_rescan >= self.rescan_seconds:
                     self.rescan()
+                elif now - self.last_refresh >= FOLDERS_SECONDS:
+                    for root in self._refresh_folders():  # a folder protected meanwhile
+                        self._walk(root, root)
                 self._walk_wanted()
                 self.step()
                 self.wake.wait(self._sleep_for())
@@ -210,7 +225,9 @@ class Watcher:
         return self.totals
 
     # -- folders and events ---------------------------------------------------------------
-    def _refresh_folders(self) -> None:
+    def _refresh_folders(self) -> list[str]:
+        """Follow the list of protected folders and their policies; the folders new to the watcher."""
+        self.last_refresh = time.monotonic()
         stored = policies.every(self.store)
         wanted = {}
         for path in self.journal.folders():
@@ -218,15 +235,18 @@ class Watcher:
                 wanted[path] = stored.get(path, Policy())
         for path in set(self.folders) - set(wanted):
             self._unwatch(self.folders.pop(path))
+        new = []
         for path, pol in wanted.items():
             known = self.folders.get(path)
             if known is None:
                 known = self.folders[path] = _Folder(path, pol)
+                new.append(path)
             known.policy = pol
             if self.use_events and pol.immediate and known.watch is None:
                 known.watch = self._watch(path)
             elif not pol.immediate and known.watch is not None:
                 self._unwatch(known)
+        return new
 
     def _watch(self, root: str) -> Any:
         try:
@@ -340,7 +360,7 @@ class Watcher:
     def _sleep_for(self) -> float:
         with self.lock:
             if not self.pending:
-                return max(TICK, min(self.rescan_seconds - (time.monotonic() - self.last_rescan), 60.0))
+                return max(TICK, min(self.rescan_seconds - (time.monotonic() - self.last_rescan), FOLDERS_SECONDS))
             soonest = min(e.event for e in self.pending.values()) + self.quiet - time.monotonic()
         return min(max(TICK, soonest), 60.0)
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from gp_guard.guardian import policy
-from gp_guard.guardian.watcher import Watcher, ignored
+from gp_guard.guardian.watcher import Watcher, ignored, waiting
 from gp_guard.store import open_default
 from gp_guard.vault import agefile, folder, keys
 from gp_guard.vault.journal import Journal
@@ -265,6 +265,9 @@ def test_untouched_for_n_days_with_a_controllable_clock(vault):
     totals = Watcher(store, quiet_seconds=0, clock=lambda: now[0]).once()
     assert totals.protected == 1
     assert sorted(p.name for p in root.iterdir()) == ["2024-01.dcm.age", "2024-06.dcm"]
+    chosen, left = waiting(store, root, clock=lambda: now[0])  # what the vault page shows
+    assert chosen.after_days == 30 and left.count == 1
+    assert left.next_at == pytest.approx(now[0] + 20 * DAY, abs=5)
 
     now[0] += 19 * DAY  # 29 days untouched: still readable
     assert Watcher(store, quiet_seconds=0, clock=lambda: now[0]).once().protected == 0
