@@ -282,6 +282,8 @@ class Watcher:
 
     def hint(self, root: str, path: str, is_dir: bool = False) -> None:
         """An event about ``path`` under ``root`` (from the observer's thread)."""
+        if not path.startswith(root.rstrip(os.sep) + os.sep):
+            return  # moved out of the folder
         if is_dir:
             with self.lock:
                 self.rescan_wanted.add(path)
@@ -521,30 +523,22 @@ class AlreadyRunning(Exception):
     """Another folder watcher of this user is running (started at login, or by the window)."""
 
 
-class _Single:
-    """One watcher per user: an advisory lock on a file of the data folder, released by the
-    system when the process ends however it ends (kill -9 included)."""
+class _Single(folder._FolderLock):
+    """One watcher per user: the vault's advisory lock-file protocol on a file of its own, released
+    by the system when the process ends however it ends (kill -9 included)."""
 
-    def __enter__(self) -> _Single:
+    def __init__(self) -> None:
         from gp_guard.paths import data_dir
 
-        self.fd = os.open(data_dir() / "guardian-watch.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        super().__init__(Path(data_dir()))
+        self.path = data_dir() / "guardian-watch.lock"
+
+    def __enter__(self) -> _Single:
         try:
-            if os.name == "nt":  # pragma: no cover - Windows only
-                import msvcrt
-
-                msvcrt.locking(self.fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
-            else:
-                import fcntl
-
-                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            os.close(self.fd)
+            super().__enter__()
+        except folder.FolderBusy as exc:
             raise AlreadyRunning() from exc
         return self
-
-    def __exit__(self, *exc: object) -> None:
-        os.close(self.fd)
 
 
 class _Handler:
