@@ -5,7 +5,10 @@ On the same data, in one run, on the real disk (never tmpfs):
   * the ``age`` CLI encrypting to new files (one process per file for the small ones, as a script
     would), + ``sync`` for the same durability;
   * gp_guard lock (fsync, decrypt-verify, rename, folder fsync, re-check, delete) and unlock.
-Cases: one 1 GiB file, and 2,000 files of 512 KiB. Peak memory (RSS) of the gp_guard runs is
+Cases: one 1 GiB file, and 2,000 files of 512 KiB (cold: read from the disk); and the hot file
+(issue 16): one 512 MiB file written, then locked right away (still in the page cache, as a file
+the watcher just saw finished), gp_guard lock vs ``age`` + ``sync``, several rounds, each tool's
+output deleted and synced before the next (``--hot-mib``; ``--only hot`` runs just that case). Peak memory (RSS) of the gp_guard runs is
 measured in a child process. Targets (issue 4): big file lock ≥ age + sync and ≥ 80 % of cp +
 sync; small files ≥ 2× the per-file age loop; peak memory independent of file size.
 
@@ -96,15 +99,15 @@ def make_data(root: Path, big_mib: int, small: int) -> tuple[Path, Path]:
     return big, many
 
 
-def child(action: str, folder: Path, keyfile: Path) -> tuple[float, int]:
+def child(action: str, folder: Path, keyfile: Path, cold: bool = True) -> tuple[float, int]:
     """Run gp_guard lock/unlock in a child: (seconds including sync, peak RSS in MiB)."""
     code = (
         "import sys, time, resource, subprocess\n"
         "from gp_guard.vault import agefile, folder\n"
         "w, r = agefile.parse_identities(open(sys.argv[3]).read())\n"
         "t = time.perf_counter()\n"
-        "rep = folder.lock(sys.argv[2], [w.recipient(), r.recipient()], [w]) if sys.argv[1] == 'lock' "
-        "else folder.unlock(sys.argv[2], [w])\n"
+        "rep = (folder.lock(sys.argv[2], [w.recipient(), r.recipient()], [w] if sys.argv[1] == 'lock' else None) "
+        "if sys.argv[1].startswith('lock') else folder.unlock(sys.argv[2], [w]))\n"
         "subprocess.run(['sync'])\n"
         "assert rep.ok, [p.text() for p in rep.failed]\n"
         "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
@@ -114,8 +117,9 @@ def child(action: str, folder: Path, keyfile: Path) -> tuple[float, int]:
         "    pass\n"
         "print(time.perf_counter() - t, peak)\n"
     )
-    forget(folder)
-    warm_memory()
+    if cold:
+        forget(folder)
+        warm_memory()
     out = subprocess.run([sys.executable, "-c", code, action, str(folder), str(keyfile)], check=True,
                          capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1]).stdout
     seconds, rss_kib = out.split()
@@ -131,12 +135,58 @@ def age_loop(age: str, src: Path, dst: Path, recipients: list[str]) -> None:
         subprocess.run([*args, "-o", str(dst / (path.name + ".age")), str(path)], check=True)
 
 
+def write_hot(path: Path, mib: int) -> None:
+    """A new file, written now and synced: clean, and entirely in the page cache."""
+    block = os.urandom(MIB)
+    with open(path, "wb") as out:
+        for index in range(mib):
+            out.write(block[index % 13:] + block[: index % 13])
+    sync()
+
+
+def hot_case(work: Path, keyfile: Path, age: str, recipients: list[str], mib: int, rounds: int) -> float:
+    """gp_guard lock vs age + sync on a file just written; prints every round, returns the median ratio."""
+    hot = work / "hot"
+    hot.mkdir()
+    ratios: list[float] = []
+    public: list[float] = []
+    print(f"1 hot file of {mib} MiB (written, then locked right away):", flush=True)
+    for round_ in range(rounds):
+        times = {}
+        for who in (("age", "gp_guard", "public") if round_ % 2 == 0 else ("public", "gp_guard", "age")):
+            write_hot(hot / "arrival.dcm", mib)
+            if who == "age":
+                args = [age] + [x for r in recipients for x in ("-r", r)]
+                start = time.perf_counter()
+                subprocess.run([*args, "-o", str(work / "arrival.dcm.age"), str(hot / "arrival.dcm")], check=True)
+                sync()
+                times[who] = time.perf_counter() - start
+                (work / "arrival.dcm.age").unlink()
+                (hot / "arrival.dcm").unlink()
+            else:  # decrypt-verified (as the window and `vault lock`), or public keys only (the watcher)
+                times[who], _rss = child("lock" if who == "gp_guard" else "lock-public", hot, keyfile, cold=False)
+                (hot / "arrival.dcm.age").unlink()
+            sync()
+        ratios.append(times["age"] / times["gp_guard"])
+        public.append(times["age"] / times["public"])
+        print(f"  round {round_ + 1}: age+sync {mib * MIB / 1e6 / times['age']:.0f} MB/s, "
+              f"lock {mib * MIB / 1e6 / times['gp_guard']:.0f} MB/s ({ratios[-1]:.2f}x age), "
+              f"lock with the public keys only (the watcher) {mib * MIB / 1e6 / times['public']:.0f} MB/s "
+              f"({public[-1]:.2f}x age)", flush=True)
+    print(f"  hot lock/age per round: {', '.join(f'{x:.2f}' for x in sorted(ratios))} "
+          f"(median {statistics.median(ratios):.2f}x; target >= 1); public keys only: median "
+          f"{statistics.median(public):.2f}x", flush=True)
+    return statistics.median(ratios)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dir", help="where to put the test data (default: a temporary folder on a real disk)")
     parser.add_argument("--small", type=int, default=2000, help="number of 512 KiB files (default 2000)")
     parser.add_argument("--big-mib", type=int, default=1024, help="size of the big file in MiB (default 1024)")
     parser.add_argument("--repeat", type=int, default=6, help="rounds of each measurement; medians are printed (default 6)")
+    parser.add_argument("--hot-mib", type=int, default=512, help="size of the hot file in MiB (default 512)")
+    parser.add_argument("--only", choices=("hot", "cold"), help="run only the hot case, or only the cold ones")
     args = parser.parse_args()
     age = shutil.which("age")
     if age is None:
@@ -155,6 +205,9 @@ def main() -> int:
         keyfile.write_text("".join(i.to_string() + "\n" for i in ids))
         recipients = [i.recipient().to_string() for i in ids]
         print(f"data in {work} ({fs_type(work)}), {os.cpu_count()} CPUs, medians of {args.repeat} runs")
+        hot = hot_case(work, keyfile, age, recipients, args.hot_mib, args.repeat) if args.only != "cold" else None
+        if args.only == "hot":
+            return 0
         big, many = make_data(work / "data", args.big_mib, args.small)
         rows = []
         for label, src, size in (
@@ -199,6 +252,8 @@ def main() -> int:
               f"big lock vs cp+sync: {big_row[2] / big_row[4]:.0%} (>= 80%); "
               f"small lock vs per-file age: {small_row[3] / small_row[4]:.2f}x (>= 2); "
               f"peak RSS big vs small: {big_row[6]} vs {small_row[6]} MiB")
+        if hot is not None:
+            print(f"lock/age+sync: hot file {hot:.2f}x, cold big file {big_row[3] / big_row[4]:.2f}x")
         print(f"bench process peak RSS (data generation): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MiB")
     finally:
         shutil.rmtree(work, ignore_errors=True)

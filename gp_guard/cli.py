@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 # Modules that add sub-commands: each has register(subparsers) and run(args) -> int.
 PLUGINS = (
     "gp_guard.cli_checklist", "gp_guard.cli_report", "gp_guard.cli_vault", "gp_guard.cli_breach",
-    "gp_guard.cli_export", "gp_guard.cli_monitoring",
+    "gp_guard.cli_export", "gp_guard.cli_monitoring", "gp_guard.cli_guardian",
 )
 _plugin_of: dict[str, str] = {}
 

@@ -45,6 +45,10 @@ def register(sub: Any) -> None:
         verb = verbs.add_parser(name, help=text)
         verb.add_argument("folder", metavar="DIR")
         verb.add_argument("--passphrase-stdin", action="store_true", help=_("read the passphrase from standard input"))
+        if name == "lock":
+            verb.add_argument("--after-days", type=int, metavar="N",
+                              help=_("an imaging archive: encrypt each file once nobody has opened or changed it for "
+                                     "N days (default: as soon as it is finished)"))
 
     status = verbs.add_parser("status", help=_("show the protected folders and their state"))
     status.add_argument("folder", metavar="DIR", nargs="?")
@@ -53,6 +57,10 @@ def register(sub: Any) -> None:
     view = verbs.add_parser("open", help=_("decrypt one file into a private folder and open it"))
     view.add_argument("file", metavar="FILE.age")
     view.add_argument("--passphrase-stdin", action="store_true", help=_("read the passphrase from standard input"))
+
+    from gp_guard.cli_guardian import add_watch_arguments  # the folder watcher (gp_guard/guardian)
+
+    add_watch_arguments(verbs.add_parser("watch", help=_("keep encrypting the new files of the protected folders")))
 
     recover = verbs.add_parser("recover", help=_("finish interrupted work; with DIR and --recovery-key, decrypt DIR with the paper key"))
     recover.add_argument("folder", metavar="DIR", nargs="?")
@@ -73,6 +81,14 @@ def run(args: argparse.Namespace) -> int:
             return _recover(args)
         if command == "confirm-kit":
             return _confirm_kit(args)
+        if command == "watch":
+            from gp_guard.cli_guardian import watch
+
+            return watch(args)
+        if command == "lock" and args.after_days is not None:
+            from gp_guard.cli_guardian import lock_after_days
+
+            return lock_after_days(args, _identity(args, required=False), _report)
         if command == "lock":
             identity = _identity(args, required=False)
             recipients = keys.recipients()
@@ -80,8 +96,11 @@ def run(args: argparse.Namespace) -> int:
                 print(_("No passphrase given: each encrypted copy is checked by its length only, not decrypted. "
                         "Give the passphrase (--passphrase-stdin) for the full check."), file=sys.stderr)
             _warn_before(Path(args.folder))
-            return _report(folder.lock(args.folder, recipients, [identity] if identity else None,
-                                       progress=_progress))
+            report = folder.lock(args.folder, recipients, [identity] if identity else None, progress=_progress)
+            from gp_guard.cli_guardian import remember_policy
+
+            remember_policy(report.folder, 0)  # the watcher encrypts its new files as soon as finished
+            return _report(report)
         if command == "open":
             return _open(args, _identity(args))
         identity = _identity(args)

@@ -248,6 +248,15 @@ class Host:
     def reg_subkeys(self, key: str) -> list[str]:
         raise NotImplementedError
 
+    def reg_set_user_string(self, key: str, name: str, value: str) -> None:
+        """Write a REG_SZ value under HKEY_CURRENT_USER: the one registry write gp_guard makes (its
+        own autostart entry, gp_guard/guardian/autostart.py). Raises HostError off Windows."""
+        raise NotImplementedError
+
+    def reg_delete_user_value(self, key: str, name: str) -> None:
+        """Remove a value under HKEY_CURRENT_USER (nothing happens when it is not there)."""
+        raise NotImplementedError
+
     def reg_int(self, key: str, name: str) -> int | None:
         """A registry value as a number (``as_int``); None when absent or not a number."""
         value = self.reg_value(key, name)
@@ -464,6 +473,20 @@ class LocalHost(Host):
             return host_windows.reg_subkeys(key)
         except PermissionError as exc:  # pragma: no cover
             raise NeedsAdmin(key) from exc
+
+    def reg_set_user_string(self, key: str, name: str, value: str) -> None:
+        if sys.platform != "win32":
+            raise HostError("the registry exists only on Windows")
+        from gp_guard import host_windows  # pragma: no cover - Windows only
+
+        host_windows.reg_set_user_string(key, name, value)  # pragma: no cover
+
+    def reg_delete_user_value(self, key: str, name: str) -> None:
+        if sys.platform != "win32":
+            raise HostError("the registry exists only on Windows")
+        from gp_guard import host_windows  # pragma: no cover - Windows only
+
+        host_windows.reg_delete_user_value(key, name)  # pragma: no cover
 
     def listeners(self) -> list[Listener]:
         import psutil

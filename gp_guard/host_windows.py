@@ -77,3 +77,22 @@ def is_admin() -> bool:
     except OSError:
         return False
 
+
+def reg_set_user_string(key: str, name: str, value: str) -> None:
+    """Write one REG_SZ value under HKEY_CURRENT_USER (gp_guard's own autostart entry; no admin)."""
+    hive, sub = _split(key)
+    if hive != winreg.HKEY_CURRENT_USER:
+        raise PermissionError(key)
+    with winreg.CreateKeyEx(hive, sub, 0, winreg.KEY_SET_VALUE) as handle:
+        winreg.SetValueEx(handle, name, 0, winreg.REG_SZ, value)
+
+
+def reg_delete_user_value(key: str, name: str) -> None:
+    hive, sub = _split(key)
+    if hive != winreg.HKEY_CURRENT_USER:
+        raise PermissionError(key)
+    try:
+        with winreg.OpenKey(hive, sub, 0, winreg.KEY_SET_VALUE) as handle:
+            winreg.DeleteValue(handle, name)
+    except FileNotFoundError:
+        pass

@@ -85,7 +85,25 @@ MONITORING_FOLDER = Setting(
     kind="folder",
 )
 
-SETTINGS: tuple[Setting, ...] = (LANGUAGE, AUDIT_ON_START, BACKUP_TARGET, PROVIDER_CONTACT, MONITORING_FOLDER)
+GUARDIAN_AFTER_DAYS = Setting(
+    "guardian.after_days", "30", str,
+    N_("Imaging archives: encrypt a file once nobody has opened or changed it for"),
+    (("7", N_("7 days")), ("14", N_("14 days")), ("30", N_("30 days")), ("60", N_("60 days")), ("90", N_("90 days"))),
+)
+
+GUARDIAN_UNLOCK_HOURS = Setting(
+    "guardian.unlock_hours", "12", str,
+    N_("A folder opened for consultation is protected again after"),
+    (("4", N_("4 hours")), ("12", N_("12 hours")), ("24", N_("24 hours")), ("0", N_("never: only when I lock it"))),
+)
+
+GUARDIAN_DAILY_AUDIT = Setting(
+    "guardian.daily_audit", True, bool,
+    N_("Check this computer again every day in the background, and tell me when something got worse"),
+)
+
+SETTINGS: tuple[Setting, ...] = (LANGUAGE, AUDIT_ON_START, BACKUP_TARGET, PROVIDER_CONTACT, MONITORING_FOLDER,
+                                 GUARDIAN_AFTER_DAYS, GUARDIAN_UNLOCK_HOURS, GUARDIAN_DAILY_AUDIT)
 
 
 def by_key() -> dict[str, Setting]:

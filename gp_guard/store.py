@@ -59,6 +59,14 @@ MIGRATIONS: list[str] = [
         value TEXT NOT NULL
     );
     """,
+    # 2: when the folder watcher encrypts the files of each protected folder (gp_guard/guardian/policy.py)
+    """
+    CREATE TABLE guardian_policy (
+        path TEXT PRIMARY KEY,
+        after_days INTEGER NOT NULL DEFAULT 0,
+        set_at TEXT NOT NULL
+    );
+    """,
 ]
 
 

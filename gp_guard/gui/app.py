@@ -137,6 +137,9 @@ def run_gui(lang: str | None = None, host: Host | None = None) -> int:
     instance.activated.connect(lambda: bring_to_front(window))
     if os.environ.get("GP_GUARD_BENCH_FIRST_PAINT") == "1":
         app.installEventFilter(FirstPaint(window))
+    from gp_guard.gui.tray import install
+
+    guardian = install(window, store)  # tray icon, daily re-audit, breach reminders, the folder watcher
     window.show()
     QTimer.singleShot(0, lambda: announce_kept_aside(window, store))
     if os.environ.get("GP_GUARD_BENCH_FIRST_PAINT") != "1":
@@ -144,6 +147,7 @@ def run_gui(lang: str | None = None, host: Host | None = None) -> int:
     if settings.get(store, settings.AUDIT_ON_START.key) and os.environ.get("GP_GUARD_BENCH_FIRST_PAINT") != "1":
         QTimer.singleShot(0, window.audit.start)
     code = app.exec()
+    guardian.stop()
     window.audit.cancel()
     tasks.wait_all(15.0)
     instance.close()

@@ -202,6 +202,12 @@ class MainWindow(QMainWindow):
 
     # -- closing ----------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        guardian = getattr(self, "guardian", None)  # gp_guard/gui/tray.py: where a tray exists, stay there
+        if guardian is not None and guardian.keep_in_tray():
+            event.ignore()
+            self.hide()
+            guardian.hidden()
+            return
         if self.audit.running:
             stop = dialogs.ask(
                 self, _("An audit is running"),

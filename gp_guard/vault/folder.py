@@ -439,6 +439,18 @@ def _scan(root: Path, want_age: bool, report: Report) -> list[tuple[str, os.stat
     return found
 
 
+def _listed(root: Path, names: Sequence[str]) -> list[tuple[str, os.stat_result]]:
+    """The files ``names`` (relative to ``root``) that are still there, for ``lock(only=...)``;
+    ``_prepare`` checks each one again as it does for a scanned file."""
+    found = []
+    for rel in sorted(set(names)):
+        try:
+            found.append((rel, os.lstat(root / rel)))
+        except OSError:
+            continue
+    return found
+
+
 AGE_HEADER = b"age-encryption.org/v1\n"
 
 
@@ -1059,7 +1071,7 @@ class _Batches:
 # -- the public operations ---------------------------------------------------------------------
 def _run(action: str, folder: str | os.PathLike[str], recipients: Sequence[Any], identities: Sequence[Any] | None,
          progress: Callable[[Progress], None] | None, cancel: CancelToken | None, store: Store | None,
-         retries: int, retry_delay: float) -> Report:
+         retries: int, retry_delay: float, only: Sequence[str] | None = None) -> Report:
     root = check_folder(folder)
     journal = Journal(store)
     cancel = cancel or CancelToken()
@@ -1070,7 +1082,7 @@ def _run(action: str, folder: str | os.PathLike[str], recipients: Sequence[Any],
         if action == "lock":
             journal.add_folder(str(root))
         report.open_by = open_by_programs(root)
-        items = _scan(root, want_age=action != "lock", report=report)
+        items = _scan(root, want_age=action != "lock", report=report) if only is None else _listed(root, only)
         report.files_total = len(items)
         meter = _Meter(action, len(items), sum(st.st_size for _rel, st in items), progress, cancel, _Steps())
         meter.sizes = {rel: st.st_size for rel, st in items}
@@ -1094,14 +1106,17 @@ def _run(action: str, folder: str | os.PathLike[str], recipients: Sequence[Any],
 
 def lock(folder: str | os.PathLike[str], recipients: Sequence[Any], identities: Sequence[Any] | None = None, *,
          progress: Callable[[Progress], None] | None = None, cancel: CancelToken | None = None,
-         store: Store | None = None, retries: int = 2, retry_delay: float = 0.5) -> Report:
+         store: Store | None = None, retries: int = 2, retry_delay: float = 0.5,
+         only: Sequence[str] | None = None) -> Report:
     """Encrypt every file of ``folder`` in place to ``recipients``.
 
     With ``identities`` each encrypted copy is decrypted and compared with the original before the
     original is deleted; without them (public keys only) the copy's length is checked instead.
+    ``only``: just these files (paths relative to the folder, already chosen by the caller: the
+    folder watcher), instead of walking the whole folder.
     Raises FolderRefused, FolderBusy, DiskFull (nothing lost; ``.report`` says what was done).
     """
-    return _run("lock", folder, recipients, identities, progress, cancel, store, retries, retry_delay)
+    return _run("lock", folder, recipients, identities, progress, cancel, store, retries, retry_delay, only)
 
 
 def unlock(folder: str | os.PathLike[str], identities: Sequence[Any], *,

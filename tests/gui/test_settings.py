@@ -9,15 +9,17 @@ import pytest
 from gp_guard import i18n, settings
 from gp_guard.paths import log_dir
 
+GUARDIAN = {"guardian.after_days": "30", "guardian.unlock_hours": "12", "guardian.daily_audit": True}  # gp_guard/guardian
+
 
 def test_defaults_are_filled_in(store):
-    assert settings.load(store) == {"language": "system", "audit_on_start": False, "backup.target": "", "provider.contact": "", "monitoring.folder": ""}
+    assert settings.load(store) == {"language": "system", "audit_on_start": False, "backup.target": "", "provider.contact": "", "monitoring.folder": "", **GUARDIAN}
 
 
 def test_values_round_trip(store):
     settings.set(store, "language", "fr")
     settings.set(store, "audit_on_start", True)
-    assert settings.load(store) == {"language": "fr", "audit_on_start": True, "backup.target": "", "provider.contact": "", "monitoring.folder": ""}
+    assert settings.load(store) == {"language": "fr", "audit_on_start": True, "backup.target": "", "provider.contact": "", "monitoring.folder": "", **GUARDIAN}
     assert settings.ui_language(store) == "fr"
     assert settings.ui_language(store, "en") == "en"
 
@@ -26,7 +28,7 @@ def test_a_bad_stored_value_falls_back_to_the_default(store, caplog):
     store.set_setting("language", "klingon")
     store.set_setting("audit_on_start", "perhaps")
     with caplog.at_level(logging.WARNING):
-        assert settings.load(store) == {"language": "system", "audit_on_start": False, "backup.target": "", "provider.contact": "", "monitoring.folder": ""}
+        assert settings.load(store) == {"language": "system", "audit_on_start": False, "backup.target": "", "provider.contact": "", "monitoring.folder": "", **GUARDIAN}
     assert "language" in caplog.text and "klingon" not in caplog.text
     assert settings.ui_language(store) is None
 

@@ -1,0 +1,6 @@
+"""The guardian: protection that keeps working when the window is closed (Qt-free).
+
+``watcher``: the folder watcher process (``gp-guard vault watch``) that encrypts new files of the
+protected folders once they are finished; ``policy``: when each folder's files are encrypted;
+``autostart``: start it at login; ``scheduler``: the daily re-audit and the breach reminders.
+"""
