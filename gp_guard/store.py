@@ -29,7 +29,85 @@ RETENTION_DAYS = 3 * 365
 KEPT_MARK = ".corrupt-"  # gp_guard.db.corrupt-<stamp>: a damaged database, kept aside untouched
 ACKNOWLEDGED_KEY = "store.kept_aside_acknowledged"  # JSON list of the kept files' names
 
-MIGRATIONS: list[str] = [
+# Every table of every feature is created here, one numbered step at a time (``user_version``);
+# a feature never creates a table itself (tests/unit/test_migrations.py fails if one does). A step
+# is SQL, or a function for what SQL cannot say conditionally (a column added to a table that may
+# or may not have it). Steps never change once released: a new column is a new step.
+Migration = str | Callable[[sqlite3.Connection], None]
+
+
+def _feature_tables(conn: sqlite3.Connection) -> None:
+    """Step 3: the tables that the vault, the breach register and the checklist used to create
+    themselves (CREATE TABLE IF NOT EXISTS, so a database made by those versions keeps its rows),
+    and the columns the vault journal gained on the way."""
+    _exec_script(conn, """
+    CREATE TABLE IF NOT EXISTS vault_journal (
+        id INTEGER PRIMARY KEY,
+        op TEXT NOT NULL,             -- 'lock' or 'unlock'
+        folder TEXT NOT NULL,         -- absolute path of the protected folder
+        src TEXT NOT NULL,            -- path relative to folder: the file being replaced
+        dst TEXT NOT NULL,            -- its new name
+        tmp TEXT NOT NULL,            -- the temporary file written beside it
+        state TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        sha256 TEXT NOT NULL DEFAULT '',  -- of the plaintext, once known (small files)
+        started_at TEXT NOT NULL,
+        ino INTEGER NOT NULL DEFAULT 0,   -- with size, mtime and ctime: the original's fingerprint
+        ctime_ns INTEGER NOT NULL DEFAULT 0,
+        dir_ino INTEGER NOT NULL DEFAULT 0  -- the inode of src's folder: found again if it is renamed
+    );
+    CREATE INDEX IF NOT EXISTS vault_journal_folder ON vault_journal(folder);
+    CREATE TABLE IF NOT EXISTS vault_folder (
+        path TEXT PRIMARY KEY,
+        added_at TEXT NOT NULL,
+        last_action TEXT NOT NULL DEFAULT '',
+        last_run_at TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE IF NOT EXISTS vault_failure (
+        folder TEXT NOT NULL,
+        name TEXT NOT NULL,
+        message TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (folder, name)
+    );
+    CREATE TABLE IF NOT EXISTS breach (
+        id INTEGER PRIMARY KEY,
+        ref TEXT NOT NULL UNIQUE,
+        exercise INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL DEFAULT 'open',
+        aware_at TEXT NOT NULL DEFAULT '',
+        deadline TEXT NOT NULL DEFAULT '',
+        severity TEXT NOT NULL DEFAULT '',
+        notified INTEGER NOT NULL DEFAULT 0,
+        informed INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        sealed BLOB NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS breach_open ON breach(exercise, status);
+    CREATE TABLE IF NOT EXISTS checklist_attestation (
+        id INTEGER PRIMARY KEY,
+        item_id TEXT NOT NULL,
+        attested_on TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT '',
+        withdrawn INTEGER NOT NULL DEFAULT 0,
+        recorded_at TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS checklist_attestation_item ON checklist_attestation(item_id, id);
+    CREATE TABLE IF NOT EXISTS checklist_snapshot (
+        day TEXT PRIMARY KEY,
+        done INTEGER NOT NULL,
+        total INTEGER NOT NULL
+    )
+    """)
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(vault_journal)")}
+    for name in ("ino", "ctime_ns", "dir_ino"):  # journals made before these columns existed
+        if name not in columns:
+            conn.execute(f"ALTER TABLE vault_journal ADD COLUMN {name} INTEGER NOT NULL DEFAULT 0")
+
+
+MIGRATIONS: list[Migration] = [
     # 1: audit history, questionnaire answers, settings
     """
     CREATE TABLE audit_run (
@@ -67,6 +145,8 @@ MIGRATIONS: list[str] = [
         set_at TEXT NOT NULL
     );
     """,
+    # 3: the vault journal and folders, the breach register, the checklist
+    _feature_tables,
 ]
 
 
@@ -246,7 +326,11 @@ class Store:
         for number in range(version, len(MIGRATIONS)):
             conn.execute("BEGIN")
             try:
-                _exec_script(conn, MIGRATIONS[number])
+                step = MIGRATIONS[number]
+                if callable(step):
+                    step(conn)
+                else:
+                    _exec_script(conn, step)
                 conn.execute(f"PRAGMA user_version={number + 1}")
                 conn.execute("COMMIT")
             except Exception:

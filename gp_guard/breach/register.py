@@ -1,6 +1,6 @@
 """The breach register (GDPR Art. 33(5)): every breach, notified or not, encrypted at rest.
 
-Table ``breach`` in the app's SQLite store (created here with CREATE TABLE IF NOT EXISTS). Only
+Table ``breach`` in the app's SQLite store (made by the store's migrations, gp_guard/store.py). Only
 what the dashboard and the yearly report need without a key stays in clear: reference, exercise
 flag, status, the moment of awareness, the 72-hour deadline, the severity band and where the
 CNIL notification and the patients' information stand (``notified``/``informed``: 0 no or not
@@ -51,23 +51,6 @@ SETTING_SOURCE = "breach.key_source"  # "keyring" or "passphrase"
 SETTING_SALT = "breach.kdf_salt"
 SETTING_CHECK = "breach.key_check"
 
-SCHEMA = [
-    """CREATE TABLE IF NOT EXISTS breach (
-        id INTEGER PRIMARY KEY,
-        ref TEXT NOT NULL UNIQUE,
-        exercise INTEGER NOT NULL DEFAULT 0,
-        status TEXT NOT NULL DEFAULT 'open',
-        aware_at TEXT NOT NULL DEFAULT '',
-        deadline TEXT NOT NULL DEFAULT '',
-        severity TEXT NOT NULL DEFAULT '',
-        notified INTEGER NOT NULL DEFAULT 0,
-        informed INTEGER NOT NULL DEFAULT 0,
-        created_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL,
-        sealed BLOB NOT NULL
-    )""",
-    "CREATE INDEX IF NOT EXISTS breach_open ON breach(exercise, status)",
-]
 
 PassphraseProvider = Callable[[bool], str]  # (first_time) -> passphrase; first_time asks to confirm
 
@@ -97,20 +80,12 @@ def _progress(decided: bool | None, recorded: bool) -> int:
 
 def exists(store: Store) -> bool:
     """True once the register has a key (keyring or passphrase) or a record: a key may be asked."""
-    ensure_schema(store)
     return store.get_setting(SETTING_CHECK) is not None or bool(store.query("SELECT 1 FROM breach LIMIT 1"))
 
 
 def open_count(store: Store) -> int:
     """Real breaches still open (exercises and deleted records left out). No key needed."""
-    ensure_schema(store)
     return int(store.query("SELECT count(*) AS n FROM breach WHERE exercise=0 AND status='open'")[0]["n"])
-
-
-def ensure_schema(store: Store) -> None:
-    with store.transaction() as conn:
-        for statement in SCHEMA:
-            conn.execute(statement)
 
 
 # -- the key ----------------------------------------------------------------------------------
@@ -225,7 +200,6 @@ class OpenBreach:
 
 def open_breaches(store: Store, now: dt.datetime | None = None) -> list[OpenBreach]:
     """Open breaches of the register (no exercises) with a known deadline, soonest first. No key needed."""
-    ensure_schema(store)
     rows = store.query("SELECT id, ref, aware_at, deadline FROM breach "
                        "WHERE exercise=0 AND status='open' AND deadline != '' ORDER BY deadline")
     out = [OpenBreach(r["id"], r["ref"], dt.datetime.fromisoformat(r["aware_at"]), dt.datetime.fromisoformat(r["deadline"]))
@@ -251,7 +225,6 @@ class Summary:
 
 def report_summary(store: Store) -> Summary | None:
     """For the yearly report (gp_guard/report/sources.py): clear columns only, no key needed."""
-    ensure_schema(store)
     rows = store.query("SELECT aware_at, severity, notified, informed, status FROM breach "
                        "WHERE exercise=0 AND status != 'deleted' ORDER BY id")
     if not rows:
@@ -265,11 +238,9 @@ class Register:
     def __init__(self, store: Store, key: bytes) -> None:
         self.store = store
         self._aead = AESGCM(key)
-        ensure_schema(store)
 
     @classmethod
     def open(cls, store: Store, passphrase: PassphraseProvider | None = None) -> Register:
-        ensure_schema(store)
         return cls(store, load_key(store, passphrase))
 
     def _seal(self, record: BreachRecord) -> bytes:

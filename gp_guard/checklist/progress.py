@@ -1,7 +1,7 @@
 """Where each checklist item stands: ticked by the latest audit, attested by the doctor, or to do.
 
-Attestations are kept in the one SQLite store, in tables this module creates on first use
-(``CREATE TABLE IF NOT EXISTS`` inside ``store.transaction()``). Rows are only ever added: a
+Attestations are kept in the one SQLite store, in tables made by the store's migrations
+(gp_guard/store.py). Rows are only ever added: a
 withdrawal is a new row, so the history of every item survives. One progress snapshot per day
 (items done / total) gives the trend over time.
 """
@@ -18,23 +18,6 @@ from gp_guard.checklist.facts import VaultFacts, vault_facts
 from gp_guard.checklist.items import ITEMS, Item, by_id
 from gp_guard.i18n import N_, _, format_date
 from gp_guard.store import Store
-
-SCHEMA: tuple[str, ...] = (
-    """CREATE TABLE IF NOT EXISTS checklist_attestation (
-        id INTEGER PRIMARY KEY,
-        item_id TEXT NOT NULL,
-        attested_on TEXT NOT NULL,
-        note TEXT NOT NULL DEFAULT '',
-        withdrawn INTEGER NOT NULL DEFAULT 0,
-        recorded_at TEXT NOT NULL
-    )""",
-    "CREATE INDEX IF NOT EXISTS checklist_attestation_item ON checklist_attestation(item_id, id)",
-    """CREATE TABLE IF NOT EXISTS checklist_snapshot (
-        day TEXT PRIMARY KEY,
-        done INTEGER NOT NULL,
-        total INTEGER NOT NULL
-    )""",
-)
 
 NOTE_MAX = 500
 
@@ -110,12 +93,6 @@ class ItemStatus:
         return _("Not attested yet")
 
 
-def ensure_schema(store: Store) -> None:
-    with store.transaction() as conn:
-        for statement in SCHEMA:
-            conn.execute(statement)
-
-
 def add_months(day: dt.date, months: int) -> dt.date:
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
@@ -157,7 +134,6 @@ def withdraw(store: Store, item_id: str) -> Attestation:
 
 
 def _insert(store: Store, item_id: str, day: dt.date, note: str, *, withdrawn: bool) -> Attestation:
-    ensure_schema(store)
     stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     with store.transaction() as conn:
         conn.execute(
@@ -168,7 +144,6 @@ def _insert(store: Store, item_id: str, day: dt.date, note: str, *, withdrawn: b
 
 def attestations(store: Store, item_id: str | None = None) -> list[Attestation]:
     """Every attestation (and withdrawal), oldest first."""
-    ensure_schema(store)
     sql = "SELECT item_id, attested_on, note, withdrawn, recorded_at FROM checklist_attestation"
     params: tuple = ()
     if item_id is not None:
@@ -271,7 +246,6 @@ class Snapshot:
 
 def timeline(store: Store, limit: int = 60) -> list[Snapshot]:
     """Progress by day, oldest first."""
-    ensure_schema(store)
     rows = store.query("SELECT day, done, total FROM checklist_snapshot ORDER BY day DESC LIMIT ?", (limit,))
     return [Snapshot(dt.date.fromisoformat(r["day"]), r["done"], r["total"]) for r in reversed(rows)]
 

@@ -4,57 +4,22 @@ A row is written *before* each step that touches a file and removed once the fil
 after a crash every unfinished file is known and ``folder.recover()`` can finish or roll it back.
 States, in order: ``intent`` (the temporary file may be partial), ``verified`` (the temporary
 file is complete, durable and checked; it may already carry its final name), ``conflict`` (the
-final name was taken by someone else: only the temporary file is ours). The tables are created on
-first use (``CREATE TABLE IF NOT EXISTS``); no migration in store.py is needed.
+final name was taken by someone else: only the temporary file is ours). The tables are made by
+the store's migrations (gp_guard/store.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from gp_guard.store import Store, open_default
 
-SCHEMA = [
-    """CREATE TABLE IF NOT EXISTS vault_journal (
-        id INTEGER PRIMARY KEY,
-        op TEXT NOT NULL,             -- 'lock' or 'unlock'
-        folder TEXT NOT NULL,         -- absolute path of the protected folder
-        src TEXT NOT NULL,            -- path relative to folder: the file being replaced
-        dst TEXT NOT NULL,            -- its new name
-        tmp TEXT NOT NULL,            -- the temporary file written beside it
-        state TEXT NOT NULL,
-        size INTEGER NOT NULL,
-        mtime_ns INTEGER NOT NULL,
-        sha256 TEXT NOT NULL DEFAULT '',  -- of the plaintext, once known (small files)
-        started_at TEXT NOT NULL,
-        ino INTEGER NOT NULL DEFAULT 0,   -- with size, mtime and ctime: the original's fingerprint
-        ctime_ns INTEGER NOT NULL DEFAULT 0,
-        dir_ino INTEGER NOT NULL DEFAULT 0  -- the inode of src's folder: found again if it is renamed
-    )""",
-    "CREATE INDEX IF NOT EXISTS vault_journal_folder ON vault_journal(folder)",
-    """CREATE TABLE IF NOT EXISTS vault_folder (
-        path TEXT PRIMARY KEY,
-        added_at TEXT NOT NULL,
-        last_action TEXT NOT NULL DEFAULT '',
-        last_run_at TEXT NOT NULL DEFAULT ''
-    )""",
-    """CREATE TABLE IF NOT EXISTS vault_failure (
-        folder TEXT NOT NULL,
-        name TEXT NOT NULL,
-        message TEXT NOT NULL,
-        at TEXT NOT NULL,
-        PRIMARY KEY (folder, name)
-    )""",
-]
-
 INTENT, VERIFIED, CONFLICT = "intent", "verified", "conflict"
 
-_ready: weakref.WeakSet[Store] = weakref.WeakSet()  # stores whose tables exist
 
 
 def _store(name: str) -> str | bytes:
@@ -97,16 +62,7 @@ class Journal:
     """The vault tables of one store. Every method is one durable transaction."""
 
     def __init__(self, store: Store | None = None) -> None:
-        self.store = store or open_default()
-        if self.store not in _ready:
-            with self.store.transaction() as conn:
-                for statement in SCHEMA:
-                    conn.execute(statement)
-                columns = {row[1] for row in conn.execute("PRAGMA table_info(vault_journal)")}
-                for name in ("ino", "ctime_ns", "dir_ino"):  # tables made by earlier versions of this module
-                    if name not in columns:
-                        conn.execute(f"ALTER TABLE vault_journal ADD COLUMN {name} INTEGER NOT NULL DEFAULT 0")
-            _ready.add(self.store)
+        self.store = store or open_default()  # its tables come from the store's migrations
 
     # -- journal ---------------------------------------------------------------------------
     def begin(self, op: str, folder: str, items: Iterable[tuple[Any, ...]]) -> list[int]:
