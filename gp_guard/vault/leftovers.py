@@ -18,6 +18,7 @@ from typing import Any
 from gp_guard.vault import fileio
 from gp_guard.vault.streams import CompareWriter, Mismatch
 
+
 def same_content(sealed: Path, plain: Path, identities: Sequence[Any]) -> bool:
     """``sealed`` (an age file) decrypts with ``identities`` to exactly the content of ``plain``."""
     from gp_guard.vault import agefile
