@@ -30,7 +30,7 @@ from typing import Any
 
 from gp_guard.i18n import N_, _
 from gp_guard.store import Store
-from gp_guard.vault import fileio, inuse
+from gp_guard.vault import fileio, inuse, leftovers
 from gp_guard.vault.fileio import CHUNK, sha256_file
 from gp_guard.vault.journal import CONFLICT, VERIFIED, Journal, _load
 from gp_guard.vault.recovery import Recovery, recover_folder
@@ -943,9 +943,13 @@ class _Batches:
                 self.report.skipped.append(Problem(rel, P_SPECIAL))
                 continue
             dst, tmp = self.op.dst(rel), self.op.tmp(rel)
+            if os.path.lexists(self.root / tmp) and self._redundant(rel, tmp):
+                fileio.unlink(self.root / tmp)  # a leftover copy of exactly this file: in nobody's way
             if len(os.fsencode(os.path.basename(dst))) > NAME_MAX:
                 self.report.failed.append(Problem(rel, P_NAME_LONG))
             elif os.path.lexists(self.root / dst):
+                if self._redundant(rel, dst) and self._drop_source(rel, st, dst):
+                    continue  # both forms were left by an interrupted run: the one that stays is complete
                 self.report.failed.append(Problem(rel, self.op.exists))
             elif os.path.lexists(self.root / tmp):
                 self.report.failed.append(Problem(rel, P_TMP_EXISTS, tmp))
@@ -957,6 +961,34 @@ class _Batches:
             if self.root / rel in busy:
                 self._again(rel, Problem(rel, P_IN_USE, busy[self.root / rel].text()))
         return [(rel, st) for rel, st in ready if self.root / rel not in busy]
+
+    def _redundant(self, rel: str, other: str) -> bool:
+        """``other`` (the copy in the way) holds exactly this file's content (``leftovers``)."""
+        op = self.op
+        sealed, plain = (other, rel) if op.name == "lock" else (rel, other)
+        try:
+            if not stat.S_ISREG(os.lstat(self.root / other).st_mode):
+                return False
+        except OSError:
+            return False
+        return leftovers.same_content(self.root / sealed, self.root / plain, op.identities or [])
+
+    def _drop_source(self, rel: str, st: os.stat_result, dst: str) -> bool:
+        """Finish what an interrupted run left in both forms: the file's other form is complete, so
+        this one goes (if no program is writing it and it is still what was compared)."""
+        src = self.root / rel
+        try:
+            leftovers.make_durable(self.root / dst)
+            with inuse.hold(src, st) as held:
+                if not (held.same and held.alone() and _same_file(st, os.lstat(src))):
+                    return False
+                fileio.unlink(src)
+            fileio.fsync_dir(src.parent)
+        except OSError:
+            return False
+        self.report.done.append(rel)
+        self.meter.file_done()
+        return True
 
     def _start(self, batch: list[str]) -> _Pending | None:
         """The journal says what is about to happen, then the workers start writing the copies."""

@@ -19,6 +19,8 @@ watcher uses it to wait until a file is finished). Nothing here knows about encr
 
 What a scan cannot see: processes of other users when gp_guard is not an administrator (their
 open files are hidden from it); the fingerprint checks of ``folder`` (size, times) still apply.
+What remains on Linux: a program that opens the file in the few microseconds between the last look
+at the lease and the deletion itself (the deletion is one system call after that look).
 """
 
 from __future__ import annotations
@@ -260,8 +262,11 @@ def _windows_open(path: Path) -> int | None:  # pragma: no cover - Windows only
 
 def _windows_close(handle: int) -> None:  # pragma: no cover - Windows only
     import ctypes
+    from ctypes import wintypes
 
-    ctypes.WinDLL("kernel32").CloseHandle(handle)  # type: ignore[attr-defined]
+    close = ctypes.WinDLL("kernel32").CloseHandle  # type: ignore[attr-defined]
+    close.argtypes = [wintypes.HANDLE]  # a 64-bit handle does not fit ctypes' default int
+    close(handle)
 
 
 def _windows_busy(path: Path) -> bool:  # pragma: no cover - Windows only

@@ -86,3 +86,31 @@ def test_sub_folder_renamed_during_the_lock(tmp_path, ids, monkeypatch, batch, a
     assert not again.failed, [(p.name, p.text()) for p in again.failed]
     assert check_whole(root, originals, ids[0]) == len(originals)
     assert {p.name: p.read_bytes() for p in outside.iterdir()} == outside_before
+
+
+def test_leftovers_of_an_older_interrupted_run_are_cleared_when_provably_the_same(tmp_path, ids):
+    """What an older gp_guard left after a renamed folder (both forms; an orphaned temporary copy)
+    no longer blocks every later run: a copy that decrypts to exactly the other form goes."""
+    work, recovery = ids
+    root = tmp_path / "mess"
+    root.mkdir()
+    data = {name: os.urandom(40_000) for name in ("both.dcm", "orphan.dcm", "other.dcm", "theirs.dcm")}
+    for name, content in data.items():
+        (root / name).write_bytes(content)
+    (root / "both.dcm.age").write_bytes(agefile.encrypt_bytes(data["both.dcm"], [work.recipient()]))
+    (root / "orphan.dcm.age.tmp").write_bytes(agefile.encrypt_bytes(data["orphan.dcm"], [work.recipient()]))
+    (root / "theirs.dcm.age").write_bytes(agefile.encrypt_bytes(b"another content", [work.recipient()]))
+    report = lock(root, ids)
+    assert sorted(report.done) == ["both.dcm", "orphan.dcm", "other.dcm"]
+    assert [(p.name, p.message) for p in report.failed] == [("theirs.dcm", folder.P_EXISTS)]  # not the same: kept
+    assert sorted(p.name for p in root.iterdir()) == ["both.dcm.age", "orphan.dcm.age", "other.dcm.age",
+                                                      "theirs.dcm", "theirs.dcm.age"]
+    for name in ("both.dcm", "orphan.dcm", "other.dcm"):
+        assert agefile.decrypt_bytes((root / (name + ".age")).read_bytes(), [work]) == data[name]
+    # the same on the way back: a plaintext beside its .age, an orphaned decrypted temporary copy
+    (root / "theirs.dcm.age").unlink()
+    (root / "both.dcm").write_bytes(data["both.dcm"])
+    (root / "orphan.dcm.gpguard.tmp").write_bytes(data["orphan.dcm"])
+    back = folder.unlock(root, [work], retry_delay=0.0)
+    assert back.ok and sorted(back.done) == ["both.dcm.age", "orphan.dcm.age", "other.dcm.age"]
+    assert {p.name: p.read_bytes() for p in root.iterdir()} == data
