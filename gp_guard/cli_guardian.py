@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from gp_guard.cli import EXIT_ERROR, EXIT_OK, print_error
+from gp_guard.cli_common import EXIT_ERROR, EXIT_OK, print_error
 from gp_guard.i18n import LANGUAGES, _
 
 
@@ -101,10 +101,11 @@ def remember_policy(root: Any, after_days: int) -> None:
     policy.set_policy(open_default(), policy.real(root), after_days)
 
 
-def lock_after_days(args: argparse.Namespace, identity: Any, report: Callable[[Any], int]) -> int:
+def lock_after_days(args: argparse.Namespace, identity: Any, report: Callable[[Any], int],
+                    progress: Callable[[Any], None], warn_before: Callable[[Any], None]) -> int:
     """``vault lock DIR --after-days N``: the folder's files untouched for N days are encrypted now,
-    the others by the watcher once they are."""
-    from gp_guard.cli_vault import _progress, _warn_before
+    the others by the watcher once they are. ``cli_vault`` hands over its own report, progress
+    line and warning (this module never imports it back)."""
     from gp_guard.guardian import policy, watcher
     from gp_guard.i18n import format_datetime
     from gp_guard.vault import folder, keys
@@ -114,11 +115,11 @@ def lock_after_days(args: argparse.Namespace, identity: Any, report: Callable[[A
         return EXIT_ERROR
     root = folder.check_folder(args.folder)
     recipients = keys.recipients()
-    _warn_before(root)
+    warn_before(root)
     chosen = policy.Policy(args.after_days)
     files = watcher.plaintext_files(root)
     due = [rel for rel, st in files if chosen.due(st, time.time())]
-    result = folder.lock(root, recipients, [identity] if identity else None, progress=_progress, only=due)
+    result = folder.lock(root, recipients, [identity] if identity else None, progress=progress, only=due)
     remember_policy(root, args.after_days)
     left = policy.waiting(files, chosen)
     if left.count and left.next_at is not None:

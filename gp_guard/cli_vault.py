@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         if command == "lock" and args.after_days is not None:
             from gp_guard.cli_guardian import lock_after_days
 
-            return lock_after_days(args, _identity(args, required=False), _report)
+            return lock_after_days(args, _identity(args, required=False), _report, _progress, _warn_before)
         if command == "lock":
             identity = _identity(args, required=False)
             recipients = keys.recipients()

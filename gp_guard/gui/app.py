@@ -13,7 +13,7 @@ from PySide6.QtCore import QEvent, QLibraryInfo, QLocale, QObject, QTimer, QTran
 from PySide6.QtWidgets import QApplication, QWidget
 
 from gp_guard import hardening, i18n, paths, settings
-from gp_guard.gui import dialogs, tasks
+from gp_guard.gui import desktop, dialogs, tasks
 from gp_guard.gui.dialogs import crash
 from gp_guard.gui.single_instance import SingleInstance
 from gp_guard.host import Host
@@ -96,14 +96,6 @@ class FirstPaint(QObject):
         return False
 
 
-def bring_to_front(window: QWidget) -> None:
-    if window.isMinimized():
-        window.showNormal()
-    window.show()
-    window.raise_()
-    window.activateWindow()
-
-
 def run_gui(lang: str | None = None, host: Host | None = None) -> int:
     """Open the window; return the exit code. A second start shows the first window, exits 0."""
     hardening.harden()  # no core dump may hold a passphrase or a key
@@ -134,7 +126,7 @@ def run_gui(lang: str | None = None, host: Host | None = None) -> int:
     from gp_guard.gui.main_window import MainWindow
 
     window = MainWindow(store, host, apply_language=apply_language)
-    instance.activated.connect(lambda: bring_to_front(window))
+    instance.activated.connect(lambda: desktop.bring_to_front(window))
     if os.environ.get("GP_GUARD_BENCH_FIRST_PAINT") == "1":
         app.installEventFilter(FirstPaint(window))
     from gp_guard.gui.tray import install

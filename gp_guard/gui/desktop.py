@@ -7,6 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QWidget
 
 log = logging.getLogger(__name__)
 
@@ -22,3 +23,12 @@ def open_url(url: str | QUrl) -> bool:
 def open_folder(path: Path) -> bool:
     path.mkdir(parents=True, exist_ok=True)
     return open_url(QUrl.fromLocalFile(str(path)))
+
+
+def bring_to_front(window: QWidget) -> None:
+    """Show ``window`` above the others (a second start, the tray's "Open")."""
+    if window.isMinimized():
+        window.showNormal()
+    window.show()
+    window.raise_()
+    window.activateWindow()

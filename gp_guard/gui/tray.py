@@ -144,7 +144,7 @@ class Guardian(QObject):
                                                 "choose Quit in its menu to stop it."))
 
     def show_window(self) -> None:
-        from gp_guard.gui.app import bring_to_front
+        from gp_guard.gui.desktop import bring_to_front
 
         self.last_used = time.monotonic()
         bring_to_front(self.window)
