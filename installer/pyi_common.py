@@ -21,7 +21,7 @@ GTK_STACK = re.compile(r"^(libqgtk3\.so|lib(gtk-3|gdk-3|gdk_pixbuf-2\.0|atk-1\.0
                        r"Xrandr)\.so.*)$")
 
 # Never needed by gp_guard and large: other GUI stacks, test helpers, Qt tools.
-EXCLUDES = ["tkinter", "_tkinter", "unittest", "pydoc_data", "lib2to3", "IPython", "pytest",
+EXCLUDES = ["tkinter", "_tkinter", "pydoc_data", "lib2to3", "IPython", "pytest",
             "PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtPdf", "PySide6.QtSql", "PySide6.QtTest",
             "PySide6.QtDesigner", "PySide6.QtOpenGL", "PySide6.QtSvg", "PySide6.QtDBus"]
 
