@@ -129,3 +129,4 @@ def test_a_signed_build_signs_the_installer_and_its_uninstaller(tiny_payload, th
     checked = verify(uninstaller, throwaway_pfx)
     assert checked.returncode == 0 and "Signature verification: ok" in checked.stdout, checked.stdout
     subprocess.run([server, "-k"], env=env, capture_output=True)
+    shutil.rmtree(tmp_path / "prefix", ignore_errors=True)  # a Wine prefix is hundreds of MB

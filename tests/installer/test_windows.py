@@ -8,6 +8,7 @@ installer, the upgrade and the uninstaller run here.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -64,6 +65,7 @@ def wine(setup_exe, tmp_path_factory):
     w.settle()
     yield w
     subprocess.run([w.server, "-k"], env=w.env, capture_output=True)
+    shutil.rmtree(prefix, ignore_errors=True)  # ~700 MB: not left for pytest's three kept runs
 
 
 def app_dir(wine: Wine) -> Path:
