@@ -61,11 +61,13 @@ class Wine:
 def wine(setup_exe, tmp_path_factory):
     prefix = tmp_path_factory.mktemp("wineprefix")
     w = Wine(prefix)
-    subprocess.run([w.wine, "wineboot", "-i"], env=w.env, capture_output=True, timeout=300)
-    w.settle()
-    yield w
-    subprocess.run([w.server, "-k"], env=w.env, capture_output=True)
-    shutil.rmtree(prefix, ignore_errors=True)  # ~700 MB: not left for pytest's three kept runs
+    try:
+        subprocess.run([w.wine, "wineboot", "-i"], env=w.env, capture_output=True, timeout=300)
+        w.settle()
+        yield w
+    finally:
+        subprocess.run([w.server, "-k"], env=w.env, capture_output=True)
+        shutil.rmtree(prefix, ignore_errors=True)  # ~700 MB: not left for pytest's three kept runs
 
 
 def app_dir(wine: Wine) -> Path:
