@@ -98,6 +98,9 @@ def test_install_run_upgrade_uninstall_keeps_only_the_data(wine, setup_exe):
     version = wine.run(cli, "--version")
     assert version.returncode == 0, version.stderr[-2000:]
     assert version.stdout.strip() == f"gp_guard {VERSION}"
+    # The window launcher starts pythonw (no console): without Qt under Wine, a command shows it
+    # finds its interpreter and gp_guard (exit 0; pythonw has no stdout to read).
+    assert wine.run(app / "gp_guard.exe", "--version").returncode == 0
     checks = wine.run(cli, "checks", "--lang", "fr")
     assert checks.returncode == 0, checks.stderr[-2000:]
     assert "Le compte invité est désactivé" in checks.stdout  # French, accents intact (UTF-8 mode)
