@@ -20,8 +20,10 @@ GTK_STACK = re.compile(r"^(libqgtk3\.so|lib(gtk-3|gdk-3|gdk_pixbuf-2\.0|atk-1\.0
                        r"fribidi|pixman-1|graphite2|harfbuzz|Xcomposite|Xdamage|Xi|Xinerama|Xcursor|"
                        r"Xrandr)\.so.*)$")
 
-# Never needed by gp_guard and large: other GUI stacks, test helpers, Qt tools.
-EXCLUDES = ["tkinter", "_tkinter", "unittest", "pydoc_data", "lib2to3", "IPython", "pytest",
+# Never needed by gp_guard: other GUI stacks, test runners, Qt modules it does not import. And
+# pkg_resources: only Babel's fallback for entry points imports it, and its runtime hook
+# (pyi_rth_pkgres) costs every start, --version included. (Not unittest: fpdf imports unittest.mock.)
+EXCLUDES = ["tkinter", "_tkinter", "pydoc_data", "lib2to3", "IPython", "pytest", "pkg_resources", "setuptools",
             "PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtPdf", "PySide6.QtSql", "PySide6.QtTest",
             "PySide6.QtDesigner", "PySide6.QtOpenGL", "PySide6.QtSvg", "PySide6.QtDBus"]
 

@@ -74,15 +74,16 @@ def fetch_python(work: Path, dest: Path) -> None:
 
 
 def root_ca(work: Path) -> Path:
-    """The pinned Microsoft root plus Debian's CA bundle (the PSF's older DigiCert chain)."""
+    """The pinned Microsoft root plus Mozilla's roots (pip's certifi: the PSF's older DigiCert chain)."""
+    from pip._vendor import certifi
+
     pem = HERE / "microsoft-identity-verification-root-2020.pem"
     out = subprocess.run(["openssl", "x509", "-in", str(pem), "-noout", "-fingerprint", "-sha1"],
                          capture_output=True, text=True, check=True).stdout
     if out.strip().split("=")[-1].replace(":", "").upper() != MS_ID_ROOT_SHA1:
         raise SystemExit(f"{pem.name} is not the pinned Microsoft root ({MS_ID_ROOT_SHA1})")
     bundle = work / "ca.pem"
-    system = Path("/etc/ssl/certs/ca-certificates.crt")
-    bundle.write_text(pem.read_text() + (system.read_text() if system.exists() else ""))
+    bundle.write_text(pem.read_text() + Path(certifi.where()).read_text())
     return bundle
 
 

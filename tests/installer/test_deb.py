@@ -78,8 +78,10 @@ def test_window_opens_from_installed_files(apt_installed, tmp_path):
             display = ":" + handle.readline().strip()  # Xvfb writes its number once it accepts clients
         env = clean_env(HOME=str(tmp_path), DISPLAY=display, QT_QPA_PLATFORM="xcb")
         app = subprocess.Popen(["/usr/bin/gp-guard"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        # xdotool polls the X server until a visible window of class gp_guard is mapped.
-        found = subprocess.run([xdotool, "search", "--sync", "--onlyvisible", "--class", "gp_guard"],
+        # xdotool polls the X server until the main window is mapped (by its title, English or
+        # French: a crash dialog has the same class and must not pass for it).
+        found = subprocess.run([xdotool, "search", "--sync", "--onlyvisible", "--name",
+                                "^gp_guard ?: (security of the practice|sécurité du cabinet)$"],
                                capture_output=True, text=True, env=env, timeout=120)
         window = found.stdout.split()[0]
         info = subprocess.run(["xwininfo", "-id", window], capture_output=True, text=True, env=env).stdout

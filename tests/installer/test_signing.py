@@ -123,9 +123,13 @@ def test_a_signed_build_signs_the_installer_and_its_uninstaller(tiny_payload, th
     wine, server = tool("wine", "wine"), tool("wineserver", "wine")
     env = {k: v for k, v in os.environ.items() if k not in ("GP_GUARD_HOME", "DISPLAY")}
     env.update(WINEPREFIX=str(tmp_path / "prefix"), WINEDEBUG="-all", WINEDLLOVERRIDES="mscoree,mshtml=")
-    subprocess.run([wine, str(setup), "/S"], env=env, capture_output=True, timeout=300)
-    subprocess.run([server, "-w"], env=env, timeout=300, check=True)
-    uninstaller = next((tmp_path / "prefix" / "drive_c" / "users").glob("*/AppData/Local/Programs/gp_guard/uninstall.exe"))
-    checked = verify(uninstaller, throwaway_pfx)
-    assert checked.returncode == 0 and "Signature verification: ok" in checked.stdout, checked.stdout
-    subprocess.run([server, "-k"], env=env, capture_output=True)
+    try:
+        subprocess.run([wine, str(setup), "/S"], env=env, capture_output=True, timeout=300)
+        subprocess.run([server, "-w"], env=env, timeout=300, check=True)
+        uninstaller = next((tmp_path / "prefix" / "drive_c" / "users").glob(
+            "*/AppData/Local/Programs/gp_guard/uninstall.exe"))
+        checked = verify(uninstaller, throwaway_pfx)
+        assert checked.returncode == 0 and "Signature verification: ok" in checked.stdout, checked.stdout
+    finally:
+        subprocess.run([server, "-k"], env=env, capture_output=True)
+        shutil.rmtree(tmp_path / "prefix", ignore_errors=True)  # a Wine prefix is hundreds of MB

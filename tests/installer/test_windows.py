@@ -8,6 +8,7 @@ installer, the upgrade and the uninstaller run here.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -60,10 +61,13 @@ class Wine:
 def wine(setup_exe, tmp_path_factory):
     prefix = tmp_path_factory.mktemp("wineprefix")
     w = Wine(prefix)
-    subprocess.run([w.wine, "wineboot", "-i"], env=w.env, capture_output=True, timeout=300)
-    w.settle()
-    yield w
-    subprocess.run([w.server, "-k"], env=w.env, capture_output=True)
+    try:
+        subprocess.run([w.wine, "wineboot", "-i"], env=w.env, capture_output=True, timeout=300)
+        w.settle()
+        yield w
+    finally:
+        subprocess.run([w.server, "-k"], env=w.env, capture_output=True)
+        shutil.rmtree(prefix, ignore_errors=True)  # ~700 MB: not left for pytest's three kept runs
 
 
 def app_dir(wine: Wine) -> Path:
@@ -94,6 +98,9 @@ def test_install_run_upgrade_uninstall_keeps_only_the_data(wine, setup_exe):
     version = wine.run(cli, "--version")
     assert version.returncode == 0, version.stderr[-2000:]
     assert version.stdout.strip() == f"gp_guard {VERSION}"
+    # The window launcher starts pythonw (no console): without Qt under Wine, a command shows it
+    # finds its interpreter and gp_guard (exit 0; pythonw has no stdout to read).
+    assert wine.run(app / "gp_guard.exe", "--version").returncode == 0
     checks = wine.run(cli, "checks", "--lang", "fr")
     assert checks.returncode == 0, checks.stderr[-2000:]
     assert "Le compte invité est désactivé" in checks.stdout  # French, accents intact (UTF-8 mode)
