@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed-stamp
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,dist]'
 	@touch $(STAMP)
 
 run: $(STAMP)
@@ -35,7 +35,6 @@ bench: $(STAMP)
 
 # The installers this machine can build (Linux .deb, Windows setup.exe) into dist/; see installer/README.md.
 dist: $(STAMP)
-	$(PY) -m pip install --quiet -e '.[dist]'
 	$(PY) installer/build_deb.py --out dist
 	$(PY) installer/build_windows.py --out dist
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
 import sys
 from pathlib import Path
@@ -36,12 +35,13 @@ ICON_SIZES = (16, 22, 24, 32, 48, 64, 128, 256, 512)
 
 
 def qt_libraries() -> list[str]:
-    """The X/GL libraries Qt's xcb platform needs: the list tools/ensure-qt-libs.sh installs."""
-    text = (ROOT / "tools" / "ensure-qt-libs.sh").read_text(encoding="utf-8")
-    found = re.search(r'^PKGS="([^"]+)"', text, re.MULTILINE)
-    if not found:
-        raise SystemExit("tools/ensure-qt-libs.sh has no PKGS list")
-    return found.group(1).split()
+    """The X/GL libraries (and the font) Qt's xcb platform needs: the list `make run` installs,
+    tools/packages/qt.txt."""
+    text = (ROOT / "tools" / "packages" / "qt.txt").read_text(encoding="utf-8")
+    names = [word for line in text.splitlines() for word in line.split("#", 1)[0].split()]
+    if not names:
+        raise SystemExit("tools/packages/qt.txt lists no package")
+    return names
 
 
 def disk_kib(root: Path) -> int:
