@@ -41,8 +41,6 @@ WATCHED = frozenset({"open", "sqlite3.connect", "os.rename"})
 # a defect left to the helper who owns that writer; remove it when the writer is fixed (a stale
 # entry is reported, never a failure, so that merging the fix does not break the run).
 KNOWN: dict[str, str] = {
-    "gp_guard/breach/dossier.py:_save": "issue 11 point 4: the breach dossier and register PDF are 0644",
-    "gp_guard/report/pdf.py:write": "issue 11 D13: the security report PDF is 0644 (the HTML one is 0600)",
 }
 
 written: dict[str, tuple[str, bool]] = {}  # path -> (writer "gp_guard/x.py:function", in a home)
@@ -52,11 +50,13 @@ enabled = os.environ.get("GP_GUARD_MODE_CHECK", "1") != "0"
 
 
 def _writer() -> str | None:
-    """gp_guard's innermost frame on the stack, as "gp_guard/module.py:function"."""
+    """gp_guard's innermost frame on the stack, as "gp_guard/module.py:function"; the shared
+    private-file helper (gp_guard/paths.py) names its caller, the feature that writes."""
     frame = sys._getframe(2)
+    helper = PACKAGE + "paths.py"
     while frame is not None:
         name = frame.f_code.co_filename
-        if name.startswith(PACKAGE):
+        if name.startswith(PACKAGE) and name != helper:
             return f"{name[len(ROOT):]}:{frame.f_code.co_name}".replace(os.sep, "/")
         frame = frame.f_back
     return None

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import html
-import os
 from pathlib import Path
 
+from gp_guard.paths import write_private_bytes
 from gp_guard.report import sections
 from gp_guard.report.model import ReportData
 
@@ -65,16 +64,7 @@ def render(data: ReportData) -> str:
 
 
 def write(data: ReportData, path: Path) -> Path:
-    """Write the page next to ``path`` then rename it into place (no half-written report).
-
-    The page describes the practice's weaknesses: readable by this user only (0600), whatever
-    the umask; a leftover temporary file of another mode is removed first.
-    """
-    tmp = path.with_name(path.name + ".tmp")
-    with contextlib.suppress(FileNotFoundError):
-        tmp.unlink()
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with open(fd, "w", encoding="utf-8") as handle:
-        handle.write(render(data))
-    os.replace(tmp, path)
+    """Write the page as a private file: it describes the practice's weaknesses, so it is
+    readable by this user only (0600) whatever the umask, and never half-written."""
+    write_private_bytes(path, render(data).encode("utf-8"))
     return path

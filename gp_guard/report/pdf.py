@@ -23,6 +23,7 @@ from fpdf.enums import TableCellFillMode, XPos, YPos
 from fpdf.fonts import FontFace
 
 from gp_guard.i18n import _
+from gp_guard.paths import write_private_bytes
 from gp_guard.report import sections
 from gp_guard.report.model import ReportData
 
@@ -284,9 +285,7 @@ def render(data: ReportData) -> bytes:
 
 
 def write(data: ReportData, path: Path) -> Path:
-    """Write the PDF next to ``path`` then rename it into place (no half-written report)."""
-    content = render(data)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(content)
-    os.replace(tmp, path)
+    """Write the PDF as a private file (0600, next to ``path`` then renamed into place: no
+    half-written report), like every file gp_guard writes about the practice."""
+    write_private_bytes(path, render(data))
     return path
