@@ -124,7 +124,11 @@ class ExportPage(QWidget):
         self.recheck_button.setEnabled(not busy and self.result is not None)
         self.write_button.setEnabled(not busy and self.result is not None and self.fixes.currentRow() >= 0)
         self.cancel_button.setEnabled(busy)
+        self.cancel_button.setVisible(busy)
         self.progress.setVisible(busy)
+        # no empty boxes before the first result: the page shows what to do, then what was found
+        for widget in (self.table, self.identifiers, self.fixes, self.write_button):
+            widget.setVisible(self.result is not None)
 
     # -- drag and drop ----------------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
