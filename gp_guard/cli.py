@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import logging
+import os
 import sqlite3
 import sys
 from collections.abc import Sequence
@@ -139,6 +141,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         log.warning("%s: %s", args.command, type(exc).__name__, exc_info=True)
         print_error(str(store.unavailable(exc, database_path())))
+    except BrokenPipeError:  # `gp-guard checks | head`: the reader has what it wanted
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except OSError as exc:
         log.warning("%s: %s", args.command, type(exc).__name__, exc_info=True)
         print_error(_("gp_guard could not use {path}: {detail}. Nothing more was done; check that the disk is there, not full, and that your session may use it.").format(

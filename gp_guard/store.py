@@ -285,7 +285,7 @@ class Store:
             raise
         for suffix in ("-wal", "-shm"):
             side = Path(str(self.path) + suffix)
-            if side.exists():
+            if side.exists() and os.name == "posix":  # Windows has no such mode: the profile folder is the user's
                 os.chmod(side, 0o600)
         return conn
 

@@ -51,3 +51,16 @@ def test_output_is_utf8_whatever_the_console(tmp_path):
     assert done.returncode in (0, 1), done.stderr.decode("utf-8", "replace")[-2000:]
     data = json.loads(done.stdout.decode("utf-8"))
     assert "é".encode() in done.stdout and data["findings"]
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
+    """`gp-guard audit --json | head -c 100`: the JSON (120 KB) is larger than a pipe holds, so
+    gp_guard is still writing when the reader closes; it stops quietly, exit 0, no traceback."""
+    env = dict(os.environ, GP_GUARD_HOME=str(tmp_path), GP_GUARD_NO_NETWORK="1")
+    proc = subprocess.Popen([sys.executable, "-m", "gp_guard", "audit", "--json", "--no-save", "--replay",
+                             str(HOSTS / "win10_fr_weak")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    assert proc.stdout is not None and proc.stdout.read(100).startswith(b"{")
+    proc.stdout.close()  # like `head` once it has what it wanted
+    _out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert b"Traceback" not in err and b"Error" not in err and b"Erreur" not in err
