@@ -315,3 +315,28 @@ def test_vault_lock_after_days_encrypts_only_the_old_files_and_remembers_it(vaul
     assert run_vault("lock", str(root)) == 0  # without --after-days: as soon as finished again
     assert policy.get(open_default(), folder.check_folder(root)).immediate
     assert sorted(p.name for p in root.iterdir()) == ["old.dcm.age", "recent.dcm.age"]
+
+
+def test_sigterm_mid_file_stops_at_a_safe_point_and_exits_0(vault, watcher, tmp_path):
+    root, _key_file, _recovery = vault
+    outside = tmp_path / "incoming.dcm"
+    digest = hashlib.sha256()
+    with open(outside, "wb") as out:
+        for index in range(300):
+            data = block(index)
+            digest.update(data)
+            out.write(data)
+    watch = watcher()
+    target = root / "etude.dcm"
+    os.rename(outside, target)
+    tmp_copy = root / ("etude.dcm" + folder.LOCK_TMP)
+    watch.until(lambda: tmp_copy.exists() and tmp_copy.stat().st_size > 8 * MiB, 60,
+                "the watcher did not start encrypting the big file", every=0.01)
+    assert watch.stop() == 0  # SIGTERM while the copy is being written
+    assert "The watcher stopped." in watch.lines
+    names = sorted(p.name for p in root.iterdir())
+    assert names in (["etude.dcm"], ["etude.dcm.age"])  # before or after the file, never half-way
+    assert Journal(open_default()).pending() == []
+    if names == ["etude.dcm"]:
+        with open(target, "rb") as handle:
+            assert hashlib.file_digest(handle, "sha256").hexdigest() == digest.hexdigest()
