@@ -340,3 +340,61 @@ def test_sigterm_mid_file_stops_at_a_safe_point_and_exits_0(vault, watcher, tmp_
     if names == ["etude.dcm"]:
         with open(target, "rb") as handle:
             assert hashlib.file_digest(handle, "sha256").hexdigest() == digest.hexdigest()
+
+
+def run_in_thread(store, monkeypatch, **kw):  # type: ignore[no-untyped-def]
+    """A watcher in this process (to shrink its limits); ``said`` wakes ``wait`` on each line."""
+    said = threading.Condition()
+    lines: list[str] = []
+
+    def say(text: str) -> None:
+        with said:
+            lines.append(text)
+            said.notify_all()
+
+    watcher = Watcher(store, quiet_seconds=QUIET, say=say, **kw)
+    thread = threading.Thread(target=watcher.run, daemon=True)
+    thread.start()
+
+    def wait(condition, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+        deadline = time.monotonic() + timeout
+        with said:
+            while not condition():
+                left = deadline - time.monotonic()
+                assert left > 0, f"{what}; watcher said: {lines[-5:]}"
+                said.wait(min(0.2, left))
+
+    wait(lambda: any("watched" in line for line in lines), 30, "not started")
+    return watcher, thread, wait
+
+
+def test_more_files_than_the_pending_limit_are_all_protected_by_the_rescan(vault, monkeypatch):
+    from gp_guard.guardian import watcher as module
+
+    root, _key_file, _recovery = vault
+    monkeypatch.setattr(module, "MAX_PENDING", 10)  # memory stays bounded: the rest waits for a rescan
+    watcher, thread, wait = run_in_thread(open_default(), monkeypatch)
+    for index in range(50):
+        (root / f"IMG{index:03d}.dcm").write_bytes(b"image %d" % index)
+    try:
+        wait(lambda: sorted(p.name for p in root.iterdir()) == [f"IMG{i:03d}.dcm.age" for i in range(50)], 60,
+             "not every file was protected")
+        assert watcher.totals.rescans >= 2  # the start-up one, and the one the full set asked for
+        assert len(watcher.pending) <= 10
+    finally:
+        watcher.stop()
+        thread.join(timeout=30)
+
+
+def test_lost_events_make_it_look_at_everything_again(vault, monkeypatch):
+    root, _key_file, _recovery = vault
+    watcher, thread, wait = run_in_thread(open_default(), monkeypatch, events=False)  # as if every event was lost
+    (root / "missed.dcm").write_bytes(b"no event was seen for this file")
+    try:
+        watcher.lost()  # what the observer's EventsLostEvent (inotify IN_Q_OVERFLOW) calls
+        wait(lambda: (root / "missed.dcm.age").exists() and not (root / "missed.dcm").exists(), 30,
+             "the rescan did not find the file")
+    finally:
+        watcher.stop()
+        thread.join(timeout=30)
+    assert not thread.is_alive()
