@@ -398,3 +398,19 @@ def test_lost_events_make_it_look_at_everything_again(vault, monkeypatch):
         watcher.stop()
         thread.join(timeout=30)
     assert not thread.is_alive()
+
+
+def test_watch_once_from_the_command_line(vault):
+    root, _key_file, _recovery = vault
+    (root / "IMG0001.dcm").write_bytes(b"image")
+    (root / "scan.crdownload").write_bytes(b"a download in progress")
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    done = subprocess.run([sys.executable, "-m", "gp_guard", "vault", "watch", "--once", "--quiet-seconds", "0"],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Files protected: 1" in done.stdout
+    assert sorted(p.name for p in root.iterdir()) == ["IMG0001.dcm.age", "scan.crdownload"]
+    bad = subprocess.run([sys.executable, "-m", "gp_guard", "--lang", "fr", "vault", "watch", "--quiet-seconds", "-1"],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert bad.returncode == 2 and "--quiet-seconds doit valoir 0 ou plus." in bad.stderr
+    assert "Traceback" not in bad.stderr
