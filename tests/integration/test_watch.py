@@ -414,3 +414,13 @@ def test_watch_once_from_the_command_line(vault):
                          capture_output=True, text=True, env=env, timeout=120)
     assert bad.returncode == 2 and "--quiet-seconds doit valoir 0 ou plus." in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_the_watchers_small_runs_keep_the_folders_other_failures_listed(vault):
+    root, _key_file, _recovery = vault
+    (root / "lettre.age").write_bytes(b"a plaintext merely named .age")  # a failure of the folder
+    folder.lock(root, keys.recipients())
+    assert [p.name for p in folder.status(root)[0].failed] == ["lettre.age"]
+    (root / "IMG0002.dcm").write_bytes(b"new image")
+    assert Watcher(open_default(), quiet_seconds=0).once().protected == 1
+    assert [p.name for p in folder.status(root)[0].failed] == ["lettre.age"]  # still shown to the doctor
