@@ -424,3 +424,20 @@ def test_the_watchers_small_runs_keep_the_folders_other_failures_listed(vault):
     (root / "IMG0002.dcm").write_bytes(b"new image")
     assert Watcher(open_default(), quiet_seconds=0).once().protected == 1
     assert [p.name for p in folder.status(root)[0].failed] == ["lettre.age"]  # still shown to the doctor
+
+
+def test_a_study_the_imaging_software_read_recently_stays_readable(vault):
+    """'Untouched' includes reads where the system keeps access times (Linux relatime: a read
+    updates it when it is older than a day)."""
+    root, _key_file, _recovery = vault
+    store = open_default()
+    policy.set_policy(store, root, 30)
+    now = time.time()
+    aged(root / "old-but-read.dcm", b"a study opened this morning", 40, now)
+    aged(root / "old.dcm", b"a study nobody opened", 40, now)
+    with open(root / "old-but-read.dcm", "rb") as handle:  # the imaging software opens it
+        handle.read()
+    if (root / "old-but-read.dcm").stat().st_atime < now - DAY:
+        pytest.skip("this file system does not keep access times (noatime): 'untouched' means 'not changed'")
+    assert Watcher(store, quiet_seconds=0).once().protected == 1
+    assert sorted(p.name for p in root.iterdir()) == ["old-but-read.dcm", "old.dcm.age"]
