@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import signal
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -53,7 +54,7 @@ def watch(args: argparse.Namespace) -> int:
             os.nice(10)  # a background helper: the doctor's programs come first
         except OSError:
             pass
-    watcher = Watcher(quiet_seconds=args.quiet_seconds, say=lambda text: print(text, flush=True))
+    watcher = Watcher(quiet_seconds=args.quiet_seconds, say=_say)
     previous = {}
     for name in ("SIGTERM", "SIGINT", "SIGHUP"):
         number = getattr(signal, name, None)
@@ -70,6 +71,16 @@ def watch(args: argparse.Namespace) -> int:
     if args.once:
         print(_("Files protected: {count}").format(count=totals.protected))
     return EXIT_OK
+
+
+def _say(text: str) -> None:
+    """A line of what the watcher did; started at login there may be no console at all."""
+    if sys.stdout is None:
+        return
+    try:
+        print(text, flush=True)
+    except (OSError, ValueError):  # the reading end went away (the window quit)
+        pass
 
 
 def _autostart(args: argparse.Namespace) -> int:

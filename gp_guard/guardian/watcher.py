@@ -193,7 +193,7 @@ class Watcher:
         try:
             while not self.stopped:
                 now = time.monotonic()
-                if self.overflow or now - self.last_rescan >= self.rescan_seconds:
+                if (self.overflow and self._room()) or now - self.last_rescan >= self.rescan_seconds:
                     self.rescan()
                 elif now - self.last_refresh >= FOLDERS_SECONDS:
                     for root in self._refresh_folders():  # a folder protected meanwhile
@@ -359,8 +359,14 @@ class Watcher:
                 self.pending[path] = _Entry(root, os.path.relpath(path, root), now - min(age, self.quiet), fp)
 
     # -- the work ---------------------------------------------------------------------------
+    def _room(self) -> bool:
+        """The pending set has room for a rescan's finds (half empty): no walk in a loop while full."""
+        return len(self.pending) < max(1, MAX_PENDING // 2)
+
     def _sleep_for(self) -> float:
         with self.lock:
+            if (self.overflow and self._room()) or self.rescan_wanted:  # more to find: look again at once
+                return 0.0
             if not self.pending:
                 return max(TICK, min(self.rescan_seconds - (time.monotonic() - self.last_rescan), FOLDERS_SECONDS))
             soonest = min(e.event for e in self.pending.values()) + self.quiet - time.monotonic()

@@ -1130,7 +1130,10 @@ def _run(action: str, folder: str | os.PathLike[str], recipients: Sequence[Any],
             report.seconds = time.monotonic() - started
             report.bytes_done = meter.bytes
             meter.emit()
-            journal.ran(str(root), action, {p.name: p.message + "\n" + p.detail for p in report.failed})
+            failures = {p.name: p.message + "\n" + p.detail for p in report.failed}
+            if only is not None:  # a few files (the watcher): the folder's other failures stay listed
+                failures = {**{n: m for n, m in journal.failures(str(root)).items() if n not in set(only)}, **failures}
+            journal.ran(str(root), action, failures)
     log.info("%s of a folder: %d done, %d failed, %d skipped, %.1f MB/s", action, len(report.done),
              len(report.failed), len(report.skipped), report.mb_per_s)
     return report

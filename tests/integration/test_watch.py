@@ -315,3 +315,129 @@ def test_vault_lock_after_days_encrypts_only_the_old_files_and_remembers_it(vaul
     assert run_vault("lock", str(root)) == 0  # without --after-days: as soon as finished again
     assert policy.get(open_default(), folder.check_folder(root)).immediate
     assert sorted(p.name for p in root.iterdir()) == ["old.dcm.age", "recent.dcm.age"]
+
+
+def test_sigterm_mid_file_stops_at_a_safe_point_and_exits_0(vault, watcher, tmp_path):
+    root, _key_file, _recovery = vault
+    outside = tmp_path / "incoming.dcm"
+    digest = hashlib.sha256()
+    with open(outside, "wb") as out:
+        for index in range(300):
+            data = block(index)
+            digest.update(data)
+            out.write(data)
+    watch = watcher()
+    target = root / "etude.dcm"
+    os.rename(outside, target)
+    tmp_copy = root / ("etude.dcm" + folder.LOCK_TMP)
+    watch.until(lambda: tmp_copy.exists() and tmp_copy.stat().st_size > 8 * MiB, 60,
+                "the watcher did not start encrypting the big file", every=0.01)
+    assert watch.stop() == 0  # SIGTERM while the copy is being written
+    assert "The watcher stopped." in watch.lines
+    names = sorted(p.name for p in root.iterdir())
+    assert names in (["etude.dcm"], ["etude.dcm.age"])  # before or after the file, never half-way
+    assert Journal(open_default()).pending() == []
+    if names == ["etude.dcm"]:
+        with open(target, "rb") as handle:
+            assert hashlib.file_digest(handle, "sha256").hexdigest() == digest.hexdigest()
+
+
+def run_in_thread(store, monkeypatch, **kw):  # type: ignore[no-untyped-def]
+    """A watcher in this process (to shrink its limits); ``said`` wakes ``wait`` on each line."""
+    said = threading.Condition()
+    lines: list[str] = []
+
+    def say(text: str) -> None:
+        with said:
+            lines.append(text)
+            said.notify_all()
+
+    watcher = Watcher(store, quiet_seconds=QUIET, say=say, **kw)
+    thread = threading.Thread(target=watcher.run, daemon=True)
+    thread.start()
+
+    def wait(condition, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+        deadline = time.monotonic() + timeout
+        with said:
+            while not condition():
+                left = deadline - time.monotonic()
+                assert left > 0, f"{what}; watcher said: {lines[-5:]}"
+                said.wait(min(0.2, left))
+
+    wait(lambda: any("watched" in line for line in lines), 30, "not started")
+    return watcher, thread, wait
+
+
+def test_more_files_than_the_pending_limit_are_all_protected_by_the_rescan(vault, monkeypatch):
+    from gp_guard.guardian import watcher as module
+
+    root, _key_file, _recovery = vault
+    monkeypatch.setattr(module, "MAX_PENDING", 10)  # memory stays bounded: the rest waits for a rescan
+    watcher, thread, wait = run_in_thread(open_default(), monkeypatch)
+    for index in range(50):
+        (root / f"IMG{index:03d}.dcm").write_bytes(b"image %d" % index)
+    try:
+        wait(lambda: sorted(p.name for p in root.iterdir()) == [f"IMG{i:03d}.dcm.age" for i in range(50)], 60,
+             "not every file was protected")
+        assert watcher.totals.rescans >= 2  # the start-up one, and the one the full set asked for
+        assert len(watcher.pending) <= 10
+    finally:
+        watcher.stop()
+        thread.join(timeout=30)
+
+
+def test_lost_events_make_it_look_at_everything_again(vault, monkeypatch):
+    root, _key_file, _recovery = vault
+    watcher, thread, wait = run_in_thread(open_default(), monkeypatch, events=False)  # as if every event was lost
+    (root / "missed.dcm").write_bytes(b"no event was seen for this file")
+    try:
+        watcher.lost()  # what the observer's EventsLostEvent (inotify IN_Q_OVERFLOW) calls
+        wait(lambda: (root / "missed.dcm.age").exists() and not (root / "missed.dcm").exists(), 30,
+             "the rescan did not find the file")
+    finally:
+        watcher.stop()
+        thread.join(timeout=30)
+    assert not thread.is_alive()
+
+
+def test_watch_once_from_the_command_line(vault):
+    root, _key_file, _recovery = vault
+    (root / "IMG0001.dcm").write_bytes(b"image")
+    (root / "scan.crdownload").write_bytes(b"a download in progress")
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    done = subprocess.run([sys.executable, "-m", "gp_guard", "vault", "watch", "--once", "--quiet-seconds", "0"],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Files protected: 1" in done.stdout
+    assert sorted(p.name for p in root.iterdir()) == ["IMG0001.dcm.age", "scan.crdownload"]
+    bad = subprocess.run([sys.executable, "-m", "gp_guard", "--lang", "fr", "vault", "watch", "--quiet-seconds", "-1"],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert bad.returncode == 2 and "--quiet-seconds doit valoir 0 ou plus." in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
+def test_the_watchers_small_runs_keep_the_folders_other_failures_listed(vault):
+    root, _key_file, _recovery = vault
+    (root / "lettre.age").write_bytes(b"a plaintext merely named .age")  # a failure of the folder
+    folder.lock(root, keys.recipients())
+    assert [p.name for p in folder.status(root)[0].failed] == ["lettre.age"]
+    (root / "IMG0002.dcm").write_bytes(b"new image")
+    assert Watcher(open_default(), quiet_seconds=0).once().protected == 1
+    assert [p.name for p in folder.status(root)[0].failed] == ["lettre.age"]  # still shown to the doctor
+
+
+def test_a_study_the_imaging_software_read_recently_stays_readable(vault):
+    """'Untouched' includes reads where the system keeps access times (Linux relatime: a read
+    updates it when it is older than a day)."""
+    root, _key_file, _recovery = vault
+    store = open_default()
+    policy.set_policy(store, root, 30)
+    now = time.time()
+    aged(root / "old-but-read.dcm", b"a study opened this morning", 40, now)
+    aged(root / "old.dcm", b"a study nobody opened", 40, now)
+    with open(root / "old-but-read.dcm", "rb") as handle:  # the imaging software opens it
+        handle.read()
+    if (root / "old-but-read.dcm").stat().st_atime < now - DAY:
+        pytest.skip("this file system does not keep access times (noatime): 'untouched' means 'not changed'")
+    assert Watcher(store, quiet_seconds=0).once().protected == 1
+    assert sorted(p.name for p in root.iterdir()) == ["old-but-read.dcm", "old.dcm.age"]
