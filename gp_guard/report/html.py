@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 from pathlib import Path
 
@@ -65,6 +66,9 @@ def render(data: ReportData) -> str:
 
 def write(data: ReportData, path: Path) -> Path:
     """Write the page as a private file: it describes the practice's weaknesses, so it is
-    readable by this user only (0600) whatever the umask, and never half-written."""
+    readable by this user only (0600) whatever the umask, and never half-written. The temporary
+    file an earlier version left after a crash (``<name>.tmp``, of any mode) is removed."""
+    with contextlib.suppress(FileNotFoundError):
+        path.with_name(path.name + ".tmp").unlink()
     write_private_bytes(path, render(data).encode("utf-8"))
     return path
