@@ -33,6 +33,10 @@ PACKAGE = ROOT + "gp_guard" + os.sep
 SITE = Path(__file__).resolve().parent / "private_files_site"
 LOG_VAR, ROOTS_VAR = "GP_GUARD_WRITTEN_LOG", "GP_GUARD_WRITTEN_ROOTS"
 DOCUMENTS = {".pdf", ".html", ".csv", ".txt", ".json"}
+# The monitoring outputs (gp_guard/monitoring) are written for another program to read — node_exporter
+# and the Wazuh agent often run as another account — and hold ids, statuses and counts only (a test
+# there checks that no file name, user name or patient data reaches them): not private by design.
+MONITORING_OUTPUTS = {"gp_guard.prom", "gp_guard-status.txt", "gp_guard-events.jsonl"}
 IN_PLACE = ("gp_guard/vault/folder.py", "gp_guard/vault/fileio.py")  # the user's own files
 WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 WATCHED = frozenset({"open", "sqlite3.connect", "os.rename"})
@@ -165,6 +169,8 @@ def counted(path: str, in_home: bool) -> bool:
     if in_home:
         return True
     name = Path(path).name
+    if name in MONITORING_OUTPUTS:
+        return False
     return Path(name).suffix.lower() in DOCUMENTS or ".corrupt-" in name or name.endswith((".db", ".db-wal", ".db-shm"))
 
 

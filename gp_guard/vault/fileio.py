@@ -210,6 +210,34 @@ def create_private(path: Path) -> int:
     return os.open(path, flags, 0o600)
 
 
+class MovedAway(OSError):
+    """The folder of a file was renamed or replaced (by a link elsewhere) while it was worked on."""
+
+
+def create_private_beside(source: Path, source_fd: int, path: Path) -> int:
+    """``create_private(path)`` in the very folder that holds the open file ``source_fd``.
+
+    A folder renamed during the work, with a link to another folder put in its place, would
+    otherwise send the new file there: the folder is opened once, checked to hold the source
+    (same device and inode under its name), and the file is created relative to it. MovedAway
+    when the folder at that path is no longer the source's."""
+    if not hasattr(os, "O_DIRECTORY") or os.open not in os.supports_dir_fd:  # pragma: no cover - Windows
+        return create_private(path)
+    want = os.fstat(source_fd)
+    folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        try:
+            seen = os.stat(source.name, dir_fd=folder, follow_symlinks=False)
+        except FileNotFoundError:
+            raise MovedAway(str(source)) from None
+        if (seen.st_dev, seen.st_ino) != (want.st_dev, want.st_ino) or source.parent != path.parent:
+            raise MovedAway(str(source))
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+        return os.open(path.name, flags, 0o600, dir_fd=folder)
+    finally:
+        os.close(folder)
+
+
 def unlink(path: Path) -> None:
     try:
         os.unlink(path)

@@ -514,6 +514,15 @@ class _FolderLock:
 
 
 # -- one file, each way -------------------------------------------------------------------------
+def _create_beside(src: Path, raw: Any, tmp: Path) -> int:
+    """The temporary file, created in the folder that really holds the open source (a folder
+    swapped for a link elsewhere during the work never receives it): otherwise _Changed."""
+    try:
+        return fileio.create_private_beside(src, raw.fileno(), tmp)
+    except fileio.MovedAway:
+        raise _Changed from None
+
+
 class _Changed(Exception):
     pass
 
@@ -652,7 +661,7 @@ class _Lock:
         with os.fdopen(fileio.open_read(src), "rb", buffering=0) as raw:
             if not _same_file(st, os.fstat(raw.fileno())):
                 raise _Changed
-            with os.fdopen(fileio.create_private(tmp), "wb", buffering=WRITE_BUFFER if st.st_size < FSYNC_ASIDE else CHUNK) as out:
+            with os.fdopen(_create_beside(src, raw, tmp), "wb", buffering=WRITE_BUFFER if st.st_size < FSYNC_ASIDE else CHUNK) as out:
                 self.copies[rel] = _identity_of(os.fstat(out.fileno()))
                 self.meter.steps()
                 # Small files get a SHA-256 for the re-check; big ones rely on their fingerprint
@@ -740,7 +749,7 @@ class _Unlock(_Lock):
         with os.fdopen(fileio.open_read(src), "rb", buffering=CHUNK) as raw:
             if not _same_file(st, os.fstat(raw.fileno())):
                 raise _Changed
-            with os.fdopen(fileio.create_private(tmp), "wb", buffering=WRITE_BUFFER) as out:
+            with os.fdopen(_create_beside(src, raw, tmp), "wb", buffering=WRITE_BUFFER) as out:
                 self.copies[rel] = _identity_of(os.fstat(out.fileno()))
                 self.meter.steps()
                 reader = HashingReader(raw, self.meter, hashing=False)
