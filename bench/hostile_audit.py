@@ -36,7 +36,8 @@ def main() -> None:
             hostile.stop()
     state = f"exit {run.returncode}" if run.finished else f"still running after {args.limit:g} s, killed"
     memory = " (MemoryError)" if "MemoryError" in run.stderr else ""
-    print(f"checkout {args.checkout.resolve()}: wall {run.seconds:.1f} s, peak RSS {run.peak_rss_mb:.0f} MB{memory}, {state}")
+    own = f"{run.own_peak_rss_mb:.0f} MB" if run.own_peak_rss_mb is not None else "not reported"
+    print(f"checkout {args.checkout.resolve()}: wall {run.seconds:.1f} s, peak RSS {own} (wait4, with the tools: {run.peak_rss_mb:.0f} MB){memory}, {state}")
 
 
 if __name__ == "__main__":
