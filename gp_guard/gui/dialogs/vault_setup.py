@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
 
 import shiboken6
 from PySide6.QtCore import Qt, QUrl
@@ -36,13 +35,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QProgressBar,
-    QPushButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from gp_guard.gui import desktop, dialogs, tasks
+from gp_guard.gui.widgets.buttons import add_button
 from gp_guard.i18n import _, current_language
 from gp_guard.vault import keys, recovery_kit
 from gp_guard.vault.agefile import AgeError, X25519Identity
@@ -102,18 +101,11 @@ class VaultSetupDialog(QDialog):
         layout.addWidget(self.message)
         row = QHBoxLayout()
         row.addStretch(1)
-        self.close_button = self._button(row, _("Close"), self.reject)
+        self.close_button = add_button(row, _("Close"), self.reject)
         self.close_button.setAutoDefault(False)
         layout.addLayout(row)
         self._show(CONFIRM if confirm_only else EXPLAIN)
         self.resize(620, 420)
-
-    def _button(self, row: QHBoxLayout, text: str, slot: Any) -> QPushButton:
-        button = QPushButton(text)
-        button.setAccessibleName(text.rstrip("…"))
-        button.clicked.connect(slot)
-        row.addWidget(button)
-        return button
 
     def _text(self, text: str) -> QLabel:
         label = QLabel(text)
@@ -152,7 +144,7 @@ class VaultSetupDialog(QDialog):
         layout.addStretch(1)
         row = QHBoxLayout()
         row.addStretch(1)
-        self.create_button = self._button(row, _("Create the keys"), self.create_keys)
+        self.create_button = add_button(row, _("Create the keys"), self.create_keys)
         layout.addLayout(row)
         return page
 
@@ -218,9 +210,9 @@ class VaultSetupDialog(QDialog):
         layout.addStretch(1)
         row = QHBoxLayout()
         row.addStretch(1)
-        self.save_button = self._button(row, _("Save the recovery kit…"), self.save_kit)
-        self.print_button = self._button(row, _("Open the kit to print it"), self.open_kit)
-        self.next_button = self._button(row, _("Next"), lambda: self._show(CONFIRM))
+        self.save_button = add_button(row, _("Save the recovery kit…"), self.save_kit)
+        self.print_button = add_button(row, _("Open the kit to print it"), self.open_kit)
+        self.next_button = add_button(row, _("Next"), lambda: self._show(CONFIRM))
         layout.addLayout(row)
         return page
 
@@ -280,7 +272,7 @@ class VaultSetupDialog(QDialog):
         layout.addStretch(1)
         row = QHBoxLayout()
         row.addStretch(1)
-        self.confirm_button = self._button(row, _("Confirm"), self.confirm)
+        self.confirm_button = add_button(row, _("Confirm"), self.confirm)
         layout.addLayout(row)
         return page
 

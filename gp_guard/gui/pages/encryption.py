@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QProgressBar,
-    QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -32,6 +31,7 @@ from PySide6.QtWidgets import (
 from gp_guard.gui import desktop, dialogs, tasks
 from gp_guard.gui.dialogs import vault_setup
 from gp_guard.gui.pages import PageContext
+from gp_guard.gui.widgets.buttons import add_button
 from gp_guard.i18n import N_, _
 from gp_guard.vault import folder, keys, viewer
 
@@ -83,8 +83,8 @@ class EncryptionPage(QWidget):
         layout.addWidget(self.keys_label)
         row = QHBoxLayout()
         self.setup_dialog: vault_setup.VaultSetupDialog | None = None
-        self.setup_button = self._button(row, _("Set up encryption…"), lambda: self.open_setup(False))
-        self.confirm_kit_button = self._button(row, _("Confirm the recovery kit…"), lambda: self.open_setup(True))
+        self.setup_button = add_button(row, _("Set up encryption…"), lambda: self.open_setup(False))
+        self.confirm_kit_button = add_button(row, _("Confirm the recovery kit…"), lambda: self.open_setup(True))
         row.addStretch(1)
         layout.addLayout(row)
         # Without a keyring the passphrase is typed once, then the opened key stays in memory (never
@@ -99,7 +99,7 @@ class EncryptionPage(QWidget):
         self.session_label = QLabel()
         self.session_label.setWordWrap(True)
         row.addWidget(self.session_label, 1)
-        self.forget_key_button = self._button(row, _("Forget the passphrase now"), self.forget_key)
+        self.forget_key_button = add_button(row, _("Forget the passphrase now"), self.forget_key)
         layout.addLayout(row)
         note = QLabel(_(folder.CONFIRM_DELETION_NOTE))
         note.setWordWrap(True)
@@ -116,15 +116,15 @@ class EncryptionPage(QWidget):
         layout.addWidget(self.problems, 1)
 
         row = QHBoxLayout()
-        self.protect_button = self._button(row, _("Protect a folder…"), self.protect)
-        self.lock_button = self._button(row, _("Encrypt the remaining files"), lambda: self._start("lock"))
-        self.unlock_button = self._button(row, _("Decrypt the folder"), lambda: self._start("unlock"))
-        self.verify_button = self._button(row, _("Verify"), lambda: self._start("verify"))
+        self.protect_button = add_button(row, _("Protect a folder…"), self.protect)
+        self.lock_button = add_button(row, _("Encrypt the remaining files"), lambda: self._start("lock"))
+        self.unlock_button = add_button(row, _("Decrypt the folder"), lambda: self._start("unlock"))
+        self.verify_button = add_button(row, _("Verify"), lambda: self._start("verify"))
         layout.addLayout(row)
         row = QHBoxLayout()
-        self.open_button = self._button(row, _("Open a protected file…"), self.open_file)
-        self.close_views_button = self._button(row, _("Delete the opened copies"), self.close_views)
-        self.kit_button = self._button(row, _("Print the recovery kit again…"), self.reprint_kit)
+        self.open_button = add_button(row, _("Open a protected file…"), self.open_file)
+        self.close_views_button = add_button(row, _("Delete the opened copies"), self.close_views)
+        self.kit_button = add_button(row, _("Print the recovery kit again…"), self.reprint_kit)
         layout.addLayout(row)
 
         row = QHBoxLayout()
@@ -132,7 +132,7 @@ class EncryptionPage(QWidget):
         self.progress.setAccessibleName(_("Progress"))
         self.progress.setTextVisible(False)
         self.progress_label = QLabel()
-        self.cancel_button = self._button(row, _("Cancel"), self.cancel)
+        self.cancel_button = add_button(row, _("Cancel"), self.cancel)
         row.insertWidget(0, self.progress, 1)
         row.insertWidget(1, self.progress_label)
         layout.addLayout(row)
@@ -143,13 +143,6 @@ class EncryptionPage(QWidget):
         self._set_busy(False)
         self._show_session()
         self._startup()
-
-    def _button(self, row: QHBoxLayout, text: str, slot: Any) -> QPushButton:
-        button = QPushButton(text)
-        button.setAccessibleName(text.rstrip("…"))
-        button.clicked.connect(slot)
-        row.addWidget(button)
-        return button
 
     # -- state ----------------------------------------------------------------------------------
     def _startup(self) -> None:

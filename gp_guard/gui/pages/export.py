@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QProgressBar,
-    QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -37,6 +36,7 @@ from gp_guard.export.roles import ROLE_WORDS, ROLES
 from gp_guard.export.verdict import KIND_WORDS, explanation
 from gp_guard.gui import dialogs, tasks
 from gp_guard.gui.pages import PageContext
+from gp_guard.gui.widgets.buttons import add_button
 from gp_guard.i18n import N_, _
 
 PATTERN = N_("Data exports (*.csv *.txt *.xlsx);;All files (*)")
@@ -70,9 +70,9 @@ class ExportPage(QWidget):
         intro.setWordWrap(True)
         layout.addWidget(intro)
         row = QHBoxLayout()
-        self.choose_button = self._button(row, _("Choose a file to check…"), self.choose)
-        self.compare_button = self._button(row, _("Compare with an earlier export…"), self.choose_compare)
-        self.recheck_button = self._button(row, _("Check again with these roles"), self.recheck)
+        self.choose_button = add_button(row, _("Choose a file to check…"), self.choose)
+        self.compare_button = add_button(row, _("Compare with an earlier export…"), self.choose_compare)
+        self.recheck_button = add_button(row, _("Check again with these roles"), self.recheck)
         row.addStretch(1)
         layout.addLayout(row)
         self.file_label = QLabel()
@@ -83,7 +83,7 @@ class ExportPage(QWidget):
         self.progress.setAccessibleName(_("Progress"))
         self.progress.setRange(0, 100)
         row.addWidget(self.progress, 1)
-        self.cancel_button = self._button(row, _("Cancel"), self.cancel)
+        self.cancel_button = add_button(row, _("Cancel"), self.cancel)
         layout.addLayout(row)
         self.verdict_label = QLabel()
         self.verdict_label.setObjectName("pageTitle")
@@ -106,17 +106,10 @@ class ExportPage(QWidget):
         self.fixes.currentRowChanged.connect(lambda _row: self._set_busy(self.check_task is not None))
         layout.addWidget(self.fixes, 1)
         row = QHBoxLayout()
-        self.write_button = self._button(row, _("Write a safer copy with the chosen fix…"), self.write_safer)
+        self.write_button = add_button(row, _("Write a safer copy with the chosen fix…"), self.write_safer)
         row.addStretch(1)
         layout.addLayout(row)
         self._set_busy(False)
-
-    def _button(self, row: QHBoxLayout, text: str, slot: Any) -> QPushButton:
-        button = QPushButton(text)
-        button.setAccessibleName(text.rstrip("…"))
-        button.clicked.connect(slot)
-        row.addWidget(button)
-        return button
 
     def _set_busy(self, busy: bool) -> None:
         self.choose_button.setEnabled(not busy)
