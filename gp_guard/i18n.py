@@ -26,6 +26,7 @@ LANGUAGES = ("fr", "en")
 _lock = threading.Lock()
 _state: dict[str, object] = {"lang": "en", "catalog": {}}
 _cache: dict[str, dict[str, str]] = {}
+_plural_cache: dict[str, dict[str, tuple[str, ...]]] = {}  # singular -> forms, filled with _cache
 
 
 def N_(message: str) -> str:
@@ -45,21 +46,32 @@ def locale_dir(lang: str) -> Path:
 
 
 def load_catalog(lang: str) -> dict[str, str]:
-    """All non-fuzzy translations of ``lang``, merged from every .po file of that language."""
+    """All non-fuzzy translations of ``lang``, merged from every .po file of that language. The
+    same single reading of the files fills the plural entries (``plural_catalog``)."""
     if lang in _cache:
         return _cache[lang]
     from babel.messages.pofile import read_po
 
     merged: dict[str, str] = {}
+    plurals: dict[str, tuple[str, ...]] = {}
     folder = locale_dir(lang)
     if folder.is_dir():
         for po in sorted(folder.glob("*.po")):
             with po.open("rb") as handle:
                 catalog = read_po(handle, locale=lang)
             for message in catalog:
-                if message.id and isinstance(message.id, str) and message.string and not message.fuzzy:
-                    merged[message.id] = str(message.string)
+                if message.fuzzy or not message.id:
+                    continue
+                if isinstance(message.id, str):
+                    if message.string:
+                        merged[message.id] = str(message.string)
+                    continue
+                # Babel pads French to CLDR's three forms; the catalogues give two (n <= 1, n > 1)
+                forms = tuple(str(s) for s in message.string if s) if isinstance(message.string, tuple) else ()
+                if len(forms) >= 2:
+                    plurals[message.id[0]] = forms
     _cache[lang] = merged
+    _plural_cache[lang] = plurals
     return merged
 
 
@@ -138,28 +150,13 @@ def Np_(singular: str, plural: str, key: str = "count") -> Plural:  # noqa: N802
     return Plural(singular, plural, key)
 
 
-_plural_cache: dict[str, dict[str, tuple[str, ...]]] = {}
 
 
 def plural_catalog(lang: str) -> dict[str, tuple[str, ...]]:
     """The plural entries (``msgid_plural``) of ``lang``: English singular -> translated forms."""
-    if lang in _plural_cache:
-        return _plural_cache[lang]
-    from babel.messages.pofile import read_po
-
-    merged: dict[str, tuple[str, ...]] = {}
-    folder = locale_dir(lang)
-    if folder.is_dir():
-        for po in sorted(folder.glob("*.po")):
-            with po.open("rb") as handle:
-                catalog = read_po(handle, locale=lang)
-            for message in catalog:
-                # Babel pads French to CLDR's three forms; the catalogues give two (n <= 1, n > 1)
-                forms = tuple(str(s) for s in message.string if s) if isinstance(message.string, tuple) else ()
-                if isinstance(message.id, tuple) and len(forms) >= 2 and not message.fuzzy:
-                    merged[message.id[0]] = forms
-    _plural_cache[lang] = merged
-    return merged
+    if lang not in _plural_cache:
+        load_catalog(lang)
+    return _plural_cache[lang]
 
 
 def plural_index(lang: str, n: int) -> int:
