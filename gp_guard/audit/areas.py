@@ -75,5 +75,5 @@ def area_states(statuses: Mapping[str, str], metas: Mapping[str, CheckMeta]) -> 
             tone = Tone.UNKNOWN
         worst = sorted(fails, key=lambda m: m.severity.rank) + sorted(reviews, key=lambda m: m.severity.rank)
         states.append(AreaState(area, tone, len(fails), len(reviews), len(passes),
-                                worst[0].id if worst else (seen[0][0].id if seen else "")))
+                                worst[0].id if worst else seen[0][0].id))
     return states
