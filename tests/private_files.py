@@ -30,6 +30,7 @@ from pathlib import Path
 
 ROOT = str(Path(__file__).resolve().parents[1]) + os.sep
 PACKAGE = ROOT + "gp_guard" + os.sep
+PRIVATE_HELPER = PACKAGE + "paths.py"  # writes for the features: its caller is named
 SITE = Path(__file__).resolve().parent / "private_files_site"
 LOG_VAR, ROOTS_VAR = "GP_GUARD_WRITTEN_LOG", "GP_GUARD_WRITTEN_ROOTS"
 DOCUMENTS = {".pdf", ".html", ".csv", ".txt", ".json"}
@@ -57,10 +58,9 @@ def _writer() -> str | None:
     """gp_guard's innermost frame on the stack, as "gp_guard/module.py:function"; the shared
     private-file helper (gp_guard/paths.py) names its caller, the feature that writes."""
     frame = sys._getframe(2)
-    helper = PACKAGE + "paths.py"
     while frame is not None:
         name = frame.f_code.co_filename
-        if name.startswith(PACKAGE) and name != helper:
+        if name.startswith(PACKAGE) and name != PRIVATE_HELPER:
             return f"{name[len(ROOT):]}:{frame.f_code.co_name}".replace(os.sep, "/")
         frame = frame.f_back
     return None
