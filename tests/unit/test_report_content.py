@@ -11,12 +11,14 @@ import types
 
 import pytest
 
-from gp_guard import cli_checklist, cli_report, i18n
+from gp_guard import i18n
 from gp_guard.audit import history
 from gp_guard.audit.model import Evidence, Finding, Outcome, Status
 from gp_guard.audit.registry import all_checks
 from gp_guard.checklist import progress
-from gp_guard.cli_common import add_global_options
+from gp_guard.cli import checklist as cli_checklist
+from gp_guard.cli import report as cli_report
+from gp_guard.cli.common import add_global_options
 from gp_guard.report import html, identity, model, pdf, sources
 from gp_guard.store import open_default
 from tests.conftest import require_tool

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from gp_guard import hardening, logs
-from gp_guard.cli_common import (  # noqa: F401 - re-exported for the tests and older callers
+from gp_guard.cli.common import (  # noqa: F401 - re-exported for the tests and older callers
     EXIT_ERROR,
     EXIT_FINDINGS,
     EXIT_OK,
@@ -31,8 +31,8 @@ log = logging.getLogger(__name__)
 
 # Modules that add sub-commands: each has register(subparsers) and run(args) -> int.
 PLUGINS = (
-    "gp_guard.cli_checklist", "gp_guard.cli_report", "gp_guard.cli_vault", "gp_guard.cli_breach",
-    "gp_guard.cli_export", "gp_guard.cli_monitoring", "gp_guard.cli_guardian",
+    "gp_guard.cli.checklist", "gp_guard.cli.report", "gp_guard.cli.vault", "gp_guard.cli.breach",
+    "gp_guard.cli.export", "gp_guard.cli.monitoring", "gp_guard.cli.guardian",
 )
 _plugin_of: dict[str, str] = {}
 
@@ -164,25 +164,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "audit":
-        from gp_guard.cli_audit import audit_command
+        from gp_guard.cli.audit import audit_command
 
         return audit_command(args)
     if args.command == "checks":
-        from gp_guard.cli_audit import checks_command
+        from gp_guard.cli.audit import checks_command
 
         return checks_command(args)
     if args.command == "answer":
-        from gp_guard.cli_audit import answer_command
+        from gp_guard.cli.audit import answer_command
 
         return answer_command(args)
     if args.command in _plugin_of:
         return int(importlib.import_module(_plugin_of[args.command]).run(args))
     if args.command == "settings":
-        from gp_guard.cli_settings import settings_command
+        from gp_guard.cli.settings import settings_command
 
         return settings_command(args)
     if args.command == "database":
-        from gp_guard.cli_settings import database_command
+        from gp_guard.cli.settings import database_command
 
         return database_command(args)
     return EXIT_ERROR  # pragma: no cover - argparse rejects unknown commands

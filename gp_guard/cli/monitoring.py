@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from gp_guard import settings
-from gp_guard.cli_common import EXIT_ERROR, EXIT_OK, print_error
+from gp_guard.cli.common import EXIT_ERROR, EXIT_OK, print_error
 from gp_guard.host import PLATFORMS, current_platform
 from gp_guard.i18n import _, set_language
 from gp_guard.monitoring import wazuh

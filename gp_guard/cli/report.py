@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from gp_guard.cli_common import EXIT_ERROR, EXIT_OK, print_error
+from gp_guard.cli.common import EXIT_ERROR, EXIT_OK, print_error
 from gp_guard.i18n import _, set_language
 from gp_guard.report import identity
 from gp_guard.store import StoreError, open_default

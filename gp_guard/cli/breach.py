@@ -14,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-from gp_guard.cli_common import EXIT_ERROR, EXIT_OK, print_error
+from gp_guard.cli.common import EXIT_ERROR, EXIT_OK, print_error
 from gp_guard.i18n import N_, _
 
 

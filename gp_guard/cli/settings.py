@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 
 from gp_guard import settings
-from gp_guard.cli_common import EXIT_ERROR, EXIT_OK, print_error
+from gp_guard.cli.common import EXIT_ERROR, EXIT_OK, print_error
 from gp_guard.i18n import _
 from gp_guard.store import open_default
 
 
 def database_command(args: argparse.Namespace) -> int:
     """`gp-guard database [--acknowledge]`: where the database is, and the damaged copies kept."""
-    from gp_guard.cli_common import kept_aside_message
+    from gp_guard.cli.common import kept_aside_message
 
     store = open_default()
     print(_("Database: {path}").format(path=store.path))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from gp_guard import cli_monitoring
 from gp_guard.audit import questions
 from gp_guard.audit.model import Severity, Status
 from gp_guard.audit.registry import all_checks
@@ -17,7 +16,8 @@ from gp_guard.audit.service import (
     run_audit,
     sort_findings,
 )
-from gp_guard.cli_common import (
+from gp_guard.cli import monitoring as cli_monitoring
+from gp_guard.cli.common import (
     EXIT_ERROR,
     EXIT_FINDINGS,
     EXIT_OK,

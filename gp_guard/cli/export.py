@@ -11,7 +11,7 @@ import argparse
 import json
 import sys
 
-from gp_guard.cli_common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, print_error
+from gp_guard.cli.common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, print_error
 from gp_guard.i18n import _
 
 EXIT_RISK = EXIT_FINDINGS  # 1: a risk was found

@@ -11,7 +11,7 @@ import datetime as dt
 
 from gp_guard.checklist import progress, scoring
 from gp_guard.checklist.items import Theme
-from gp_guard.cli_common import EXIT_ERROR, EXIT_OK, print_error
+from gp_guard.cli.common import EXIT_ERROR, EXIT_OK, print_error
 from gp_guard.i18n import _, set_language
 from gp_guard.store import StoreError, open_default
 

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from gp_guard.cli_common import EXIT_ERROR, EXIT_OK, print_error
+from gp_guard.cli.common import EXIT_ERROR, EXIT_OK, print_error
 from gp_guard.i18n import LANGUAGES, _
 
 
