@@ -12,8 +12,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from gp_guard.cli.common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, print_error, print_json
-from gp_guard.i18n import LANGUAGES, N_, _, current_language
+from gp_guard.cli.common import (
+    EXIT_ERROR,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    exit_after_signal,
+    print_error,
+    print_json,
+)
+from gp_guard.i18n import N_, _, current_language
 from gp_guard.store import StoreError
 from gp_guard.vault import KIT_FILE_NAME as DEFAULT_KIT
 
@@ -21,7 +28,6 @@ from gp_guard.vault import KIT_FILE_NAME as DEFAULT_KIT
 def register(sub: Any) -> None:
     """Add ``vault`` and its sub-commands to the main parser's sub-parsers."""
     vault = sub.add_parser("vault", help=_("encrypt folders of images and documents in place"))
-    vault.add_argument("--lang", choices=LANGUAGES, help=_("language of the messages (default: the system's)"))
     verbs = vault.add_subparsers(dest="vault_command", metavar=_("action"))
     verbs.required = True
 
@@ -420,7 +426,7 @@ def _open(args: argparse.Namespace, identity: Any) -> int:
             signal.signal(signum, handler)
     if ended:
         print_error(_("Stopped; the decrypted copy was deleted."))
-        return 128 + int(ended)
+        return exit_after_signal(ended)
     return EXIT_OK
 
 
