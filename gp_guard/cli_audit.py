@@ -37,7 +37,7 @@ def _open_store() -> Store:
 
 def _host(replay: str | None) -> Host:
     if replay:
-        from gp_guard.host_recorded import RecordedHost
+        from gp_guard.host.recorded import RecordedHost
 
         return RecordedHost(replay)
     return LocalHost()
