@@ -12,7 +12,6 @@ import datetime as dt
 import locale
 import logging
 import os
-import sys
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -85,11 +84,13 @@ def system_language() -> str:
         name = locale.getlocale()[0] or ""
     except ValueError:
         name = ""
-    if not name and sys.platform == "win32":  # pragma: no cover - Windows only
-        import ctypes
+    if not name:
+        from gp_guard.host import display_language
 
-        # the user's display language: French is primary language 0x0C whatever the country
-        return "fr" if (ctypes.windll.kernel32.GetUserDefaultUILanguage() & 0x3FF) == 0x0C else "en"
+        langid = display_language()  # Windows: the user's display language; None elsewhere
+        if langid is not None:
+            # French is primary language 0x0C whatever the country
+            return "fr" if (langid & 0x3FF) == 0x0C else "en"
     return "fr" if name.lower().startswith("fr") else "en"
 
 

@@ -8,10 +8,65 @@ from pathlib import Path
 from gp_guard.audit.model import Outcome
 from gp_guard.audit.registry import all_checks
 from gp_guard.audit.runner import run_one
-from gp_guard.host_recorded import RecordedHost
+from gp_guard.host import Host
+from gp_guard.host.recorded import RecordedHost
 
 FIXTURES = Path(__file__).parent / "fixtures"
 HOSTS = FIXTURES / "hosts"
+
+
+class PartialHost(Host):
+    """A hand-built host for a test that needs only a few primitives: it overrides those, and
+    every other one says it is not there (``NotImplementedError``). ``Host`` itself is abstract, so
+    a production host cannot leave a primitive out; only tests build partial ones, through here."""
+
+    def run(self, argv, timeout=10.0):  # type: ignore[no-untyped-def]
+        raise NotImplementedError("run")
+
+    def has_tool(self, name):  # type: ignore[no-untyped-def]
+        raise NotImplementedError("has_tool")
+
+    def read_text(self, path):  # type: ignore[no-untyped-def]
+        raise NotImplementedError("read_text")
+
+    def list_dir(self, path):  # type: ignore[no-untyped-def]
+        raise NotImplementedError("list_dir")
+
+    def exists(self, path):  # type: ignore[no-untyped-def]
+        raise NotImplementedError("exists")
+
+    def find_files(self, roots, patterns, max_depth=4, limit=500):  # type: ignore[no-untyped-def]
+        raise NotImplementedError("find_files")
+
+    def reg_value(self, key, name):  # type: ignore[no-untyped-def]
+        raise NotImplementedError("reg_value")
+
+    def reg_subkeys(self, key):  # type: ignore[no-untyped-def]
+        raise NotImplementedError("reg_subkeys")
+
+    def reg_set_user_string(self, key, name, value):  # type: ignore[no-untyped-def]
+        raise NotImplementedError("reg_set_user_string")
+
+    def reg_delete_user_value(self, key, name):  # type: ignore[no-untyped-def]
+        raise NotImplementedError("reg_delete_user_value")
+
+    def listeners(self):  # type: ignore[no-untyped-def]
+        raise NotImplementedError("listeners")
+
+    def processes(self):  # type: ignore[no-untyped-def]
+        raise NotImplementedError("processes")
+
+    def is_admin(self):  # type: ignore[no-untyped-def]
+        raise NotImplementedError("is_admin")
+
+    def user_name(self):  # type: ignore[no-untyped-def]
+        raise NotImplementedError("user_name")
+
+    def home(self):  # type: ignore[no-untyped-def]
+        raise NotImplementedError("home")
+
+    def env(self, name):  # type: ignore[no-untyped-def]
+        raise NotImplementedError("env")
 
 
 def recorded(name: str) -> RecordedHost:

@@ -12,7 +12,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gp_guard.audit.registry import all_checks  # noqa: E402
-from gp_guard.host_recorded import RecordedHost  # noqa: E402
+from gp_guard.host.recorded import RecordedHost  # noqa: E402
 from gp_guard.i18n import _, set_language  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

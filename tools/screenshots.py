@@ -47,7 +47,7 @@ def main() -> int:
 
     from gp_guard.gui.app import apply_language
     from gp_guard.gui.main_window import PAGES, MainWindow
-    from gp_guard.host_recorded import RecordedHost
+    from gp_guard.host.recorded import RecordedHost
     from gp_guard.store import open_default
 
     app = QApplication(sys.argv[:1])

@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _host(replay: str | None) -> Host:
     if replay:
-        from gp_guard.host_recorded import RecordedHost
+        from gp_guard.host.recorded import RecordedHost
 
         return RecordedHost(replay)
     return LocalHost()

@@ -12,7 +12,7 @@ import pytest
 from gp_guard import cli
 from gp_guard.guardian import autostart
 from gp_guard.host import MACOS, WINDOWS, LocalHost, RegValue, normalize_key
-from gp_guard.host_recorded import RecordedHost
+from gp_guard.host.recorded import RecordedHost
 from tests.helpers import HOSTS
 
 ARGV = ["/opt/gp guard/bin/gp-guard", "vault", "watch"]  # a space: the quoting matters

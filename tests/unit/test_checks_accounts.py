@@ -21,7 +21,7 @@ from gp_guard.audit.checks import account_policy, accounts
 from gp_guard.audit.model import Finding, Status
 from gp_guard.audit.registry import all_checks
 from gp_guard.host import LINUX, LocalHost
-from gp_guard.host_recorded import RecordedHost
+from gp_guard.host.recorded import RecordedHost
 from gp_guard.i18n import set_language
 from tests.helpers import HOSTS, run_check
 

@@ -20,7 +20,7 @@ import pytest
 from gp_guard.audit.checks import antivirus
 from gp_guard.audit.model import Status
 from gp_guard.host import LocalHost
-from gp_guard.host_recorded import RecordedHost
+from gp_guard.host.recorded import RecordedHost
 from tests.helpers import run_check
 
 AGENT_NAMES = ("clamd", "clamonacc", "wdavdaemon", "savd", "esets_daemon")

@@ -203,7 +203,7 @@ FH_DIR = r"C:\Users\doctor\AppData\Local\Microsoft\Windows\FileHistory\Configura
 def _windows_host(tmp_path: Path, status: str, catalog_mtime: str | None):  # type: ignore[no-untyped-def]
     import shutil
 
-    from gp_guard.host_recorded import RecordedHost
+    from gp_guard.host.recorded import RecordedHost
     from tests.helpers import HOSTS
 
     folder = tmp_path / "win_fh"

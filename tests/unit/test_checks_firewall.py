@@ -181,7 +181,7 @@ def garbage_host(tmp_path, platform, commands):
     """A recorded host whose tools print garbage: the checks must answer cleanly, never crash."""
     import json
 
-    from gp_guard.host_recorded import RecordedHost
+    from gp_guard.host.recorded import RecordedHost
 
     folder = tmp_path / f"garbage_{platform}"
     folder.mkdir()

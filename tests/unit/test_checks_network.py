@@ -11,10 +11,10 @@ import pytest
 
 from gp_guard.audit.checks.network import PortList, exposed_listeners, is_loopback, os_listener
 from gp_guard.audit.model import Status
-from gp_guard.host import LINUX, MACOS, WINDOWS, Host, LocalHost
-from gp_guard.host_recorded import parse_lsof_listen, parse_netstat_ano
+from gp_guard.host import LINUX, MACOS, WINDOWS, LocalHost
+from gp_guard.host.recorded import parse_lsof_listen, parse_netstat_ano
 from gp_guard.i18n import set_language
-from tests.helpers import run_check
+from tests.helpers import PartialHost, run_check
 
 
 def _listen(stack: ExitStack, ip: str, port: int = 0) -> int:
@@ -94,7 +94,7 @@ def test_net02_flags_a_risky_port_only_when_it_is_open_to_the_network(host):
 
 # -- without live sockets: recorded and hand-built hosts ----------------------------------------
 
-class _Fixed(Host):
+class _Fixed(PartialHost):
     """A host whose listeners come from a real netstat/lsof text given by the test."""
 
     def __init__(self, platform: str, listeners):  # type: ignore[no-untyped-def]

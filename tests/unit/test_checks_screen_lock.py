@@ -227,7 +227,7 @@ def test_parsers_on_odd_input():
 
 # == Windows decisions on unusual registry states (parsed by the real reg-query reader) ========
 def _win(tmp_path: Path, reg_output: str) -> object:
-    from gp_guard.host_recorded import RecordedHost
+    from gp_guard.host.recorded import RecordedHost
 
     folder = tmp_path / "odd_win"
     folder.mkdir()

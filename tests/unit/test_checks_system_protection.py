@@ -15,7 +15,7 @@ import pytest
 from gp_guard.audit.checks import system_protection
 from gp_guard.audit.model import Status
 from gp_guard.host import LocalHost
-from gp_guard.host_recorded import RecordedHost
+from gp_guard.host.recorded import RecordedHost
 from tests.helpers import run_check
 
 

@@ -222,7 +222,7 @@ def _win_host(tmp_path, search: str | None, hotfix: str | None, *, search_rc: in
               now: str = "2025-11-20T09:30:00+01:00"):
     import json
 
-    from gp_guard.host_recorded import RecordedHost
+    from gp_guard.host.recorded import RecordedHost
 
     folder = tmp_path / "win"
     folder.mkdir()

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from gp_guard.audit.software import firebird, mysql, postgres
 from gp_guard.audit.software.postgres import ConfigError
-from gp_guard.host import LINUX, MACOS, WINDOWS, Host
+from gp_guard.host import LINUX, MACOS, WINDOWS
+from tests.helpers import PartialHost
 
 PG_CONF = "/etc/postgresql/16/main/postgresql.conf"
 PG_HBA = "/etc/postgresql/16/main/pg_hba.conf"
@@ -22,7 +23,7 @@ MY_CNF = "/etc/mysql/my.cnf"
 FB_CONF = "/etc/firebird/3.0/firebird.conf"
 
 
-class DictHost(Host):
+class DictHost(PartialHost):
     """A host whose files and folders are a dict: enough for the readers, nothing else."""
 
     def __init__(self, files: dict[str, str], dirs: dict[str, list[str]] | None = None,

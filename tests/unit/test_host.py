@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gp_guard.host import CommandTimeout, LocalHost, NotRecorded, ToolMissing, normalize_key
-from gp_guard.host_recorded import (
+from gp_guard.host import CommandTimeout, Host, LocalHost, NotRecorded, ToolMissing, normalize_key
+from gp_guard.host.recorded import (
     RecordedHost,
     parse_lsof_listen,
     parse_netstat_ano,
@@ -134,3 +134,38 @@ def test_local_host_sees_a_real_listener():
         port = sock.getsockname()[1]
         listeners = LocalHost().listeners()
     assert any(x.port == port and x.ip == "127.0.0.1" and x.proto == "tcp" for x in listeners)
+
+
+def test_a_host_missing_a_primitive_fails_when_it_is_built():
+    class Forgetful(LocalHost):
+        pass
+
+    for primitive in ("run", "read_text", "reg_value", "listeners", "env"):
+        cls = type("Partial", (Host,), {name: getattr(Forgetful, name) for name in Host.__abstractmethods__
+                                          if name != primitive})
+        with pytest.raises(TypeError, match=primitive):
+            cls()
+    assert Forgetful().platform  # with every primitive it builds
+    with pytest.raises(TypeError):
+        Host()  # type: ignore[abstract]
+
+
+def test_the_os_door_is_one_package_and_only_local_imports_the_windows_part():
+    import ast
+    from pathlib import Path
+
+    import gp_guard
+
+    root = Path(gp_guard.__file__).parent
+    importers = set()
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.ImportFrom):
+                names = [f"{node.module}.{a.name}" for a in node.names] + [node.module or ""]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            if any(n == "gp_guard.host.windows" for n in names):
+                importers.add(path.relative_to(root).as_posix())
+    assert importers == {"host/local.py"}
+    assert not (root / "host.py").exists() and not (root / "host_windows.py").exists()

@@ -125,7 +125,7 @@ def test_orthanc_configuration_over_one_mib_is_refused_before_parsing():
 
 
 def test_a_folder_with_too_many_entries_is_refused(tmp_path: Path, monkeypatch):
-    from gp_guard import host as host_module
+    from gp_guard.host import local as host_module
 
     for i in range(6):
         (tmp_path / f"{i}.json").write_text("{}")

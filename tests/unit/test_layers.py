@@ -9,7 +9,7 @@ import sys
 import gp_guard
 
 GUI_PREFIX = "gp_guard.gui"
-WINDOWS_ONLY = {"gp_guard.host_windows", "gp_guard.host.windows"}  # import winreg: Windows only
+WINDOWS_ONLY = {"gp_guard.host.windows"}  # import winreg: Windows only
 
 
 def non_gui_modules() -> list[str]:

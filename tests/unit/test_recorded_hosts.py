@@ -40,7 +40,7 @@ def test_every_windows_and_macos_check_has_a_passing_and_a_failing_fixture(platf
 
 
 def test_every_recording_cites_its_source():
-    from gp_guard.host_recorded import read_recording
+    from gp_guard.host.recorded import read_recording
 
     for rec_path in HOSTS.rglob("*.rec"):
         rec = read_recording(rec_path)

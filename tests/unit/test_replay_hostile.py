@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from gp_guard import host_recorded
 from gp_guard.cli import main
-from gp_guard.host_recorded import RecordedHost, RecordingError
+from gp_guard.host import recorded as host_recorded
+from gp_guard.host.recorded import RecordedHost, RecordingError
 
 HOST_TOML = 'platform = "windows"\nrecorded_at = "2024-01-01T00:00:00"\n'
 COMMAND = 'kind: command\nargv: ["whoami", "/groups"]\nrc: 0\nsource: test\n---\nhello\n'

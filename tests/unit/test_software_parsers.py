@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from gp_guard.audit.probes import dicom, ftp, http
 from gp_guard.audit.software import conquest, horos, inventory, vsftpd
-from gp_guard.host import LINUX, Host, Listener, LocalHost, ProcessInfo
+from gp_guard.host import LINUX, Listener, LocalHost, ProcessInfo
+from tests.helpers import PartialHost
 
 # -- vsftpd ------------------------------------------------------------------------------------
 
@@ -95,7 +96,7 @@ def test_horos_any_text_fails_cleanly(text):
 # -- inventory ---------------------------------------------------------------------------------
 
 
-class ProcessHost(Host):
+class ProcessHost(PartialHost):
     """Only processes and sockets: the inventory's matching, without touching this machine."""
 
     platform = LINUX

@@ -1,6 +1,7 @@
-"""Windows-only primitives of LocalHost (registry, rights). Imported only on Windows, and only by
-``gp_guard.host``: it returns plain values and lets ``PermissionError`` through, so it imports
-nothing of gp_guard (no import loop with the module that wraps it)."""
+"""Windows-only primitives of LocalHost (registry, rights, code page, display language). Imported
+only on Windows, and only by ``gp_guard.host.local``: it returns plain values and lets
+``PermissionError`` through, so it imports nothing of gp_guard (no import loop with the module
+that wraps it)."""
 
 from __future__ import annotations
 
@@ -69,6 +70,14 @@ def oem_code_page() -> str:
         return f"cp{int(ctypes.windll.kernel32.GetOEMCP())}"
     except (OSError, ValueError):
         return "cp850"
+
+
+def display_language() -> int | None:
+    """The user's display language (GetUserDefaultUILanguage, a LANGID), None when unknown."""
+    try:
+        return int(ctypes.windll.kernel32.GetUserDefaultUILanguage())
+    except (OSError, ValueError):
+        return None
 
 
 def is_admin() -> bool:

@@ -34,13 +34,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from gp_guard.host import (
+from gp_guard.host.base import (
     MAX_FILE_BYTES,
     PLATFORMS,
     WINDOWS,
     CommandResult,
     FileInfo,
     Host,
+    HostError,
     HostFacts,
     Listener,
     NotRecorded,
@@ -438,6 +439,12 @@ class RecordedHost(Host):
         prefix = normalize_key(key) + "\\"
         names = {k[len(prefix):].split("\\", 1)[0] for k in self._registry if k.startswith(prefix)}
         return sorted(names)
+
+    def reg_set_user_string(self, key: str, name: str, value: str) -> None:
+        raise HostError("a recorded machine is replayed, never written to")
+
+    def reg_delete_user_value(self, key: str, name: str) -> None:
+        raise HostError("a recorded machine is replayed, never written to")
 
     # -- system -----------------------------------------------------------------------------
     def listeners(self) -> list[Listener]:
