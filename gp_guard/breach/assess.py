@@ -69,7 +69,7 @@ class Reason:
 
 
 @dataclass(frozen=True)
-class Severity:
+class EnisaSeverity:
     score: float
     band: str
     dpc: float
@@ -80,7 +80,7 @@ class Severity:
 
 @dataclass(frozen=True)
 class Assessment:
-    severity: Severity
+    severity: EnisaSeverity
     notify_authority: bool
     inform_data_subjects: bool
     art34_exemption: str | None
@@ -112,7 +112,7 @@ def band(score: float) -> str:
     return next(name for floor, name in BANDS if score >= floor)
 
 
-def severity(facts: BreachInput) -> Severity:
+def severity(facts: BreachInput) -> EnisaSeverity:
     why: list[Reason] = []
     categories = facts.data_categories
     if not categories:
@@ -153,7 +153,7 @@ def severity(facts: BreachInput) -> Severity:
     score = round(dpc * ei + cb, 2)
     why.append(Reason(N_("Score {dpc:g} × {ei:g} + {cb:g} = {score:g}."), {"dpc": Num(dpc), "ei": Num(ei), "cb": Num(cb), "score": Num(score)}))
     why.append(Reason(BAND_LABELS[band(score)]))
-    return Severity(score, band(score), dpc, ei, round(cb, 2), tuple(why))
+    return EnisaSeverity(score, band(score), dpc, ei, round(cb, 2), tuple(why))
 
 
 class _Lazy:

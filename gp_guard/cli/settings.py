@@ -10,6 +10,8 @@ from gp_guard.cli.common import EXIT_ERROR, EXIT_OK, kept_aside_message, print_e
 from gp_guard.i18n import _
 from gp_guard.store import open_default
 
+COMMANDS = ("settings", "database")
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     conf = sub.add_parser("settings", help=_("show or change a setting, e.g. backup.target"))
