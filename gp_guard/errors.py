@@ -13,7 +13,11 @@ parameters: they reach the screen and the log.
 
 from __future__ import annotations
 
+import logging
+
 from gp_guard.i18n import N_, _
+
+log = logging.getLogger(__name__)
 
 EXIT_OK = 0  # done, nothing to report
 EXIT_FINDINGS = 1  # done, and something needs attention (findings, a risk, files not handled)
@@ -38,8 +42,15 @@ class UserError(Exception):
         super().__init__(self.message)
 
     def text(self) -> str:
-        """The message in the current language, its parameters filled in."""
-        return _(self.message).format(**self.params)
+        """The message in the current language, its parameters filled in. A parameter the raiser
+        forgot leaves its ``{name}`` visible (and a line in the log) rather than a second error
+        while the first is being shown."""
+        translated = _(self.message)
+        try:
+            return translated.format(**self.params)
+        except (KeyError, IndexError, ValueError) as exc:
+            log.error("%s: message parameters do not fit (%s)", type(self).__name__, type(exc).__name__)
+            return translated
 
     def __str__(self) -> str:
         return self.text()
