@@ -1,4 +1,4 @@
-"""The one SQLite database: audit history, answers, settings (later: vault, breach register).
+"""The one SQLite database: audit history, answers, settings, the vault journal, the breach register, the checklist.
 
 WAL journal, ``user_version`` migrations, file mode 0600. Only a damaged file (SQLITE_CORRUPT,
 SQLITE_NOTADB, a failed quick_check) is moved aside, never deleted, and a fresh one is created;

@@ -226,18 +226,13 @@ def _init(args: argparse.Namespace) -> int:
     if out is not None:
         keys.write_recovery_key_file(out, created.recovery_secret)
         print(_("Recovery key written to {path} (readable by you only).").format(path=out))
-    try:
-        from gp_guard.vault import recovery_kit
-    except ImportError:  # the kit module arrives with the set-up wizard
-        recovery_kit = None  # type: ignore[assignment]
-    if recovery_kit is not None:
-        lang = "en" if current_language() == "en" else "fr"
-        pdf = recovery_kit.build_kit(created.recovery_secret, created.working, created.recovery, lang=lang)
-        recovery_kit.write_kit(kit, pdf)
-        print(_("Recovery kit written to {path}: print it, keep it away from this computer, then delete the file.").format(
-            path=folder.shown(kit.absolute())))
-    elif out is None:
-        print(_("Write down this recovery key and keep it away from this computer: {key}").format(key=created.recovery_secret))
+    from gp_guard.vault import recovery_kit
+
+    lang = "en" if current_language() == "en" else "fr"
+    pdf = recovery_kit.build_kit(created.recovery_secret, created.working, created.recovery, lang=lang)
+    recovery_kit.write_kit(kit, pdf)
+    print(_("Recovery kit written to {path}: print it, keep it away from this computer, then delete the file.").format(
+        path=folder.shown(kit.absolute())))
     if args.passphrase_stdin or not _terminal() or not _typed_back(created.recovery_secret):
         _not_confirmed(out)
     print(_("Encryption is ready. Protect a folder with: gp-guard vault lock DIR"))
