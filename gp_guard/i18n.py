@@ -13,7 +13,7 @@ import locale
 import logging
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import NamedTuple
 
@@ -187,6 +187,46 @@ def translate(message: str | Plural, params: Mapping[str, object] | None = None)
             n = 0
         return ngettext(message.singular, message.plural, n)
     return _(message)
+
+
+# -- parameters that translate themselves ---------------------------------------------------------
+class Lazy(str):
+    """A message parameter that is itself translated, when the message is shown (not when it is
+    made, so a finding kept from an audit reads in the language of the moment): an ``N_()`` label,
+    or a template with its own parameters (which may be ``Lazy`` too). Still a ``str``, its English
+    text, for comparisons, logs and JSON."""
+
+    message: str
+    params: tuple[tuple[str, object], ...]  # pairs, not a dict: kept as they are with the finding
+
+    def __new__(cls, message: str, **params: object) -> Lazy:
+        obj = super().__new__(cls, message.format(**params) if params else message)
+        obj.message = message
+        obj.params = tuple(params.items())
+        return obj
+
+    def __format__(self, spec: str) -> str:
+        text = _(self.message)
+        return format(text.format(**dict(self.params)) if self.params else text, spec)
+
+
+class LazyList(str):
+    """Several parameters (``N_()`` labels or ``Lazy``), each translated and joined when the
+    message is shown. ``separator`` may be a ``Lazy`` too (French puts a space before ";")."""
+
+    items: tuple[str, ...]
+    separator: str
+
+    def __new__(cls, items: Iterable[str], separator: str = ", ") -> LazyList:
+        items = tuple(items)
+        obj = super().__new__(cls, str(separator).join(items))
+        obj.items = items
+        obj.separator = separator
+        return obj
+
+    def __format__(self, spec: str) -> str:
+        shown = [format(item) if isinstance(item, Lazy | LazyList) else _(item) for item in self.items]
+        return format(format(self.separator).join(shown), spec)
 
 
 # -- dates as a reader writes them ----------------------------------------------------------------

@@ -13,9 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from gp_guard.errors import UserError
 from gp_guard.i18n import N_
 
 log = logging.getLogger(__name__)
+
+
+class SettingError(UserError, ValueError):
+    """A setting name or value that is not allowed."""
 
 
 class SettingsStore(Protocol):
@@ -34,23 +39,24 @@ class Setting:
     kind: str = ""  # "folder": a path chosen by the user; "text": free text (empty: not set)
 
     def parse(self, raw: str) -> Any:
-        """The typed value of ``raw``; ValueError when it is not allowed."""
+        """The typed value of ``raw``; SettingError when it is not allowed."""
         if self.type is bool:
             if raw in ("true", "1"):
                 return True
             if raw in ("false", "0"):
                 return False
-            raise ValueError(f"{self.key}: not a boolean: {raw!r}")
+            raise SettingError(N_("{key} expects true or false."), key=self.key)
         if self.kind == "text" and (len(raw) > 500 or any(ord(c) < 32 and c not in "\t" for c in raw)):
-            raise ValueError(f"{self.key}: at most 500 characters on one line")
+            raise SettingError(N_("{key} takes at most 500 characters, on one line."), key=self.key)
         if self.choices and raw not in {value for value, _label in self.choices}:
-            raise ValueError(f"{self.key}: not one of the choices: {raw!r}")
+            raise SettingError(N_("Value not allowed for {key}: {value}. Possible values: {choices}."),
+                               key=self.key, value=raw, choices=", ".join(v for v, _label in self.choices))
         return raw
 
     def format(self, value: Any) -> str:
         if self.type is bool:
             if not isinstance(value, bool):
-                raise ValueError(f"{self.key}: not a boolean: {value!r}")
+                raise SettingError(N_("{key} expects true or false."), key=self.key)
             return "true" if value else "false"
         text = str(value)
         self.parse(text)
@@ -110,6 +116,14 @@ def by_key() -> dict[str, Setting]:
     return {s.key: s for s in SETTINGS}
 
 
+def setting(key: str) -> Setting:
+    """The setting named ``key``; SettingError when there is none."""
+    found = by_key().get(key)
+    if found is None:
+        raise SettingError(N_("Unknown setting: {key}. Known settings: {known}."), key=key, known=", ".join(by_key()))
+    return found
+
+
 def get(store: SettingsStore, key: str) -> Any:
     """The stored value of ``key``, or its default when unset or unusable."""
     setting = by_key()[key]
@@ -118,7 +132,7 @@ def get(store: SettingsStore, key: str) -> Any:
         return setting.default
     try:
         return setting.parse(raw)
-    except ValueError:
+    except SettingError:
         log.warning("setting %s has an unusable stored value; using the default", key)
         return setting.default
 
@@ -129,11 +143,8 @@ def load(store: SettingsStore) -> dict[str, Any]:
 
 
 def set(store: SettingsStore, key: str, value: Any) -> None:  # noqa: A001 - mirrors get()
-    """Store ``value``; ValueError when the key or the value is not allowed."""
-    setting = by_key().get(key)
-    if setting is None:
-        raise ValueError(f"unknown setting: {key}")
-    store.set_setting(key, setting.format(value))
+    """Store ``value``; SettingError when the key or the value is not allowed."""
+    store.set_setting(key, setting(key).format(value))
 
 
 def save(store: SettingsStore, values: Mapping[str, Any]) -> None:

@@ -1,4 +1,4 @@
-"""The one SQLite database: audit history, answers, settings (later: vault, breach register).
+"""The one SQLite database: audit history, answers, settings, the vault journal, the breach register, the checklist.
 
 WAL journal, ``user_version`` migrations, file mode 0600. Only a damaged file (SQLITE_CORRUPT,
 SQLITE_NOTADB, a failed quick_check) is moved aside, never deleted, and a fresh one is created;
@@ -21,7 +21,8 @@ import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from gp_guard.i18n import N_, _
+from gp_guard.errors import UserError
+from gp_guard.i18n import N_
 
 log = logging.getLogger(__name__)
 
@@ -150,16 +151,8 @@ MIGRATIONS: list[Migration] = [
 ]
 
 
-class StoreError(Exception):
-    """The database cannot be used. ``message`` is translatable (N_); ``str()`` translates it."""
-
-    def __init__(self, message: str, **params: object) -> None:
-        super().__init__(message)
-        self.message = message
-        self.params = params
-
-    def __str__(self) -> str:
-        return _(self.message).format(**self.params)
+class StoreError(UserError):
+    """The database cannot be used."""
 
 
 class StoreNewer(StoreError):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from gp_guard.audit import references as ref
 from gp_guard.audit.model import Area, CheckMeta, Finding, Outcome, Severity, Status
 from gp_guard.host import PLATFORMS
-from gp_guard.i18n import N_, _, format_date
+from gp_guard.i18n import N_, Lazy, format_date
 
 
 @dataclass(frozen=True)
@@ -155,16 +155,9 @@ def findings(answers: Mapping[str, tuple[str, str]], platform: str) -> list[Find
             outcome = Outcome(Status.SKIPPED, N_("Not answered yet: answer this question in gp_guard."))
         else:
             outcome = Outcome(option.status, N_("Your answer on {date}: {answer}"),
-                              {"date": _DateRef(when), "answer": _LabelRef(option.label)})
+                              {"date": _DateRef(when), "answer": Lazy(option.label)})
         result.append(Finding(question.meta, outcome, platform, kind="question"))
     return result
-
-
-class _LabelRef(str):
-    """An option label translated when the message is formatted."""
-
-    def __format__(self, spec: str) -> str:
-        return format(_(str(self)), spec)
 
 
 class _DateRef(str):

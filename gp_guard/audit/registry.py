@@ -86,7 +86,3 @@ def per_platform(host: Host, windows: Callable[[Host], Outcome], macos: Callable
     if host.platform == MACOS:
         return macos(host)
     return linux(host)
-
-
-def checks_for(platform: str) -> list[Check]:
-    return [c for c in all_checks() if platform in c.meta.platforms]

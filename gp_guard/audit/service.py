@@ -14,6 +14,7 @@ from gp_guard.audit.model import Finding, Outcome, Severity, Status
 from gp_guard.audit.registry import all_checks
 from gp_guard.audit.runner import CancelToken, Progress, run_checks
 from gp_guard.audit.score import Score, compute
+from gp_guard.errors import UserError
 from gp_guard.host import Host
 from gp_guard.i18n import N_
 from gp_guard.store import Store
@@ -25,13 +26,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class UnknownCheck(ValueError):
+class UnknownCheck(UserError, ValueError):
     """An id given with --only does not exist."""
 
     message = N_("Unknown check id: {ids}. Known ids: {known}.")
 
     def __init__(self, unknown: Sequence[str], known: Sequence[str]) -> None:
-        super().__init__(", ".join(unknown))
+        super().__init__(ids=", ".join(unknown), known=", ".join(known))
         self.unknown = list(unknown)
         self.known = list(known)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gp_guard.breach.input import BreachInput
-from gp_guard.i18n import N_, _
+from gp_guard.i18n import N_, Lazy, LazyList, _
 
 DEADLINE = dt.timedelta(hours=72)
 LARGE_SCALE = 10_000  # people: beyond it, exposure of directly identifying data is a high risk
@@ -69,7 +69,7 @@ class Reason:
 
 
 @dataclass(frozen=True)
-class Severity:
+class EnisaSeverity:
     score: float
     band: str
     dpc: float
@@ -80,7 +80,7 @@ class Severity:
 
 @dataclass(frozen=True)
 class Assessment:
-    severity: Severity
+    severity: EnisaSeverity
     notify_authority: bool
     inform_data_subjects: bool
     art34_exemption: str | None
@@ -112,7 +112,7 @@ def band(score: float) -> str:
     return next(name for floor, name in BANDS if score >= floor)
 
 
-def severity(facts: BreachInput) -> Severity:
+def severity(facts: BreachInput) -> EnisaSeverity:
     why: list[Reason] = []
     categories = facts.data_categories
     if not categories:
@@ -122,7 +122,7 @@ def severity(facts: BreachInput) -> Severity:
         top = max(categories, key=lambda c: DPC_BASE[c])
         dpc = float(DPC_BASE[top])
         why.append(Reason(N_("Data processing context {dpc:g}: the most sensitive data concerned is {category}."),
-                          {"dpc": Num(dpc), "category": _Lazy(_CATEGORY_WORDS[top])}))
+                          {"dpc": Num(dpc), "category": Lazy(_CATEGORY_WORDS[top])}))
         if top == "health":
             why.append(Reason(N_("Health data held by a doctor is covered by professional secrecy: it gets the highest score.")))
     if facts.vulnerable_subjects and dpc < 4:
@@ -137,7 +137,7 @@ def severity(facts: BreachInput) -> Severity:
         if facts.identifiable is None:
             why.append(Reason(N_("Ease of identification 1: not known yet, so people are assumed to be directly identifiable.")))
         else:
-            why.append(Reason(N_("Ease of identification {ei:g} ({identifiable})."), {"ei": Num(ei), "identifiable": _Lazy(_IDENT_WORDS[ident])}))
+            why.append(Reason(N_("Ease of identification {ei:g} ({identifiable})."), {"ei": Num(ei), "identifiable": Lazy(_IDENT_WORDS[ident])}))
     parts = [
         (CB_CONFIDENTIALITY.get(facts.confidentiality or "none", 0.0), N_("loss of confidentiality")),
         (CB_INTEGRITY.get(facts.integrity or "none", 0.0), N_("loss of integrity")),
@@ -149,27 +149,11 @@ def severity(facts: BreachInput) -> Severity:
     cb = sum(points for points, _label in parts)
     for points, label in parts:
         if points:
-            why.append(Reason(N_("Circumstances: plus {points:g} for {what}."), {"points": Num(points), "what": _Lazy(label)}))
+            why.append(Reason(N_("Circumstances: plus {points:g} for {what}."), {"points": Num(points), "what": Lazy(label)}))
     score = round(dpc * ei + cb, 2)
     why.append(Reason(N_("Score {dpc:g} × {ei:g} + {cb:g} = {score:g}."), {"dpc": Num(dpc), "ei": Num(ei), "cb": Num(cb), "score": Num(score)}))
     why.append(Reason(BAND_LABELS[band(score)]))
-    return Severity(score, band(score), dpc, ei, round(cb, 2), tuple(why))
-
-
-class _Lazy:
-    """A marked string translated when the sentence is written."""
-
-    def __init__(self, message: str) -> None:
-        self.message = message
-
-    def __format__(self, spec: str) -> str:
-        return format(_(self.message), spec)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Lazy) and other.message == self.message
-
-    def __hash__(self) -> int:
-        return hash(self.message)
+    return EnisaSeverity(score, band(score), dpc, ei, round(cb, 2), tuple(why))
 
 
 _CATEGORY_WORDS = {
@@ -274,7 +258,7 @@ def assess(facts: BreachInput, now: dt.datetime | None = None) -> Assessment:
     inform = notify and raw_high and exemption is None and (not unlikely or doubt)
     if inform:
         reasons.append(Reason(N_("The risk is high (severity {band}): inform the patients concerned without undue delay, in plain words (GDPR Art. 34)."),
-                              {"band": _Lazy(_BAND_WORDS[sev.band])}))
+                              {"band": Lazy(_BAND_WORDS[sev.band])}))
     elif exemption == "a":
         reasons.append(Reason(N_("The patients need not be informed: the data is unintelligible to anyone without the key (GDPR Art. 34(3)(a)).")))
     elif exemption == "b":
@@ -289,7 +273,7 @@ def assess(facts: BreachInput, now: dt.datetime | None = None) -> Assessment:
     overdue = now > due
     if unknown:
         reasons.append(Reason(N_("Still unknown: {items}. Send an initial notification now and a complementary one when you know more."),
-                              {"items": _LazyList([UNKNOWN_LABELS[u] for u in unknown])}))
+                              {"items": LazyList([UNKNOWN_LABELS[u] for u in unknown], separator=Lazy(N_("; ")))}))
     if overdue and notify:
         reasons.append(Reason(N_("More than 72 hours have passed since you became aware: notify now and give the reasons for the delay.")))
     return Assessment(sev, notify, inform, exemption, due, overdue, tuple(reasons), unknown)
@@ -300,22 +284,6 @@ _BAND_WORDS = {"low": N_("low"), "medium": N_("medium"), "high": N_("high"), "ve
 
 def band_word(name: str) -> str:
     return _(_BAND_WORDS[name])
-
-
-class _LazyList:
-    def __init__(self, messages: list[str]) -> None:
-        self.messages = tuple(messages)
-
-    def __format__(self, spec: str) -> str:
-        from gp_guard.i18n import current_language
-
-        return (" ; " if current_language() == "fr" else "; ").join(_(m) for m in self.messages)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _LazyList) and other.messages == self.messages
-
-    def __hash__(self) -> int:
-        return hash(self.messages)
 
 
 def _replace(facts: BreachInput, **changes: Any) -> BreachInput:

@@ -10,7 +10,8 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from gp_guard.i18n import N_, _
+from gp_guard.errors import UserError
+from gp_guard.i18n import N_
 
 INCIDENT_TYPES = (
     "ransomware", "malware", "hacking", "phishing", "credential_stuffing", "lost_device",
@@ -42,17 +43,12 @@ FIELDS = (
 )
 
 
-class InputError(ValueError):
+class InputError(UserError, ValueError):
     """A breach description that cannot be read; ``field`` names the faulty field ('' for the whole)."""
 
     def __init__(self, field_name: str, message: str, **values: object) -> None:
+        super().__init__(message, field=field_name, **values)
         self.field = field_name
-        self.template = message
-        self.values = values
-        super().__init__(message.format(field=field_name, **values))
-
-    def translated(self) -> str:
-        return _(self.template).format(field=self.field, **self.values)
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from gp_guard.breach import input as binput
 from gp_guard.breach.model import BreachRecord
+from gp_guard.errors import UserError
 from gp_guard.i18n import N_, _
 from gp_guard.paths import write_private_bytes
 from gp_guard.store import Store
@@ -55,20 +56,12 @@ SETTING_CHECK = "breach.key_check"
 PassphraseProvider = Callable[[bool], str]  # (first_time) -> passphrase; first_time asks to confirm
 
 
-class RegisterError(Exception):
-    """A register problem the doctor can meet; ``str()`` is the English message, translated()."""
-
-    def __init__(self, message: str, **values: object) -> None:
-        self.template = message
-        self.values = values
-        super().__init__(message.format(**values))
-
-    def translated(self) -> str:
-        return _(self.template).format(**self.values)
+class RegisterError(UserError):
+    """A register problem the doctor can meet (no such breach, a record already deleted…)."""
 
 
-class WrongPassphrase(RegisterError):
-    pass
+class WrongRegisterPassphrase(RegisterError):
+    """The passphrase typed does not open the breach register (the vault's is keys.WrongPassphrase)."""
 
 
 NOT_DECIDED, DECIDED, DONE = 0, 1, 2  # the ``notified`` and ``informed`` columns
@@ -170,7 +163,7 @@ def load_key(store: Store, passphrase: PassphraseProvider | None = None) -> byte
         store.set_setting(SETTING_CHECK, _check_value(key))
         store.set_setting(SETTING_SOURCE, "passphrase")
     elif check is None or not _verify(key, check):
-        raise WrongPassphrase(N_("This passphrase does not open the breach register."))
+        raise WrongRegisterPassphrase(N_("This passphrase does not open the breach register."))
     return key
 
 
@@ -310,7 +303,7 @@ class Register:
         try:
             record.mark_deleted(who or current_user(), reason)
         except binput.InputError as exc:
-            raise RegisterError(exc.template, **exc.values) from None
+            raise RegisterError(exc.message, **exc.params) from None
         return self.save(record)
 
     def record_notification(self, breach_id: int, notified_at: str, receipt_number: str,

@@ -16,22 +16,15 @@ from enum import StrEnum
 from gp_guard.audit import history
 from gp_guard.checklist.facts import VaultFacts, vault_facts
 from gp_guard.checklist.items import ITEMS, Item, by_id
+from gp_guard.errors import UserError
 from gp_guard.i18n import N_, _, format_date
 from gp_guard.store import Store
 
 NOTE_MAX = 500
 
 
-class ChecklistError(ValueError):
-    """A request the checklist cannot honour; ``message`` is translatable (N_), ``params`` fill it."""
-
-    def __init__(self, message: str, **params: object) -> None:
-        super().__init__(message)
-        self.message = message
-        self.params = params
-
-    def user_message(self) -> str:
-        return _(self.message).format(**self.params)
+class ChecklistError(UserError, ValueError):
+    """A request the checklist cannot honour (an unknown item, a date in the future…)."""
 
 
 class State(StrEnum):

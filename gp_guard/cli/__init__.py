@@ -33,15 +33,17 @@ from gp_guard.cli.common import (
     log_location,
     print_error,
 )
+from gp_guard.errors import UserError
 from gp_guard.i18n import _, ngettext, resolve_language, set_language
 from gp_guard.version import __version__
 
 log = logging.getLogger(__name__)
 
-# One module per command group, each with register(subparsers) and run(args) -> int. In this order
-# in the help; audit comes before monitoring, which adds its --prom and --json-lines options.
-COMMANDS: tuple[ModuleType, ...] = (audit, settings, checklist, report, vault, breach, export, monitoring, guardian)
-_module_of: dict[str, ModuleType] = {}
+# One module per command group, each with COMMANDS (the sub-commands it adds), register(subparsers)
+# and run(args) -> int. In this order in the help; audit comes before monitoring, which adds its
+# --prom and --json-lines options to the audit command.
+GROUPS: tuple[ModuleType, ...] = (audit, settings, checklist, report, vault, breach, export, monitoring, guardian)
+_GROUP_OF = {command: group for group in GROUPS for command in group.COMMANDS}
 
 
 def _saved_language() -> str | None:
@@ -59,11 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"gp_guard {__version__}")
     sub = parser.add_subparsers(dest="command", metavar=_("command"))
-    for module in COMMANDS:
-        before = set(sub.choices)
-        module.register(sub)
-        for command in set(sub.choices) - before:
-            _module_of[command] = module
+    for group in GROUPS:
+        group.register(sub)
     add_global_options(parser)
     return parser
 
@@ -96,20 +95,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         from gp_guard.gui.app import run_gui
 
         return run_gui(lang=args.lang)
+    return run(args)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run a parsed command. The one place where an error becomes what the user reads: a
+    ``UserError`` its message and exit code, anything else a plain sentence; never a traceback."""
     from gp_guard import store
 
     if args.command != "database":
         store.add_open_hook(announce_kept_aside)
     try:
-        return _dispatch(args)
-    except store.StoreError as exc:
+        return int(_GROUP_OF[args.command].run(args))
+    except UserError as exc:  # the store's own errors too (full disk, newer version…)
         log.warning("%s: %s", args.command, type(exc).__name__)
-        print_error(str(exc))
+        print_error(exc.text())
+        return exc.exit_code
     except sqlite3.OperationalError as exc:  # met outside the store's own methods
         from gp_guard.paths import database_path
 
         log.warning("%s: %s", args.command, type(exc).__name__, exc_info=True)
-        print_error(str(store.unavailable(exc, database_path())))
+        print_error(store.unavailable(exc, database_path()).text())
     except BrokenPipeError:  # `gp-guard checks | head`: the reader has what it wanted
         with contextlib.suppress(OSError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -129,7 +135,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         store.remove_open_hook(announce_kept_aside)
     return EXIT_ERROR
-
-
-def _dispatch(args: argparse.Namespace) -> int:
-    return int(_module_of[args.command].run(args))

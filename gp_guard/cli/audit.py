@@ -10,7 +10,6 @@ from gp_guard.audit.model import Severity, Status
 from gp_guard.audit.registry import all_checks
 from gp_guard.audit.service import (
     AuditReport,
-    UnknownCheck,
     known_ids,
     record_answer,
     run_audit,
@@ -28,7 +27,9 @@ from gp_guard.cli.common import (
 from gp_guard.host import Host, LocalHost
 from gp_guard.i18n import _
 from gp_guard.paths import no_network
-from gp_guard.store import StoreError, open_default
+from gp_guard.store import open_default
+
+COMMANDS = ("audit", "checks", "answer")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -74,16 +75,8 @@ def audit_command(args: argparse.Namespace) -> int:
     except (OSError, KeyError, ValueError) as exc:
         print_error(_("cannot read the recorded computer in {path}: {detail}").format(path=args.replay, detail=exc))
         return EXIT_ERROR
-    try:
-        store = open_default()
-        report = run_audit(host, store, only=only, no_network=args.no_network or no_network(),
-                           save=not args.no_save and not args.replay, monitor=cli_monitoring.targets(args))
-    except UnknownCheck as exc:
-        print_error(_(UnknownCheck.message).format(ids=", ".join(exc.unknown), known=", ".join(exc.known)))
-        return EXIT_ERROR
-    except StoreError as exc:
-        print_error(_(str(exc)))
-        return EXIT_ERROR
+    report = run_audit(host, open_default(), only=only, no_network=args.no_network or no_network(),
+                       save=not args.no_save and not args.replay, monitor=cli_monitoring.targets(args))
     if args.json:
         print_json(report.to_dict())
     else:

@@ -17,6 +17,8 @@ from pathlib import Path
 from gp_guard.cli.common import EXIT_OK, fail, print_json
 from gp_guard.i18n import N_, _
 
+COMMANDS = ("breach",)
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     breach = sub.add_parser("breach", help=_("data breach: assess one, or read the breach register"))
@@ -59,7 +61,6 @@ def _ask_passphrase(first: bool) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gp_guard.breach.input import InputError
     from gp_guard.breach.register import RegisterError
 
     try:
@@ -97,10 +98,6 @@ def run(args: argparse.Namespace) -> int:
                 ref=record.ref, who=record.deleted_by or "?"))
             return EXIT_OK
         return _export(register, args)
-    except InputError as exc:
-        return fail(exc.translated())
-    except RegisterError as exc:
-        return fail(exc.translated())
     except OSError as exc:
         return fail(_("Cannot read or write {path}: {reason}").format(path=exc.filename or "", reason=exc.strerror or exc))
 

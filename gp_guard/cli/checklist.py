@@ -9,7 +9,9 @@ from gp_guard.checklist import progress, scoring
 from gp_guard.checklist.items import Theme
 from gp_guard.cli.common import EXIT_ERROR, EXIT_OK, print_error
 from gp_guard.i18n import _
-from gp_guard.store import StoreError, open_default
+from gp_guard.store import open_default
+
+COMMANDS = ("checklist",)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,20 +28,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        store = open_default()
-        action = getattr(args, "action", None) or "list"
-        if action in ("attest", "withdraw"):
-            return _attest(store, args)
-        statuses = progress.statuses(store)
-        if action == "next":
-            _next(statuses)
-        else:
-            _list(statuses)
-        return EXIT_OK
-    except StoreError as exc:
-        print_error(_(str(exc)))
-        return EXIT_ERROR
+    store = open_default()
+    action = getattr(args, "action", None) or "list"
+    if action in ("attest", "withdraw"):
+        return _attest(store, args)
+    statuses = progress.statuses(store)
+    if action == "next":
+        _next(statuses)
+    else:
+        _list(statuses)
+    return EXIT_OK
 
 
 def _line(status: progress.ItemStatus) -> str:
@@ -72,21 +70,17 @@ def _next(statuses: list[progress.ItemStatus]) -> None:
 
 
 def _attest(store, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
-    try:
-        if args.action == "withdraw":
-            progress.withdraw(store, args.item)
-            print(_("Attestation withdrawn."))
-            return EXIT_OK
-        day = None
-        if args.date:
-            try:
-                day = dt.date.fromisoformat(args.date)
-            except ValueError:
-                print_error(_("Not a date: {value}. Write it as YYYY-MM-DD.").format(value=args.date))
-                return EXIT_ERROR
-        row = progress.attest(store, args.item, on=day, note=args.note)
-    except progress.ChecklistError as exc:
-        print_error(exc.user_message())
-        return EXIT_ERROR
+    if args.action == "withdraw":
+        progress.withdraw(store, args.item)
+        print(_("Attestation withdrawn."))
+        return EXIT_OK
+    day = None
+    if args.date:
+        try:
+            day = dt.date.fromisoformat(args.date)
+        except ValueError:
+            print_error(_("Not a date: {value}. Write it as YYYY-MM-DD.").format(value=args.date))
+            return EXIT_ERROR
+    row = progress.attest(store, args.item, on=day, note=args.note)
     print(_("Attested on {date}.").format(date=row.attested_on.isoformat()))
     return EXIT_OK

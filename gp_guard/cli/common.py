@@ -10,13 +10,12 @@ import sys
 from collections.abc import Sequence
 
 from gp_guard import logs
+from gp_guard.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK
 from gp_guard.i18n import LANGUAGES, N_, _
 from gp_guard.text import printable
 
-EXIT_OK = 0  # done, nothing to report
-EXIT_FINDINGS = 1  # done, and something needs attention (findings, a risk, files not handled)
-EXIT_ERROR = 2  # not done: bad input, or a problem the message explains
-EXIT_INTERRUPTED = 130  # stopped with Ctrl+C (128 + SIGINT, as shells report it)
+# The exit codes of every command (defined with the user-error base, which carries its own).
+__all__ = ["EXIT_ERROR", "EXIT_FINDINGS", "EXIT_INTERRUPTED", "EXIT_OK"]
 
 
 def exit_after_signal(signum: int) -> int:

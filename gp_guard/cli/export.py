@@ -10,8 +10,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from gp_guard.cli.common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, print_error, print_json
+from gp_guard.cli.common import EXIT_FINDINGS, EXIT_OK, print_json
 from gp_guard.i18n import _
+
+COMMANDS = ("export",)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,13 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from gp_guard.export import service
 
-    try:
-        roles = service.parse_roles(args.role)
-        result = service.check(args.file, compare=args.compare, roles=roles)
-        written = service.write_safer(result, args.write, args.proposal) if args.write else None
-    except service.ExportError as exc:
-        print_error(exc.translated())
-        return EXIT_ERROR
+    roles = service.parse_roles(args.role)
+    result = service.check(args.file, compare=args.compare, roles=roles)
+    written = service.write_safer(result, args.write, args.proposal) if args.write else None
     if args.json:
         data = result.to_json()
         if written is not None:

@@ -17,6 +17,8 @@ from typing import Any
 from gp_guard.cli.common import EXIT_ERROR, EXIT_OK, print_error
 from gp_guard.i18n import _
 
+COMMANDS = ("autostart",)  # `vault watch` is registered by cli/vault.py
+
 
 def add_watch_arguments(parser: argparse.ArgumentParser) -> None:
     from gp_guard.guardian.watcher import QUIET_SECONDS
@@ -85,17 +87,13 @@ def _say(text: str) -> None:
 def _autostart(args: argparse.Namespace) -> int:
     from gp_guard.guardian import autostart
 
-    try:
-        if args.state == "on":
-            autostart.enable()
-            print(_("The folder watcher will start when you log in."))
-        elif args.state == "off":
-            autostart.disable()
-            print(_("The folder watcher will no longer start when you log in."))
-        entry = autostart.status()
-    except autostart.AutostartError as exc:
-        print_error(str(exc))
-        return EXIT_ERROR
+    if args.state == "on":
+        autostart.enable()
+        print(_("The folder watcher will start when you log in."))
+    elif args.state == "off":
+        autostart.disable()
+        print(_("The folder watcher will no longer start when you log in."))
+    entry = autostart.status()
     if args.state == "status":
         print(_("Start at login: on ({where})").format(where=entry) if entry else _("Start at login: off"))
     return EXIT_OK

@@ -17,7 +17,9 @@ from gp_guard.host import PLATFORMS, current_platform
 from gp_guard.i18n import _
 from gp_guard.monitoring import wazuh
 from gp_guard.monitoring.service import Targets, folder_outputs
-from gp_guard.store import StoreError, open_default
+from gp_guard.store import open_default
+
+COMMANDS = ("export-policy",)
 
 
 def _output_file(text: str) -> Path:
@@ -56,11 +58,7 @@ def targets(args: argparse.Namespace) -> Targets:
 def run(args: argparse.Namespace) -> int:
     status_file = args.status_file
     if not status_file:
-        try:
-            folder = str(settings.get(open_default(), settings.MONITORING_FOLDER.key))
-        except StoreError as exc:
-            print_error(_(str(exc)))
-            return EXIT_ERROR
+        folder = str(settings.get(open_default(), settings.MONITORING_FOLDER.key))
         if not folder:
             print_error(_("Say where the status file is: --status-file PATH, or set the folder first: gp-guard settings monitoring.folder FOLDER"))
             return EXIT_ERROR

@@ -8,7 +8,9 @@ from pathlib import Path
 from gp_guard.cli.common import EXIT_ERROR, EXIT_OK, print_error
 from gp_guard.i18n import _
 from gp_guard.report import identity
-from gp_guard.store import StoreError, open_default
+from gp_guard.store import open_default
+
+COMMANDS = ("report", "practice")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,13 +26,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        if args.command == "practice":
-            return _practice(args)
-        return _report(args)
-    except StoreError as exc:
-        print_error(_(str(exc)))
-        return EXIT_ERROR
+    if args.command == "practice":
+        return _practice(args)
+    return _report(args)
 
 
 def _target(value: str) -> Path | None:
@@ -69,11 +67,7 @@ def _practice(args: argparse.Namespace) -> int:
     if changes:
         if "address" in changes:
             changes["address"] = changes["address"].replace("\\n", "\n")
-        try:
-            current = identity.save(store, identity.PracticeIdentity(**{**current.__dict__, **changes}))
-        except identity.IdentityError as exc:
-            print_error(exc.user_message())
-            return EXIT_ERROR
+        current = identity.save(store, identity.PracticeIdentity(**{**current.__dict__, **changes}))
         print(_("Practice identity saved."))
     labels = (("name", _("Practice")), ("address", _("Address")), ("rpps", _("RPPS number")), ("siren", _("SIREN number")))
     for key, label in labels:

@@ -6,9 +6,11 @@ from __future__ import annotations
 import argparse
 
 from gp_guard import settings
-from gp_guard.cli.common import EXIT_ERROR, EXIT_OK, kept_aside_message, print_error
+from gp_guard.cli.common import EXIT_OK, kept_aside_message
 from gp_guard.i18n import _
 from gp_guard.store import open_default
+
+COMMANDS = ("settings", "database")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -50,25 +52,14 @@ def settings_command(args: argparse.Namespace) -> int:
         for key, current in settings.load(store).items():
             print(f"{key} = {current}    # {_(known[key].label)}")
         return EXIT_OK
-    setting = known.get(args.key)
-    if setting is None:
-        print_error(_("Unknown setting: {key}. Known settings: {known}.").format(key=args.key, known=", ".join(known)))
-        return EXIT_ERROR
+    setting = settings.setting(args.key)
     if args.value is None:
         print(settings.get(store, args.key))
         return EXIT_OK
     value: object = args.value
-    if setting.type is bool:
-        value = args.value.lower() in ("true", "1", "yes", "oui")
-        if args.value.lower() not in ("true", "1", "yes", "oui", "false", "0", "no", "non"):
-            print_error(_("{key} expects true or false.").format(key=args.key))
-            return EXIT_ERROR
-    try:
-        settings.set(store, args.key, value)
-    except ValueError:
-        choices = ", ".join(v for v, _label in setting.choices)
-        print_error(_("Value not allowed for {key}: {value}. Possible values: {choices}.").format(
-            key=args.key, value=args.value, choices=choices))
-        return EXIT_ERROR
+    if setting.type is bool:  # a word the doctor may type; anything else is refused by the setting
+        word = args.value.lower()
+        value = True if word in ("true", "1", "yes", "oui") else False if word in ("false", "0", "no", "non") else args.value
+    settings.set(store, args.key, value)  # a value not allowed: SettingError, shown by the dispatcher
     print(_("Setting saved."))
     return EXIT_OK

@@ -17,12 +17,15 @@ from gp_guard.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
     exit_after_signal,
+    fail,
     print_error,
     print_json,
 )
+from gp_guard.errors import UserError
 from gp_guard.i18n import N_, _, current_language
-from gp_guard.store import StoreError
 from gp_guard.vault import KIT_FILE_NAME as DEFAULT_KIT
+
+COMMANDS = ("vault",)
 
 
 def register(sub: Any) -> None:
@@ -113,20 +116,16 @@ def run(args: argparse.Namespace) -> int:
         if command == "unlock":
             return _report(folder.unlock(args.folder, [identity], progress=_progress))
         return _report(folder.verify(args.folder, [identity], progress=_progress))
-    except keys.KeysError as exc:
-        print_error(_(exc.message))
-        return EXIT_ERROR
     except folder.VaultError as exc:
-        print_error(str(exc))
+        print_error(exc.text())
         if exc.report is not None:
             _summary(exc.report)
         return EXIT_ERROR
     except KeyboardInterrupt:  # Ctrl+C between safe points: the journal finishes the file
         print_error(_("Interrupted. Run 'gp-guard vault recover' to finish or undo the file in progress."))
         return EXIT_ERROR
-    except StoreError as exc:  # e.g. a database of a newer gp_guard
-        print_error(_(str(exc)))
-        return EXIT_ERROR
+    except UserError:  # the store's too, though also an sqlite3.Error: the dispatcher shows it
+        raise
     except sqlite3.Error as exc:  # gp_guard's own database: its disk full, read-only, locked
         print_error(_(DATA_FOLDER).format(detail=str(exc)))
         return EXIT_ERROR
@@ -180,14 +179,10 @@ def _read_passphrase(args: argparse.Namespace, prompt: str) -> bytes | None:
         try:
             return getpass.getpass(prompt).encode("utf-8", "surrogateescape")
         except UnicodeError:
-            raise keys_module().WrongPassphrase() from None
+            from gp_guard.vault import keys
+
+            raise keys.WrongPassphrase() from None
     return None
-
-
-def keys_module() -> Any:
-    from gp_guard.vault import keys
-
-    return keys
 
 
 def _identity(args: argparse.Namespace, required: bool = True) -> Any:
@@ -223,31 +218,21 @@ def _init(args: argparse.Namespace) -> int:
                 path=folder.shown(target.absolute().parent)))
             return EXIT_ERROR
     if keys.has_keys():
-        print_error(_(keys.KeysExist.message))
-        return EXIT_ERROR
+        raise keys.KeysExist()
     try:
         created = keys.create_keys(passphrase)
-    except keys.NoKeyring:
-        print_error(_(keys.NoKeyring.message) + " " + _("Use --passphrase-stdin."))
-        return EXIT_ERROR
-    except keys.KeysError as exc:  # e.g. a passphrase too short
-        print_error(_(exc.message))
-        return EXIT_ERROR
+    except keys.NoKeyring as exc:
+        return fail(exc.text() + " " + _("Use --passphrase-stdin."))
     if out is not None:
         keys.write_recovery_key_file(out, created.recovery_secret)
         print(_("Recovery key written to {path} (readable by you only).").format(path=out))
-    try:
-        from gp_guard.vault import recovery_kit
-    except ImportError:  # the kit module arrives with the set-up wizard
-        recovery_kit = None  # type: ignore[assignment]
-    if recovery_kit is not None:
-        lang = "en" if current_language() == "en" else "fr"
-        pdf = recovery_kit.build_kit(created.recovery_secret, created.working, created.recovery, lang=lang)
-        recovery_kit.write_kit(kit, pdf)
-        print(_("Recovery kit written to {path}: print it, keep it away from this computer, then delete the file.").format(
-            path=folder.shown(kit.absolute())))
-    elif out is None:
-        print(_("Write down this recovery key and keep it away from this computer: {key}").format(key=created.recovery_secret))
+    from gp_guard.vault import recovery_kit
+
+    lang = "en" if current_language() == "en" else "fr"
+    pdf = recovery_kit.build_kit(created.recovery_secret, created.working, created.recovery, lang=lang)
+    recovery_kit.write_kit(kit, pdf)
+    print(_("Recovery kit written to {path}: print it, keep it away from this computer, then delete the file.").format(
+        path=folder.shown(kit.absolute())))
     if args.passphrase_stdin or not _terminal() or not _typed_back(created.recovery_secret):
         _not_confirmed(out)
     print(_("Encryption is ready. Protect a folder with: gp-guard vault lock DIR"))
@@ -303,8 +288,7 @@ def _confirm_kit(args: argparse.Namespace) -> int:
             return EXIT_ERROR
         secret = found[0].to_string()
         if found[0].recipient() != recovery:
-            print_error(_(keys.WrongRecoveryKey.message))
-            return EXIT_ERROR
+            raise keys.WrongRecoveryKey()
         print(recovery_kit.confirm_hint())
         right = recovery_kit.confirm_kit(_prompt("> "), secret)
     if not right:
@@ -409,10 +393,10 @@ def _open(args: argparse.Namespace, identity: Any) -> int:
             path = view.open(args.file, [identity])
             print(_("Opened from a private copy: {path}").format(path=folder.shown(path)))
         except viewer.NoOpener as exc:
-            print(str(exc))
+            print(exc.text())
             print(_("Open it yourself with the program of your choice."))
         except viewer.ViewError as exc:
-            print_error(str(exc))
+            print_error(exc.text())
             return EXIT_FINDINGS
         print(_("Press Enter when you have finished; the copy is then deleted."), flush=True)
         sys.stdin.readline()

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gp_guard.i18n import N_, _
+from gp_guard.errors import UserError
+from gp_guard.i18n import N_
 
 CHUNK_ROWS = 50_000
 SAMPLE_BYTES = 256 * 1024
@@ -29,16 +30,8 @@ XLSX_MAGIC = b"PK\x03\x04"
 csv.field_size_limit(64 * 1024 * 1024)
 
 
-class ExportError(Exception):
-    """A file that cannot be checked; the message is an N_() template, shown translated."""
-
-    def __init__(self, message: str, **values: object) -> None:
-        super().__init__(message)
-        self.message = message
-        self.values = values
-
-    def translated(self) -> str:
-        return _(self.message).format(**self.values)
+class ExportError(UserError):
+    """A file that cannot be checked (missing, empty, not a table…)."""
 
 
 class Cancelled(Exception):

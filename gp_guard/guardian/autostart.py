@@ -20,8 +20,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from gp_guard.errors import UserError
 from gp_guard.host import MACOS, WINDOWS, Host, HostError, LocalHost
-from gp_guard.i18n import N_, _
+from gp_guard.i18n import N_
 
 RUN_KEY = r"HKEY_CURRENT_USER\Software\Microsoft\Windows\CurrentVersion\Run"
 RUN_VALUE = "gp_guard"
@@ -29,13 +30,8 @@ AGENT_LABEL = "fr.gp-guard.watcher"
 DESKTOP_NAME = "gp_guard-watcher.desktop"
 
 
-class AutostartError(Exception):
-    def __init__(self, message: str, **params: object) -> None:
-        super().__init__(message)
-        self.message, self.params = message, params
-
-    def __str__(self) -> str:
-        return _(self.message).format(**self.params)
+class AutostartError(UserError):
+    """The login entry could not be written, removed or read."""
 
 
 def command(executable: str | None = None, frozen: bool | None = None) -> list[str]:

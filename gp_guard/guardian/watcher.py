@@ -478,7 +478,7 @@ class Watcher:
             return 0
         except folder.DiskFull as exc:
             log.warning("disk full while protecting a folder: %d files done", len(exc.report.done if exc.report else []))
-            self.say(str(exc))
+            self.say(exc.text())
             for rel in todo:
                 self._again(os.path.join(root, rel))
             return 0

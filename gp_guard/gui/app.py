@@ -13,6 +13,7 @@ from PySide6.QtCore import QEvent, QLibraryInfo, QLocale, QObject, QTimer, QTran
 from PySide6.QtWidgets import QApplication, QWidget
 
 from gp_guard import hardening, i18n, paths, settings
+from gp_guard.errors import EXIT_ERROR, EXIT_OK
 from gp_guard.gui import desktop, dialogs, tasks
 from gp_guard.gui.dialogs import crash
 from gp_guard.gui.single_instance import SingleInstance
@@ -22,7 +23,6 @@ from gp_guard.store import Store, StoreError, open_default
 
 log = logging.getLogger(__name__)
 
-EXIT_OK, EXIT_ERROR = 0, 2
 _qt_translator: QTranslator | None = None
 
 
@@ -113,7 +113,7 @@ def run_gui(lang: str | None = None, host: Host | None = None) -> int:
     except (StoreError, OSError) as exc:
         apply_language(i18n.resolve_language(lang))
         if isinstance(exc, StoreError):
-            message = _(str(exc))
+            message = exc.text()
         else:
             message = _("gp_guard cannot open its data folder ({detail}). Check that your session can write to {path}.").format(
                 detail=exc.strerror or type(exc).__name__, path=crash.scrub(str(paths.data_dir().parent)))

@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 def error_text(exc: BaseException) -> str:
     """Plain words for an error met while auditing; the detail goes to the log."""
     if isinstance(exc, StoreError):
-        return _("The audit could not be saved: {detail}").format(detail=_(str(exc)))
+        return _("The audit could not be saved: {detail}").format(detail=exc.text())
     if isinstance(exc, OSError):
         return _("The audit could not read this computer ({detail}). Try again; if it happens again, restart gp_guard.").format(detail=exc.strerror or type(exc).__name__)
     return _("The audit stopped because of an internal error ({kind}). Nothing was changed on this computer. Try again; if it happens again, send the log file to your IT provider.").format(kind=type(exc).__name__)

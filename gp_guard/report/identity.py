@@ -8,24 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from gp_guard.i18n import N_, _
+from gp_guard.errors import UserError
+from gp_guard.i18n import N_
 from gp_guard.settings import SettingsStore
 
 PREFIX = "practice."
 MAX_LENGTH = {"name": 120, "address": 300, "rpps": 11, "siren": 9}
 
 
-class IdentityError(ValueError):
-    """A value the identity form cannot accept; ``message`` is translatable (N_)."""
+class IdentityError(UserError, ValueError):
+    """A value the identity form cannot accept; ``field`` names it."""
 
     def __init__(self, field: str, message: str, **params: object) -> None:
-        super().__init__(message)
+        super().__init__(message, **params)
         self.field = field
-        self.message = message
-        self.params = params
-
-    def user_message(self) -> str:
-        return _(self.message).format(**self.params)
 
 
 @dataclass(frozen=True)

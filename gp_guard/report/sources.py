@@ -1,6 +1,6 @@
 """What the report reads from the vault and the breach register, when they are set up.
 
-The contract, for the vault (gp_guard/vault) and the breach register (gp_guard/breach) to provide:
+What they provide, read through ``vault_summary`` and ``breach_summary``:
 
 - ``gp_guard.vault.report_summary(store)`` returns ``None`` (vault not set up) or an object or
   mapping with ``folders_protected`` (int), ``last_verified`` (date, datetime or ISO text, or
@@ -14,26 +14,22 @@ The contract, for the vault (gp_guard/vault) and the breach register (gp_guard/b
 
 Only those fields are read, and each is coerced to an int, a bool, a date or one of the known
 words: whatever else a record holds (descriptions, names, free text) can never reach a report.
-A module that is absent, lacks the function, or fails, reads as "not set up yet" (logged).
+A provider that fails reads as "not set up yet" (logged, by the kind of error only: its text may
+hold what the report must not).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from gp_guard.checklist.facts import VaultFacts, as_date, field, vault_facts_from
+from gp_guard import breach
+from gp_guard.checklist.facts import VaultFacts, as_date, field, vault_facts
 from gp_guard.i18n import N_, _
 from gp_guard.store import Store
 
 log = logging.getLogger(__name__)
-
-VAULT_PROVIDER = ("gp_guard.vault", "report_summary")
-BREACH_PROVIDER = ("gp_guard.breach", "report_summary")
 
 BREACH_SEVERITIES = {
     "low": N_("Low"),
@@ -82,33 +78,16 @@ class BreachSummary:
         return sum(1 for e in self.entries if e.notify_decided and not e.notified_authority)
 
 
-def _provider(spec: tuple[str, str]) -> Callable[[Store], Any] | None:
-    module_name, attribute = spec
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        return None
-    function = getattr(module, attribute, None)
-    return function if callable(function) else None
-
-
-def _call(spec: tuple[str, str], store: Store) -> Any:
-    function = _provider(spec)
-    if function is None:
-        return None
-    try:
-        return function(store)
-    except Exception as exc:  # noqa: BLE001 - the report is still produced, the section says "not set up"
-        log.warning("%s.%s failed for the report: %s", spec[0], spec[1], type(exc).__name__)
-        return None
-
-
 def vault_summary(store: Store) -> VaultSummary | None:
-    return vault_facts_from(_call(VAULT_PROVIDER, store))
+    return vault_facts(store)  # the checklist's reading of the vault: the two cannot disagree
 
 
 def breach_summary(store: Store) -> BreachSummary | None:
-    raw = _call(BREACH_PROVIDER, store)
+    try:
+        raw = breach.report_summary(store)
+    except Exception as exc:  # noqa: BLE001 - the report is still produced, the section says "not set up"
+        log.warning("the breach register could not be read for the report: %s", type(exc).__name__)
+        return None
     if raw is None:
         return None
     entries = []

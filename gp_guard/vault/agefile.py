@@ -43,7 +43,7 @@ Streams
     shortcuts for small data (identity files).
 
 Errors (all ``AgeError``, whose ``message`` is a translatable English source string: show
-``_(exc.message)``; ``str(exc)`` is an English technical detail for logs, never a secret):
+``exc.text()``, as every ``UserError``; ``str(exc)`` is an English technical detail for logs, never a secret):
     ``NoIdentityMatch`` (no key opens the file, or a wrong passphrase), ``HeaderError`` (not an
     age file, or its header is malformed), ``HmacError`` (the header was altered), ``PayloadError``
     (the content is damaged, truncated or has trailing data), ``ArmorError`` (bad armor),
@@ -68,6 +68,7 @@ from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
+from gp_guard.errors import UserError
 from gp_guard.i18n import N_
 
 __all__ = [
@@ -95,14 +96,17 @@ MAX_ARMOR_WHITESPACE = 1024
 
 
 # -- errors -----------------------------------------------------------------------------------
-class AgeError(Exception):
+class AgeError(UserError):
     """An encrypted file or key cannot be used. ``message`` is translatable; ``str()`` is detail."""
 
     message: str = N_("This encrypted file cannot be read.")
 
     def __init__(self, detail: str = "") -> None:
-        super().__init__(detail or self.message)
+        super().__init__()
         self.detail = detail
+
+    def __str__(self) -> str:
+        return self.detail or self.text()
 
 
 class NoIdentityMatch(AgeError):

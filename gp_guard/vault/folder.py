@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gp_guard.errors import UserError
 from gp_guard.i18n import N_, _
 from gp_guard.store import Store
 from gp_guard.vault import fileio, inuse, leftovers
@@ -128,19 +129,14 @@ class Report:
         return self.bytes_done / 1e6 / self.seconds if self.seconds > 0 else 0.0
 
 
-class VaultError(Exception):
-    """An error the doctor can meet; ``str()`` is the translated message."""
+class VaultError(UserError):
+    """An error the doctor can meet; ``report`` is what was done before it, if anything."""
 
     message = N_("The operation on the protected folder failed.")
 
-    def __init__(self, message: str | None = None, report: Report | None = None, **kwargs: Any) -> None:
-        self.template = message or self.message
-        self.kwargs = kwargs
+    def __init__(self, message: str | None = None, report: Report | None = None, **params: Any) -> None:
+        super().__init__(message, **params)
         self.report = report
-        super().__init__(self.template)
-
-    def __str__(self) -> str:
-        return _(self.template).format(**self.kwargs)
 
 
 class FolderRefused(VaultError):
@@ -1132,7 +1128,7 @@ def _run(action: str, folder: str | os.PathLike[str], recipients: Sequence[Any],
         try:
             _Batches(op, journal, report, retries, retry_delay).run(items)
         except DiskFull as exc:
-            exc.kwargs["done"] = len(report.done)
+            exc.params["done"] = len(report.done)
             exc.report = report
             raise
         finally:

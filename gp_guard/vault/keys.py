@@ -31,7 +31,7 @@ Public API (stable):
     ``reset_secret(recovery_secret: str, passphrase: bytes | None) -> None``;
     ``recovery_identity_text(secret) -> str`` (an identity file ``age -i`` reads);
     ``mark_kit_confirmed()`` / ``kit_confirmed() -> bool``.
-    Errors: ``KeysError`` subclasses with a translatable ``message`` (``_(exc.message)``):
+    Errors: ``KeysError`` subclasses (``UserError``s: shown with ``exc.text()``):
     ``NoKeys``, ``KeysExist``, ``NoKeyring``, ``PassphraseNeeded``, ``WrongPassphrase``,
     ``WeakPassphrase``, ``SecretMissing``, ``KeyringUnavailable``, ``KeysDamaged``,
     ``WrongRecoveryKey``.
@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gp_guard import paths
+from gp_guard.errors import UserError
 from gp_guard.i18n import N_
 from gp_guard.vault import agefile
 from gp_guard.vault.agefile import (
@@ -71,12 +72,17 @@ RANDOM_WORK_FACTOR = 15  # the keyring secret has 256 random bits: guessing is h
 
 
 # -- errors -----------------------------------------------------------------------------------
-class KeysError(Exception):
+class KeysError(UserError):
+    """``detail`` is an English technical detail for the log (never a secret), and ``str()``."""
+
     message: str = N_("The encryption keys cannot be used.")
 
     def __init__(self, detail: str = "") -> None:
-        super().__init__(detail or self.message)
+        super().__init__()
         self.detail = detail
+
+    def __str__(self) -> str:
+        return self.detail or self.text()
 
 
 class NoKeys(KeysError):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from gp_guard import cli
 from gp_guard.cli import vault as cli_vault
 from gp_guard.vault import keys
 from tests.conftest import require_tool
@@ -31,7 +32,7 @@ def vault(*argv: str, stdin: str = "") -> int:
     old = os.sys.stdin
     os.sys.stdin = io.StringIO(stdin)
     try:
-        return cli_vault.run(args)
+        return cli.run(args)  # the dispatcher's run: its one error handler too
     finally:
         os.sys.stdin = old
 
@@ -217,7 +218,7 @@ def vault_bytes(*argv: str, stdin: bytes) -> int:
     old = os.sys.stdin
     os.sys.stdin = io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8")
     try:
-        return cli_vault.run(args)
+        return cli.run(args)  # the dispatcher's run: its one error handler too
     finally:
         os.sys.stdin = old
 

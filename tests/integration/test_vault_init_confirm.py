@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from gp_guard import logs
+from gp_guard import cli, logs
 from gp_guard.cli import vault as cli_vault
 from gp_guard.vault import keys
 from tests.conftest import require_tool
@@ -55,7 +55,7 @@ def vault(*argv: str, stdin: str = "") -> int:
     old = sys.stdin
     sys.stdin = io.StringIO(stdin)
     try:
-        return cli_vault.run(args)
+        return cli.run(args)  # the dispatcher's run: its one error handler too
     finally:
         sys.stdin = old
 

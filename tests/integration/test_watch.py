@@ -292,11 +292,12 @@ def test_a_folder_opened_for_consultation_is_left_alone_until_the_unlock_times_o
 
 
 def run_vault(*argv: str) -> int:
+    from gp_guard import cli
     from gp_guard.cli import vault as cli_vault
 
     parser = argparse.ArgumentParser(prog="gp-guard")
     cli_vault.register(parser.add_subparsers(dest="command"))
-    return cli_vault.run(parser.parse_args(["vault", *argv]))
+    return cli.run(parser.parse_args(["vault", *argv]))
 
 
 def test_vault_lock_after_days_encrypts_only_the_old_files_and_remembers_it(vault, capsys, monkeypatch):

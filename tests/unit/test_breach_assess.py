@@ -172,7 +172,7 @@ def test_error_message_is_translated():
     with pytest.raises(InputError) as err:
         parse({**FULL, "integrity": "changed"})
     i18n.set_language("fr")
-    assert "integrity" in err.value.translated() and "Valeurs possibles" in err.value.translated()
+    assert "integrity" in err.value.text() and "Valeurs possibles" in err.value.text()
 
 
 def test_naive_time_is_local_time():

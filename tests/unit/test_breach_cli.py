@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from gp_guard import cli
 from gp_guard.cli import breach as cli_breach
 from tests.unit.test_breach_register import sample
 
@@ -22,7 +23,7 @@ def run(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="gp-guard")
     sub = parser.add_subparsers(dest="command")
     cli_breach.register(sub)
-    return cli_breach.run(parser.parse_args(["breach", *argv]))
+    return cli.run(parser.parse_args(["breach", *argv]))  # the dispatcher's run: its one error handler too
 
 
 def test_assess_json_output(capsys):

@@ -16,7 +16,7 @@ from gp_guard.breach.register import (
     KEYRING_SERVICE,
     Register,
     RegisterError,
-    WrongPassphrase,
+    WrongRegisterPassphrase,
     export_csv,
 )
 from gp_guard.paths import database_path
@@ -105,7 +105,7 @@ def test_passphrase_path_without_keyring(no_keyring):
     store = Store(database_path())
     assert Register.open(store, passphrase).get(saved.id).nature.what_happened == SECRET_TEXT
     assert asked == [True, False]
-    with pytest.raises(WrongPassphrase):
+    with pytest.raises(WrongRegisterPassphrase):
         Register.open(store, lambda first: "not the passphrase")
     store.close()
     raw = database_bytes()

@@ -57,7 +57,7 @@ def test_attestations_survive_a_restart_and_keep_their_history(store, tmp_path):
 def test_refusals_are_typed_and_translatable(store):
     with pytest.raises(progress.ChecklistError) as unknown:
         progress.attest(store, "NOPE")
-    assert unknown.value.user_message() == "Unknown checklist item: NOPE."
+    assert unknown.value.text() == "Unknown checklist item: NOPE."
     with pytest.raises(progress.ChecklistError, match="ticked by the audit"):
         progress.attest(store, "PC-DISK")
     with pytest.raises(progress.ChecklistError, match="future"):

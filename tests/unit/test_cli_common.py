@@ -12,20 +12,45 @@ import pytest
 from gp_guard import cli
 from tests.helpers import HOSTS
 
+# Every sub-command, as a user types it ({tmp} is a private folder of the test), and its exit code.
+SUB_COMMANDS = {
+    "checklist list": (["checklist", "list"], 0),
+    "vault status": (["vault", "status"], 0),
+    "breach list": (["breach", "list"], 0),
+    "checks": (["checks"], 0),
+    "audit": (["audit", "--only", "Q-BOX-01", "--no-save"], 0),
+    "answer": (["answer", "Q-BOX-01", "yes"], 0),
+    "export check": (["export", "check", "{tmp}/export.csv"], 1),
+    "report": (["report", "--html", "{tmp}/report.html"], 0),
+    "practice": (["practice"], 0),
+    "settings": (["settings"], 0),
+    "database": (["database"], 0),
+    "export-policy (monitoring)": (["export-policy", "wazuh"], 2),
+    "autostart (guardian)": (["autostart", "status"], 0),
+}
 
-@pytest.mark.parametrize("argv", [
-    ["checklist", "list", "--lang", "en"],
-    ["vault", "status", "--lang", "en"],
-    ["breach", "list", "--lang", "en"],
-    ["checks", "--lang", "en"],
-    ["settings", "--lang", "en"],
-    ["audit", "--only", "Q-BOX-01", "--no-save", "--lang", "en"],
-    ["--lang", "en", "checklist", "list"],
-])
-def test_lang_is_accepted_after_any_sub_command(argv, capsys):
-    assert cli.main(["--lang", "fr", *argv] if argv[0] != "--lang" else argv) in (0, 1)
-    err = capsys.readouterr().err
-    assert "unrecognized arguments" not in err and "arguments non reconnus" not in err
+
+@pytest.mark.parametrize(("argv", "code"), SUB_COMMANDS.values(), ids=SUB_COMMANDS.keys())
+def test_lang_is_accepted_before_and_after_every_sub_command(argv, code, capsys, tmp_path, monkeypatch):
+    """``--lang`` works in both places, and in both it is the language of what is printed."""
+    monkeypatch.delenv("GP_GUARD_LANG", raising=False)
+    (tmp_path / "export.csv").write_text("age;sexe\n34;F\n35;M\n", encoding="utf-8")
+    argv = [arg.format(tmp=tmp_path) for arg in argv]
+
+    def printed(args: list[str]) -> tuple[int, str]:
+        code = cli.main(args)
+        out = capsys.readouterr()
+        return code, (out.out + out.err).replace(str(tmp_path), "TMP")
+
+    for lang in ("en", "fr"):
+        after = printed([*argv, "--lang", lang])
+        before = printed(["--lang", lang, *argv])
+        assert after == before, lang
+        assert "unrecognized arguments" not in after[1] and "arguments non reconnus" not in after[1]
+        assert after[0] == code, after[1]
+        if lang == "en":
+            english = after
+    assert after != english  # the option took effect: French is not English
 
 
 def test_argparse_speaks_french(capsys):
@@ -64,3 +89,7 @@ def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
     _out, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
     assert b"Traceback" not in err and b"Error" not in err and b"Erreur" not in err
+
+
+def test_every_command_is_in_the_language_test():
+    assert {argv[0] for argv, _code in SUB_COMMANDS.values()} == set(cli._GROUP_OF)

@@ -114,7 +114,7 @@ def test_role_override_changes_the_verdict(tmp_path):
     assert "code_postal" not in result.quasi_identifiers
     with pytest.raises(service.ExportError) as error:
         service.check(made.path, roles={"nope": "quasi"})
-    assert "nope" in error.value.translated()
+    assert "nope" in error.value.text()
     with pytest.raises(service.ExportError):
         service.parse_roles(["id_patient=secret"])
 
@@ -209,4 +209,4 @@ def test_compare_finds_the_identifier_column_under_another_name(tmp_path):
     assert result.compare is not None and result.compare.shared_ids_ratio == pytest.approx(0.5, abs=0.01)
     with pytest.raises(service.ExportError) as error:
         service.check(second.path, compare=tmp_path / "absent.csv")
-    assert "absent.csv" in error.value.translated()
+    assert "absent.csv" in error.value.text()

@@ -10,6 +10,8 @@ import types
 
 import pytest
 
+import gp_guard.breach
+import gp_guard.vault
 from gp_guard import cli, i18n
 from gp_guard.audit import history
 from gp_guard.audit.model import Evidence, Finding, Outcome, Status
@@ -48,19 +50,15 @@ def _seed_audit(store) -> None:
 @pytest.fixture
 def providers(monkeypatch):
     """A vault and a breach register whose records carry a patient name and secrets."""
-    fake = types.ModuleType("gp_guard_fake_providers")
-    fake.vault = lambda store: {"folders_protected": 2, "last_verified": "2026-06-02T10:00:00",
-                                "recovery_kit_confirmed": dt.date(2026, 6, 3), "recovery_key": KEY,
-                                "folders": [f"/home/dr/{PATIENT}"]}
-    fake.breach = lambda store: types.SimpleNamespace(entries=[
+    monkeypatch.setattr(gp_guard.vault, "report_summary", lambda store: {
+        "folders_protected": 2, "last_verified": "2026-06-02T10:00:00",
+        "recovery_kit_confirmed": dt.date(2026, 6, 3), "recovery_key": KEY, "folders": [f"/home/dr/{PATIENT}"]})
+    monkeypatch.setattr(gp_guard.breach, "report_summary", lambda store: types.SimpleNamespace(entries=[
         {"aware_at": dt.datetime(2026, 4, 2, 9, 30), "severity": "high", "notified_authority": True,
          "people_informed": False, "closed": False, "description": f"laptop of {PATIENT} stolen, pin {SECRET}",
          "people": [PATIENT]},
         {"aware_at": "2025-11-20", "severity": f"{PATIENT}", "notified_authority": "yes", "closed": True},
-    ])
-    monkeypatch.setitem(sys.modules, fake.__name__, fake)
-    monkeypatch.setattr(sources, "VAULT_PROVIDER", (fake.__name__, "vault"))
-    monkeypatch.setattr(sources, "BREACH_PROVIDER", (fake.__name__, "breach"))
+    ]))
 
 
 def _pdf_text(path) -> str:
@@ -112,10 +110,8 @@ def test_report_sections_and_order(store, providers):
     assert [e.notified_authority for e in data.breaches.entries] == [False, True]  # only True counts
 
 
-def test_vault_and_breach_not_set_up_yet(store, monkeypatch):
-    monkeypatch.setattr(sources, "VAULT_PROVIDER", ("gp_guard_module_that_does_not_exist", "x"))
-    monkeypatch.setattr(sources, "BREACH_PROVIDER", ("json", "no_such_function"))
-    data = model.build(store)
+def test_vault_and_breach_not_set_up_yet(store):
+    data = model.build(store)  # no keys, no register
     assert data.vault is None and data.breaches is None
     page = html.render(data)
     assert page.count("Not set up yet.") == 2
@@ -123,16 +119,15 @@ def test_vault_and_breach_not_set_up_yet(store, monkeypatch):
 
 
 def test_a_failing_provider_does_not_stop_the_report(store, monkeypatch, caplog):
-    fake = types.ModuleType("gp_guard_fake_broken")
-
     def broken(store):
         raise RuntimeError(f"cannot open key {KEY}")
 
-    fake.report_summary = broken
-    monkeypatch.setitem(sys.modules, fake.__name__, fake)
-    monkeypatch.setattr(sources, "VAULT_PROVIDER", (fake.__name__, "report_summary"))
-    assert sources.vault_summary(store) is None
+    monkeypatch.setattr(gp_guard.vault, "report_summary", broken)
+    monkeypatch.setattr(gp_guard.breach, "report_summary", broken)
+    assert sources.vault_summary(store) is None and sources.breach_summary(store) is None
     assert KEY not in caplog.text
+    data = model.build(store)
+    assert data.vault is None and data.breaches is None
 
 
 def test_french_pdf_keeps_its_accents(store, providers, tmp_path):
@@ -202,7 +197,7 @@ def test_cli_checklist(store, capsys):
 
 
 def test_real_breach_register_reaches_the_report_without_its_sensitive_fields(store, monkeypatch, tmp_path):
-    """End to end with the breach register of gp_guard/breach, when it is there."""
+    """End to end with the real breach register of gp_guard/breach."""
     register = pytest.importorskip("gp_guard.breach.register")
     model_module = pytest.importorskip("gp_guard.breach.model")
     import keyring

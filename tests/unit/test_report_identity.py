@@ -30,5 +30,5 @@ def test_wrong_values_are_refused_with_the_field(field, value, words):
     with pytest.raises(identity.IdentityError) as error:
         identity.save(store, identity.PracticeIdentity(**{field: value}))
     assert error.value.field == field
-    assert words in error.value.user_message()
+    assert words in error.value.text()
     assert identity.load(store).empty

@@ -19,29 +19,7 @@ from gp_guard.audit.checks.leftovers import LocalDate
 from gp_guard.audit.model import Area, Evidence, Outcome, Severity, failed, passed, warned
 from gp_guard.audit.registry import check
 from gp_guard.host import LINUX, MACOS, WINDOWS, Host, HostError
-from gp_guard.i18n import N_, _
-
-
-class _Label(str):
-    """A source name marked with N_(), translated when the message is shown."""
-
-    def __format__(self, spec: str) -> str:
-        return format(_(str(self)), spec)
-
-
-class _Labels(str):
-    """Several source names, each translated when the message is shown."""
-
-    items: tuple[str, ...]
-
-    def __new__(cls, items: list[str]) -> _Labels:
-        obj = super().__new__(cls, ", ".join(items))
-        obj.items = tuple(items)
-        return obj
-
-    def __format__(self, spec: str) -> str:
-        return format(", ".join(_(item) for item in self.items), spec)
-
+from gp_guard.i18n import N_, Lazy, LazyList
 
 FILE_HISTORY = N_("File History")
 
@@ -262,16 +240,16 @@ def recent_backup(host: Host) -> Outcome:
         if age <= dt.timedelta(days=MAX_AGE_DAYS):
             return passed(
                 N_("The last backup ({source}) dates from {date}."),
-                found.evidence, source=_Label(source), date=LocalDate(newest.date().isoformat()),
+                found.evidence, source=Lazy(source), date=LocalDate(newest.date().isoformat()),
             )
         return failed(
             N_("The last backup found ({source}) dates from {date}, {days} days ago: more than {limit} days."),
-            found.evidence, source=_Label(source), date=LocalDate(newest.date().isoformat()), days=days, limit=MAX_AGE_DAYS,
+            found.evidence, source=Lazy(source), date=LocalDate(newest.date().isoformat()), days=days, limit=MAX_AGE_DAYS,
         )
     if found.configured:
         return warned(
             N_("A backup is set up ({sources}) but gp_guard could not find when it last ran. Check its date yourself, and answer the questions about offline backup and restore tests (Q-BKP-01, Q-BKP-02)."),
-            found.evidence, sources=_Labels(found.configured),
+            found.evidence, sources=LazyList(found.configured),
         )
     return warned(
         N_("gp_guard found no backup on this computer. If the practice backs up another way (software vendor, external disk, online service), answer the questions about offline backup and restore tests (Q-BKP-01, Q-BKP-02)."),

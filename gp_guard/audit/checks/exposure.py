@@ -18,7 +18,7 @@ from gp_guard.audit.registry import check
 from gp_guard.audit.software import inventory, orthanc, vsftpd
 from gp_guard.audit.software.inventory import Installation
 from gp_guard.host import Host, HostError
-from gp_guard.i18n import N_, _
+from gp_guard.i18n import N_, Lazy, LazyList
 
 # What gp_guard can say about a program's protection, as short translatable phrases.
 NO_PASSWORD = N_("anyone gets in without a password")
@@ -61,27 +61,22 @@ class Link:
     external: int | None = None  # the box's external port forwarded to it, if any
     box: str = ""
 
-    def render(self) -> str:
-        weak = ", ".join(_(w) for w in self.weak)
+    def lazy(self) -> Lazy:
+        """This link of the chain, translated when shown."""
+        weak = LazyList(self.weak)
         if self.external is None:
-            return _("{software} listens on port {port} for every computer of the network ({weak})").format(
-                software=self.software, port=self.port, weak=weak)
-        return _("{software} listens on port {port} ({weak}), and the internet box {box} forwards port {external} from the internet to it").format(
-            software=self.software, port=self.port, weak=weak, box=self.box, external=self.external)
+            return Lazy(N_("{software} listens on port {port} for every computer of the network ({weak})"),
+                        software=self.software, port=self.port, weak=weak)
+        return Lazy(N_("{software} listens on port {port} ({weak}), and the internet box {box} forwards port {external} from the internet to it"),
+                    software=self.software, port=self.port, weak=weak, box=self.box, external=self.external)
+
+    def render(self) -> str:
+        return format(self.lazy())
 
 
-class Story(str):
+def story(links: list[Link]) -> LazyList:
     """The chain, translated when the message is shown (findings render in any language)."""
-
-    links: tuple[Link, ...]
-
-    def __new__(cls, links: list[Link]) -> Story:
-        obj = super().__new__(cls, "; ".join(link.render() for link in links))
-        obj.links = tuple(links)
-        return obj
-
-    def __format__(self, spec: str) -> str:
-        return format("; ".join(link.render() for link in self.links), spec)
+    return LazyList([link.lazy() for link in links], "; ")
 
 
 @check(
@@ -126,10 +121,10 @@ def exposure_chain(host: Host) -> Outcome:
             elif any(w != PROTECTED for w in weak):
                 lan.append(Link(inst.name, endpoint.port, weak))
     if internet:
-        return failed(N_("Reachable from the internet: {story}."), evidence, story=Story(internet))
+        return failed(N_("Reachable from the internet: {story}."), evidence, story=story(internet))
     if lan:
         return warned(N_("Not forwarded by the box as far as UPnP shows, but reachable from the practice network: {story}. A DMZ or a forward set by hand would not show here: see question Q-BOX-01."),
-                      evidence, story=Story(lan))
+                      evidence, story=story(lan))
     if installs:
         return passed(N_("The programs that listen to the network are protected, and the box forwards none of their ports to this computer."), evidence)
     return passed(N_("No program holding patient data listens to the network."), evidence)

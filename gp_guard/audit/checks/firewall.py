@@ -9,7 +9,7 @@ from gp_guard.audit.model import Area, Evidence, Outcome, Severity, failed, pass
 from gp_guard.audit.ports import SERVICE_NAMES
 from gp_guard.audit.registry import check, per_platform
 from gp_guard.host import LINUX, MACOS, WINDOWS, Host, NeedsAdmin
-from gp_guard.i18n import N_, _
+from gp_guard.i18n import N_, LazyList
 
 _WIN_PROFILES = {
     "DomainProfile": "DomainProfile",
@@ -19,18 +19,6 @@ _WIN_PROFILES = {
 _PROFILE_LABELS = {"DomainProfile": N_("domain"), "PrivateProfile": N_("private"), "PublicProfile": N_("public")}
 
 
-class NameList(str):
-    """'private, public', each name translated when the message is shown (not when it is made)."""
-
-    names: tuple[str, ...]
-
-    def __new__(cls, names: list[str]) -> NameList:
-        obj = super().__new__(cls, ", ".join(names))
-        obj.names = tuple(names)
-        return obj
-
-    def __format__(self, spec: str) -> str:
-        return format(", ".join(_(name) for name in self.names), spec)
 _WIN_LOCAL = r"HKLM\SYSTEM\CurrentControlSet\Services\SharedAccess\Parameters\FirewallPolicy"
 _WIN_POLICY = r"HKLM\SOFTWARE\Policies\Microsoft\WindowsFirewall"
 SOCKETFILTERFW = "/usr/libexec/ApplicationFirewall/socketfilterfw"
@@ -84,7 +72,7 @@ def _windows_firewall(host: Host) -> Outcome:
         if value != 1:
             off.append(_PROFILE_LABELS[policy_name])
     if off:
-        return failed(N_("The firewall is off for these networks: {profiles}."), evidence, profiles=NameList(off))
+        return failed(N_("The firewall is off for these networks: {profiles}."), evidence, profiles=LazyList(off))
     return passed(N_("The firewall is on for every network."), evidence)
 
 

@@ -17,7 +17,7 @@ from gp_guard.audit.model import Area, Evidence, Outcome, Severity, failed, pass
 from gp_guard.audit.ports import RISKY_PORTS
 from gp_guard.audit.registry import check
 from gp_guard.host import LINUX, MACOS, WINDOWS, Host, HostError, Listener
-from gp_guard.i18n import N_, Np_, _
+from gp_guard.i18n import N_, Lazy, LazyList, Np_
 
 SOURCE = "listening TCP sockets"
 
@@ -184,19 +184,9 @@ def listeners_on_all_interfaces(host: Host) -> Outcome:
 _FILE_SHARING = {445, 139}
 
 
-class PortList(str):
+def port_list(ports: Iterable[int]) -> LazyList:
     """'4242 (DICOM imaging...); 8042 (...)', translated when the message is shown."""
-
-    ports: tuple[int, ...]
-
-    def __new__(cls, ports: Iterable[int]) -> PortList:
-        ports = tuple(sorted(set(ports)))
-        obj = super().__new__(cls, "; ".join(f"{p} ({RISKY_PORTS[p]})" for p in ports))
-        obj.ports = ports
-        return obj
-
-    def __format__(self, spec: str) -> str:
-        return format("; ".join(f"{p} ({_(RISKY_PORTS[p])})" for p in self.ports), spec)
+    return LazyList([Lazy("{port} ({label})", port=p, label=Lazy(RISKY_PORTS[p])) for p in sorted(set(ports))], "; ")
 
 
 @check(
@@ -243,9 +233,9 @@ def risky_ports(host: Host) -> Outcome:
     if serious:
         return failed(
             N_("Sensitive services are open to the network: {ports}."),
-            evidence, ports=PortList(s.port for s in risky),
+            evidence, ports=port_list(s.port for s in risky),
         )
     return warned(
         N_("Windows file sharing is open to the network: {ports}. Turn it off if this computer shares no folder, or make sure the firewall lets in only the practice's computers."),
-        evidence, ports=PortList(s.port for s in risky),
+        evidence, ports=port_list(s.port for s in risky),
     )

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from gp_guard.errors import UserError
+
 
 def ask(parent: QWidget | None, title: str, text: str, *, yes: str = "", no: str = "") -> bool:
     """A yes/no question; True when the user chose yes. ``yes``/``no`` relabel the buttons."""
@@ -31,3 +33,9 @@ def inform(parent: QWidget | None, title: str, text: str, *, error: bool = False
     icon = QMessageBox.Icon.Warning if error else QMessageBox.Icon.Information
     box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, parent)
     box.exec()
+
+
+def show_error(parent: QWidget | None, title: str, exc: UserError) -> None:
+    """The one way a page shows an error the user can meet: its message, in the current language,
+    through ``inform`` (so the tests' patch sees it)."""
+    inform(parent, title, exc.text(), error=True)

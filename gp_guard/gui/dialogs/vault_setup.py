@@ -189,7 +189,7 @@ class VaultSetupDialog(QDialog):
             self.passphrase.setFocus()
             return
         if isinstance(exc, keys.KeysError):
-            text = _(exc.message)
+            text = exc.text()
         else:
             text = _("Unexpected error ({kind}); nothing was changed. The details are in the log.").format(
                 kind=type(exc).__name__)

@@ -476,7 +476,7 @@ class BreachPage(QWidget):
             try:
                 self.register = Register.open(self.ctx.store, lambda first: ask_passphrase(self, first))
             except RegisterError as exc:
-                dialogs.inform(self, _("Breach register"), exc.translated(), error=True)
+                dialogs.show_error(self, _("Breach register"), exc)
                 return None
         return self.register
 
@@ -627,7 +627,7 @@ class BreachPage(QWidget):
         try:
             self._change(apply)
         except InputError as exc:
-            dialogs.inform(self, _("Data breach"), exc.translated(), error=True)
+            dialogs.show_error(self, _("Data breach"), exc)
 
     def _aware_changed(self, value: QDateTime) -> None:
         local = value.toPython()
@@ -636,7 +636,7 @@ class BreachPage(QWidget):
         try:
             self._change(lambda r: r.set_answer("aware_at", stamp))
         except InputError as exc:  # a date the register cannot hold: said, nothing saved
-            dialogs.inform(self, _("Data breach"), exc.translated(), error=True)
+            dialogs.show_error(self, _("Data breach"), exc)
         self._tick()
 
     def _categories_changed(self) -> None:
@@ -756,7 +756,7 @@ class BreachPage(QWidget):
             try:
                 self._change(lambda r: r.record_notification(stamp, self.receipt.text(), self.kind.currentData()))
             except InputError as exc:
-                dialogs.inform(self, _("Data breach"), exc.translated(), error=True)
+                dialogs.show_error(self, _("Data breach"), exc)
                 self.receipt.setFocus()
             return
 
@@ -864,7 +864,7 @@ class BreachPage(QWidget):
         try:
             deleted = register.delete(record.id)
         except RegisterError as exc:
-            dialogs.inform(self, _("Delete this record"), exc.translated(), error=True)
+            dialogs.show_error(self, _("Delete this record"), exc)
             return
         if record.exercise:
             self.record = None

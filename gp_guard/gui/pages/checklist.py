@@ -293,7 +293,7 @@ class ChecklistPage(QWidget):
         try:
             progress.attest(self.ctx.store, self.current, on=day, note=self.note_edit.text())
         except progress.ChecklistError as exc:
-            dialogs.inform(self, _("Checklist"), exc.user_message(), error=True)
+            dialogs.show_error(self, _("Checklist"), exc)
             return
         self.refresh()
         self.saved_label.setText(_("Attested on {date}.").format(date=format_date(day)))

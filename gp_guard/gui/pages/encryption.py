@@ -252,7 +252,7 @@ class EncryptionPage(QWidget):
         try:
             root = folder.check_folder(chosen)
         except folder.VaultError as exc:  # validated before any work is queued
-            dialogs.inform(self, _("This folder cannot be protected"), str(exc), error=True)
+            dialogs.show_error(self, _("This folder cannot be protected"), exc)
             return
         if not dialogs.ask(self, _("Protect this folder?"),
                            _("Every file of {path} will be encrypted in place.").format(path=root)
@@ -363,10 +363,8 @@ class EncryptionPage(QWidget):
         self.result_label.setText(" ".join(parts))
 
     def _failed(self, exc: BaseException) -> None:
-        if isinstance(exc, keys.KeysError):
-            text = _(exc.message)
-        elif isinstance(exc, folder.VaultError):
-            text = str(exc)
+        if isinstance(exc, keys.KeysError | folder.VaultError):
+            text = exc.text()
         else:
             text = _("Unexpected error ({kind}); no file was lost. The details are in the log.").format(kind=type(exc).__name__)
         self.result_label.setText(text)

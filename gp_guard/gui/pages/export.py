@@ -205,7 +205,7 @@ class ExportPage(QWidget):
             self.file_label.setText(_("Check stopped; nothing was changed."))
             return
         if isinstance(exc, service.ExportError):
-            text = exc.translated()
+            text = exc.text()
         else:
             text = _("Unexpected error ({kind}); the file was not changed. The details are in the log.").format(kind=type(exc).__name__)
         self.file_label.setText(text)

@@ -120,7 +120,7 @@ class ReportPage(QWidget):
         try:
             saved = identity.save(self.ctx.store, self.current_identity())
         except identity.IdentityError as exc:
-            self.identity_label.setText(exc.user_message())
+            self.identity_label.setText(exc.text())
             self.editors[exc.field].setFocus()
             return False
         self.rpps_edit.setText(saved.rpps)
