@@ -26,7 +26,7 @@ Streams
     is the caller's job. ``progress(done)`` is called after each 64 KiB chunk with the number of
     plaintext bytes processed so far (read when encrypting, released when decrypting).
     ``cancel`` is looked at before each chunk; it may be a callable returning ``True`` to stop, an
-    object with a ``cancelled`` attribute (``gp_guard.audit.runner.CancelToken``) or a
+    object with a ``cancelled`` attribute (``gp_guard.work.CancelToken``) or a
     ``threading.Event``. Cancellation raises ``Cancelled`` (NOT an ``AgeError``: the file is fine).
 
     ``decrypt`` writes plaintext chunk by chunk, each one only after it has authenticated. On a
@@ -68,6 +68,7 @@ from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
+from gp_guard import work
 from gp_guard.i18n import N_
 
 __all__ = [
@@ -134,7 +135,7 @@ class KeyFormatError(AgeError, ValueError):
     message = N_("This key is not a valid age key.")
 
 
-class Cancelled(Exception):
+class Cancelled(work.Cancelled):
     """The operation was cancelled by the user; nothing is wrong with the files."""
 
     message = N_("The operation was cancelled.")

@@ -42,6 +42,7 @@ from gp_guard.vault.streams import (
     Mismatch,
     Stopped,
 )
+from gp_guard.work import Cancelled, CancelToken, tell
 
 log = logging.getLogger(__name__)
 
@@ -69,20 +70,6 @@ class Progress:
     bytes_total: int
     current: str  # path relative to the folder
     mb_per_s: float
-
-
-class CancelToken:
-    """Set from any thread; the work stops at the next safe point, nothing half-done."""
-
-    def __init__(self) -> None:
-        self._event = threading.Event()
-
-    def cancel(self) -> None:
-        self._event.set()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._event.is_set()
 
 
 @dataclass(frozen=True)
@@ -213,10 +200,6 @@ class _Steps:
             os.kill(os.getpid(), signal.SIGKILL if hasattr(signal, "SIGKILL") else signal.SIGTERM)
 
 
-class _Cancelled(Exception):
-    pass
-
-
 class _Meter:
     """Counts bytes for progress and cancellation; one per run."""
 
@@ -237,7 +220,7 @@ class _Meter:
             self.bytes += count
         self.steps()
         if self.cancel.cancelled:
-            raise _Cancelled
+            raise Cancelled
         now = time.monotonic()
         if now - self.last >= 0.1:
             self.emit(now)
@@ -254,11 +237,8 @@ class _Meter:
             return
         elapsed = now - self.start
         rate = self.bytes / 1e6 / elapsed if elapsed > 0 else 0.0
-        try:
-            self.progress(Progress(self.action, self.files, self.total_files, self.bytes,
-                                   self.total_bytes, self.current, rate))
-        except Exception:  # noqa: BLE001 - a broken listener must not stop the work
-            log.exception("vault progress callback failed")
+        tell(self.progress, Progress(self.action, self.files, self.total_files, self.bytes,
+                                     self.total_bytes, self.current, rate))
 
 
 # -- the age adapter (gp_guard.vault.agefile) ------------------------------------------------
@@ -885,7 +865,7 @@ class _Batches:
     def _attempt(self, rel: str, st: os.stat_result) -> str:
         """One file's temporary copy, written, made durable and verified (in a worker thread)."""
         if self.meter.cancel.cancelled:
-            raise _Cancelled
+            raise Cancelled
         if self.stopped:
             raise Stopped
         self.meter.current = rel
@@ -1023,7 +1003,7 @@ class _Batches:
                 continue
             except Stopped:
                 pass
-            except _Cancelled:
+            except Cancelled:
                 self.report.cancelled = True
                 self.report.skipped.append(Problem(rel, N_("Not handled: the work was cancelled.")))
             except _Changed:
@@ -1189,7 +1169,7 @@ def verify(folder: str | os.PathLike[str], identities: Sequence[Any], *,
             with os.fdopen(fileio.open_read(root / rel), "rb", buffering=CHUNK) as raw:
                 _decrypt(HashingReader(raw, meter, hashing=False), HashingWriter(None, None), identities)
             report.done.append(rel)
-        except _Cancelled:
+        except Cancelled:
             report.cancelled = True
             break
         except OSError as exc:

@@ -139,7 +139,7 @@ class Viewer:
                     os.fdopen(fileio.create_private(target), "wb", buffering=fileio.CHUNK) as out:
                 vault_folder._decrypt(HashingReader(raw, meter, hashing=False), out, identities)
             os.chmod(target, stat.S_IRUSR)
-        except vault_folder._Cancelled:
+        except vault_folder.Cancelled:
             _remove_tree(holder)
             raise
         except Exception as exc:
