@@ -15,7 +15,7 @@ from gp_guard.vault import agefile, folder, outcome
 REPO = Path(__file__).resolve().parents[2]
 CHILD = """
 import sys
-from gp_guard.vault import agefile, folder
+from gp_guard.vault import agefile, folder, outcome
 work, recovery = agefile.parse_identities(open(sys.argv[2]).read())
 report = folder.lock(sys.argv[1], [work.recipient(), recovery.recipient()], [work], retry_delay=0.0)
 for rel in report.done:
