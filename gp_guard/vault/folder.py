@@ -87,7 +87,6 @@ def _run(action: str, folder: str | os.PathLike[str], recipients: Sequence[Recip
         recover_folder(journal, root)
         if action == "lock":
             journal.add_folder(str(root))
-        report.open_by = open_by_programs(root)
         items = scan(root, want_age=action != "lock", report=report) if only is None else listed(root, only)
         report.files_total = len(items)
         meter = Meter(action, len(items), sum(st.st_size for _rel, st in items), progress, cancel)

@@ -67,7 +67,6 @@ class Report:
     files_total: int = 0
     bytes_done: int = 0
     seconds: float = 0.0
-    open_by: list[tuple[int, str, str]] = field(default_factory=list)  # pid, program, file
 
     @property
     def ok(self) -> bool:

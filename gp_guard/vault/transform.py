@@ -180,7 +180,7 @@ def _write_followed(out: Any, source_fd: int, tmp: Path, produce: Callable[[Any]
     try:
         fileio.read_sequentially(source_fd)
         behind = fileio.DropBehind(out.fileno(), lambda: follower.pos, source_fd, source_done)
-        sink = fileio.WritebackWriter(out, follower.publish, behind=behind)
+        sink = fileio.WritebackWriter(out, behind=behind, each=follower.publish)  # followed closely
         try:
             produce(sink)
             sink.flush()
@@ -270,7 +270,7 @@ class Encrypt:
 
     def write(self, rel: str, st: os.stat_result) -> str:
         big = st.st_size >= FSYNC_ASIDE
-        with _beside(self, rel, st, 0, CHUNK if big else WRITE_BUFFER) as (raw, out, tmp):
+        with _beside(self, rel, st, 0, WRITE_BUFFER) as (raw, out, tmp):
             # Small files get a SHA-256 for the re-check; big ones rely on their fingerprint
             # (inode, size, modification and change times), which moves on any write.
             reader = HashingReader(raw, self.meter, hashing=st.st_size <= RECHECK_HASH_LIMIT)
