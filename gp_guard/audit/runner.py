@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from gp_guard.audit.model import Check, Finding, Outcome, errored, skipped
 from gp_guard.host import CommandTimeout, Host, HostError, NeedsAdmin, NotRecorded, ToolMissing
 from gp_guard.i18n import N_
+from gp_guard.work import CancelToken, tell
+
+__all__ = ["CancelToken", "Progress", "run_checks", "run_one"]
 
 log = logging.getLogger(__name__)
 
@@ -25,20 +28,6 @@ class Progress:
     done: int
     total: int
     check_id: str
-
-
-class CancelToken:
-    """Set from any thread to stop the audit as soon as possible."""
-
-    def __init__(self) -> None:
-        self._event = threading.Event()
-
-    def cancel(self) -> None:
-        self._event.set()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._event.is_set()
 
 
 def run_one(check: Check, host: Host, no_network: bool = False) -> Outcome:
@@ -134,11 +123,7 @@ class _Run:
             self.results[check.id] = Finding(check.meta, outcome, self.host.platform, duration)
             count = len(self.results)
             self.cond.notify_all()
-        if self.progress is not None:
-            try:
-                self.progress(Progress(count, len(self.checks), check.id))
-            except Exception:  # noqa: BLE001 - a broken listener must not stop the audit
-                log.exception("progress callback failed")
+        tell(self.progress, Progress(count, len(self.checks), check.id))
         return True
 
     def _expire(self) -> None:

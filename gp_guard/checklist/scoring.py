@@ -29,7 +29,9 @@ def next_actions(statuses: Sequence[ItemStatus], count: int = 3) -> list[ItemSta
 
 
 @dataclass(frozen=True)
-class Progress:
+class Completion:
+    """How many items of the checklist are done (not the progress of a running job: see work.py)."""
+
     done: int
     total: int
 
@@ -38,8 +40,8 @@ class Progress:
         return round(100 * self.done / self.total) if self.total else 0
 
 
-def progress(statuses: Sequence[ItemStatus]) -> Progress:
-    return Progress(sum(1 for s in statuses if s.state is State.DONE), len(statuses))
+def progress(statuses: Sequence[ItemStatus]) -> Completion:
+    return Completion(sum(1 for s in statuses if s.state is State.DONE), len(statuses))
 
 
 def first_hour(statuses: Sequence[ItemStatus]) -> list[ItemStatus]:

@@ -3,7 +3,7 @@
 ``check(path, compare=..., roles=..., progress=..., cancel=...)`` reads the file, gives each
 column a role, finds direct and linkable identifiers, counts the risk per person, decides the
 verdict and proposes fixes. ``progress`` receives ``Progress`` values from the working thread;
-``cancel`` is the audit's ``CancelToken`` (anything with a ``cancelled`` property): the check stops
+``cancel`` is a ``work.CancelToken`` (anything with a ``cancelled`` property): the check stops
 at the next chunk and raises ``Cancelled``. Nothing of the file's content is logged.
 """
 
@@ -18,9 +18,8 @@ from dataclasses import dataclass, field
 from itertools import repeat
 from operator import add, mul
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from gp_guard.audit.runner import CancelToken
 from gp_guard.export import linkage, proposals, readers, risk
 from gp_guard.export.identifiers import mask
 from gp_guard.export.proposals import Proposal
@@ -28,15 +27,11 @@ from gp_guard.export.readers import Cancelled, ExportError
 from gp_guard.export.roles import QUASI_HINTS, ROLES, SENSITIVE_HINTS, Column, classify, header_key
 from gp_guard.export.verdict import Direct, Linkable, Verdict, decide
 from gp_guard.i18n import N_
+from gp_guard.work import Cancel, CancelToken
 
 __all__ = ["CancelToken", "Cancelled", "CheckResult", "ExportError", "Progress", "check", "write_safer"]
 log = logging.getLogger(__name__)
 STAGES = ("read", "columns", "risk", "proposals")
-
-
-class Cancel(Protocol):
-    @property
-    def cancelled(self) -> bool: ...
 
 
 @dataclass(frozen=True)

@@ -529,7 +529,7 @@ class AlreadyRunning(Exception):
     """Another folder watcher of this user is running (started at login, or by the window)."""
 
 
-class _Single(folder._FolderLock):
+class _Single(folder.FolderMutex):
     """One watcher per user: the vault's advisory lock-file protocol on a file of its own, released
     by the system when the process ends however it ends (kill -9 included)."""
 

@@ -51,7 +51,7 @@ class ReportData:
     passed: list[FindingLine]
     unchecked: list[FindingLine]  # skipped (not applicable, needs rights, not answered) or failed to run
     checklist: list[tuple[Theme, list[ChecklistLine]]]
-    checklist_progress: scoring.Progress
+    checklist_progress: scoring.Completion
     checklist_timeline: list[progress.Snapshot]
     next_actions: list[str]  # titles
     vault: sources.VaultSummary | None

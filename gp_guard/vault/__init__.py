@@ -10,6 +10,15 @@ Modules:
   identity whose secret exists only on paper (the recovery kit).
 - ``recovery_kit``: the recovery kit PDF (key as text and QR code, French instructions for stock
   ``age``) and the "type back part of the key" confirmation.
+- ``folder``: the public operations on a protected folder: ``lock`` (encrypt in place), ``unlock``
+  (decrypt), ``verify``, ``status``, ``recover``. Built from ``eligibility`` (which folders may be
+  protected), ``scan`` (walking a folder), ``transform`` (one file, encrypted or decrypted, behind
+  one interface), ``batches`` (the engine driving a transform over many files), ``outcome``
+  (progress, problems, report, errors), ``mutex`` (one worker per folder), ``steps`` (the protocol's
+  steps, where the crash tests hook in); and below them ``journal`` (the intent log in the store),
+  ``recovery`` (finishing an interrupted run), ``leftovers``, ``inuse`` (files other programs have
+  open), ``fileio`` (durable writes, the page cache) and ``streams`` (hashing, comparing readers).
+- ``viewer``: a protected file opened for viewing in a private folder, removed afterwards.
 
 Every file is encrypted to public keys only (``keys.recipients()``), so encrypting never needs a
 secret; decrypting needs ``keys.unlock()``. Nothing here imports Qt.

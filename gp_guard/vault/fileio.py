@@ -130,15 +130,17 @@ class DropBehind:
 class WritebackWriter:
     """Writes through ``out`` and starts the disk writing every WRITEBACK_STEP bytes, so that a big
     file's data goes to the disk while it is still being encrypted, not all at the final fsync.
-    Each listener is then called with the number of bytes handed to the system so far.
+    Each listener is then called with the number of bytes handed to the system so far; ``each``
+    after every write (a reader following the file: ``streams.GrowingReader.publish``).
 
     With ``behind``, a helper thread starts the disk and releases memory behind the writing
     (``DropBehind``), so the thread that encrypts never waits for the disk unless it gets more
     than FLUSH_AHEAD bytes ahead of it. Call ``close()`` when done (also on errors).
     """
 
-    def __init__(self, out: Any, *listeners: Callable[[int], None], behind: DropBehind | None = None) -> None:
-        self.out, self.listeners, self.behind = out, listeners, behind
+    def __init__(self, out: Any, *listeners: Callable[[int], None], behind: DropBehind | None = None,
+                 each: Callable[[int], None] | None = None) -> None:
+        self.out, self.listeners, self.behind, self.each = out, listeners, behind, each
         self.written = 0
         self.started = 0
         self.cond = threading.Condition()
@@ -164,6 +166,10 @@ class WritebackWriter:
             self.started = self.written
             for listener in self.listeners:
                 listener(self.written)
+        elif self.each is not None:
+            self.out.flush()  # nothing to do when the write went past the buffer, as big ones do
+        if self.each is not None:
+            self.each(self.written)
         return count
 
     def flush(self) -> None:

@@ -121,6 +121,11 @@ class Journal:
     def folders(self) -> list[str]:
         return [_load(r["path"]) for r in self.store.query("SELECT path FROM vault_folder ORDER BY path")]
 
+    def last_runs(self) -> dict[str, tuple[str, str]]:
+        """Each listed folder's last action and when it ran: path -> (action, ISO time), "" if none."""
+        return {_load(r["path"]): (r["last_action"], r["last_run_at"]) for r in
+                self.store.query("SELECT path, last_action, last_run_at FROM vault_folder")}
+
     def ran(self, path: str, action: str, failures: dict[str, str]) -> None:
         """Remember the last action on ``path`` and the files that failed in it."""
         stamp = _now()

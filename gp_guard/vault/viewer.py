@@ -25,13 +25,16 @@ from typing import Any
 
 from gp_guard.i18n import N_
 from gp_guard.vault import fileio
-from gp_guard.vault import folder as vault_folder
+from gp_guard.vault.outcome import P_DAMAGED, Meter, Progress, VaultError
+from gp_guard.vault.scan import AGE
 from gp_guard.vault.streams import HashingReader
+from gp_guard.vault.transform import decrypt, is_age_error
+from gp_guard.work import Cancelled, CancelToken
 
 log = logging.getLogger(__name__)
 
 
-class ViewError(vault_folder.VaultError):
+class ViewError(VaultError):
     message = N_("This protected file could not be opened.")
 
 
@@ -118,11 +121,11 @@ class Viewer:
         atexit.register(self.close_all)
 
     def open(self, age_file: str | os.PathLike[str], identities: Sequence[Any], *,
-             progress: Callable[[vault_folder.Progress], None] | None = None,
-             cancel: vault_folder.CancelToken | None = None) -> Path:
+             progress: Callable[[Progress], None] | None = None,
+             cancel: CancelToken | None = None) -> Path:
         """Decrypt ``age_file`` into a private folder, open it, and return the plaintext's path."""
         source = Path(age_file)
-        name = source.name[: -len(vault_folder.AGE)] if source.name.endswith(vault_folder.AGE) else source.name
+        name = source.name[: -len(AGE)] if source.name.endswith(AGE) else source.name
         try:
             st = os.lstat(source)
         except OSError as exc:
@@ -131,21 +134,20 @@ class Viewer:
             raise ViewError(N_("This protected file could not be found: {path}"), path=str(source))
         holder = Path(tempfile.mkdtemp(prefix=f"view-{os.getpid()}-", dir=viewing_root()))
         target = holder / name
-        meter = vault_folder._Meter("view", 1, st.st_size, progress, cancel or vault_folder.CancelToken(),
-                                    vault_folder._Steps())
+        meter = Meter("view", 1, st.st_size, progress, cancel or CancelToken())
         meter.current = name
         try:
             with os.fdopen(fileio.open_read(source), "rb", buffering=fileio.CHUNK) as raw, \
                     os.fdopen(fileio.create_private(target), "wb", buffering=fileio.CHUNK) as out:
-                vault_folder._decrypt(HashingReader(raw, meter, hashing=False), out, identities)
+                decrypt(HashingReader(raw, meter, hashing=False), out, identities)
             os.chmod(target, stat.S_IRUSR)
-        except vault_folder._Cancelled:
+        except Cancelled:
             _remove_tree(holder)
             raise
         except Exception as exc:
             _remove_tree(holder)  # never leave a partial plaintext
-            if vault_folder._is_age_error(exc):
-                raise ViewError(vault_folder.P_DAMAGED) from exc
+            if is_age_error(exc):
+                raise ViewError(P_DAMAGED) from exc
             raise
         meter.file_done()
         self.opened.append(target)

@@ -118,7 +118,7 @@ def test_cancel_stops_safely_and_the_loop_stays_responsive(make_page, with_keys,
                 release.wait(10)  # the worker waits here until the test has pressed Cancel
         return real_lock(*args, progress=gated, **kwargs)
 
-    monkeypatch.setattr(folder, "BATCH_FILES", 1)
+    monkeypatch.setattr("gp_guard.vault.batches.BATCH_FILES", 1)
     monkeypatch.setattr(encryption.folder, "lock", slow_lock)
     qtbot.waitUntil(lambda: page.tree.topLevelItemCount() == 1)
     ticks = []
@@ -248,7 +248,7 @@ def test_closing_the_window_during_a_lock_asks_then_stops_safely(qtbot, make_win
                 release.wait(10)
         return real_lock(*args, progress=gated, **kwargs)
 
-    monkeypatch.setattr(folder, "BATCH_FILES", 1)
+    monkeypatch.setattr("gp_guard.vault.batches.BATCH_FILES", 1)
     monkeypatch.setattr(encryption.folder, "lock", slow_lock)
     window = make_window("en")
     page = window.pages["encryption"]

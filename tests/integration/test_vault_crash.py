@@ -1,7 +1,7 @@
 """Kill the vault at many points of lock and unlock; after recover() every file is intact.
 
-Kill points come two ways: GP_GUARD_VAULT_CRASH_AFTER=N makes the child SIGKILL itself after N
-protocol steps (deterministic: every step of a small folder is tried), and real external SIGKILLs
+Kill points come two ways: the child installs a protocol-step hook that SIGKILLs it at its Nth
+step (deterministic: every step of a small folder is tried), and real external SIGKILLs
 sent after a random number of the child's progress lines. After each kill, ``recover()`` runs and
 every original file must be there bit for bit: as plaintext, or as a ``.age`` that decrypts to it,
 never both and never a temporary file left behind. Then a new run completes the job.
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from gp_guard.vault import agefile, folder
+from gp_guard.vault import agefile, folder, transform
 from gp_guard.vault.journal import Journal
 
 REPO = Path(__file__).resolve().parents[2]
@@ -47,7 +47,7 @@ def make_folder(root: Path, rng: random.Random, count: int = 0) -> dict[str, str
         "Études/radiographie thorax é文件.pdf": rng.randbytes(150_000),
         "deep/a/b/image.dcm": rng.randbytes(3000),
         # the big-file way: verified by a helper thread while it is written, fsync beside it
-        "study/big.dcm": rng.randbytes(folder.FSYNC_ASIDE + 65537),
+        "study/big.dcm": rng.randbytes(transform.FSYNC_ASIDE + 65537),
     }
     for index in range(count):
         files[f"series/img{index:04d}.dcm"] = rng.randbytes(rng.randrange(1, 200_000))
@@ -87,14 +87,10 @@ def assert_recoverable(root: Path, originals: dict[str, str], identity) -> tuple
 
 def child(action: str, root: Path, keyfile: Path, crash_after: int | None = None, batch: int = 3,
           hash_limit: int = 16 * 1024 * 1024):
-    env = dict(os.environ)
-    env.pop("GP_GUARD_VAULT_CRASH_AFTER", None)
-    if crash_after is not None:
-        env["GP_GUARD_VAULT_CRASH_AFTER"] = str(crash_after)
     return subprocess.Popen(
         [sys.executable, "-m", "tests.integration.vault_child", action, str(root), str(keyfile), str(batch),
-         str(hash_limit)],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+         str(hash_limit), str(-1 if crash_after is None else crash_after)],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
 
 

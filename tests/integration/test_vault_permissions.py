@@ -10,18 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from gp_guard.vault import agefile, folder
+from gp_guard.vault import agefile, folder, outcome
 
 REPO = Path(__file__).resolve().parents[2]
 CHILD = """
 import sys
-from gp_guard.vault import agefile, folder
+from gp_guard.vault import agefile, folder, outcome
 work, recovery = agefile.parse_identities(open(sys.argv[2]).read())
 report = folder.lock(sys.argv[1], [work.recipient(), recovery.recipient()], [work], retry_delay=0.0)
 for rel in report.done:
     print("done", rel)
 for problem in report.failed:
-    print("failed", problem.name, problem.message == folder.P_DENIED, problem.message == folder.P_DIR_DENIED)
+    print("failed", problem.name, problem.message == outcome.P_DENIED, problem.message == outcome.P_DIR_DENIED)
 """
 
 
@@ -57,4 +57,4 @@ def test_unreadable_file_and_sub_folder_are_reported_as_permissions(tmp_path):
     lines = sorted(done.stdout.splitlines())
     assert lines == ["done ok.dcm", "failed locked False True", "failed secret.dcm True False"]
     assert (root / "secret.dcm").read_bytes() == b"secret" and (root / "locked" / "inside.dcm").read_bytes() == b"inside"
-    assert "permissions" in folder.Problem("x", folder.P_DENIED).text()
+    assert "permissions" in folder.Problem("x", outcome.P_DENIED).text()

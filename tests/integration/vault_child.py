@@ -1,24 +1,37 @@
 """A vault run in a child process, for the crash tests: ``python -m tests.integration.vault_child``.
 
-Arguments: ACTION (lock|unlock) FOLDER KEYFILE [BATCH [RECHECK_HASH_LIMIT]]. KEYFILE holds two age identities (working,
-recovery); the folder is encrypted to both. One line per progress event on stdout:
-``progress FILES BYTES``; at the end ``steps N``. GP_GUARD_VAULT_CRASH_AFTER=N makes the core
-SIGKILL this process after N protocol steps.
+Arguments: ACTION (lock|unlock) FOLDER KEYFILE [BATCH [RECHECK_HASH_LIMIT [CRASH_AFTER]]]. KEYFILE holds two
+age identities (working, recovery); the folder is encrypted to both. One line per progress event on stdout:
+``progress FILES BYTES``; at the end ``steps N``. CRASH_AFTER=N (N >= 0) installs a protocol-step hook
+(``vault.steps.HOOKS``) that SIGKILLs this process at its Nth step.
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 
-from gp_guard.vault import agefile, folder
+from gp_guard.vault import agefile, batches, folder, steps, transform
+
+
+def crash_at(limit: int):  # type: ignore[no-untyped-def]
+    def hook(number: int) -> None:
+        if number >= limit:
+            sys.stdout.flush()
+            os.kill(os.getpid(), signal.SIGKILL if hasattr(signal, "SIGKILL") else signal.SIGTERM)
+
+    return hook
 
 
 def main(argv: list[str]) -> int:
     action, target, keyfile = argv[:3]
     if len(argv) > 3:
-        folder.BATCH_FILES = int(argv[3])
+        batches.BATCH_FILES = int(argv[3])
     if len(argv) > 4:  # 0: every file goes the big-file way (fingerprint, no hash)
-        folder.RECHECK_HASH_LIMIT = int(argv[4])
+        transform.RECHECK_HASH_LIMIT = int(argv[4])
+    if len(argv) > 5 and int(argv[5]) >= 0:
+        steps.HOOKS.append(crash_at(int(argv[5])))
     with open(keyfile, encoding="ascii") as handle:
         work, recovery = agefile.parse_identities(handle.read())
 
@@ -30,7 +43,7 @@ def main(argv: list[str]) -> int:
                              retry_delay=0.0)
     else:
         report = folder.unlock(target, [work], progress=progress, retry_delay=0.0)
-    print(f"steps {folder._Steps.taken}", flush=True)
+    print(f"steps {steps.taken()}", flush=True)
     return 0 if report.ok else 1
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gp_guard.vault import agefile, folder
+from gp_guard.vault import agefile, folder, outcome, transform
 from gp_guard.vault.journal import Journal
 
 
@@ -89,7 +89,7 @@ def test_an_accented_long_name_is_shortened_whole_characters(tmp_path, ids):
     root.mkdir()
     name = "é" * 122 + ".pdf"  # 248 bytes
     (root / name).write_bytes(b"scan")
-    tmp = folder._Lock.tmp(name)
+    tmp = transform.Encrypt.tmp(name)
     assert len(os.fsencode(tmp)) <= 255 and tmp.endswith(".age.tmp") and tmp.isprintable()
     assert lock(root, ids).ok and folder.unlock(root, [ids[0]], retry_delay=0.0).ok
     assert (root / name).read_bytes() == b"scan"
@@ -101,7 +101,7 @@ def test_a_name_too_long_for_age_is_refused_with_the_right_words(tmp_path, ids):
     name = "c" * 248 + ".dcm"  # 252 bytes: "<name>.age" would not fit
     (root / name).write_bytes(b"image")
     report = lock(root, ids)
-    assert [(p.name, p.message) for p in report.failed] == [(name, folder.P_NAME_LONG)]
+    assert [(p.name, p.message) for p in report.failed] == [(name, outcome.P_NAME_LONG)]
     assert "too long to add “.age”" in report.failed[0].text()
     assert (root / name).read_bytes() == b"image"
 
@@ -115,7 +115,7 @@ def test_a_plaintext_named_age_is_not_counted_as_encrypted(tmp_path, ids):
     assert (state.encrypted, state.plain) == (0, 2)
     report = lock(root, ids)
     assert report.done == ["lettre.pdf"]
-    assert [(p.name, p.message) for p in report.failed] == [("compte-rendu.age", folder.P_NOT_AGE)]
+    assert [(p.name, p.message) for p in report.failed] == [("compte-rendu.age", outcome.P_NOT_AGE)]
     assert (root / "compte-rendu.age").read_bytes() == b"Patient: Dupont, plaintext"
     [state] = folder.status(root)
     assert (state.encrypted, state.plain, state.state) == (1, 1, "failed")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gp_guard.vault import agefile, folder
+from gp_guard.vault import agefile, batches, folder, outcome
 from gp_guard.vault.journal import Journal
 
 
@@ -53,7 +53,7 @@ def check_whole(root: Path, originals: dict[str, bytes], identity) -> int:
 @pytest.mark.parametrize("at", [0, 5])
 @pytest.mark.parametrize("swap", [False, True], ids=["renamed", "swapped-for-a-link"])
 def test_sub_folder_renamed_during_the_lock(tmp_path, ids, monkeypatch, batch, at, swap):
-    monkeypatch.setattr(folder, "BATCH_FILES", batch)
+    monkeypatch.setattr(batches, "BATCH_FILES", batch)
     root, outside = tmp_path / "race", tmp_path / "victim"
     (root / "sub").mkdir(parents=True)
     outside.mkdir()
@@ -102,7 +102,7 @@ def test_leftovers_of_an_older_interrupted_run_are_cleared_when_provably_the_sam
     (root / "theirs.dcm.age").write_bytes(agefile.encrypt_bytes(b"another content", [work.recipient()]))
     report = lock(root, ids)
     assert sorted(report.done) == ["both.dcm", "orphan.dcm", "other.dcm"]
-    assert [(p.name, p.message) for p in report.failed] == [("theirs.dcm", folder.P_EXISTS)]  # not the same: kept
+    assert [(p.name, p.message) for p in report.failed] == [("theirs.dcm", outcome.P_EXISTS)]  # not the same: kept
     assert sorted(p.name for p in root.iterdir()) == ["both.dcm.age", "orphan.dcm.age", "other.dcm.age",
                                                       "theirs.dcm", "theirs.dcm.age"]
     for name in ("both.dcm", "orphan.dcm", "other.dcm"):
