@@ -135,6 +135,16 @@ def current_language() -> str:
     return str(_state["lang"])
 
 
+def translation(lang: str) -> Callable[[str], str]:
+    """``_()`` for one given language, whatever the process's language: for a text written in a
+    record's own language (a French draft for the breach register while the window speaks English).
+    Nothing global changes, so a ``_()`` called meanwhile from another thread keeps its language."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"unsupported language: {lang}")
+    catalog = {} if lang == "en" else load_catalog(lang)
+    return lambda message: catalog.get(message) or message
+
+
 # -- plural forms ---------------------------------------------------------------------------------
 class Plural(NamedTuple):
     """A message with a count: its English singular and plural (``Np_``); ``key`` names the

@@ -147,6 +147,9 @@ class BreachRecord:
     status: str = "open"
     created_at: str = ""
     title: str = ""
+    # the language of what gp_guard writes into the record (drafts, history); the CNIL's texts and
+    # the letters to patients are French (notification.py, letters.py), the register is kept in French
+    language: str = "fr"
     facts: dict[str, Any] = field(default_factory=dict)  # input format of `breach assess`
     controller: Controller = field(default_factory=Controller)
     timeline: Timeline = field(default_factory=Timeline)

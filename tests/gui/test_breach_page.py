@@ -93,7 +93,7 @@ def test_walkthrough_with_the_keyboard_alone(qtbot, make_page, memory_keyring, s
     QTest.keyClick(page.categories["health"], Qt.Key.Key_Space)
     focus_by_tab(qtbot, page, page.count)
     QTest.keyClicks(page.count, "850")
-    assert "Notify the CNIL: Yes" in page.proposal.text()
+    assert "Notify the CNIL: yes" in page.proposal.text()
     choose(qtbot, page, page.notify_choice, True)
     choose(qtbot, page, page.inform_choice, False)
     # "No" without reasoning is refused
@@ -104,7 +104,7 @@ def test_walkthrough_with_the_keyboard_alone(qtbot, make_page, memory_keyring, s
     focus_by_tab(qtbot, page, page.inform_draft)
     QTest.keyClick(page.inform_draft, Qt.Key.Key_Space)
     assert "Le risque est élevé" in page.inform_reason.toPlainText()
-    assert "[Complete or correct in your own words.]" in page.inform_reason.toPlainText()
+    assert "[Complétez ou corrigez avec vos propres mots.]" in page.inform_reason.toPlainText()  # the record's language
     # the draft's instruction in brackets is still there: confirming is refused until it is replaced
     focus_by_tab(qtbot, page, page.confirm_button)
     QTest.keyClick(page.confirm_button, Qt.Key.Key_Space)

@@ -34,15 +34,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gp_guard.breach import guidance, labels, letters, notification, open_breaches
-from gp_guard.breach.assess import Num, band_word
+from gp_guard.breach import guidance, labels, open_breaches, walkthrough
 from gp_guard.breach.input import InputError
 from gp_guard.breach.model import BreachRecord
 from gp_guard.breach.register import Register, RegisterError, open_count
 from gp_guard.breach.register import exists as register_exists
+from gp_guard.breach.walkthrough import Walkthrough
 from gp_guard.gui import dialogs
 from gp_guard.gui.pages import PageContext
-from gp_guard.gui.widgets.breach_clock import deadline_text
 from gp_guard.i18n import N_, _
 
 NOT_KNOWN_TIME = QDateTime(QDate(2000, 1, 1), QTime(0, 0))  # shown as "Not known yet"
@@ -151,10 +150,7 @@ def save_path(parent: QWidget, suggested: str, kind: str = "pdf") -> str:
 
 
 def countdown_text(record: BreachRecord, now: dt.datetime | None = None) -> str:
-    due = record.deadline()
-    if due is None:
-        return _("Enter when you became aware of the breach: the 72 hours start then.")
-    return deadline_text(due, now)
+    return walkthrough.countdown_text(record, now)
 
 
 class BreachPage(QWidget):
@@ -162,7 +158,7 @@ class BreachPage(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.register: Register | None = None
-        self.record: BreachRecord | None = None
+        self.walk: Walkthrough | None = None  # the breach shown, through the core service
         self.answers: dict[str, QComboBox] = {}
         self.categories: dict[str, QCheckBox] = {}
         self.optional_times: dict[str, QDateTimeEdit] = {}
@@ -213,9 +209,13 @@ class BreachPage(QWidget):
         self.timer.timeout.connect(self._countdown)
         self.timer.start()
         saved = ctx.store.get_setting(CURRENT)
-        if saved and saved.isdigit():
+        if saved and saved.isascii() and saved.isdigit():  # "²".isdigit() is true: ASCII digits only
             self._open(int(saved), quiet=True)
         self._tick()
+
+    @property
+    def record(self) -> BreachRecord | None:
+        return self.walk.record if self.walk is not None else None
 
     # -- what survives a rebuild of the window (language switch) ---------------------------
     def kept_state(self) -> tuple[Register | None, int | None]:
@@ -498,7 +498,7 @@ class BreachPage(QWidget):
 
     def _last_or_open(self, register: Register) -> int | None:
         saved = self.ctx.store.get_setting(CURRENT)
-        if saved and saved.isdigit():
+        if saved and saved.isascii() and saved.isdigit():
             try:
                 if register.get(int(saved)).status != "deleted":
                     return int(saved)
@@ -536,12 +536,8 @@ class BreachPage(QWidget):
                                    ref=self.record.ref if self.record else ""),
                                yes=_("Record another breach"), no=_("Show the open breach")):
                 return
-        record = BreachRecord(exercise=exercise, title=_("Exercise") if exercise else "")
-        # the clock starts now unless the doctor corrects it: when in doubt, the earlier moment
-        record.set_answer("aware_at", dt.datetime.now().astimezone().isoformat(timespec="minutes"))
-        record.log("Début du suivi dans gp_guard" + (" (exercice)" if exercise else ""))
-        self.record = register.save(record)
-        self.ctx.store.set_setting(CURRENT, str(record.id))
+        self.walk = Walkthrough.start(register, exercise)  # the clock starts now
+        self.ctx.store.set_setting(CURRENT, str(self.walk.record.id))
         self._refresh_picker()
         self._load()
 
@@ -552,7 +548,7 @@ class BreachPage(QWidget):
         if register is None:
             return
         try:
-            self.record = register.get(int(breach_id))
+            self.walk = Walkthrough.open(register, int(breach_id))
         except RegisterError:
             return
         self.ctx.store.set_setting(CURRENT, str(breach_id))
@@ -605,38 +601,36 @@ class BreachPage(QWidget):
             self.kind.setCurrentIndex(max(0, self.kind.findData(record.cnil.kind)))
             self.receipt.setText(record.cnil.receipt_number)
             self.channel.setCurrentIndex(max(0, self.channel.findData(record.patients.channel or "letter")))
-            self.letter.setPlainText(record.patients.letter_text or letters.patient_letter(record))
+            self.letter.setPlainText(self.walk.patient_letter() if self.walk else "")
         finally:
             self._loading = False
         self._refresh_outputs()
 
-    # -- answers (each saved at once) ------------------------------------------------------
+    # -- answers (each saved at once, through the core service) -----------------------------
+    def _do(self, action: Callable[[Walkthrough], object], title: str | None = None) -> bool:
+        """Run one step of the walkthrough; a refused step is said, nothing is lost. True when done."""
+        if self._loading or self.walk is None:
+            return False
+        try:
+            action(self.walk)
+        except (InputError, RegisterError) as exc:  # NotReady is a RegisterError
+            dialogs.inform(self, title or _("Data breach"), exc.translated(), error=True)
+            return False
+        finally:
+            self._refresh_outputs()
+        return True
+
     def _change(self, apply: Callable[[BreachRecord], None]) -> None:
-        if self._loading or self.record is None or self.register is None:
-            return
-        apply(self.record)
-        self.register.save(self.record)
-        self._refresh_outputs()
+        self._do(lambda w: w.change(apply))
 
     def _answer(self, name: str, value: Any) -> None:
-        def apply(record: BreachRecord) -> None:
-            record.set_answer(name, value)
-            if name == "incident_type" and value and not record.exercise:
-                record.title = _(labels.INCIDENT_TYPES[value])
-
-        try:
-            self._change(apply)
-        except InputError as exc:
-            dialogs.inform(self, _("Data breach"), exc.translated(), error=True)
+        self._do(lambda w: w.answer(name, value))
 
     def _aware_changed(self, value: QDateTime) -> None:
         local = value.toPython()
         assert isinstance(local, dt.datetime)
-        stamp = local.astimezone().isoformat(timespec="minutes")
-        try:
-            self._change(lambda r: r.set_answer("aware_at", stamp))
-        except InputError as exc:  # a date the register cannot hold: said, nothing saved
-            dialogs.inform(self, _("Data breach"), exc.translated(), error=True)
+        # a date the register cannot hold is said, and nothing is saved
+        self._do(lambda w: w.answer("aware_at", walkthrough.stamp(local.astimezone())))
         self._tick()
 
     def _categories_changed(self) -> None:
@@ -650,81 +644,32 @@ class BreachPage(QWidget):
         self._answer("subjects_count", int(digits) if digits else None)
 
     def _decisions_changed(self) -> None:
-        def apply(record: BreachRecord) -> None:
-            record.notify.decided = self.notify_choice.currentData()
-            record.inform.decided = self.inform_choice.currentData()
-            record.notify.reasoning = self.notify_reason.toPlainText()
-            record.inform.reasoning = self.inform_reason.toPlainText()
-
-        self._change(apply)
+        self._do(lambda w: w.decide(self.notify_choice.currentData(), self.inform_choice.currentData(),
+                                    self.notify_reason.toPlainText(), self.inform_reason.toPlainText()))
 
     def _draft(self, target: QPlainTextEdit) -> None:
-        result = self.record.assessment() if self.record else None
-        if result is None:
-            return
-        from gp_guard.breach.labels import fr
-        from gp_guard.i18n import current_language, set_language
-
-        previous = current_language()
-        set_language("fr")  # the register is kept in French, like the texts for the CNIL
-        try:
-            draft = " ".join(r.text() for r in result.reasons)
-            s = result.severity
-            draft += " " + fr(N_("Calculation: ")) + f"{Num(s.dpc):g} × {Num(s.ei):g} + {Num(s.cb):g} = {Num(s.score):g}."
-        finally:
-            set_language(previous)
-        target.setPlainText(draft + "\n" + _("[Complete or correct in your own words.]"))
-        target.setFocus()
+        draft = self.walk.draft_reasoning() if self.walk else ""
+        if draft:
+            target.setPlainText(draft)  # in the record's language; the process's language is untouched
+            target.setFocus()
 
     def _confirm(self) -> None:
-        record = self.record
-        if record is None:
-            return
-        result = record.assessment()
-        problems = record.problems()
-        if record.notify.decided is None or record.inform.decided is None:
-            problems.insert(0, N_("Choose Yes or No for both decisions."))
-        if problems:
-            dialogs.inform(self, _("Your decisions"), "\n".join(_(p) for p in problems), error=True)
-            return
-        stamp = dt.datetime.now().astimezone().isoformat(timespec="minutes")
-
-        def apply(r: BreachRecord) -> None:
-            if result is not None:
-                r.notify.proposed, r.inform.proposed = result.notify_authority, result.inform_data_subjects
-                r.patients.art34_exemption = result.art34_exemption
-            r.notify.confirmed_at = r.inform.confirmed_at = stamp
-            r.cnil.texts_sent = dict(notification.sections(r))
-            r.log("Décisions confirmées : " + ("notifier la CNIL" if r.notify.decided else "ne pas notifier la CNIL")
-                  + ", " + ("informer les patients" if r.inform.decided else "ne pas informer les patients") + ".")
-
-        self._change(apply)
-        dialogs.inform(self, _("Your decisions"), _("Your decisions and your reasoning are saved in the breach register."))
+        if self._do(lambda w: w.confirm(), _("Your decisions")):
+            dialogs.inform(self, _("Your decisions"), _("Your decisions and your reasoning are saved in the breach register."))
 
     # -- outputs ---------------------------------------------------------------------------
     def _refresh_outputs(self) -> None:
         record = self.record
         self._tick()
-        if record is None:
+        if record is None or self.walk is None:
             return
-        try:
-            result = record.assessment()
-        except InputError:
-            result = None
+        result = self.walk.proposal()
         if result is None:
             self.proposal.setText(_("Enter when you became aware of the breach to see the proposal."))
         else:
-            s = result.severity
-            yes, no = _("Yes"), _("No")
-            lines = [_("Severity: {score:g} ({band}) = {dpc:g} × {ei:g} + {cb:g}").format(score=Num(s.score), band=band_word(s.band), dpc=Num(s.dpc), ei=Num(s.ei), cb=Num(s.cb))]
-            lines += ["• " + r.text() for r in s.explanation]
-            lines.append(_("Notify the CNIL: {answer}").format(answer=yes if result.notify_authority else no))
-            lines.append(_("Inform the patients: {answer}").format(answer=yes if result.inform_data_subjects else no))
-            lines += ["• " + r.text() for r in result.reasons]
-            lines.append(_("This is a proposal: you decide, and you write down your reasons."))
-            self.proposal.setText("\n".join(lines))
-        self.cnil_text.setPlainText(notification.as_text(record))
-        self.sections = notification.sections(record)
+            self.proposal.setText(walkthrough.proposal_text(result))
+        self.cnil_text.setPlainText(self.walk.cnil_text())
+        self.sections = self.walk.cnil_sections()
         chosen = self.section_choice.currentIndex()
         if self.section_choice.count() != len(self.sections):
             self.section_choice.clear()
@@ -733,48 +678,22 @@ class BreachPage(QWidget):
         self.section_choice.setCurrentIndex(max(0, chosen))
         if not record.patients.letter_text and not self.letter.hasFocus():
             self._loading = True
-            self.letter.setPlainText(letters.patient_letter(record))
+            self.letter.setPlainText(self.walk.patient_letter())
             self._loading = False
-        self.done_list.setText(self._done_summary(record))
+        self.done_list.setText("\n".join(walkthrough.done_lines(record)))
         steps = guidance.steps_for(record.facts.get("incident_type"))
         self.steps.setText("<br><br>".join(
             f"<b>{_(s.title)}</b><br>{_(s.text)}" + (f" <a href='{s.url}'>{s.url}</a>" if s.url else "") for s in steps))
-
-    DONE_FIELDS = {"cnil": ("cnil", "notified_at"), "patients": ("patients", "informed_at"),
-                   "vendor": ("other", "vendor_informed_at"), "police": ("other", "police_complaint_at"),
-                   "cert": ("other", "cert_sante_at"), "cyber": ("other", "cybermalveillance_at"),
-                   "insurer": ("other", "insurer_at")}
 
     def _marker(self, key: str) -> Callable[[], None]:
         return lambda: self._mark_done(key)
 
     def _mark_done(self, key: str) -> None:
-        section, name = self.DONE_FIELDS[key]
-        stamp = dt.datetime.now().astimezone().isoformat(timespec="minutes")
-        if key == "cnil":
-            # "notified" only with the CNIL's receipt number: the register never says more than happened
-            try:
-                self._change(lambda r: r.record_notification(stamp, self.receipt.text(), self.kind.currentData()))
-            except InputError as exc:
-                dialogs.inform(self, _("Data breach"), exc.translated(), error=True)
+        # "notified" only with the CNIL's receipt number: the register never says more than happened
+        if not self._do(lambda w: w.mark_done(key, receipt=self.receipt.text(), kind=self.kind.currentData(),
+                                              channel=self.channel.currentData(), letter_text=self.letter.toPlainText())):
+            if key == "cnil":
                 self.receipt.setFocus()
-            return
-
-        def apply(record: BreachRecord) -> None:
-            setattr(getattr(record, section), name, stamp)
-            if key == "patients":
-                record.patients.channel = record.patients.channel or self.channel.currentData()
-                record.patients.letter_text = self.letter.toPlainText()  # the text actually sent
-
-        self._change(apply)
-
-    def _done_summary(self, record: BreachRecord) -> str:
-        lines = []
-        for key, (section, name) in self.DONE_FIELDS.items():
-            value = getattr(getattr(record, section), name)
-            if value:
-                lines.append(f"✓ {self.done_buttons[key].text().split(':')[0].strip()} — {dt.datetime.fromisoformat(value).strftime('%d/%m/%Y %H:%M')}")
-        return "\n".join(lines)
 
     def _countdown(self) -> None:
         """Every 30 s: only the time left changes (no database access)."""
@@ -797,8 +716,7 @@ class BreachPage(QWidget):
         self.unlock_button.setVisible(locked)
         self.delete_button.setEnabled(self.record is not None and self.record.status != "deleted")
         if self.record is not None and self.record.status == "deleted":
-            self.countdown.setText(_("This record was deleted on {when} by {who} (made by mistake). It stays in the register's history.").format(
-                when=dt.datetime.fromisoformat(self.record.deleted_at).strftime("%d/%m/%Y %H:%M"), who=self.record.deleted_by or "?"))
+            self.countdown.setText(walkthrough.deleted_text(self.record))
         elif self.record is not None:
             self._countdown()
         elif count is not None:
@@ -832,7 +750,7 @@ class BreachPage(QWidget):
         except OSError as exc:
             dialogs.inform(self, _("Save the PDF dossier…"), _("Cannot read or write {path}: {reason}").format(path=path, reason=exc.strerror or exc), error=True)
             return
-        self._change(lambda r: r.log("Dossier PDF enregistré"))
+        self._do(lambda w: w.note(N_("PDF dossier saved")))
         dialogs.inform(self, _("Save the PDF dossier…"), _("Written (readable by you only): {path}").format(path=written))
 
     def _save_letter(self) -> None:
@@ -853,7 +771,7 @@ class BreachPage(QWidget):
 
     def _delete(self) -> None:
         record, register = self.record, self.register
-        if record is None or register is None or record.id is None or record.status == "deleted":
+        if self.walk is None or record is None or register is None or record.id is None or record.status == "deleted":
             return
         if record.exercise:
             text = _("Delete this exercise? It is removed for good.")
@@ -862,29 +780,24 @@ class BreachPage(QWidget):
         if not dialogs.ask(self, _("Delete this record"), text, yes=_("Delete"), no=_("Keep it")):
             return
         try:
-            deleted = register.delete(record.id)
+            self.walk.delete()
         except RegisterError as exc:
             dialogs.inform(self, _("Delete this record"), exc.translated(), error=True)
             return
         if record.exercise:
-            self.record = None
+            self.walk = None
             self.body.setEnabled(False)
         else:
-            self.record = deleted
             self._load()
         self._refresh_picker()
 
     def _close_breach(self) -> None:
-        record = self.record
-        if record is None:
+        walk = self.walk
+        if walk is None:
             return
-        if record.problems() or record.notify.decided is None or record.inform.decided is None:
+        if walk.problems() or not walk.confirmed():  # said before asking: the rule is the service's
             dialogs.inform(self, _("Close this breach"), _("Confirm your decisions, with your reasoning, before closing the breach."), error=True)
             return
         if not dialogs.ask(self, _("Close this breach"), _("Close this breach? It stays in the register; you can still open it.")):
             return
-        def apply(r: BreachRecord) -> None:
-            r.status = "closed"
-            r.log("Violation close")
-
-        self._change(apply)
+        self._do(lambda w: w.close(), _("Close this breach"))
