@@ -13,12 +13,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QDateTime, QEvent, QObject, Qt, QTime, QTimer
-from PySide6.QtGui import QGuiApplication, QKeyEvent, QMouseEvent, QWheelEvent
+from PySide6.QtCore import QDateTime, Qt, QTimer
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateTimeEdit,
+    QDialog,
     QFileDialog,
     QFormLayout,
     QGridLayout,
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -42,16 +44,23 @@ from gp_guard.breach.register import exists as register_exists
 from gp_guard.breach.walkthrough import Walkthrough
 from gp_guard.gui import dialogs
 from gp_guard.gui.pages import PageContext
+from gp_guard.gui.pages.breach_widgets import (
+    FIRST_TIME,
+    LAST_TIME,
+    NOT_KNOWN_TIME,
+    ComboBox,
+    DateTimeEdit,
+    NewPassphraseDialog,
+    Stepper,
+)
 from gp_guard.i18n import N_, _
 
-NOT_KNOWN_TIME = QDateTime(QDate(2000, 1, 1), QTime(0, 0))  # shown as "Not known yet"
-LAST_TIME = QDateTime(QDate(2999, 12, 31), QTime(23, 59))  # the core refuses later years (binput.MAX_YEAR)
-FIRST_TIME = QDateTime(QDate(1900, 1, 1), QTime(0, 0))
 DISCOVERED_BY = {
     "controller": N_("You or your staff"), "processor": N_("Your software vendor or IT provider"),
     "data_subject": N_("A patient"), "third_party": N_("Someone else (a colleague, a laboratory, the police)"),
     "press": N_("The press or social media"), "other": N_("Other"),
 }
+STEP_TITLES = (N_("When"), N_("What happened"), N_("Proposal"), N_("Your decisions"), N_("Texts to send"), N_("What you did"))
 CURRENT = "breach.current"  # id of the record shown (a number, no patient data)
 UNKNOWN = N_("Not known yet")
 TRI = ((UNKNOWN, None), (N_("Yes"), True), (N_("No"), False))
@@ -71,72 +80,17 @@ QUESTIONS: list[tuple[str, str, str, Any]] = [
 ]
 
 
-class DateTimeEdit(QDateTimeEdit):
-    """Tab leaves the field (arrows move between day, month, year...): no keyboard trap. The
-    mouse wheel scrolls the page unless the field has the focus: scrolling never changes a date."""
-
-    opens_on: Callable[[], QDate] | None = None  # the month the calendar shows while "Not known yet"
-
-    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: A002 - Qt's name
-        return QWidget.focusNextPrevChild(self, next)
-
-    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt override
-        if self.hasFocus():
-            super().wheelEvent(event)
-        else:
-            event.ignore()  # the scroll area gets it
-
-    def open_calendar_on(self, day: Callable[[], QDate]) -> None:
-        """While the value is 'Not known yet' (the minimum, year 2000), the calendar opens on ``day``'s
-        month (the moment of awareness), not on January 2000; the value itself is left alone. The
-        calendar is made only when the doctor reaches for it (mouse or key), as Qt does."""
-        self.opens_on = day
-
-    def _watch_calendar(self) -> None:
-        if self.opens_on is not None and self.calendarPopup():
-            self.calendarWidget().installEventFilter(self)  # once: Qt ignores a second install
-
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
-        self._watch_calendar()
-        super().mousePressEvent(event)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
-        self._watch_calendar()
-        super().keyPressEvent(event)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        calendar = self.calendarWidget()
-        if (event.type() == QEvent.Type.Show and watched is calendar and self.opens_on is not None
-                and self.dateTime() == self.minimumDateTime()):
-            day = self.opens_on()
-            calendar.setCurrentPage(day.year(), day.month())
-        return super().eventFilter(watched, event)
-
-
-class ComboBox(QComboBox):
-    """The long form is scrolled with the wheel: over a closed, unfocused list the wheel scrolls
-    the page instead of changing (and saving) the answer."""
-
-    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt override
-        if self.hasFocus():
-            super().wheelEvent(event)
-        else:
-            event.ignore()
-
-
 def ask_passphrase(parent: QWidget, first: bool) -> str:
-    """The seam the tests patch: the passphrase of the register when no keyring exists."""
-    text = _("Choose a passphrase for the breach register (at least 8 characters). Write it down and keep it safe: without it the register cannot be read.") if first else _("Passphrase of the breach register:")
-    value, ok = QInputDialog.getText(parent, _("Breach register"), text, QLineEdit.EchoMode.Password)
+    """The seam the tests patch: the passphrase of the register when no keyring exists. A new one
+    is typed twice in one dialog that says what its loss means (a typo would lock the register)."""
+    if first:
+        dialog = NewPassphraseDialog(parent)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            raise RegisterError(N_("The breach register stays closed: no passphrase was given."))
+        return dialog.passphrase()
+    value, ok = QInputDialog.getText(parent, _("Breach register"), _("Passphrase of the breach register:"), QLineEdit.EchoMode.Password)
     if not ok:
         raise RegisterError(N_("The breach register stays closed: no passphrase was given."))
-    if first:  # a typo in a new passphrase would lock the register for good: typed twice
-        again, ok = QInputDialog.getText(parent, _("Breach register"), _("Type the same passphrase again, to check it:"),
-                                         QLineEdit.EchoMode.Password)
-        if not ok:
-            raise RegisterError(N_("The breach register stays closed: no passphrase was given."))
-        if again != value:
-            raise RegisterError(N_("The two passphrases differ."))
     return value
 
 
@@ -191,18 +145,50 @@ class BreachPage(QWidget):
         status.addWidget(self.unlock_button)
         outer.addLayout(status)
 
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setAccessibleName(_("Breach walkthrough"))
-        self.body = QWidget()
-        self.form = QVBoxLayout(self.body)
-        scroll.setWidget(self.body)
-        outer.addWidget(scroll, 1)
+        # the verdict in large type: the one sentence the doctor acts on
+        self.verdict = QLabel()
+        self.verdict.setObjectName("breachVerdict")
+        self.verdict.setWordWrap(True)
+        self.verdict.setAccessibleName(_("What to do now"))
+        font = self.verdict.font()
+        font.setPointSizeF(font.pointSizeF() * 1.6)
+        font.setBold(True)
+        self.verdict.setFont(font)
+        self.verdict_patients = QLabel()
+        self.verdict_patients.setWordWrap(True)
+        outer.addWidget(self.verdict)
+        outer.addWidget(self.verdict_patients)
+
+        # the walkthrough as a wizard: one step per screen, Previous / Next
+        self.stepper = Stepper([_(t) for t in STEP_TITLES])
+        self.stepper.chosen.connect(self.go_to)
+        outer.addWidget(self.stepper)
+        self.body = QStackedWidget()
+        self.body.setAccessibleName(_("Breach walkthrough"))
+        outer.addWidget(self.body, 1)
+        self.rows: dict[QWidget, tuple[QFormLayout, QWidget | None]] = {}  # rows that may not apply
         self._build_when()
         self._build_questions()
         self._build_proposal()
         self._build_texts()
+        nav = QHBoxLayout()
+        self.back_button = self._button(_("Previous"), lambda: self.go_to(self.body.currentIndex() - 1))
+        self.next_button = self._button(_("Next"), lambda: self.go_to(self.body.currentIndex() + 1))
+        nav.addWidget(self.back_button)
+        nav.addStretch(1)
+        nav.addWidget(self.next_button)
+        outer.addLayout(nav)
+        actions = QHBoxLayout()
+        self.pdf_button = self._button(_("Save the PDF dossier…"), self._pdf)
+        self.close_button = self._button(_("Close this breach"), self._close_breach)
+        self.delete_button = self._button(_("Delete this record (made by mistake)…"), self._delete)
+        actions.addWidget(self.pdf_button)
+        actions.addWidget(self.close_button)
+        actions.addWidget(self.delete_button)
+        actions.addStretch(1)
+        outer.addLayout(actions)
         self.body.setEnabled(False)
+        self.go_to(0)
 
         self.timer = QTimer(self)
         self.timer.setInterval(30_000)
@@ -237,8 +223,26 @@ class BreachPage(QWidget):
     def _combo(self, name: str) -> QComboBox:
         combo = ComboBox()
         combo.setAccessibleName(name)
-        combo.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         return combo
+
+    def _step(self) -> None:
+        """A new screen of the wizard; the groups built next go on it."""
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        inner = QWidget()
+        self.form = QVBoxLayout(inner)
+        self.form.setAlignment(Qt.AlignmentFlag.AlignTop)
+        scroll.setWidget(inner)
+        scroll.setAccessibleName(_(STEP_TITLES[self.body.count()]))
+        self.body.addWidget(scroll)
+
+    def go_to(self, index: int) -> None:
+        """Show step ``index`` (clamped); Previous and Next follow."""
+        index = max(0, min(index, self.body.count() - 1))
+        self.body.setCurrentIndex(index)
+        self.stepper.set_current(index)
+        self.back_button.setEnabled(index > 0)
+        self.next_button.setEnabled(index < self.body.count() - 1)
 
     def _button(self, text: str, slot: Callable[[], object]) -> QPushButton:
         button = QPushButton(text)
@@ -274,12 +278,12 @@ class BreachPage(QWidget):
         widget.setAccessibleDescription(explanation)
         form.addRow(label)  # the question spans the width; the answer below it
         form.addRow(widget)
+        self.rows[widget] = (form, label)
 
     def _build_when(self) -> None:
+        self._step()
         form = self._group(_("1. When"))
         self.aware = DateTimeEdit()
-        self.aware.setCalendarPopup(True)
-        self.aware.setDisplayFormat("dd/MM/yyyy HH:mm")
         self.aware.setDateTimeRange(FIRST_TIME, LAST_TIME)
         self.aware.setAccessibleName(_("When you became aware of the breach"))
         self.aware.dateTimeChanged.connect(self._aware_changed)
@@ -318,8 +322,6 @@ class BreachPage(QWidget):
     def _optional_time(self, name: str, field_name: str) -> QDateTimeEdit:
         """A date and time that may be unknown: its minimum shows 'Not known yet'."""
         edit = DateTimeEdit()
-        edit.setCalendarPopup(True)
-        edit.setDisplayFormat("dd/MM/yyyy HH:mm")
         edit.setDateTimeRange(NOT_KNOWN_TIME, LAST_TIME)
         edit.setSpecialValueText(_(UNKNOWN))
         edit.setAccessibleName(name)
@@ -336,11 +338,12 @@ class BreachPage(QWidget):
             self._change(lambda r: setattr(r.timeline, field_name, stamp))
 
         edit.dateTimeChanged.connect(changed)
-        edit.open_calendar_on(lambda: self.aware.date())
+        edit.open_calendar_on(self.aware.dateTime)
         self.optional_times[field_name] = edit
         return edit
 
     def _build_questions(self) -> None:
+        self._step()
         form = self._group(_("2. What happened, and to which data"))
         for name, question, explanation, choices in QUESTIONS:
             combo = self._combo(_(question))
@@ -381,6 +384,7 @@ class BreachPage(QWidget):
         self._explained(form, _("What will you do so that it does not happen again?"), _("For example: encrypt the laptop disk, a second backup kept away from the practice."), self.planned)
 
     def _build_proposal(self) -> None:
+        self._step()
         form = self._group(_("3. What gp_guard proposes"))
         self.proposal = QLabel()
         self.proposal.setWordWrap(True)
@@ -388,6 +392,7 @@ class BreachPage(QWidget):
         self.proposal.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.proposal.setAccessibleName(_("Proposed decisions and reasons"))
         form.addRow(self.proposal)
+        self._step()
         decide = self._group(_("4. Your decisions"))
         self.notify_choice = self._combo(_("Notify the CNIL?"))
         self.notify_reason = self._text(_("Why the CNIL is not notified"))
@@ -404,13 +409,16 @@ class BreachPage(QWidget):
             decide.addRow(question, combo)
             decide.addRow(_("Your reasoning (required for 'No')"), reason)
             decide.addRow(draft)
+            self.rows[reason] = self.rows[draft] = (decide, None)
         self.lateness = self._text(_("Reasons for notifying after 72 hours"))
-        self.lateness.textChanged.connect(lambda: self._change(lambda r: setattr(r.cnil, "lateness_reasons", self.lateness.toPlainText())))
+        self.lateness.textChanged.connect(lambda: self._do(lambda w: w.decide(lateness_reasons=self.lateness.toPlainText())))
         decide.addRow(_("If past 72 hours: the reasons for the delay"), self.lateness)
+        self.rows[self.lateness] = (decide, None)
         self.confirm_button = self._button(_("Confirm my decisions"), self._confirm)
         decide.addRow(self.confirm_button)
 
     def _build_texts(self) -> None:
+        self._step()
         form = self._group(_("5. Texts to copy and next steps"))
         self.cnil_text = self._text(_("Text for the CNIL notification form"), 10, read_only=True)
         form.addRow(_("For the CNIL form (notifications.cnil.fr), section by section"), self.cnil_text)
@@ -436,6 +444,7 @@ class BreachPage(QWidget):
         self.steps.setOpenExternalLinks(True)
         self.steps.setAccessibleName(_("Other steps"))
         form.addRow(self.steps)
+        self._step()
         done = self._group(_("6. What you sent and did"))
         self.kind = self._combo(_("Type of notification"))
         for key, label in labels.NOTIFICATION_KINDS.items():
@@ -461,14 +470,6 @@ class BreachPage(QWidget):
         self.done_list = QLabel()
         self.done_list.setWordWrap(True)
         done.addRow(self.done_list)
-        row = QHBoxLayout()
-        self.pdf_button = self._button(_("Save the PDF dossier…"), self._pdf)
-        self.close_button = self._button(_("Close this breach"), self._close_breach)
-        self.delete_button = self._button(_("Delete this record (made by mistake)…"), self._delete)
-        row.addWidget(self.pdf_button)
-        row.addWidget(self.close_button)
-        row.addWidget(self.delete_button)
-        self.form.addLayout(row)
 
     # -- records ---------------------------------------------------------------------------
     def _ensure_register(self) -> Register | None:
@@ -540,6 +541,7 @@ class BreachPage(QWidget):
         self.ctx.store.set_setting(CURRENT, str(self.walk.record.id))
         self._refresh_picker()
         self._load()
+        self.go_to(0)
 
     def _open(self, breach_id: int | None, quiet: bool = False) -> None:
         if breach_id is None:
@@ -663,6 +665,7 @@ class BreachPage(QWidget):
         self._tick()
         if record is None or self.walk is None:
             return
+        self._show_what_applies(record)
         result = self.walk.proposal()
         if result is None:
             self.proposal.setText(_("Enter when you became aware of the breach to see the proposal."))
@@ -685,6 +688,26 @@ class BreachPage(QWidget):
         self.steps.setText("<br><br>".join(
             f"<b>{_(s.title)}</b><br>{_(s.text)}" + (f" <a href='{s.url}'>{s.url}</a>" if s.url else "") for s in steps))
 
+    def _row_visible(self, widget: QWidget, visible: bool) -> None:
+        form, label = self.rows[widget]
+        form.setRowVisible(widget, visible)
+        if label is not None:
+            form.setRowVisible(label, visible)
+
+    def _show_what_applies(self, record: BreachRecord) -> None:
+        """Boxes that do not apply are hidden: the reasoning asked for a "no", the reasons for a
+        delay once the 72 hours are over, the question on known recipients."""
+        for decision, reason, draft in ((record.notify, self.notify_reason, self.notify_draft),
+                                        (record.inform, self.inform_reason, self.inform_draft)):
+            needed = decision.decided is False or bool(decision.reasoning.strip())
+            self._row_visible(reason, needed)
+            self._row_visible(draft, needed)
+        due = record.deadline()
+        late = due is not None and record.notify.decided is not False and (
+            bool(record.cnil.lateness_reasons.strip()) or dt.datetime.now(dt.UTC) > due)
+        self._row_visible(self.lateness, late)
+        self._row_visible(self.answers["recipients_trusted"], record.facts.get("confidentiality") == "known_recipients")
+
     def _marker(self, key: str) -> Callable[[], None]:
         return lambda: self._mark_done(key)
 
@@ -696,10 +719,12 @@ class BreachPage(QWidget):
                 self.receipt.setFocus()
 
     def _countdown(self) -> None:
-        """Every 30 s: only the time left changes (no database access)."""
+        """Every 30 s: only the time left and the verdict change (no database access)."""
         if self.record is not None and self.record.status != "deleted":
             exercise = _("EXERCISE: a fictitious breach, outside the register.") + " " if self.record.exercise else ""
             self.countdown.setText(exercise + countdown_text(self.record))
+            self.verdict.setText(walkthrough.verdict_text(self.record))
+            self.verdict_patients.setText(walkthrough.patients_verdict_text(self.record))
 
     def _locked_count(self) -> int | None:
         """Open breaches while the register is closed (None: no register, or it is open)."""
@@ -715,6 +740,11 @@ class BreachPage(QWidget):
         locked = count is not None
         self.unlock_button.setVisible(locked)
         self.delete_button.setEnabled(self.record is not None and self.record.status != "deleted")
+        for widget in (self.stepper, self.back_button, self.next_button, self.pdf_button, self.close_button):
+            widget.setVisible(self.record is not None)
+        if self.record is None or self.record.status == "deleted":
+            self.verdict.clear()
+            self.verdict_patients.clear()
         if self.record is not None and self.record.status == "deleted":
             self.countdown.setText(walkthrough.deleted_text(self.record))
         elif self.record is not None:
