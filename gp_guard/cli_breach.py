@@ -168,7 +168,7 @@ def read_json(raw: bytes) -> object:
 
 
 def _state_words(r) -> str:
-    from gp_guard.breach.notification import fr_date
+    from gp_guard.i18n import format_datetime as fr_date  # the interface's language, in words
 
     state = r.cnil_state()
     if state == "notified":
@@ -178,7 +178,7 @@ def _state_words(r) -> str:
 
 
 def _list(register, exercises: bool) -> int:
-    from gp_guard.breach.notification import fr_date
+    from gp_guard.i18n import format_datetime as fr_date  # the interface's language, in words
 
     records = register.list(exercise=exercises)
     if not records:
@@ -207,7 +207,7 @@ def _show(register, breach_id: int, as_json: bool) -> int:
         sys.stdout.write("\n")
     else:
         if record.status == "deleted":
-            from gp_guard.breach.notification import fr_date
+            from gp_guard.i18n import format_datetime as fr_date
 
             print(_("[deleted on {when} by {who}]").format(when=fr_date(record.deleted_at), who=record.deleted_by or "?") + "\n")
         print(as_text(record))

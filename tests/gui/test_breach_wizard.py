@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QDateTimeEdit,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QTableWidget,
     QWidget,
@@ -162,6 +163,8 @@ def visible_texts(root: QWidget) -> list[str]:
             out.append(widget.text())
         elif isinstance(widget, QDateTimeEdit | QLineEdit):
             out.append(widget.text())
+        elif isinstance(widget, QPlainTextEdit):  # the CNIL text and the letter, as they will be sent
+            out.append(widget.toPlainText())
         elif isinstance(widget, QComboBox):
             out += [widget.itemText(i) for i in range(widget.count())]
         elif isinstance(widget, QTableWidget):
@@ -190,6 +193,7 @@ def test_dates_on_the_breach_page_are_written_in_words(make_page, memory_keyring
     shown = "\n".join(seen)
     assert ("7 décembre 2026" if lang == "fr" else "7 December 2026") in shown  # dates are there, in words
     assert ("✓ CNIL notifiée — " if lang == "fr" else "✓ CNIL notified — ") in shown
+    assert "Date à laquelle j'en ai eu connaissance : 7 décembre 2026 à 17 h 18" in shown  # the CNIL text
     assert NUMERIC_DATE.findall(shown) == []
     page._delete()  # the deleted record's line, too
     assert NUMERIC_DATE.findall(page.countdown.text()) == [] and page.record.status == "deleted"

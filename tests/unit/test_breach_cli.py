@@ -140,7 +140,10 @@ def test_restart_without_keyring_finds_unlocks_and_continues_the_open_breach(no_
     assert "marquée comme supprimée" in gone.stdout
     listed = cli_process(["list"], "cheval agrafe batterie\n", _private_home, "fr").stdout
     lines = {line.split()[1]: line for line in listed.splitlines()}
-    assert "CNIL notifiée le 03/03/2026 à 10:15 (UTC+01:00) (n° CNIL-2026-0042)" in lines[real.ref]
+    from gp_guard.i18n import format_datetime
+
+    sent = format_datetime("2026-03-03T10:15:00+01:00", "fr")  # in words, on this computer's clock (the child's)
+    assert f"CNIL notifiée le {sent} (n° CNIL-2026-0042)" in lines[real.ref] and "/2026" not in listed
     assert "[supprimée le" in lines[phantom.ref] and "supprimée" not in lines[real.ref]
     shown = cli_process(["show", str(phantom.id)], "cheval agrafe batterie\n", _private_home, "fr").stdout
     assert shown.startswith("[supprimée le")
