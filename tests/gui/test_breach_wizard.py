@@ -23,34 +23,23 @@ from PySide6.QtWidgets import (
 )
 
 from gp_guard.breach import walkthrough
-from gp_guard.gui.app import apply_language
-from gp_guard.gui.audit_controller import AuditController
-from gp_guard.gui.pages import PageContext
 from gp_guard.gui.pages import breach as breach_page
 from gp_guard.gui.pages.breach import BreachPage
-from tests.helpers import recorded
+from tests.gui.test_breach_page import make_page as make_page_hidden  # noqa: F401 - the fixture
 
 
 @pytest.fixture
-def make_page(qtbot, store):
-    controllers: list[AuditController] = []
+def make_page(qtbot, make_page_hidden):  # noqa: F811 - the imported fixture, asked by name
+    """The page of test_breach_page, shown: what is visible is what a step shows."""
 
     def make(lang: str = "en") -> BreachPage:
-        apply_language(lang)
-        audit = AuditController(store, recorded("win10_fr_weak"))
-        controllers.append(audit)
-        page = BreachPage(PageContext(store, audit, lambda key: None, lambda lang: None, lambda check: None))
-        qtbot.addWidget(page)
+        page = make_page_hidden(lang)
         page.resize(1000, 700)
         page.show()
         qtbot.waitExposed(page)
         return page
 
-    yield make
-    for audit in controllers:
-        audit.cancel()
-        assert audit.wait(15.0)
-    apply_language("en")
+    return make
 
 
 def aware(page: BreachPage, when: dt.datetime) -> None:
