@@ -53,7 +53,7 @@ from gp_guard.gui.pages.breach_widgets import (
     NewPassphraseDialog,
     Stepper,
 )
-from gp_guard.i18n import N_, _
+from gp_guard.i18n import N_, _, ngettext
 
 DISCOVERED_BY = {
     "controller": N_("You or your staff"), "processor": N_("Your software vendor or IT provider"),
@@ -750,10 +750,9 @@ class BreachPage(QWidget):
         elif self.record is not None:
             self._countdown()
         elif count is not None:
-            if count == 1:
-                self.countdown.setText(_("1 breach in progress — open the register to continue it."))
-            elif count:
-                self.countdown.setText(_("{count} breaches in progress — open the register to continue them.").format(count=count))
+            if count:
+                self.countdown.setText(ngettext("{count} breach in progress — open the register to continue it.",
+                                                "{count} breaches in progress — open the register to continue them.", count).format(count=count))
             else:
                 self.countdown.setText(_("The breach register is closed. Open it to see the breaches recorded, or record a new one."))
         else:
