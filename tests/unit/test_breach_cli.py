@@ -255,7 +255,7 @@ def test_confirm_and_close_from_the_command_line(no_keyring, _private_home):
     late = cli_process(["confirm", number, "--inform-reason", "Patients prévenus après l'enquête."], secret, _private_home)
     assert late.returncode == 2 and "Give the reasons for notifying after 72 hours." in late.stderr  # March 2026: overdue
     done = cli_process(["confirm", "--lang", "fr", number, "--lateness-reason", "Vol découvert au retour de congés."],
-                       secret, _private_home)
+                       secret, _private_home, "fr")  # --lang before the number, and after the options
     assert done.returncode == 0, done.stderr
     assert f"Violation {saved.ref} : vos décisions sont confirmées (notifier la CNIL ; ne pas informer les patients)" in done.stdout
     store = Store(database_path())  # a new connection, as another process would open it

@@ -67,7 +67,7 @@ def test_proposal_and_verdict_in_the_language_asked(walk):
     answered(walk)
     result = walk.proposal()
     french = walkthrough.proposal_text(result, "fr")
-    assert "Notifier la CNIL : oui" in french and "Gravité : 5 (très élevé) = 4 × 1 + 1" in french
+    assert "Notifier la CNIL : oui" in french and "Gravité : 5 (niveau très élevé) = 4 × 1 + 1" in french
     assert "10 décembre 2026 à 17 h 18" in french
     assert "Notify the CNIL: yes" in walkthrough.proposal_text(result, "en")
     now = AWARE + dt.timedelta(hours=1)

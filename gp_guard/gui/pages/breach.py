@@ -282,7 +282,7 @@ class BreachPage(QWidget):
 
     def _build_when(self) -> None:
         self._step()
-        form = self._group(_("1. When"))
+        form = self._group(_("When"))
         self.aware = DateTimeEdit()
         self.aware.setDateTimeRange(FIRST_TIME, LAST_TIME)
         self.aware.setAccessibleName(_("When you became aware of the breach"))
@@ -344,7 +344,7 @@ class BreachPage(QWidget):
 
     def _build_questions(self) -> None:
         self._step()
-        form = self._group(_("2. What happened, and to which data"))
+        form = self._group(_("What happened, and to which data"))
         for name, question, explanation, choices in QUESTIONS:
             combo = self._combo(_(question))
             combo.addItem(_(UNKNOWN), None)
@@ -385,7 +385,7 @@ class BreachPage(QWidget):
 
     def _build_proposal(self) -> None:
         self._step()
-        form = self._group(_("3. What gp_guard proposes"))
+        form = self._group(_("What gp_guard proposes"))
         self.proposal = QLabel()
         self.proposal.setWordWrap(True)
         self.proposal.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard)
@@ -393,7 +393,7 @@ class BreachPage(QWidget):
         self.proposal.setAccessibleName(_("Proposed decisions and reasons"))
         form.addRow(self.proposal)
         self._step()
-        decide = self._group(_("4. Your decisions"))
+        decide = self._group(_("Your decisions"))
         self.notify_choice = self._combo(_("Notify the CNIL?"))
         self.notify_reason = self._text(_("Why the CNIL is not notified"))
         self.notify_draft = self._button(_("Propose a draft reasoning for the CNIL decision"), lambda: self._draft(self.notify_reason))
@@ -419,7 +419,7 @@ class BreachPage(QWidget):
 
     def _build_texts(self) -> None:
         self._step()
-        form = self._group(_("5. Texts to copy and next steps"))
+        form = self._group(_("Texts to copy and next steps"))
         self.cnil_text = self._text(_("Text for the CNIL notification form"), 10, read_only=True)
         form.addRow(_("For the CNIL form (notifications.cnil.fr), section by section"), self.cnil_text)
         copy_row = QWidget()
@@ -432,6 +432,9 @@ class BreachPage(QWidget):
         copy_line.addWidget(self.copy_section)
         copy_line.addWidget(self.copy_all)
         form.addRow(copy_row)
+        self.copied = QLabel()
+        self.copied.setObjectName("breachCopied")
+        form.addRow(self.copied)
         self.letter = self._text(_("Letter to the patients"), 10)
         self.letter.textChanged.connect(lambda: self._change(lambda r: setattr(r.patients, "letter_text", self.letter.toPlainText())))
         form.addRow(_("Letter to the patients (you can edit it)"), self.letter)
@@ -445,7 +448,7 @@ class BreachPage(QWidget):
         self.steps.setAccessibleName(_("Other steps"))
         form.addRow(self.steps)
         self._step()
-        done = self._group(_("6. What you sent and did"))
+        done = self._group(_("What you sent and did"))
         self.kind = self._combo(_("Type of notification"))
         for key, label in labels.NOTIFICATION_KINDS.items():
             self.kind.addItem(_(label), key)
@@ -765,6 +768,7 @@ class BreachPage(QWidget):
 
     def _copy(self, text: str) -> None:
         QGuiApplication.clipboard().setText(text)
+        self.copied.setText(_("Copied: paste it where it goes (Ctrl+V)."))  # the copy is seen to work
 
     def _pdf(self) -> None:
         if self.record is None:
