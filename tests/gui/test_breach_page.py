@@ -265,3 +265,4 @@ def test_copy_one_section_of_the_cnil_form(make_page, memory_keyring):
     page.copy_section.click()
     copied = QApplication.clipboard().text()
     assert copied.startswith("Nom :") and "SIREN : 123456789" in copied and "Type de notification" not in copied
+    assert page.copied.text() == "Copied: paste it where it goes (Ctrl+V)."  # the doctor sees that it worked
