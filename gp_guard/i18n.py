@@ -136,6 +136,16 @@ def current_language() -> str:
     return str(_state["lang"])
 
 
+def translation(lang: str) -> Callable[[str], str]:
+    """``_()`` for one given language, whatever the process's language: for a text written in a
+    record's own language (a French draft for the breach register while the window speaks English).
+    Nothing global changes, so a ``_()`` called meanwhile from another thread keeps its language."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"unsupported language: {lang}")
+    catalog = {} if lang == "en" else load_catalog(lang)
+    return lambda message: catalog.get(message) or message
+
+
 # -- plural forms ---------------------------------------------------------------------------------
 class Plural(NamedTuple):
     """A message with a count: its English singular and plural (``Np_``); ``key`` names the
@@ -209,6 +219,13 @@ class Lazy(str):
         text = _(self.message)
         return format(text.format(**dict(self.params)) if self.params else text, spec)
 
+    def in_language(self, lang: str) -> str:
+        """The text in one given language, whatever the process's (see ``translation``)."""
+        text = translation(lang)(self.message)
+        if not self.params:
+            return text
+        return text.format(**{k: _in_language(v, lang) for k, v in self.params})
+
 
 class LazyList(str):
     """Several parameters (``N_()`` labels or ``Lazy``), each translated and joined when the
@@ -227,6 +244,17 @@ class LazyList(str):
     def __format__(self, spec: str) -> str:
         shown = [format(item) if isinstance(item, Lazy | LazyList) else _(item) for item in self.items]
         return format(format(self.separator).join(shown), spec)
+
+    def in_language(self, lang: str) -> str:
+        """The joined text in one given language, whatever the process's."""
+        tr = translation(lang)
+        shown = [item.in_language(lang) if isinstance(item, Lazy | LazyList) else tr(item) for item in self.items]
+        return _in_language(self.separator, lang).join(shown)
+
+
+def _in_language(value: object, lang: str) -> object:
+    """A parameter in one given language: a ``Lazy``/``LazyList`` translated, anything else kept."""
+    return value.in_language(lang) if isinstance(value, Lazy | LazyList) else value
 
 
 # -- dates as a reader writes them ----------------------------------------------------------------

@@ -50,11 +50,18 @@ BAND_LABELS = {
 class Num(float):
     """A number that follows the language when formatted: 4.5 in English, 4,5 in French."""
 
+    lang: str | None = None  # None: the process's current language
+
     def __format__(self, spec: str) -> str:
         from gp_guard.i18n import current_language
 
         text = format(float(self), spec)
-        return text.replace(".", ",") if current_language() == "fr" else text
+        return text.replace(".", ",") if (self.lang or current_language()) == "fr" else text
+
+    def in_language(self, lang: str) -> Num:
+        number = Num(self)
+        number.lang = lang
+        return number
 
 
 @dataclass(frozen=True)
@@ -64,8 +71,14 @@ class Reason:
     template: str
     values: dict[str, Any] = field(default_factory=dict)
 
-    def text(self) -> str:
-        return _(self.template).format(**self.values)
+    def text(self, lang: str | None = None) -> str:
+        """The sentence in the current language, or in ``lang`` (no global language switch)."""
+        if lang is None:
+            return _(self.template).format(**self.values)
+        from gp_guard.i18n import translation
+
+        values = {k: v.in_language(lang) if hasattr(v, "in_language") else v for k, v in self.values.items()}
+        return translation(lang)(self.template).format(**values)
 
 
 @dataclass(frozen=True)
@@ -282,8 +295,12 @@ def assess(facts: BreachInput, now: dt.datetime | None = None) -> Assessment:
 _BAND_WORDS = {"low": N_("low"), "medium": N_("medium"), "high": N_("high"), "very_high": N_("very high")}
 
 
-def band_word(name: str) -> str:
-    return _(_BAND_WORDS[name])
+def band_word(name: str, lang: str | None = None) -> str:
+    if lang is None:
+        return _(_BAND_WORDS[name])
+    from gp_guard.i18n import translation
+
+    return translation(lang)(_BAND_WORDS[name])
 
 
 def _replace(facts: BreachInput, **changes: Any) -> BreachInput:

@@ -127,26 +127,20 @@ def _record_pages(pdf: _Pdf, record: BreachRecord, now: dt.datetime | None) -> N
     result = record.assessment(now)
     pdf.h2("Évaluation de la gravité (méthode ENISA)")
     if result:
-        from gp_guard.i18n import current_language, set_language
-
-        previous = current_language()
-        set_language("fr")  # the reasons are written in French in the dossier
-        try:
-            s = result.severity
-            pdf.para("Méthode de l'ENISA (l'agence de l'Union européenne pour la cybersécurité) : gravité (SE) = "
-                     "contexte et sensibilité des données (DPC) × facilité d'identification des personnes (EI) "
-                     "+ circonstances de la violation (CB). Le score éclaire la décision ; il ne la remplace pas.")
-            pdf.para(f"SE = DPC × EI + CB = {fr_num(s.dpc)} × {fr_num(s.ei)} + {fr_num(s.cb)} = {fr_num(s.score)}")
-            for reason in s.explanation:
-                pdf.para("• " + reason.text())
-            pdf.h2("Décisions proposées par gp_guard")
-            pdf.para(f"Notifier la CNIL : {_yes_no(result.notify_authority)}. Informer les patients : "
-                     f"{_yes_no(result.inform_data_subjects)}."
-                     + (f" Exception : {fr(labels.EXEMPTIONS[result.art34_exemption])}." if result.art34_exemption else ""))
-            for reason in result.reasons:
-                pdf.para("• " + reason.text())
-        finally:
-            set_language(previous)
+        # the reasons are written in French in the dossier, without switching the process's language
+        s = result.severity
+        pdf.para("Méthode de l'ENISA (l'agence de l'Union européenne pour la cybersécurité) : gravité (SE) = "
+                 "contexte et sensibilité des données (DPC) × facilité d'identification des personnes (EI) "
+                 "+ circonstances de la violation (CB). Le score éclaire la décision ; il ne la remplace pas.")
+        pdf.para(f"SE = DPC × EI + CB = {fr_num(s.dpc)} × {fr_num(s.ei)} + {fr_num(s.cb)} = {fr_num(s.score)}")
+        for reason in s.explanation:
+            pdf.para("• " + reason.text("fr"))
+        pdf.h2("Décisions proposées par gp_guard")
+        pdf.para(f"Notifier la CNIL : {_yes_no(result.notify_authority)}. Informer les patients : "
+                 f"{_yes_no(result.inform_data_subjects)}."
+                 + (f" Exception : {fr(labels.EXEMPTIONS[result.art34_exemption])}." if result.art34_exemption else ""))
+        for reason in result.reasons:
+            pdf.para("• " + reason.text("fr"))
     else:
         pdf.para("La date à laquelle vous avez eu connaissance de la violation n'est pas encore saisie.")
     if record.status == "deleted":

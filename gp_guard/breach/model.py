@@ -15,7 +15,7 @@ from typing import Any
 
 from gp_guard.breach import input as binput
 from gp_guard.breach.assess import Assessment, assess, deadline
-from gp_guard.i18n import N_
+from gp_guard.i18n import N_, format_datetime
 
 NOTIFICATION_KINDS = ("initial", "complementary", "complete")  # CNIL: initiale / complémentaire
 DISCOVERED_BY = ("controller", "processor", "data_subject", "third_party", "press", "other")
@@ -147,6 +147,9 @@ class BreachRecord:
     status: str = "open"
     created_at: str = ""
     title: str = ""
+    # the language of what gp_guard writes into the record (drafts, history); the CNIL's texts and
+    # the letters to patients are French (notification.py, letters.py), the register is kept in French
+    language: str = "fr"
     facts: dict[str, Any] = field(default_factory=dict)  # input format of `breach assess`
     controller: Controller = field(default_factory=Controller)
     timeline: Timeline = field(default_factory=Timeline)
@@ -197,7 +200,8 @@ class BreachRecord:
         if kind is not None:
             self.cnil.kind = kind
         self.notify.decided = True
-        self.log(f"Notification à la CNIL enregistrée (envoyée le {stamp.strftime('%d/%m/%Y à %H:%M')}, n° {receipt}).")
+        sent = format_datetime(stamp.replace(tzinfo=None), "fr")  # the practice's clock, as for the other events
+        self.log(f"Notification à la CNIL enregistrée (envoyée le {sent}, n° {receipt}).")
 
     def mark_deleted(self, who: str, reason: str = "", when: dt.datetime | None = None) -> None:
         """A record made by mistake: it leaves the register's counts but stays in its history."""

@@ -13,15 +13,18 @@ import datetime as dt
 from gp_guard.breach import labels
 from gp_guard.breach.labels import fr
 from gp_guard.breach.model import BreachRecord
+from gp_guard.i18n import format_datetime
 
 TBD = "à préciser dans une notification complémentaire"
 
 
 def fr_date(value: str | dt.datetime | None) -> str:
+    """"3 mars 2026 à 10 h 15", as a French reader writes it: the time as it was on the practice's
+    clock when it was recorded (the record keeps the offset; the texts do not repeat it)."""
     if not value:
         return TBD
     stamp = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
-    return stamp.strftime("%d/%m/%Y à %H:%M") + (f" (UTC{stamp.strftime('%z')[:3]}:{stamp.strftime('%z')[3:]})" if stamp.tzinfo else "")
+    return format_datetime(stamp.replace(tzinfo=None), "fr")
 
 
 def fr_num(value: float) -> str:

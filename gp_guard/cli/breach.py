@@ -1,4 +1,4 @@
-"""`gp-guard breach assess|list|show|export|dossier|notified|delete`: the breach decision aid and register.
+"""`gp-guard breach assess|list|show|export|dossier|notified|confirm|close|delete`: the breach decision aid and register.
 
 Commands that only read the register never create it: with no register yet, ``list`` lists nothing
 and no passphrase is asked. Every file written holds patient data and is 0600; its full path is
@@ -47,6 +47,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     delete = inner.add_parser("delete", help=_("mark a breach recorded by mistake as deleted (it stays in the history)"))
     delete.add_argument("id", type=int, help=_("breach number, as listed by 'gp-guard breach list'"))
     delete.add_argument("--reason", default="", metavar="TEXT", help=_("why it is deleted, e.g. 'recorded twice'"))
+    register_walkthrough(inner)
+
+
+def register_walkthrough(inner: argparse._SubParsersAction) -> None:
+    """``confirm`` and ``close``: the steps of the walkthrough the window has (gp_guard.breach.walkthrough)."""
+    confirm = inner.add_parser("confirm", help=_("confirm your decisions on a breach (nothing is sent: record the notification with 'notified')"))
+    confirm.add_argument("id", type=int, help=_("breach number, as listed by 'gp-guard breach list'"))
+    confirm.add_argument("--notify", choices=("yes", "no"), help=_("your decision: notify the CNIL (yes) or not (no)"))
+    confirm.add_argument("--inform", choices=("yes", "no"), help=_("your decision: inform the patients (yes) or not (no)"))
+    confirm.add_argument("--notify-reason", metavar="TEXT", help=_("your reasoning for the CNIL decision (required for 'no')"))
+    confirm.add_argument("--inform-reason", metavar="TEXT", help=_("your reasoning for the patients decision (required for 'no')"))
+    confirm.add_argument("--lateness-reason", metavar="TEXT", help=_("the reasons for notifying after 72 hours"))
+    close = inner.add_parser("close", help=_("close a breach whose decisions are confirmed (it stays in the register)"))
+    close.add_argument("id", type=int, help=_("breach number, as listed by 'gp-guard breach list'"))
 
 
 def _ask_passphrase(first: bool) -> str:
@@ -92,6 +106,8 @@ def run(args: argparse.Namespace) -> int:
             print(_("Breach {ref}: the notification to the CNIL is recorded (no. {receipt}).").format(
                 ref=record.ref, receipt=record.cnil.receipt_number))
             return EXIT_OK
+        if args.breach_command in ("confirm", "close"):
+            return run_walkthrough(register, args)
         if args.breach_command == "delete":
             record = register.delete(args.id, reason=args.reason)
             print(_("Breach {ref} is marked as deleted by {who}; it stays in the register's history.").format(
@@ -103,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _assess(args: argparse.Namespace) -> int:
-    from gp_guard.breach.assess import Num, assess, band_word
+    from gp_guard.breach.assess import assess
     from gp_guard.breach.input import parse, parse_time
 
     raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
@@ -113,22 +129,9 @@ def _assess(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result.to_json())
         return EXIT_OK
-    s = result.severity
-    print(_("Severity: {score:g} ({band}) = {dpc:g} × {ei:g} + {cb:g}").format(
-        score=Num(s.score), band=band_word(s.band), dpc=Num(s.dpc), ei=Num(s.ei), cb=Num(s.cb)))
-    for reason in s.explanation:
-        print("  - " + reason.text())
-    yes, no = _("yes"), _("no")
-    print(_("Notify the CNIL: {answer}").format(answer=yes if result.notify_authority else no))
-    print(_("Inform the patients: {answer}").format(answer=yes if result.inform_data_subjects else no))
-    if result.art34_exemption:
-        from gp_guard.breach.labels import EXEMPTIONS
+    from gp_guard.breach.walkthrough import proposal_text
 
-        print(_(EXEMPTIONS[result.art34_exemption]))
-    print(_("Deadline (72 hours after awareness): {when}").format(when=result.deadline.astimezone().strftime("%Y-%m-%d %H:%M")))
-    for reason in result.reasons:
-        print("  - " + reason.text())
-    print(_("This is a proposal: you decide, and you write down your reasons."))
+    print(proposal_text(result, bullet="  - "))  # the same proposal as the window's
     return EXIT_OK
 
 
@@ -156,7 +159,7 @@ def read_json(raw: bytes) -> object:
 
 
 def _state_words(r) -> str:
-    from gp_guard.breach.notification import fr_date
+    from gp_guard.i18n import format_datetime as fr_date  # the interface's language, in words
 
     state = r.cnil_state()
     if state == "notified":
@@ -166,7 +169,7 @@ def _state_words(r) -> str:
 
 
 def _list(register, exercises: bool) -> int:
-    from gp_guard.breach.notification import fr_date
+    from gp_guard.i18n import format_datetime as fr_date  # the interface's language, in words
 
     records = register.list(exercise=exercises)
     if not records:
@@ -194,7 +197,7 @@ def _show(register, breach_id: int, as_json: bool) -> int:
         print_json(record.to_dict())
     else:
         if record.status == "deleted":
-            from gp_guard.breach.notification import fr_date
+            from gp_guard.i18n import format_datetime as fr_date
 
             print(_("[deleted on {when} by {who}]").format(when=fr_date(record.deleted_at), who=record.deleted_by or "?") + "\n")
         print(as_text(record))
@@ -210,3 +213,22 @@ def _export(register, args: argparse.Namespace) -> int:
     from gp_guard.breach.dossier import register_pdf
 
     return _written(register_pdf(records, Path(args.pdf)))
+
+
+def run_walkthrough(register, args: argparse.Namespace) -> int:
+    """``confirm`` / ``close`` through the walkthrough service: the same rules as the window."""
+    from gp_guard.breach.walkthrough import UNSET, Walkthrough
+
+    walk = Walkthrough.open(register, args.id)
+    if args.breach_command == "close":
+        walk.close()
+        print(_("Breach {ref} is closed; it stays in the register.").format(ref=walk.record.ref))
+        return EXIT_OK
+    choice = {"yes": True, "no": False, None: UNSET}
+    walk.decide(choice[args.notify], choice[args.inform], args.notify_reason, args.inform_reason, args.lateness_reason)
+    walk.confirm()
+    record = walk.record
+    print(_("Breach {ref}: your decisions are confirmed ({notify}; {inform}). gp_guard sends nothing: once the notification is sent, record it with 'gp-guard breach notified'.").format(
+        ref=record.ref, notify=_("notify the CNIL") if record.notify.decided else _("do not notify the CNIL"),
+        inform=_("inform the patients") if record.inform.decided else _("do not inform the patients")))
+    return EXIT_OK

@@ -63,6 +63,14 @@ def choose(qtbot, page, combo, value) -> None:
     assert combo.currentData() == value
 
 
+def step_to(qtbot, page: BreachPage, step: int) -> None:
+    """The wizard's Next (or Previous) button, reached and pressed with the keyboard alone."""
+    while page.body.currentIndex() != step:
+        button = page.next_button if page.body.currentIndex() < step else page.back_button
+        focus_by_tab(qtbot, page, button)
+        QTest.keyClick(button, Qt.Key.Key_Space)
+
+
 def shown(qtbot, page: BreachPage) -> BreachPage:
     page.show()
     qtbot.waitExposed(page)
@@ -83,6 +91,8 @@ def test_walkthrough_with_the_keyboard_alone(qtbot, make_page, memory_keyring, s
     page = shown(qtbot, make_page())
     QTest.keyClick(page.new_button, Qt.Key.Key_Space)
     assert page.record is not None and page.record.timeline.aware_at  # the clock starts at once
+    assert page.body.currentIndex() == 0 and page.stepper.where.text() == "Step 1 of 6: When"
+    step_to(qtbot, page, 1)
     choose(qtbot, page, page.answers["incident_type"], "stolen_device")
     focus_by_tab(qtbot, page, page.what)
     QTest.keyClicks(page.what, "Ordinateur portable vole dans la voiture")
@@ -93,7 +103,10 @@ def test_walkthrough_with_the_keyboard_alone(qtbot, make_page, memory_keyring, s
     QTest.keyClick(page.categories["health"], Qt.Key.Key_Space)
     focus_by_tab(qtbot, page, page.count)
     QTest.keyClicks(page.count, "850")
-    assert "Notify the CNIL: Yes" in page.proposal.text()
+    step_to(qtbot, page, 2)
+    assert "Notify the CNIL: yes" in page.proposal.text() and page.proposal.isVisible()
+    assert page.verdict.text().startswith("Notify the CNIL before ")
+    step_to(qtbot, page, 3)
     choose(qtbot, page, page.notify_choice, True)
     choose(qtbot, page, page.inform_choice, False)
     # "No" without reasoning is refused
@@ -104,7 +117,7 @@ def test_walkthrough_with_the_keyboard_alone(qtbot, make_page, memory_keyring, s
     focus_by_tab(qtbot, page, page.inform_draft)
     QTest.keyClick(page.inform_draft, Qt.Key.Key_Space)
     assert "Le risque est élevé" in page.inform_reason.toPlainText()
-    assert "[Complete or correct in your own words.]" in page.inform_reason.toPlainText()
+    assert "[Complétez ou corrigez avec vos propres mots.]" in page.inform_reason.toPlainText()  # the record's language
     # the draft's instruction in brackets is still there: confirming is refused until it is replaced
     focus_by_tab(qtbot, page, page.confirm_button)
     QTest.keyClick(page.confirm_button, Qt.Key.Key_Space)
@@ -252,3 +265,4 @@ def test_copy_one_section_of_the_cnil_form(make_page, memory_keyring):
     page.copy_section.click()
     copied = QApplication.clipboard().text()
     assert copied.startswith("Nom :") and "SIREN : 123456789" in copied and "Type de notification" not in copied
+    assert page.copied.text() == "Copied: paste it where it goes (Ctrl+V)."  # the doctor sees that it worked

@@ -179,20 +179,37 @@ def test_patient_count_takes_plain_digits_only(no_keyring, asked, start, seams):
 
 
 def test_a_new_register_passphrase_is_typed_twice(qtbot, no_keyring, start, seams, monkeypatch):
-    from PySide6.QtWidgets import QInputDialog
+    from PySide6.QtWidgets import QDialog, QDialogButtonBox
 
-    typed = iter(["cheval agrafe batterie", "cheval agrafe baterie"])  # a typo the second time
-    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *args, **kw: (next(typed), True)))
+    from gp_guard.breach.register import exists
+    from gp_guard.gui.pages.breach_widgets import NewPassphraseDialog
+
+    shown: list[NewPassphraseDialog] = []
+    typed = [("cheval agrafe batterie", "cheval agrafe baterie")]  # a typo the second time, then gives up
+
+    def run(dialog: NewPassphraseDialog) -> int:  # the doctor types in the dialog and presses OK
+        shown.append(dialog)
+        for first, second in typed:
+            dialog.first.setText(first)
+            dialog.second.setText(second)
+            dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
+            if dialog.result() == QDialog.DialogCode.Accepted:
+                return dialog.result()
+        assert dialog.problem.text() == "The two passphrases differ." and dialog.second.text() == ""
+        return QDialog.DialogCode.Rejected  # "Cancel"
+
+    monkeypatch.setattr(NewPassphraseDialog, "exec", run)
     page = start().pages["breach"]
     page._new(False)
     assert page.register is None and page.record is None
-    assert seams.informed[-1] == ("Breach register", "The two passphrases differ.", True)
-    from gp_guard.breach.register import exists
-
+    assert seams.informed[-1] == ("Breach register", "The breach register stays closed: no passphrase was given.", True)
     assert not exists(page.ctx.store)  # nothing was set up with the mistyped passphrase
-    typed = iter(["cheval agrafe batterie"] * 2)
+    loss = shown[0].findChild(type(shown[0].problem), "passphraseLoss").text()
+    assert "If this passphrase is lost, nobody can open the register again" in loss
+    typed[:] = [("court", "court"), ("cheval agrafe batterie", "cheval agrafe batterie")]  # too short, then right
     page._new(False)
-    assert page.register is not None and page.record is not None
+    assert shown[-1].problem.text() == "The passphrase must have at least 8 characters."
+    assert page.register is not None and page.record is not None and exists(page.ctx.store)
 
 
 def test_the_mouse_wheel_scrolls_the_form_without_changing_answers(qtbot, no_keyring, asked, start, seams):

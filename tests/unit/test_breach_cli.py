@@ -141,7 +141,10 @@ def test_restart_without_keyring_finds_unlocks_and_continues_the_open_breach(no_
     assert "marquée comme supprimée" in gone.stdout
     listed = cli_process(["list"], "cheval agrafe batterie\n", _private_home, "fr").stdout
     lines = {line.split()[1]: line for line in listed.splitlines()}
-    assert "CNIL notifiée le 03/03/2026 à 10:15 (UTC+01:00) (n° CNIL-2026-0042)" in lines[real.ref]
+    from gp_guard.i18n import format_datetime
+
+    sent = format_datetime("2026-03-03T10:15:00+01:00", "fr")  # in words, on this computer's clock (the child's)
+    assert f"CNIL notifiée le {sent} (n° CNIL-2026-0042)" in lines[real.ref] and "/2026" not in listed
     assert "[supprimée le" in lines[phantom.ref] and "supprimée" not in lines[real.ref]
     shown = cli_process(["show", str(phantom.id)], "cheval agrafe batterie\n", _private_home, "fr").stdout
     assert shown.startswith("[supprimée le")
@@ -227,3 +230,48 @@ def test_huge_breach_number(memory_keyring, capsys):
     Register.open(open_default()).save(sample())
     assert run(["show", "99999999999999999999999"]) == 2
     assert "No breach with number" in capsys.readouterr().err
+
+
+def test_confirm_and_close_from_the_command_line(no_keyring, _private_home):
+    """The verbs the window has, in their own processes (a restart each time), with no keyring."""
+    from gp_guard.breach.register import Register
+    from gp_guard.paths import database_path
+    from gp_guard.store import Store, open_default
+
+    secret = "cheval agrafe batterie\n"
+    record = sample()
+    record.notify.decided = record.inform.decided = None  # answered, not decided yet
+    record.inform.reasoning = ""
+    store = open_default()
+    saved = Register.open(store, lambda first: secret.strip()).save(record)
+    store.close()
+    number = str(saved.id)
+    early = cli_process(["close", number], secret, _private_home)
+    assert early.returncode == 2 and "Confirm your decisions, with your reasoning, before closing the breach." in early.stderr
+    undecided = cli_process(["confirm", number], secret, _private_home)
+    assert undecided.returncode == 2 and "Choose Yes or No for both decisions." in undecided.stderr
+    no_reason = cli_process(["confirm", number, "--notify", "yes", "--inform", "no"], secret, _private_home)
+    assert no_reason.returncode == 2 and "Write why the patients are not informed." in no_reason.stderr
+    assert "Traceback" not in no_reason.stderr
+    late = cli_process(["confirm", number, "--inform-reason", "Patients prévenus après l'enquête."], secret, _private_home)
+    assert late.returncode == 2 and "Give the reasons for notifying after 72 hours." in late.stderr  # March 2026: overdue
+    done = cli_process(["confirm", "--lang", "fr", number, "--lateness-reason", "Vol découvert au retour de congés."],
+                       secret, _private_home, "fr")  # --lang before the number, and after the options
+    assert done.returncode == 0, done.stderr
+    assert f"Violation {saved.ref} : vos décisions sont confirmées (notifier la CNIL ; ne pas informer les patients)" in done.stdout
+    store = Store(database_path())  # a new connection, as another process would open it
+    again = Register.open(store, lambda first: secret.strip()).get(saved.id)
+    store.close()
+    assert again.notify.confirmed_at and again.inform.confirmed_at and again.cnil.texts_sent
+    assert again.inform.reasoning == "Patients prévenus après l'enquête."
+    assert again.cnil_state() == "to_notify"  # confirmed is not notified: the dossier says what happened
+    assert again.events[-1].text == "Décisions confirmées : notifier la CNIL, ne pas informer les patients."
+    closed = cli_process(["close", number], secret, _private_home, "fr")
+    assert closed.returncode == 0, closed.stderr
+    assert closed.stdout.strip() == f"La violation {saved.ref} est clôturée ; elle reste dans le registre."
+    twice = cli_process(["close", number], secret, _private_home)
+    assert twice.returncode == 2 and f"Breach {saved.ref} is already closed." in twice.stderr
+    listed = cli_process(["list"], secret, _private_home).stdout
+    assert saved.ref in listed
+    missing = cli_process(["close", "999"], secret, _private_home)
+    assert missing.returncode == 2 and "No breach with number 999" in missing.stderr

@@ -54,7 +54,8 @@ def test_decision_alone_is_never_called_a_notification(store, memory_keyring, tm
     assert again.cnil_state() == "notified" and again.notify.decided is True
     assert report_summary(store).entries[0].notified_authority is True
     text = pdf_text(breach_dossier(again, tmp_path / "d2.pdf"))
-    assert "notifiée le 03/03/2026 à 10:15 (UTC+01:00) (n° CNIL-2026-0042)" in text
+    assert "notifiée le 3 mars 2026 à 10 h 15 (n° CNIL-2026-0042)" in text  # as on the practice's clock
+    assert "(envoyée le 3 mars 2026 à 10 h 15, n° CNIL-2026-0042)" in text and "UTC+" not in text
     assert "Notification à la CNIL (n° CNIL-2026-0042)" in text  # in the chronology
 
 
@@ -123,8 +124,8 @@ def test_the_cnil_text_is_rebuilt_when_the_pdf_is_written(tmp_path):
     record.other.police_complaint_at = "2026-03-02T15:00+01:00"
     record.other.cert_sante_at = "2026-03-02T16:00+01:00"
     text = pdf_text(breach_dossier(record, tmp_path / "d.pdf"))
-    assert "Plainte déposée le 02/03/2026 à 15:00" in text
-    assert "Incident signalé au CERT Santé (portail de signalement) le 02/03/2026 à 16:00" in text
+    assert "Plainte déposée le 2 mars 2026 à 15 h 00" in text
+    assert "Incident signalé au CERT Santé (portail de signalement) le 2 mars 2026 à 16 h 00" in text
     assert "Aucun autre signalement à ce jour" not in text
 
 

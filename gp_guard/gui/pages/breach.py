@@ -13,12 +13,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QDateTime, QEvent, QObject, Qt, QTime, QTimer
-from PySide6.QtGui import QGuiApplication, QKeyEvent, QMouseEvent, QWheelEvent
+from PySide6.QtCore import QDateTime, Qt, QTimer
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateTimeEdit,
+    QDialog,
     QFileDialog,
     QFormLayout,
     QGridLayout,
@@ -30,29 +31,36 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from gp_guard.breach import guidance, labels, letters, notification, open_breaches
-from gp_guard.breach.assess import Num, band_word
+from gp_guard.breach import guidance, labels, open_breaches, walkthrough
 from gp_guard.breach.input import InputError
 from gp_guard.breach.model import BreachRecord
 from gp_guard.breach.register import Register, RegisterError, open_count
 from gp_guard.breach.register import exists as register_exists
+from gp_guard.breach.walkthrough import Walkthrough
 from gp_guard.gui import dialogs
 from gp_guard.gui.pages import PageContext
-from gp_guard.gui.widgets.breach_clock import deadline_text
-from gp_guard.i18n import N_, _
+from gp_guard.gui.pages.breach_widgets import (
+    FIRST_TIME,
+    LAST_TIME,
+    NOT_KNOWN_TIME,
+    ComboBox,
+    DateTimeEdit,
+    NewPassphraseDialog,
+    Stepper,
+)
+from gp_guard.i18n import N_, _, ngettext
 
-NOT_KNOWN_TIME = QDateTime(QDate(2000, 1, 1), QTime(0, 0))  # shown as "Not known yet"
-LAST_TIME = QDateTime(QDate(2999, 12, 31), QTime(23, 59))  # the core refuses later years (binput.MAX_YEAR)
-FIRST_TIME = QDateTime(QDate(1900, 1, 1), QTime(0, 0))
 DISCOVERED_BY = {
     "controller": N_("You or your staff"), "processor": N_("Your software vendor or IT provider"),
     "data_subject": N_("A patient"), "third_party": N_("Someone else (a colleague, a laboratory, the police)"),
     "press": N_("The press or social media"), "other": N_("Other"),
 }
+STEP_TITLES = (N_("When"), N_("What happened"), N_("Proposal"), N_("Your decisions"), N_("Texts to send"), N_("What you did"))
 CURRENT = "breach.current"  # id of the record shown (a number, no patient data)
 UNKNOWN = N_("Not known yet")
 TRI = ((UNKNOWN, None), (N_("Yes"), True), (N_("No"), False))
@@ -72,72 +80,17 @@ QUESTIONS: list[tuple[str, str, str, Any]] = [
 ]
 
 
-class DateTimeEdit(QDateTimeEdit):
-    """Tab leaves the field (arrows move between day, month, year...): no keyboard trap. The
-    mouse wheel scrolls the page unless the field has the focus: scrolling never changes a date."""
-
-    opens_on: Callable[[], QDate] | None = None  # the month the calendar shows while "Not known yet"
-
-    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: A002 - Qt's name
-        return QWidget.focusNextPrevChild(self, next)
-
-    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt override
-        if self.hasFocus():
-            super().wheelEvent(event)
-        else:
-            event.ignore()  # the scroll area gets it
-
-    def open_calendar_on(self, day: Callable[[], QDate]) -> None:
-        """While the value is 'Not known yet' (the minimum, year 2000), the calendar opens on ``day``'s
-        month (the moment of awareness), not on January 2000; the value itself is left alone. The
-        calendar is made only when the doctor reaches for it (mouse or key), as Qt does."""
-        self.opens_on = day
-
-    def _watch_calendar(self) -> None:
-        if self.opens_on is not None and self.calendarPopup():
-            self.calendarWidget().installEventFilter(self)  # once: Qt ignores a second install
-
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
-        self._watch_calendar()
-        super().mousePressEvent(event)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
-        self._watch_calendar()
-        super().keyPressEvent(event)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        calendar = self.calendarWidget()
-        if (event.type() == QEvent.Type.Show and watched is calendar and self.opens_on is not None
-                and self.dateTime() == self.minimumDateTime()):
-            day = self.opens_on()
-            calendar.setCurrentPage(day.year(), day.month())
-        return super().eventFilter(watched, event)
-
-
-class ComboBox(QComboBox):
-    """The long form is scrolled with the wheel: over a closed, unfocused list the wheel scrolls
-    the page instead of changing (and saving) the answer."""
-
-    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt override
-        if self.hasFocus():
-            super().wheelEvent(event)
-        else:
-            event.ignore()
-
-
 def ask_passphrase(parent: QWidget, first: bool) -> str:
-    """The seam the tests patch: the passphrase of the register when no keyring exists."""
-    text = _("Choose a passphrase for the breach register (at least 8 characters). Write it down and keep it safe: without it the register cannot be read.") if first else _("Passphrase of the breach register:")
-    value, ok = QInputDialog.getText(parent, _("Breach register"), text, QLineEdit.EchoMode.Password)
+    """The seam the tests patch: the passphrase of the register when no keyring exists. A new one
+    is typed twice in one dialog that says what its loss means (a typo would lock the register)."""
+    if first:
+        dialog = NewPassphraseDialog(parent)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            raise RegisterError(N_("The breach register stays closed: no passphrase was given."))
+        return dialog.passphrase()
+    value, ok = QInputDialog.getText(parent, _("Breach register"), _("Passphrase of the breach register:"), QLineEdit.EchoMode.Password)
     if not ok:
         raise RegisterError(N_("The breach register stays closed: no passphrase was given."))
-    if first:  # a typo in a new passphrase would lock the register for good: typed twice
-        again, ok = QInputDialog.getText(parent, _("Breach register"), _("Type the same passphrase again, to check it:"),
-                                         QLineEdit.EchoMode.Password)
-        if not ok:
-            raise RegisterError(N_("The breach register stays closed: no passphrase was given."))
-        if again != value:
-            raise RegisterError(N_("The two passphrases differ."))
     return value
 
 
@@ -151,10 +104,7 @@ def save_path(parent: QWidget, suggested: str, kind: str = "pdf") -> str:
 
 
 def countdown_text(record: BreachRecord, now: dt.datetime | None = None) -> str:
-    due = record.deadline()
-    if due is None:
-        return _("Enter when you became aware of the breach: the 72 hours start then.")
-    return deadline_text(due, now)
+    return walkthrough.countdown_text(record, now)
 
 
 class BreachPage(QWidget):
@@ -162,7 +112,7 @@ class BreachPage(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.register: Register | None = None
-        self.record: BreachRecord | None = None
+        self.walk: Walkthrough | None = None  # the breach shown, through the core service
         self.answers: dict[str, QComboBox] = {}
         self.categories: dict[str, QCheckBox] = {}
         self.optional_times: dict[str, QDateTimeEdit] = {}
@@ -195,27 +145,63 @@ class BreachPage(QWidget):
         status.addWidget(self.unlock_button)
         outer.addLayout(status)
 
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setAccessibleName(_("Breach walkthrough"))
-        self.body = QWidget()
-        self.form = QVBoxLayout(self.body)
-        scroll.setWidget(self.body)
-        outer.addWidget(scroll, 1)
+        # the verdict in large type: the one sentence the doctor acts on
+        self.verdict = QLabel()
+        self.verdict.setObjectName("breachVerdict")
+        self.verdict.setWordWrap(True)
+        self.verdict.setAccessibleName(_("What to do now"))
+        font = self.verdict.font()
+        font.setPointSizeF(font.pointSizeF() * 1.6)
+        font.setBold(True)
+        self.verdict.setFont(font)
+        self.verdict_patients = QLabel()
+        self.verdict_patients.setWordWrap(True)
+        outer.addWidget(self.verdict)
+        outer.addWidget(self.verdict_patients)
+
+        # the walkthrough as a wizard: one step per screen, Previous / Next
+        self.stepper = Stepper([_(t) for t in STEP_TITLES])
+        self.stepper.chosen.connect(self.go_to)
+        outer.addWidget(self.stepper)
+        self.body = QStackedWidget()
+        self.body.setAccessibleName(_("Breach walkthrough"))
+        outer.addWidget(self.body, 1)
+        self.rows: dict[QWidget, tuple[QFormLayout, QWidget | None]] = {}  # rows that may not apply
         self._build_when()
         self._build_questions()
         self._build_proposal()
         self._build_texts()
+        nav = QHBoxLayout()
+        self.back_button = self._button(_("Previous"), lambda: self.go_to(self.body.currentIndex() - 1))
+        self.next_button = self._button(_("Next"), lambda: self.go_to(self.body.currentIndex() + 1))
+        nav.addWidget(self.back_button)
+        nav.addStretch(1)
+        nav.addWidget(self.next_button)
+        outer.addLayout(nav)
+        actions = QHBoxLayout()
+        self.pdf_button = self._button(_("Save the PDF dossier…"), self._pdf)
+        self.close_button = self._button(_("Close this breach"), self._close_breach)
+        self.delete_button = self._button(_("Delete this record (made by mistake)…"), self._delete)
+        actions.addWidget(self.pdf_button)
+        actions.addWidget(self.close_button)
+        actions.addWidget(self.delete_button)
+        actions.addStretch(1)
+        outer.addLayout(actions)
         self.body.setEnabled(False)
+        self.go_to(0)
 
         self.timer = QTimer(self)
         self.timer.setInterval(30_000)
         self.timer.timeout.connect(self._countdown)
         self.timer.start()
         saved = ctx.store.get_setting(CURRENT)
-        if saved and saved.isdigit():
+        if saved and saved.isascii() and saved.isdigit():  # "²".isdigit() is true: ASCII digits only
             self._open(int(saved), quiet=True)
         self._tick()
+
+    @property
+    def record(self) -> BreachRecord | None:
+        return self.walk.record if self.walk is not None else None
 
     # -- what survives a rebuild of the window (language switch) ---------------------------
     def kept_state(self) -> tuple[Register | None, int | None]:
@@ -237,8 +223,26 @@ class BreachPage(QWidget):
     def _combo(self, name: str) -> QComboBox:
         combo = ComboBox()
         combo.setAccessibleName(name)
-        combo.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         return combo
+
+    def _step(self) -> None:
+        """A new screen of the wizard; the groups built next go on it."""
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        inner = QWidget()
+        self.form = QVBoxLayout(inner)
+        self.form.setAlignment(Qt.AlignmentFlag.AlignTop)
+        scroll.setWidget(inner)
+        scroll.setAccessibleName(_(STEP_TITLES[self.body.count()]))
+        self.body.addWidget(scroll)
+
+    def go_to(self, index: int) -> None:
+        """Show step ``index`` (clamped); Previous and Next follow."""
+        index = max(0, min(index, self.body.count() - 1))
+        self.body.setCurrentIndex(index)
+        self.stepper.set_current(index)
+        self.back_button.setEnabled(index > 0)
+        self.next_button.setEnabled(index < self.body.count() - 1)
 
     def _button(self, text: str, slot: Callable[[], object]) -> QPushButton:
         button = QPushButton(text)
@@ -274,12 +278,12 @@ class BreachPage(QWidget):
         widget.setAccessibleDescription(explanation)
         form.addRow(label)  # the question spans the width; the answer below it
         form.addRow(widget)
+        self.rows[widget] = (form, label)
 
     def _build_when(self) -> None:
-        form = self._group(_("1. When"))
+        self._step()
+        form = self._group(_("When"))
         self.aware = DateTimeEdit()
-        self.aware.setCalendarPopup(True)
-        self.aware.setDisplayFormat("dd/MM/yyyy HH:mm")
         self.aware.setDateTimeRange(FIRST_TIME, LAST_TIME)
         self.aware.setAccessibleName(_("When you became aware of the breach"))
         self.aware.dateTimeChanged.connect(self._aware_changed)
@@ -318,8 +322,6 @@ class BreachPage(QWidget):
     def _optional_time(self, name: str, field_name: str) -> QDateTimeEdit:
         """A date and time that may be unknown: its minimum shows 'Not known yet'."""
         edit = DateTimeEdit()
-        edit.setCalendarPopup(True)
-        edit.setDisplayFormat("dd/MM/yyyy HH:mm")
         edit.setDateTimeRange(NOT_KNOWN_TIME, LAST_TIME)
         edit.setSpecialValueText(_(UNKNOWN))
         edit.setAccessibleName(name)
@@ -336,12 +338,13 @@ class BreachPage(QWidget):
             self._change(lambda r: setattr(r.timeline, field_name, stamp))
 
         edit.dateTimeChanged.connect(changed)
-        edit.open_calendar_on(lambda: self.aware.date())
+        edit.open_calendar_on(self.aware.dateTime)
         self.optional_times[field_name] = edit
         return edit
 
     def _build_questions(self) -> None:
-        form = self._group(_("2. What happened, and to which data"))
+        self._step()
+        form = self._group(_("What happened, and to which data"))
         for name, question, explanation, choices in QUESTIONS:
             combo = self._combo(_(question))
             combo.addItem(_(UNKNOWN), None)
@@ -381,14 +384,16 @@ class BreachPage(QWidget):
         self._explained(form, _("What will you do so that it does not happen again?"), _("For example: encrypt the laptop disk, a second backup kept away from the practice."), self.planned)
 
     def _build_proposal(self) -> None:
-        form = self._group(_("3. What gp_guard proposes"))
+        self._step()
+        form = self._group(_("What gp_guard proposes"))
         self.proposal = QLabel()
         self.proposal.setWordWrap(True)
         self.proposal.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard)
         self.proposal.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.proposal.setAccessibleName(_("Proposed decisions and reasons"))
         form.addRow(self.proposal)
-        decide = self._group(_("4. Your decisions"))
+        self._step()
+        decide = self._group(_("Your decisions"))
         self.notify_choice = self._combo(_("Notify the CNIL?"))
         self.notify_reason = self._text(_("Why the CNIL is not notified"))
         self.notify_draft = self._button(_("Propose a draft reasoning for the CNIL decision"), lambda: self._draft(self.notify_reason))
@@ -404,14 +409,17 @@ class BreachPage(QWidget):
             decide.addRow(question, combo)
             decide.addRow(_("Your reasoning (required for 'No')"), reason)
             decide.addRow(draft)
+            self.rows[reason] = self.rows[draft] = (decide, None)
         self.lateness = self._text(_("Reasons for notifying after 72 hours"))
-        self.lateness.textChanged.connect(lambda: self._change(lambda r: setattr(r.cnil, "lateness_reasons", self.lateness.toPlainText())))
+        self.lateness.textChanged.connect(lambda: self._do(lambda w: w.decide(lateness_reasons=self.lateness.toPlainText())))
         decide.addRow(_("If past 72 hours: the reasons for the delay"), self.lateness)
+        self.rows[self.lateness] = (decide, None)
         self.confirm_button = self._button(_("Confirm my decisions"), self._confirm)
         decide.addRow(self.confirm_button)
 
     def _build_texts(self) -> None:
-        form = self._group(_("5. Texts to copy and next steps"))
+        self._step()
+        form = self._group(_("Texts to copy and next steps"))
         self.cnil_text = self._text(_("Text for the CNIL notification form"), 10, read_only=True)
         form.addRow(_("For the CNIL form (notifications.cnil.fr), section by section"), self.cnil_text)
         copy_row = QWidget()
@@ -424,6 +432,9 @@ class BreachPage(QWidget):
         copy_line.addWidget(self.copy_section)
         copy_line.addWidget(self.copy_all)
         form.addRow(copy_row)
+        self.copied = QLabel()
+        self.copied.setObjectName("breachCopied")
+        form.addRow(self.copied)
         self.letter = self._text(_("Letter to the patients"), 10)
         self.letter.textChanged.connect(lambda: self._change(lambda r: setattr(r.patients, "letter_text", self.letter.toPlainText())))
         form.addRow(_("Letter to the patients (you can edit it)"), self.letter)
@@ -436,7 +447,8 @@ class BreachPage(QWidget):
         self.steps.setOpenExternalLinks(True)
         self.steps.setAccessibleName(_("Other steps"))
         form.addRow(self.steps)
-        done = self._group(_("6. What you sent and did"))
+        self._step()
+        done = self._group(_("What you sent and did"))
         self.kind = self._combo(_("Type of notification"))
         for key, label in labels.NOTIFICATION_KINDS.items():
             self.kind.addItem(_(label), key)
@@ -461,14 +473,6 @@ class BreachPage(QWidget):
         self.done_list = QLabel()
         self.done_list.setWordWrap(True)
         done.addRow(self.done_list)
-        row = QHBoxLayout()
-        self.pdf_button = self._button(_("Save the PDF dossier…"), self._pdf)
-        self.close_button = self._button(_("Close this breach"), self._close_breach)
-        self.delete_button = self._button(_("Delete this record (made by mistake)…"), self._delete)
-        row.addWidget(self.pdf_button)
-        row.addWidget(self.close_button)
-        row.addWidget(self.delete_button)
-        self.form.addLayout(row)
 
     # -- records ---------------------------------------------------------------------------
     def _ensure_register(self) -> Register | None:
@@ -498,7 +502,7 @@ class BreachPage(QWidget):
 
     def _last_or_open(self, register: Register) -> int | None:
         saved = self.ctx.store.get_setting(CURRENT)
-        if saved and saved.isdigit():
+        if saved and saved.isascii() and saved.isdigit():
             try:
                 if register.get(int(saved)).status != "deleted":
                     return int(saved)
@@ -536,14 +540,11 @@ class BreachPage(QWidget):
                                    ref=self.record.ref if self.record else ""),
                                yes=_("Record another breach"), no=_("Show the open breach")):
                 return
-        record = BreachRecord(exercise=exercise, title=_("Exercise") if exercise else "")
-        # the clock starts now unless the doctor corrects it: when in doubt, the earlier moment
-        record.set_answer("aware_at", dt.datetime.now().astimezone().isoformat(timespec="minutes"))
-        record.log("Début du suivi dans gp_guard" + (" (exercice)" if exercise else ""))
-        self.record = register.save(record)
-        self.ctx.store.set_setting(CURRENT, str(record.id))
+        self.walk = Walkthrough.start(register, exercise)  # the clock starts now
+        self.ctx.store.set_setting(CURRENT, str(self.walk.record.id))
         self._refresh_picker()
         self._load()
+        self.go_to(0)
 
     def _open(self, breach_id: int | None, quiet: bool = False) -> None:
         if breach_id is None:
@@ -552,7 +553,7 @@ class BreachPage(QWidget):
         if register is None:
             return
         try:
-            self.record = register.get(int(breach_id))
+            self.walk = Walkthrough.open(register, int(breach_id))
         except RegisterError:
             return
         self.ctx.store.set_setting(CURRENT, str(breach_id))
@@ -605,38 +606,36 @@ class BreachPage(QWidget):
             self.kind.setCurrentIndex(max(0, self.kind.findData(record.cnil.kind)))
             self.receipt.setText(record.cnil.receipt_number)
             self.channel.setCurrentIndex(max(0, self.channel.findData(record.patients.channel or "letter")))
-            self.letter.setPlainText(record.patients.letter_text or letters.patient_letter(record))
+            self.letter.setPlainText(self.walk.patient_letter() if self.walk else "")
         finally:
             self._loading = False
         self._refresh_outputs()
 
-    # -- answers (each saved at once) ------------------------------------------------------
+    # -- answers (each saved at once, through the core service) -----------------------------
+    def _do(self, action: Callable[[Walkthrough], object], title: str | None = None) -> bool:
+        """Run one step of the walkthrough; a refused step is said, nothing is lost. True when done."""
+        if self._loading or self.walk is None:
+            return False
+        try:
+            action(self.walk)
+        except (InputError, RegisterError) as exc:  # NotReady is a RegisterError
+            dialogs.show_error(self, title or _("Data breach"), exc)
+            return False
+        finally:
+            self._refresh_outputs()
+        return True
+
     def _change(self, apply: Callable[[BreachRecord], None]) -> None:
-        if self._loading or self.record is None or self.register is None:
-            return
-        apply(self.record)
-        self.register.save(self.record)
-        self._refresh_outputs()
+        self._do(lambda w: w.change(apply))
 
     def _answer(self, name: str, value: Any) -> None:
-        def apply(record: BreachRecord) -> None:
-            record.set_answer(name, value)
-            if name == "incident_type" and value and not record.exercise:
-                record.title = _(labels.INCIDENT_TYPES[value])
-
-        try:
-            self._change(apply)
-        except InputError as exc:
-            dialogs.show_error(self, _("Data breach"), exc)
+        self._do(lambda w: w.answer(name, value))
 
     def _aware_changed(self, value: QDateTime) -> None:
         local = value.toPython()
         assert isinstance(local, dt.datetime)
-        stamp = local.astimezone().isoformat(timespec="minutes")
-        try:
-            self._change(lambda r: r.set_answer("aware_at", stamp))
-        except InputError as exc:  # a date the register cannot hold: said, nothing saved
-            dialogs.show_error(self, _("Data breach"), exc)
+        # a date the register cannot hold is said, and nothing is saved
+        self._do(lambda w: w.answer("aware_at", walkthrough.stamp(local.astimezone())))
         self._tick()
 
     def _categories_changed(self) -> None:
@@ -650,81 +649,33 @@ class BreachPage(QWidget):
         self._answer("subjects_count", int(digits) if digits else None)
 
     def _decisions_changed(self) -> None:
-        def apply(record: BreachRecord) -> None:
-            record.notify.decided = self.notify_choice.currentData()
-            record.inform.decided = self.inform_choice.currentData()
-            record.notify.reasoning = self.notify_reason.toPlainText()
-            record.inform.reasoning = self.inform_reason.toPlainText()
-
-        self._change(apply)
+        self._do(lambda w: w.decide(self.notify_choice.currentData(), self.inform_choice.currentData(),
+                                    self.notify_reason.toPlainText(), self.inform_reason.toPlainText()))
 
     def _draft(self, target: QPlainTextEdit) -> None:
-        result = self.record.assessment() if self.record else None
-        if result is None:
-            return
-        from gp_guard.breach.labels import fr
-        from gp_guard.i18n import current_language, set_language
-
-        previous = current_language()
-        set_language("fr")  # the register is kept in French, like the texts for the CNIL
-        try:
-            draft = " ".join(r.text() for r in result.reasons)
-            s = result.severity
-            draft += " " + fr(N_("Calculation: ")) + f"{Num(s.dpc):g} × {Num(s.ei):g} + {Num(s.cb):g} = {Num(s.score):g}."
-        finally:
-            set_language(previous)
-        target.setPlainText(draft + "\n" + _("[Complete or correct in your own words.]"))
-        target.setFocus()
+        draft = self.walk.draft_reasoning() if self.walk else ""
+        if draft:
+            target.setPlainText(draft)  # in the record's language; the process's language is untouched
+            target.setFocus()
 
     def _confirm(self) -> None:
-        record = self.record
-        if record is None:
-            return
-        result = record.assessment()
-        problems = record.problems()
-        if record.notify.decided is None or record.inform.decided is None:
-            problems.insert(0, N_("Choose Yes or No for both decisions."))
-        if problems:
-            dialogs.inform(self, _("Your decisions"), "\n".join(_(p) for p in problems), error=True)
-            return
-        stamp = dt.datetime.now().astimezone().isoformat(timespec="minutes")
-
-        def apply(r: BreachRecord) -> None:
-            if result is not None:
-                r.notify.proposed, r.inform.proposed = result.notify_authority, result.inform_data_subjects
-                r.patients.art34_exemption = result.art34_exemption
-            r.notify.confirmed_at = r.inform.confirmed_at = stamp
-            r.cnil.texts_sent = dict(notification.sections(r))
-            r.log("Décisions confirmées : " + ("notifier la CNIL" if r.notify.decided else "ne pas notifier la CNIL")
-                  + ", " + ("informer les patients" if r.inform.decided else "ne pas informer les patients") + ".")
-
-        self._change(apply)
-        dialogs.inform(self, _("Your decisions"), _("Your decisions and your reasoning are saved in the breach register."))
+        if self._do(lambda w: w.confirm(), _("Your decisions")):
+            dialogs.inform(self, _("Your decisions"), _("Your decisions and your reasoning are saved in the breach register."))
 
     # -- outputs ---------------------------------------------------------------------------
     def _refresh_outputs(self) -> None:
         record = self.record
         self._tick()
-        if record is None:
+        if record is None or self.walk is None:
             return
-        try:
-            result = record.assessment()
-        except InputError:
-            result = None
+        self._show_what_applies(record)
+        result = self.walk.proposal()
         if result is None:
             self.proposal.setText(_("Enter when you became aware of the breach to see the proposal."))
         else:
-            s = result.severity
-            yes, no = _("Yes"), _("No")
-            lines = [_("Severity: {score:g} ({band}) = {dpc:g} × {ei:g} + {cb:g}").format(score=Num(s.score), band=band_word(s.band), dpc=Num(s.dpc), ei=Num(s.ei), cb=Num(s.cb))]
-            lines += ["• " + r.text() for r in s.explanation]
-            lines.append(_("Notify the CNIL: {answer}").format(answer=yes if result.notify_authority else no))
-            lines.append(_("Inform the patients: {answer}").format(answer=yes if result.inform_data_subjects else no))
-            lines += ["• " + r.text() for r in result.reasons]
-            lines.append(_("This is a proposal: you decide, and you write down your reasons."))
-            self.proposal.setText("\n".join(lines))
-        self.cnil_text.setPlainText(notification.as_text(record))
-        self.sections = notification.sections(record)
+            self.proposal.setText(walkthrough.proposal_text(result))
+        self.cnil_text.setPlainText(self.walk.cnil_text())
+        self.sections = self.walk.cnil_sections()
         chosen = self.section_choice.currentIndex()
         if self.section_choice.count() != len(self.sections):
             self.section_choice.clear()
@@ -733,54 +684,50 @@ class BreachPage(QWidget):
         self.section_choice.setCurrentIndex(max(0, chosen))
         if not record.patients.letter_text and not self.letter.hasFocus():
             self._loading = True
-            self.letter.setPlainText(letters.patient_letter(record))
+            self.letter.setPlainText(self.walk.patient_letter())
             self._loading = False
-        self.done_list.setText(self._done_summary(record))
+        self.done_list.setText("\n".join(walkthrough.done_lines(record)))
         steps = guidance.steps_for(record.facts.get("incident_type"))
         self.steps.setText("<br><br>".join(
             f"<b>{_(s.title)}</b><br>{_(s.text)}" + (f" <a href='{s.url}'>{s.url}</a>" if s.url else "") for s in steps))
 
-    DONE_FIELDS = {"cnil": ("cnil", "notified_at"), "patients": ("patients", "informed_at"),
-                   "vendor": ("other", "vendor_informed_at"), "police": ("other", "police_complaint_at"),
-                   "cert": ("other", "cert_sante_at"), "cyber": ("other", "cybermalveillance_at"),
-                   "insurer": ("other", "insurer_at")}
+    def _row_visible(self, widget: QWidget, visible: bool) -> None:
+        form, label = self.rows[widget]
+        form.setRowVisible(widget, visible)
+        if label is not None:
+            form.setRowVisible(label, visible)
+
+    def _show_what_applies(self, record: BreachRecord) -> None:
+        """Boxes that do not apply are hidden: the reasoning asked for a "no", the reasons for a
+        delay once the 72 hours are over, the question on known recipients."""
+        for decision, reason, draft in ((record.notify, self.notify_reason, self.notify_draft),
+                                        (record.inform, self.inform_reason, self.inform_draft)):
+            needed = decision.decided is False or bool(decision.reasoning.strip())
+            self._row_visible(reason, needed)
+            self._row_visible(draft, needed)
+        due = record.deadline()
+        late = due is not None and record.notify.decided is not False and (
+            bool(record.cnil.lateness_reasons.strip()) or dt.datetime.now(dt.UTC) > due)
+        self._row_visible(self.lateness, late)
+        self._row_visible(self.answers["recipients_trusted"], record.facts.get("confidentiality") == "known_recipients")
 
     def _marker(self, key: str) -> Callable[[], None]:
         return lambda: self._mark_done(key)
 
     def _mark_done(self, key: str) -> None:
-        section, name = self.DONE_FIELDS[key]
-        stamp = dt.datetime.now().astimezone().isoformat(timespec="minutes")
-        if key == "cnil":
-            # "notified" only with the CNIL's receipt number: the register never says more than happened
-            try:
-                self._change(lambda r: r.record_notification(stamp, self.receipt.text(), self.kind.currentData()))
-            except InputError as exc:
-                dialogs.show_error(self, _("Data breach"), exc)
+        # "notified" only with the CNIL's receipt number: the register never says more than happened
+        if not self._do(lambda w: w.mark_done(key, receipt=self.receipt.text(), kind=self.kind.currentData(),
+                                              channel=self.channel.currentData(), letter_text=self.letter.toPlainText())):
+            if key == "cnil":
                 self.receipt.setFocus()
-            return
-
-        def apply(record: BreachRecord) -> None:
-            setattr(getattr(record, section), name, stamp)
-            if key == "patients":
-                record.patients.channel = record.patients.channel or self.channel.currentData()
-                record.patients.letter_text = self.letter.toPlainText()  # the text actually sent
-
-        self._change(apply)
-
-    def _done_summary(self, record: BreachRecord) -> str:
-        lines = []
-        for key, (section, name) in self.DONE_FIELDS.items():
-            value = getattr(getattr(record, section), name)
-            if value:
-                lines.append(f"✓ {self.done_buttons[key].text().split(':')[0].strip()} — {dt.datetime.fromisoformat(value).strftime('%d/%m/%Y %H:%M')}")
-        return "\n".join(lines)
 
     def _countdown(self) -> None:
-        """Every 30 s: only the time left changes (no database access)."""
+        """Every 30 s: only the time left and the verdict change (no database access)."""
         if self.record is not None and self.record.status != "deleted":
             exercise = _("EXERCISE: a fictitious breach, outside the register.") + " " if self.record.exercise else ""
             self.countdown.setText(exercise + countdown_text(self.record))
+            self.verdict.setText(walkthrough.verdict_text(self.record))
+            self.verdict_patients.setText(walkthrough.patients_verdict_text(self.record))
 
     def _locked_count(self) -> int | None:
         """Open breaches while the register is closed (None: no register, or it is open)."""
@@ -796,16 +743,19 @@ class BreachPage(QWidget):
         locked = count is not None
         self.unlock_button.setVisible(locked)
         self.delete_button.setEnabled(self.record is not None and self.record.status != "deleted")
+        for widget in (self.stepper, self.back_button, self.next_button, self.pdf_button, self.close_button):
+            widget.setVisible(self.record is not None)
+        if self.record is None or self.record.status == "deleted":
+            self.verdict.clear()
+            self.verdict_patients.clear()
         if self.record is not None and self.record.status == "deleted":
-            self.countdown.setText(_("This record was deleted on {when} by {who} (made by mistake). It stays in the register's history.").format(
-                when=dt.datetime.fromisoformat(self.record.deleted_at).strftime("%d/%m/%Y %H:%M"), who=self.record.deleted_by or "?"))
+            self.countdown.setText(walkthrough.deleted_text(self.record))
         elif self.record is not None:
             self._countdown()
         elif count is not None:
-            if count == 1:
-                self.countdown.setText(_("1 breach in progress — open the register to continue it."))
-            elif count:
-                self.countdown.setText(_("{count} breaches in progress — open the register to continue them.").format(count=count))
+            if count:
+                self.countdown.setText(ngettext("{count} breach in progress — open the register to continue it.",
+                                                "{count} breaches in progress — open the register to continue them.", count).format(count=count))
             else:
                 self.countdown.setText(_("The breach register is closed. Open it to see the breaches recorded, or record a new one."))
         else:
@@ -818,6 +768,7 @@ class BreachPage(QWidget):
 
     def _copy(self, text: str) -> None:
         QGuiApplication.clipboard().setText(text)
+        self.copied.setText(_("Copied: paste it where it goes (Ctrl+V)."))  # the copy is seen to work
 
     def _pdf(self) -> None:
         if self.record is None:
@@ -832,7 +783,7 @@ class BreachPage(QWidget):
         except OSError as exc:
             dialogs.inform(self, _("Save the PDF dossier…"), _("Cannot read or write {path}: {reason}").format(path=path, reason=exc.strerror or exc), error=True)
             return
-        self._change(lambda r: r.log("Dossier PDF enregistré"))
+        self._do(lambda w: w.note(N_("PDF dossier saved")))
         dialogs.inform(self, _("Save the PDF dossier…"), _("Written (readable by you only): {path}").format(path=written))
 
     def _save_letter(self) -> None:
@@ -853,7 +804,7 @@ class BreachPage(QWidget):
 
     def _delete(self) -> None:
         record, register = self.record, self.register
-        if record is None or register is None or record.id is None or record.status == "deleted":
+        if self.walk is None or record is None or register is None or record.id is None or record.status == "deleted":
             return
         if record.exercise:
             text = _("Delete this exercise? It is removed for good.")
@@ -862,29 +813,24 @@ class BreachPage(QWidget):
         if not dialogs.ask(self, _("Delete this record"), text, yes=_("Delete"), no=_("Keep it")):
             return
         try:
-            deleted = register.delete(record.id)
+            self.walk.delete()
         except RegisterError as exc:
             dialogs.show_error(self, _("Delete this record"), exc)
             return
         if record.exercise:
-            self.record = None
+            self.walk = None
             self.body.setEnabled(False)
         else:
-            self.record = deleted
             self._load()
         self._refresh_picker()
 
     def _close_breach(self) -> None:
-        record = self.record
-        if record is None:
+        walk = self.walk
+        if walk is None:
             return
-        if record.problems() or record.notify.decided is None or record.inform.decided is None:
+        if walk.problems() or not walk.confirmed():  # said before asking: the rule is the service's
             dialogs.inform(self, _("Close this breach"), _("Confirm your decisions, with your reasoning, before closing the breach."), error=True)
             return
         if not dialogs.ask(self, _("Close this breach"), _("Close this breach? It stays in the register; you can still open it.")):
             return
-        def apply(r: BreachRecord) -> None:
-            r.status = "closed"
-            r.log("Violation close")
-
-        self._change(apply)
+        self._do(lambda w: w.close(), _("Close this breach"))
