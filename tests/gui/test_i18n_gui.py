@@ -80,7 +80,7 @@ def test_qt_standard_buttons_are_french(make_window):
 def test_core_imports_without_qt():
     code = (
         "import sys; sys.modules['PySide6'] = None\n"
-        "import gp_guard.audit, gp_guard.audit.service, gp_guard.cli, gp_guard.cli_audit, gp_guard.store\n"
+        "import gp_guard.audit, gp_guard.audit.service, gp_guard.cli, gp_guard.cli.audit, gp_guard.store\n"
         "import gp_guard.settings, gp_guard.i18n\n"
         "assert not any(m.startswith('PySide6.') for m in sys.modules)\n"
         "print('ok')\n"

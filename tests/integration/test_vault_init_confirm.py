@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from gp_guard import cli_vault, logs
+from gp_guard import logs
+from gp_guard.cli import vault as cli_vault
 from gp_guard.vault import keys
 from tests.conftest import require_tool
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from gp_guard import cli_vault
+from gp_guard.cli import vault as cli_vault
 from gp_guard.vault import folder, keys, viewer
 
 REPO = Path(__file__).resolve().parents[2]

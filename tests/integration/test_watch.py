@@ -292,7 +292,7 @@ def test_a_folder_opened_for_consultation_is_left_alone_until_the_unlock_times_o
 
 
 def run_vault(*argv: str) -> int:
-    from gp_guard import cli_vault
+    from gp_guard.cli import vault as cli_vault
 
     parser = argparse.ArgumentParser(prog="gp-guard")
     cli_vault.register(parser.add_subparsers(dest="command"))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from gp_guard import cli_breach
+from gp_guard.cli import breach as cli_breach
 from tests.unit.test_breach_register import sample
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "breach"
@@ -88,7 +88,7 @@ def test_list_show_export(memory_keyring, capsys, tmp_path):
 
 def test_assess_as_a_process(tmp_path):
     """The real entry point: a child process reading the fixture from standard input."""
-    code = ("import sys, argparse; from gp_guard import cli_breach; p = argparse.ArgumentParser(); "
+    code = ("import sys, argparse; from gp_guard.cli import breach as cli_breach; p = argparse.ArgumentParser(); "
             "s = p.add_subparsers(dest='command'); cli_breach.register(s); "
             "sys.exit(cli_breach.run(p.parse_args(sys.argv[1:])))")
     env = {**os.environ, "GP_GUARD_HOME": str(tmp_path)}

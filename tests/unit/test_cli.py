@@ -204,7 +204,7 @@ def test_json_output_stays_valid_utf8_with_a_file_name_that_is_not(capfdbinary):
     """A Latin-1 file name found on disk (os.fsdecode gives surrogates) must not break the JSON."""
     import os as _os
 
-    from gp_guard.cli import print_json
+    from gp_guard.cli.common import print_json
 
     name = _os.fsdecode(b"/tmp/radio_\xe9t\xe9.dcm")
     print_json({"evidence": name})

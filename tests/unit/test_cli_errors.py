@@ -206,7 +206,7 @@ def test_an_unexpected_error_shows_a_short_message_and_logs_the_traceback(tmp_pa
     # a sitecustomize that breaks one function, as a programming error would
     (tmp_path / "site").mkdir()
     (tmp_path / "site" / "sitecustomize.py").write_text(
-        "import gp_guard.cli_settings as m\n"
+        "import gp_guard.cli.settings as m\n"
         "def boom(args):\n    raise ZeroDivisionError('boom')\n"
         "m.settings_command = boom\n", encoding="utf-8")
     env = dict(os.environ, GP_GUARD_HOME=str(home), PYTHONPATH=f"{tmp_path / 'site'}{os.pathsep}{ROOT}")

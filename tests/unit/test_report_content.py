@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import subprocess
@@ -11,12 +10,11 @@ import types
 
 import pytest
 
-from gp_guard import cli_checklist, cli_report, i18n
+from gp_guard import cli, i18n
 from gp_guard.audit import history
 from gp_guard.audit.model import Evidence, Finding, Outcome, Status
 from gp_guard.audit.registry import all_checks
 from gp_guard.checklist import progress
-from gp_guard.cli_common import add_global_options
 from gp_guard.report import html, identity, model, pdf, sources
 from gp_guard.store import open_default
 from tests.conftest import require_tool
@@ -168,13 +166,7 @@ def test_report_core_imports_without_qt(tmp_path):
 
 
 def _cli(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser()
-    sub = parser.add_subparsers(dest="command")
-    cli_report.register(sub)
-    cli_checklist.register(sub)
-    add_global_options(parser)  # --lang on every sub-command, as the dispatcher does
-    args = parser.parse_args(argv)
-    return (cli_checklist if args.command == "checklist" else cli_report).run(args)
+    return cli.main(argv)
 
 
 def test_cli_report(tmp_path, capsys):

@@ -15,7 +15,7 @@ from gp_guard.audit import questions
 from gp_guard.audit.model import Status
 from gp_guard.audit.registry import all_checks
 from gp_guard.audit.service import run_audit
-from gp_guard.cli_audit import print_text
+from gp_guard.cli.audit import print_text
 from gp_guard.report import model as report_model
 from gp_guard.store import open_default
 from tests.helpers import HOSTS, recorded

@@ -53,7 +53,7 @@ def test_a_latin1_name_does_not_stop_the_folder(tmp_path, ids):
 
 
 def test_a_latin1_name_that_fails_is_stored_and_printed(tmp_path, ids, capsys):
-    from gp_guard import cli_vault
+    from gp_guard.cli import vault as cli_vault
 
     root = tmp_path / "latin"
     root.mkdir()

@@ -1,19 +1,31 @@
-"""`gp-guard settings [KEY [VALUE]]`: show or change a setting (the same ones as the window)."""
+"""`gp-guard settings [KEY [VALUE]]`: show or change a setting (the same ones as the window), and
+`gp-guard database [--acknowledge]`."""
 
 from __future__ import annotations
 
 import argparse
 
 from gp_guard import settings
-from gp_guard.cli_common import EXIT_ERROR, EXIT_OK, print_error
+from gp_guard.cli.common import EXIT_ERROR, EXIT_OK, kept_aside_message, print_error
 from gp_guard.i18n import _
 from gp_guard.store import open_default
 
 
+def register(sub: argparse._SubParsersAction) -> None:
+    conf = sub.add_parser("settings", help=_("show or change a setting, e.g. backup.target"))
+    conf.add_argument("key", nargs="?", help=_("setting name; without it, every setting is listed"))
+    conf.add_argument("value", nargs="?", help=_("new value; without it, the current value is printed"))
+    database = sub.add_parser("database", help=_("show where gp_guard keeps its database, and any damaged copy kept aside"))
+    database.add_argument("--acknowledge", action="store_true",
+                          help=_("stop the reminder about the damaged copies kept aside so far"))
+
+
+def run(args: argparse.Namespace) -> int:
+    return database_command(args) if args.command == "database" else settings_command(args)
+
+
 def database_command(args: argparse.Namespace) -> int:
     """`gp-guard database [--acknowledge]`: where the database is, and the damaged copies kept."""
-    from gp_guard.cli_common import kept_aside_message
-
     store = open_default()
     print(_("Database: {path}").format(path=store.path))
     if args.acknowledge:

@@ -7,12 +7,21 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 
 from gp_guard import logs
 from gp_guard.i18n import LANGUAGES, N_, _
 from gp_guard.text import printable
 
-EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_OK = 0  # done, nothing to report
+EXIT_FINDINGS = 1  # done, and something needs attention (findings, a risk, files not handled)
+EXIT_ERROR = 2  # not done: bad input, or a problem the message explains
+EXIT_INTERRUPTED = 130  # stopped with Ctrl+C (128 + SIGINT, as shells report it)
+
+
+def exit_after_signal(signum: int) -> int:
+    """The exit code of a command ended by signal ``signum`` (128 + its number, as shells do)."""
+    return 128 + int(signum)
 
 LANG_HELP = N_("language of the messages (default: the system's)")
 
@@ -20,7 +29,7 @@ LANG_HELP = N_("language of the messages (default: the system's)")
 def add_global_options(parser: argparse.ArgumentParser) -> None:
     """``--lang`` on ``parser`` and on every sub-command under it, however deep, so that it may
     stand before or after a sub-command's own arguments (``gp-guard vault status --lang en``). The
-    language itself is chosen before the parser is built (``cli._pre_lang``); a sub-command's
+    language itself is chosen before the parser is built (``chosen_language``); a sub-command's
     ``--lang`` never resets one given earlier (SUPPRESS)."""
     pending = [parser]
     first = True
@@ -33,6 +42,18 @@ def add_global_options(parser: argparse.ArgumentParser) -> None:
         for action in current._actions:
             if isinstance(action, argparse._SubParsersAction):
                 pending.extend(action.choices.values())
+
+
+def chosen_language(argv: Sequence[str]) -> str | None:
+    """The language asked with ``--lang`` anywhere in ``argv`` (the last one wins, as argparse
+    does), known before the parser is built because the help texts are translated."""
+    chosen = None
+    for index, arg in enumerate(argv):
+        if arg == "--lang" and index + 1 < len(argv):
+            chosen = argv[index + 1]
+        elif arg.startswith("--lang="):
+            chosen = arg.split("=", 1)[1]
+    return chosen
 
 
 def log_location() -> str:
@@ -54,6 +75,12 @@ def kept_aside_message(path: object) -> str:
 
 def print_error(message: str) -> None:
     print(_("Error: {message}").format(message=message), file=sys.stderr)
+
+
+def fail(message: str) -> int:
+    """Print ``message`` as an error line and return the exit code of a command not done."""
+    print_error(message)
+    return EXIT_ERROR
 
 
 def _clean(data: object) -> object:

@@ -1,7 +1,7 @@
 """Supervision for IT providers on the command line.
 
 - ``gp-guard audit --prom FILE --json-lines FILE``: the two options are added to the audit
-  command here; ``cli_audit`` hands ``targets(args)`` to ``run_audit``, which writes them.
+  command here; ``cli.audit`` hands ``targets(args)`` to ``run_audit``, which writes them.
 - ``gp-guard export-policy wazuh``: the Wazuh SCA policy that reads gp_guard's status file.
 """
 
@@ -12,14 +12,12 @@ import sys
 from pathlib import Path
 
 from gp_guard import settings
-from gp_guard.cli_common import EXIT_ERROR, EXIT_OK, print_error
+from gp_guard.cli.common import EXIT_ERROR, EXIT_OK, print_error
 from gp_guard.host import PLATFORMS, current_platform
-from gp_guard.i18n import _, set_language
+from gp_guard.i18n import _
 from gp_guard.monitoring import wazuh
 from gp_guard.monitoring.service import Targets, folder_outputs
 from gp_guard.store import StoreError, open_default
-
-COMMANDS = ("export-policy",)
 
 
 def _output_file(text: str) -> Path:
@@ -56,8 +54,6 @@ def targets(args: argparse.Namespace) -> Targets:
 
 
 def run(args: argparse.Namespace) -> int:
-    if getattr(args, "lang", None):
-        set_language(args.lang)
     status_file = args.status_file
     if not status_file:
         try:

@@ -12,8 +12,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from gp_guard.cli_common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, print_error, print_json
-from gp_guard.i18n import LANGUAGES, N_, _, current_language
+from gp_guard.cli.common import (
+    EXIT_ERROR,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    exit_after_signal,
+    print_error,
+    print_json,
+)
+from gp_guard.i18n import N_, _, current_language
 from gp_guard.store import StoreError
 from gp_guard.vault import KIT_FILE_NAME as DEFAULT_KIT
 
@@ -21,7 +28,6 @@ from gp_guard.vault import KIT_FILE_NAME as DEFAULT_KIT
 def register(sub: Any) -> None:
     """Add ``vault`` and its sub-commands to the main parser's sub-parsers."""
     vault = sub.add_parser("vault", help=_("encrypt folders of images and documents in place"))
-    vault.add_argument("--lang", choices=LANGUAGES, help=_("language of the messages (default: the system's)"))
     verbs = vault.add_subparsers(dest="vault_command", metavar=_("action"))
     verbs.required = True
 
@@ -58,7 +64,7 @@ def register(sub: Any) -> None:
     view.add_argument("file", metavar="FILE.age")
     view.add_argument("--passphrase-stdin", action="store_true", help=_("read the passphrase from standard input"))
 
-    from gp_guard.cli_guardian import add_watch_arguments  # the folder watcher (gp_guard/guardian)
+    from gp_guard.cli.guardian import add_watch_arguments  # the folder watcher (gp_guard/guardian)
 
     add_watch_arguments(verbs.add_parser("watch", help=_("keep encrypting the new files of the protected folders")))
 
@@ -82,11 +88,11 @@ def run(args: argparse.Namespace) -> int:
         if command == "confirm-kit":
             return _confirm_kit(args)
         if command == "watch":
-            from gp_guard.cli_guardian import watch
+            from gp_guard.cli.guardian import watch
 
             return watch(args)
         if command == "lock" and args.after_days is not None:
-            from gp_guard.cli_guardian import lock_after_days
+            from gp_guard.cli.guardian import lock_after_days
 
             return lock_after_days(args, _identity(args, required=False), _report, _progress, _warn_before)
         if command == "lock":
@@ -97,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
                         "Give the passphrase (--passphrase-stdin) for the full check."), file=sys.stderr)
             _warn_before(Path(args.folder))
             report = folder.lock(args.folder, recipients, [identity] if identity else None, progress=_progress)
-            from gp_guard.cli_guardian import remember_policy
+            from gp_guard.cli.guardian import remember_policy
 
             remember_policy(report.folder, 0)  # the watcher encrypts its new files as soon as finished
             return _report(report)
@@ -420,7 +426,7 @@ def _open(args: argparse.Namespace, identity: Any) -> int:
             signal.signal(signum, handler)
     if ended:
         print_error(_("Stopped; the decrypted copy was deleted."))
-        return 128 + int(ended)
+        return exit_after_signal(ended)
     return EXIT_OK
 
 

@@ -8,13 +8,10 @@ status is that of the written file's check.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
-from gp_guard.cli_common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, print_error
+from gp_guard.cli.common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, print_error, print_json
 from gp_guard.i18n import _
-
-EXIT_RISK = EXIT_FINDINGS  # 1: a risk was found
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -45,8 +42,7 @@ def run(args: argparse.Namespace) -> int:
         if written is not None:
             data["written"] = {"file": str(written.file), "verdict": written.verdict.key,
                                "k_anonymity": written.risk.k, "l_diversity": dict(written.risk.l_diversity)}
-        json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        print_json(data)
     else:
         print_text(result)
         if written is not None:
@@ -55,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
             print(_("Check of the written file:"))
             print_text(written, short=True)
     final = written or result
-    return EXIT_OK if final.verdict.key == "no_risk_found" else EXIT_RISK
+    return EXIT_OK if final.verdict.key == "no_risk_found" else EXIT_FINDINGS
 
 
 def print_text(result, short: bool = False) -> None:  # type: ignore[no-untyped-def]

@@ -14,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-from gp_guard.cli_common import EXIT_ERROR, EXIT_OK, print_error
+from gp_guard.cli.common import EXIT_OK, fail, print_json
 from gp_guard.i18n import N_, _
 
 
@@ -45,11 +45,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     delete = inner.add_parser("delete", help=_("mark a breach recorded by mistake as deleted (it stays in the history)"))
     delete.add_argument("id", type=int, help=_("breach number, as listed by 'gp-guard breach list'"))
     delete.add_argument("--reason", default="", metavar="TEXT", help=_("why it is deleted, e.g. 'recorded twice'"))
-
-
-def _error(message: str) -> int:
-    print_error(message)
-    return EXIT_ERROR
 
 
 def _ask_passphrase(first: bool) -> str:
@@ -103,11 +98,11 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_OK
         return _export(register, args)
     except InputError as exc:
-        return _error(exc.translated())
+        return fail(exc.translated())
     except RegisterError as exc:
-        return _error(exc.translated())
+        return fail(exc.translated())
     except OSError as exc:
-        return _error(_("Cannot read or write {path}: {reason}").format(path=exc.filename or "", reason=exc.strerror or exc))
+        return fail(_("Cannot read or write {path}: {reason}").format(path=exc.filename or "", reason=exc.strerror or exc))
 
 
 def _assess(args: argparse.Namespace) -> int:
@@ -119,8 +114,7 @@ def _assess(args: argparse.Namespace) -> int:
     now = parse_time("--now", args.now) if args.now else dt.datetime.now(dt.UTC)
     result = assess(parse(data), now)
     if args.json:
-        json.dump(result.to_json(), sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        print_json(result.to_json())
         return EXIT_OK
     s = result.severity
     print(_("Severity: {score:g} ({band}) = {dpc:g} × {ei:g} + {cb:g}").format(
@@ -200,8 +194,7 @@ def _show(register, breach_id: int, as_json: bool) -> int:
 
     record = register.get(breach_id)
     if as_json:
-        json.dump(record.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        print_json(record.to_dict())
     else:
         if record.status == "deleted":
             from gp_guard.breach.notification import fr_date

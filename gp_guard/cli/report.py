@@ -1,20 +1,14 @@
-"""`gp-guard report --pdf FILE | --html FILE` and `gp-guard practice` (the identity on the report).
-
-The lead wires it in cli.py: ``cli_report.register(sub)`` in build_parser, and
-``if args.command in cli_report.COMMANDS: return cli_report.run(args)`` in main.
-"""
+"""`gp-guard report --pdf FILE | --html FILE` and `gp-guard practice` (the identity on the report)."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from gp_guard.cli_common import EXIT_ERROR, EXIT_OK, print_error
-from gp_guard.i18n import _, set_language
+from gp_guard.cli.common import EXIT_ERROR, EXIT_OK, print_error
+from gp_guard.i18n import _
 from gp_guard.report import identity
 from gp_guard.store import StoreError, open_default
-
-COMMANDS = ("report", "practice")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,8 +24,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if getattr(args, "lang", None):
-        set_language(args.lang)
     try:
         if args.command == "practice":
             return _practice(args)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from gp_guard import cli_monitoring
 from gp_guard.audit import questions
 from gp_guard.audit.model import Severity, Status
 from gp_guard.audit.registry import all_checks
@@ -17,7 +16,8 @@ from gp_guard.audit.service import (
     run_audit,
     sort_findings,
 )
-from gp_guard.cli_common import (
+from gp_guard.cli import monitoring as cli_monitoring
+from gp_guard.cli.common import (
     EXIT_ERROR,
     EXIT_FINDINGS,
     EXIT_OK,
@@ -28,11 +28,32 @@ from gp_guard.cli_common import (
 from gp_guard.host import Host, LocalHost
 from gp_guard.i18n import _
 from gp_guard.paths import no_network
-from gp_guard.store import Store, StoreError, open_default
+from gp_guard.store import StoreError, open_default
 
 
-def _open_store() -> Store:
-    return open_default()  # a damaged copy kept aside is announced by cli.main's open hook
+def register(sub: argparse._SubParsersAction) -> None:
+    audit = sub.add_parser("audit", help=_("check this computer and print the findings"))
+    audit.add_argument("--json", action="store_true", help=_("print the result as JSON"))
+    audit.add_argument("--only", metavar="IDS", help=_("comma-separated check ids to run, e.g. FW-01,CRY-01"))
+    audit.add_argument("--no-network", action="store_true",
+                       help=_("skip every probe that leaves this computer (also GP_GUARD_NO_NETWORK=1)"))
+    audit.add_argument("--replay", metavar="DIR",
+                       help=_("audit recorded outputs of another computer instead of this one"))
+    audit.add_argument("--no-save", action="store_true", help=_("do not store this run in the history"))
+
+    sub.add_parser("checks", help=_("list every check and question"))
+
+    answer = sub.add_parser("answer", help=_("record the answer to a question the computer cannot check"))
+    answer.add_argument("question", help=_("question id, e.g. Q-BOX-01"))
+    answer.add_argument("value", help=_("answer value, as listed by 'gp-guard checks'"))
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.command == "checks":
+        return checks_command(args)
+    if args.command == "answer":
+        return answer_command(args)
+    return audit_command(args)
 
 
 def _host(replay: str | None) -> Host:
@@ -54,7 +75,7 @@ def audit_command(args: argparse.Namespace) -> int:
         print_error(_("cannot read the recorded computer in {path}: {detail}").format(path=args.replay, detail=exc))
         return EXIT_ERROR
     try:
-        store = _open_store()
+        store = open_default()
         report = run_audit(host, store, only=only, no_network=args.no_network or no_network(),
                            save=not args.no_save and not args.replay, monitor=cli_monitoring.targets(args))
     except UnknownCheck as exc:
@@ -122,7 +143,7 @@ def answer_command(args: argparse.Namespace) -> int:
         print_error(_("Unknown answer {value}. Possible answers: {options}.").format(
             value=args.value, options=", ".join(o.value for o in question.options)))
         return EXIT_ERROR
-    new_score = record_answer(_open_store(), question.id, args.value)
+    new_score = record_answer(open_default(), question.id, args.value)
     print(_("Answer recorded.") if new_score is None else
           _("Answer recorded. The score of the last audit is now {score}/100.").format(score=new_score))
     return EXIT_OK

@@ -1,6 +1,6 @@
 """`gp-guard vault watch` (the folder watcher) and `gp-guard autostart on|off|status`.
 
-``vault watch`` is a verb of ``gp-guard vault`` (gp_guard/cli_vault.py delegates to ``watch``);
+``vault watch`` is a verb of ``gp-guard vault`` (gp_guard/cli/vault.py delegates to ``watch``);
 ``autostart`` is this plug-in's own command.
 """
 
@@ -14,8 +14,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from gp_guard.cli_common import EXIT_ERROR, EXIT_OK, print_error
-from gp_guard.i18n import LANGUAGES, _
+from gp_guard.cli.common import EXIT_ERROR, EXIT_OK, print_error
+from gp_guard.i18n import _
 
 
 def add_watch_arguments(parser: argparse.ArgumentParser) -> None:
@@ -31,7 +31,6 @@ def add_watch_arguments(parser: argparse.ArgumentParser) -> None:
 def register(sub: Any) -> None:
     auto = sub.add_parser("autostart", help=_("start the folder watcher when you log in (per user, no administrator)"))
     auto.add_argument("state", choices=("on", "off", "status"), help=_("on, off, or status"))
-    auto.add_argument("--lang", choices=LANGUAGES, help=_("language of the messages (default: the system's)"))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -115,7 +114,7 @@ def remember_policy(root: Any, after_days: int) -> None:
 def lock_after_days(args: argparse.Namespace, identity: Any, report: Callable[[Any], int],
                     progress: Callable[[Any], None], warn_before: Callable[[Any], None]) -> int:
     """``vault lock DIR --after-days N``: the folder's files untouched for N days are encrypted now,
-    the others by the watcher once they are. ``cli_vault`` hands over its own report, progress
+    the others by the watcher once they are. ``cli.vault`` hands over its own report, progress
     line and warning (this module never imports it back)."""
     from gp_guard.guardian import policy, watcher
     from gp_guard.i18n import format_datetime

@@ -1,8 +1,4 @@
-"""`gp-guard checklist [list | next | attest ID [--date D] [--note N] | withdraw ID]`.
-
-The lead wires it in cli.py: ``cli_checklist.register(sub)`` in build_parser, and
-``if args.command == "checklist": return cli_checklist.run(args)`` in main.
-"""
+"""`gp-guard checklist [list | next | attest ID [--date D] [--note N] | withdraw ID]`."""
 
 from __future__ import annotations
 
@@ -11,8 +7,8 @@ import datetime as dt
 
 from gp_guard.checklist import progress, scoring
 from gp_guard.checklist.items import Theme
-from gp_guard.cli_common import EXIT_ERROR, EXIT_OK, print_error
-from gp_guard.i18n import _, set_language
+from gp_guard.cli.common import EXIT_ERROR, EXIT_OK, print_error
+from gp_guard.i18n import _
 from gp_guard.store import StoreError, open_default
 
 
@@ -30,8 +26,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if getattr(args, "lang", None):
-        set_language(args.lang)
     try:
         store = open_default()
         action = getattr(args, "action", None) or "list"

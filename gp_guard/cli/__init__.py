@@ -4,47 +4,44 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib
 import logging
 import os
 import sqlite3
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 
 from gp_guard import hardening, logs
-from gp_guard.cli_common import (  # noqa: F401 - re-exported for the tests and older callers
+from gp_guard.cli import (
+    audit,
+    breach,
+    checklist,
+    export,
+    guardian,
+    monitoring,
+    report,
+    settings,
+    vault,
+)
+from gp_guard.cli.common import (
     EXIT_ERROR,
-    EXIT_FINDINGS,
+    EXIT_INTERRUPTED,
     EXIT_OK,
     add_global_options,
     announce_kept_aside,
-    kept_aside_message,
+    chosen_language,
     log_location,
     print_error,
-    print_json,
-    printable,
 )
 from gp_guard.i18n import _, ngettext, resolve_language, set_language
 from gp_guard.version import __version__
 
 log = logging.getLogger(__name__)
 
-# Modules that add sub-commands: each has register(subparsers) and run(args) -> int.
-PLUGINS = (
-    "gp_guard.cli_checklist", "gp_guard.cli_report", "gp_guard.cli_vault", "gp_guard.cli_breach",
-    "gp_guard.cli_export", "gp_guard.cli_monitoring", "gp_guard.cli_guardian",
-)
-_plugin_of: dict[str, str] = {}
-
-
-def _pre_lang(argv: Sequence[str]) -> str | None:
-    """--lang must be known before the help texts are built."""
-    for index, arg in enumerate(argv):
-        if arg == "--lang" and index + 1 < len(argv):
-            return argv[index + 1]
-        if arg.startswith("--lang="):
-            return arg.split("=", 1)[1]
-    return None
+# One module per command group, each with register(subparsers) and run(args) -> int. In this order
+# in the help; audit comes before monitoring, which adds its --prom and --json-lines options.
+COMMANDS: tuple[ModuleType, ...] = (audit, settings, checklist, report, vault, breach, export, monitoring, guardian)
+_module_of: dict[str, ModuleType] = {}
 
 
 def _saved_language() -> str | None:
@@ -62,39 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"gp_guard {__version__}")
     sub = parser.add_subparsers(dest="command", metavar=_("command"))
-
-    audit = sub.add_parser("audit", help=_("check this computer and print the findings"))
-    audit.add_argument("--json", action="store_true", help=_("print the result as JSON"))
-    audit.add_argument("--only", metavar="IDS", help=_("comma-separated check ids to run, e.g. FW-01,CRY-01"))
-    audit.add_argument("--no-network", action="store_true",
-                       help=_("skip every probe that leaves this computer (also GP_GUARD_NO_NETWORK=1)"))
-    audit.add_argument("--replay", metavar="DIR",
-                       help=_("audit recorded outputs of another computer instead of this one"))
-    audit.add_argument("--no-save", action="store_true", help=_("do not store this run in the history"))
-
-    sub.add_parser("checks", help=_("list every check and question"))
-
-    answer = sub.add_parser("answer", help=_("record the answer to a question the computer cannot check"))
-    answer.add_argument("question", help=_("question id, e.g. Q-BOX-01"))
-    answer.add_argument("value", help=_("answer value, as listed by 'gp-guard checks'"))
-    conf = sub.add_parser("settings", help=_("show or change a setting, e.g. backup.target"))
-    conf.add_argument("key", nargs="?", help=_("setting name; without it, every setting is listed"))
-    conf.add_argument("value", nargs="?", help=_("new value; without it, the current value is printed"))
-    database = sub.add_parser("database", help=_("show where gp_guard keeps its database, and any damaged copy kept aside"))
-    database.add_argument("--acknowledge", action="store_true",
-                          help=_("stop the reminder about the damaged copies kept aside so far"))
-
-    for name in PLUGINS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue  # a feature not in this build
+    for module in COMMANDS:
         before = set(sub.choices)
         module.register(sub)
         for command in set(sub.choices) - before:
-            _plugin_of[command] = name
+            _module_of[command] = module
     add_global_options(parser)
     return parser
 
@@ -119,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     hardening.harden()  # no core dump may hold a passphrase or a key
     _utf8_output()
     argv = list(sys.argv[1:] if argv is None else argv)
-    set_language(resolve_language(_pre_lang(argv), _saved_language))
+    set_language(resolve_language(chosen_language(argv), _saved_language))
     _localise_argparse()
     args = build_parser().parse_args(argv)
     logs.setup()
@@ -152,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(file=sys.stderr)
         print_error(_("Stopped at your request."))
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - never a traceback on the user's terminal
         log.error("%s failed", args.command, exc_info=True)
         print_error(_("gp_guard stopped because of an internal error ({kind}). The details are in the log file {path}; send it to your IT provider.").format(
@@ -163,26 +132,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    if args.command == "audit":
-        from gp_guard.cli_audit import audit_command
-
-        return audit_command(args)
-    if args.command == "checks":
-        from gp_guard.cli_audit import checks_command
-
-        return checks_command(args)
-    if args.command == "answer":
-        from gp_guard.cli_audit import answer_command
-
-        return answer_command(args)
-    if args.command in _plugin_of:
-        return int(importlib.import_module(_plugin_of[args.command]).run(args))
-    if args.command == "settings":
-        from gp_guard.cli_settings import settings_command
-
-        return settings_command(args)
-    if args.command == "database":
-        from gp_guard.cli_settings import database_command
-
-        return database_command(args)
-    return EXIT_ERROR  # pragma: no cover - argparse rejects unknown commands
+    return int(_module_of[args.command].run(args))
