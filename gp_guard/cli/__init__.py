@@ -15,6 +15,7 @@ from gp_guard import hardening, logs
 from gp_guard.cli import (
     audit,
     breach,
+    capture,
     checklist,
     export,
     guardian,
@@ -40,7 +41,8 @@ log = logging.getLogger(__name__)
 
 # One module per command group, each with register(subparsers) and run(args) -> int. In this order
 # in the help; audit comes before monitoring, which adds its --prom and --json-lines options.
-COMMANDS: tuple[ModuleType, ...] = (audit, settings, checklist, report, vault, breach, export, monitoring, guardian)
+COMMANDS: tuple[ModuleType, ...] = (audit, settings, checklist, report, vault, breach, export, monitoring, guardian,
+                                    capture)
 _module_of: dict[str, ModuleType] = {}
 
 

@@ -127,6 +127,21 @@ class CommandResult:
 
 
 @dataclass(frozen=True)
+class RawOutput:
+    """A command's output as the bytes it wrote, and the encoding the live path decodes them with."""
+
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: bytes
+    stderr: bytes
+    encoding: str
+
+    def decoded(self) -> CommandResult:
+        return CommandResult(self.argv, self.returncode, self.stdout.decode(self.encoding, "replace"),
+                             self.stderr.decode(self.encoding, "replace"))
+
+
+@dataclass(frozen=True)
 class RegValue:
     type: str  # REG_DWORD, REG_SZ, ...
     value: int | str | list[str] | bytes

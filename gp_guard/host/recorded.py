@@ -12,7 +12,7 @@ description, ``[env]``) and any number of ``*.rec`` files. Each ``.rec`` file ho
     <the output, byte for byte as the tool printed it>
 
 Kinds: ``command`` (``argv``, ``rc``, optional ``stderr`` or ``stderr_base64``, ``encoding`` the live
-code decoded it with, ``outcome: tool-missing | timeout``); ``registry`` (a ``reg query`` dump of whole
+code decoded it with, ``outcome: tool-missing | timeout | denied``); ``registry`` (a ``reg query`` dump of whole
 keys, or with ``value:`` and ``type:`` one value as JSON); ``subkeys`` (``key:``, one name a line);
 ``file`` and ``dir`` (``path:``); ``find`` (``roots``, ``patterns``, ``max_depth``; one JSON file a
 line); ``listeners`` (``format: netstat-ano | lsof | psutil``) and ``processes`` (JSON lines; either
@@ -60,6 +60,7 @@ from gp_guard.host.base import (
     NeedsAdmin,
     NotRecorded,
     ProcessInfo,
+    RawOutput,
     RegValue,
     ToolMissing,
     UnreadableFile,
@@ -145,8 +146,8 @@ def read_recording(path: Path) -> Recording:
         except binascii.Error:
             raise RecordingError(_("{path}: the output is not valid base64 (header 'body: base64').").format(
                 path=path)) from None
-    try:
-        body = raw.decode("utf-8")
+    try:  # base64: names as the system gave them, even when not UTF-8 (surrogate escapes, as os.scandir)
+        body = raw.decode("utf-8", "surrogateescape") if encoded else raw.decode("utf-8")
     except UnicodeDecodeError:
         body = ""
     if not body and raw and headers.get("kind") != "command" and not encoded:
@@ -495,8 +496,8 @@ class RecordedHost(Host):
             argv = _argv(rec)
             _whole_number(rec, "rc")
             outcome = rec.headers.get("outcome", "ran")
-            if outcome not in ("ran", "tool-missing", "timeout"):
-                raise RecordingError(_('{path}: "outcome" must be ran, tool-missing or timeout.').format(
+            if outcome not in ("ran", "tool-missing", "timeout", "denied"):
+                raise RecordingError(_('{path}: "outcome" must be ran, tool-missing, timeout or denied.').format(
                     path=rec.origin))
             encoding = rec.headers.get("encoding")
             if encoding is not None:
@@ -599,6 +600,10 @@ class RecordedHost(Host):
 
     # -- commands ---------------------------------------------------------------------------
     def run(self, argv: Sequence[str], timeout: float = 10.0) -> CommandResult:
+        return self.run_bytes(argv, timeout).decoded()
+
+    def run_bytes(self, argv: Sequence[str], timeout: float = 10.0) -> RawOutput:
+        """The recorded bytes and the encoding the live path decodes them with (LocalHost.run_bytes)."""
         key = tuple(argv)
         rec = self._commands.get(key)
         if rec is None:
@@ -611,16 +616,18 @@ class RecordedHost(Host):
             raise ToolMissing(argv[0])
         if outcome == "timeout":
             raise CommandTimeout(argv[0], timeout)
+        if outcome == "denied":
+            raise NeedsAdmin(argv[0])
         encoding = rec.headers.get("encoding") or output_encoding(key, self.platform, self.oem_code_page)
         if "stderr_base64" in rec.headers:
             try:
-                stderr = base64.b64decode(rec.headers["stderr_base64"], validate=True).decode(encoding, "replace")
+                stderr = base64.b64decode(rec.headers["stderr_base64"], validate=True)
             except binascii.Error:
                 raise RecordingError(_("{path}: the output is not valid base64 (header 'body: base64').").format(
                     path=rec.origin)) from None
         else:
-            stderr = rec.headers.get("stderr", "")
-        return CommandResult(key, int(rec.headers.get("rc", "0")), rec.raw.decode(encoding, "replace"), stderr)
+            stderr = rec.headers.get("stderr", "").encode(encoding, "replace")
+        return RawOutput(key, int(rec.headers.get("rc", "0")), rec.raw, stderr, encoding)
 
     def has_tool(self, name: str) -> bool:
         if name in self._tools:
@@ -633,8 +640,10 @@ class RecordedHost(Host):
     def read_text(self, path: str) -> str | None:
         norm = self._norm_path(path)
         rec = self._files.get(norm)
-        if rec is not None and "content" not in rec.headers:
+        if rec is not None:
             self._use(rec)
+            if rec.headers.get("state") == "unreadable":  # a FIFO, a device, a file too large (UnreadableFile)
+                raise UnreadableFile(path, rec.headers.get("reason", "not an ordinary file"))
             if rec.headers.get("body") == "base64":  # the bytes, decoded as LocalHost decodes a file
                 return rec.raw.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
             return rec.body
@@ -671,7 +680,10 @@ class RecordedHost(Host):
     def list_dir(self, path: str) -> list[str] | None:
         norm = self._norm_path(path)
         if norm in self._dirs:
-            self._use(self._present[norm])
+            rec = self._present[norm]
+            self._use(rec)
+            if rec.headers.get("state") == "unreadable":
+                raise UnreadableFile(path, rec.headers.get("reason", "too many entries"))
             return list(self._dirs[norm])
         if norm in self._files:
             self._use(self._files[norm])
