@@ -300,24 +300,14 @@ def _iso_time(rec: Recording, name: str) -> None:
 
 def _processes(rec: Recording) -> list[ProcessInfo]:
     """One JSON object per line: ``{"pid": 4, "name": "System", "cmdline": [...], "username": ...}``."""
-    procs = []
-    for number, line in enumerate(rec.body.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except ValueError:
-            item = None
-        cmdline = item.get("cmdline") or [] if isinstance(item, dict) else None
-        if not (isinstance(item, dict) and isinstance(item.get("pid"), int) and not isinstance(item["pid"], bool)
-                and isinstance(item.get("name"), str) and isinstance(cmdline, list)
-                and all(isinstance(a, str) for a in cmdline)
-                and isinstance(item.get("username"), (str, type(None)))):
-            raise RecordingError(_('{path}, line {line}: each line must be a JSON object with a whole-number '
-                                   '"pid", a text "name" and, if given, a list of texts "cmdline".').format(
-                path=rec.origin, line=number))
-        procs.append(ProcessInfo(item["pid"], item["name"], tuple(cmdline), item.get("username")))
-    return procs
+    items = _json_lines(
+        rec,
+        lambda i: (_is_int(i.get("pid")) and isinstance(i.get("name"), str)
+                   and isinstance(i.get("cmdline") or [], list) and all(isinstance(a, str) for a in i.get("cmdline") or [])
+                   and isinstance(i.get("username"), (str, type(None)))),
+        _('{path}, line {line}: each line must be a JSON object with a whole-number '
+          '"pid", a text "name" and, if given, a list of texts "cmdline".'))
+    return [ProcessInfo(i["pid"], i["name"], tuple(i.get("cmdline") or []), i.get("username")) for i in items]
 
 
 # What an ``absent`` / ``present`` / ``denied`` recording lists, one per line: "<what> <target>".

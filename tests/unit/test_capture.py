@@ -101,3 +101,12 @@ def test_key_protectors_wifi_and_browser_data_are_never_recorded():
     assert forbidden_path("/home/x/.mozilla/firefox/abc.default/places.sqlite")
     assert not forbidden_path("/etc/ssh/sshd_config")
     assert not forbidden_argv(["powershell.exe", "-Command", "Get-BitLockerVolume | Select-Object MountPoint"])
+
+
+def test_the_same_machine_gives_the_same_capture(tmp_path):
+    host = HOSTS / "win10_fr_weak"
+    one = capture(tmp_path / "one", no_network=True, host=RecordedHost(host)).folder
+    two = capture(tmp_path / "two", no_network=True, host=RecordedHost(host)).folder
+    files = sorted(p.name for p in one.iterdir())
+    assert files == sorted(p.name for p in two.iterdir()) and len(files) > 40
+    assert all((one / n).read_bytes() == (two / n).read_bytes() for n in files)
