@@ -42,6 +42,7 @@ from gp_guard.capture.writer import (
 )
 from gp_guard.host import LINUX, MACOS, WINDOWS, HostError, LocalHost, NotRecorded
 from gp_guard.host.recorded import RecordedHost
+from gp_guard.i18n import N_
 from gp_guard.version import __version__
 
 
@@ -67,11 +68,13 @@ def zip_path(out: Path) -> Path:
 
 
 def check_target(out: Path) -> None:
-    from gp_guard.i18n import N_
-
+    """Refuse before running anything: a capture never overwrites a file or a folder's content."""
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise CaptureError(N_("{path} already exists and is not an empty folder: choose a new folder for the "
                               "capture (nothing was written)."), path=str(out))
+    if zip_path(out).exists():
+        raise CaptureError(N_("{path} already exists: choose another name for the capture, its archive would "
+                              "replace this file (nothing was written)."), path=str(zip_path(out)))
     if not out.parent.is_dir():
         raise CaptureError(N_("The folder {path} does not exist: choose a folder on this computer."),
                            path=str(out.parent))

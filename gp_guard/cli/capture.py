@@ -23,6 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from gp_guard.capture import CaptureError, capture
 
+    print(_("Running every check once and recording what each one reads; this takes as long as an audit."))
     try:
         result = capture(Path(args.out).expanduser(), no_network=args.no_network or no_network())
     except CaptureError as exc:

@@ -110,3 +110,10 @@ def test_the_same_machine_gives_the_same_capture(tmp_path):
     files = sorted(p.name for p in one.iterdir())
     assert files == sorted(p.name for p in two.iterdir()) and len(files) > 40
     assert all((one / n).read_bytes() == (two / n).read_bytes() for n in files)
+
+
+def test_a_capture_never_replaces_an_archive(tmp_path):
+    (tmp_path / "cap.zip").write_bytes(b"an earlier capture")
+    with pytest.raises(CaptureError):
+        capture(tmp_path / "cap", no_network=True, host=RecordedHost(HOSTS / "macos14_hardened"))
+    assert (tmp_path / "cap.zip").read_bytes() == b"an earlier capture" and not (tmp_path / "cap").exists()
