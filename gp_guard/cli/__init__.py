@@ -15,6 +15,7 @@ from gp_guard import hardening, logs
 from gp_guard.cli import (
     audit,
     breach,
+    capture,
     checklist,
     export,
     guardian,
@@ -42,7 +43,8 @@ log = logging.getLogger(__name__)
 # One module per command group, each with COMMANDS (the sub-commands it adds), register(subparsers)
 # and run(args) -> int. In this order in the help; audit comes before monitoring, which adds its
 # --prom and --json-lines options to the audit command.
-GROUPS: tuple[ModuleType, ...] = (audit, settings, checklist, report, vault, breach, export, monitoring, guardian)
+GROUPS: tuple[ModuleType, ...] = (audit, settings, checklist, report, vault, breach, export, monitoring, guardian,
+                                  capture)
 _GROUP_OF = {command: group for group in GROUPS for command in group.COMMANDS}
 
 

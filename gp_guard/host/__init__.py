@@ -32,6 +32,7 @@ from gp_guard.host.base import (
     NeedsAdmin,
     NotRecorded,
     ProcessInfo,
+    RawOutput,
     RegValue,
     ToolMissing,
     UnreadableFile,
@@ -46,7 +47,7 @@ from gp_guard.host.local import LocalHost, display_language, oem_code_page
 __all__ = [
     "LINUX", "MACOS", "MAX_DIR_ENTRIES", "MAX_FILE_BYTES", "PLATFORMS", "POWERSHELL_UTF8", "WINDOWS",
     "CommandResult", "CommandTimeout", "FileInfo", "Host", "HostError", "HostFacts", "Listener",
-    "LocalHost", "NeedsAdmin", "NotRecorded", "ProcessInfo", "RegValue", "ToolMissing", "UnreadableFile",
+    "LocalHost", "NeedsAdmin", "NotRecorded", "ProcessInfo", "RawOutput", "RegValue", "ToolMissing", "UnreadableFile",
     "as_int", "current_platform", "display_language", "normalize_key", "oem_code_page", "output_encoding",
     "read_regular_file",
 ]

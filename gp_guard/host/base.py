@@ -41,8 +41,15 @@ class NeedsAdmin(HostError):
     """Reading this needs administrator (root) rights."""
 
 
-class NotRecorded(HostError):
-    """A RecordedHost has no recording for this request."""
+class NotRecorded(Exception):  # noqa: N818 - the name says what happened, as ToolMissing does
+    """A RecordedHost has no recording for this request: the check has no data and becomes an
+    ``error`` finding naming ``what`` is missing. Not a ``HostError`` on purpose: a check that
+    treats an unreadable system as "absent" (``except HostError``) must not turn a missing
+    recording into a verdict."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
 
 
 class UnreadableFile(HostError):
@@ -117,6 +124,21 @@ class CommandResult:
     @property
     def ok(self) -> bool:
         return self.returncode == 0
+
+
+@dataclass(frozen=True)
+class RawOutput:
+    """A command's output as the bytes it wrote, and the encoding the live path decodes them with."""
+
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: bytes
+    stderr: bytes
+    encoding: str
+
+    def decoded(self) -> CommandResult:
+        return CommandResult(self.argv, self.returncode, self.stdout.decode(self.encoding, "replace"),
+                             self.stderr.decode(self.encoding, "replace"))
 
 
 @dataclass(frozen=True)

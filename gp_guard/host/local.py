@@ -30,6 +30,7 @@ from gp_guard.host.base import (
     Listener,
     NeedsAdmin,
     ProcessInfo,
+    RawOutput,
     RegValue,
     ToolMissing,
     UnreadableFile,
@@ -37,6 +38,12 @@ from gp_guard.host.base import (
     output_encoding,
     read_regular_file,
 )
+
+
+def powershell_argv(script: str, *, utf8: bool) -> list[str]:
+    """How gp_guard runs a PowerShell script; on a live PC the script first asks for UTF-8 output
+    (``POWERSHELL_UTF8``), which a recording leaves out (it names the script as the check wrote it)."""
+    return ["powershell.exe", "-NoProfile", "-NonInteractive", "-Command", (POWERSHELL_UTF8 if utf8 else "") + script]
 
 
 def oem_code_page() -> str:
@@ -95,6 +102,11 @@ class LocalHost(Host):
                 if a.family in (socket.AF_INET, socket.AF_INET6)}
 
     def run(self, argv: Sequence[str], timeout: float = 10.0) -> CommandResult:
+        return self.run_bytes(argv, timeout).decoded()
+
+    def run_bytes(self, argv: Sequence[str], timeout: float = 10.0) -> RawOutput:
+        """Run ``argv`` and keep its output as the bytes the tool wrote, with the encoding ``run``
+        decodes them with (the capture kit records both)."""
         argv = tuple(argv)
         exe = shutil.which(argv[0])
         if exe is None:
@@ -119,18 +131,10 @@ class LocalHost(Host):
         except subprocess.TimeoutExpired:
             _kill_tree(proc)
             raise CommandTimeout(argv[0], timeout) from None
-        encoding = output_encoding(argv, self.platform, self.oem_code_page)
-        return CommandResult(
-            argv,
-            proc.returncode,
-            out.decode(encoding, "replace"),
-            err.decode(encoding, "replace"),
-        )
+        return RawOutput(argv, proc.returncode, out, err, output_encoding(argv, self.platform, self.oem_code_page))
 
     def powershell(self, script: str, timeout: float = 20.0) -> CommandResult:
-        return self.run(
-            ["powershell.exe", "-NoProfile", "-NonInteractive", "-Command", POWERSHELL_UTF8 + script], timeout
-        )
+        return self.run(powershell_argv(script, utf8=True), timeout)
 
     def has_tool(self, name: str) -> bool:
         return shutil.which(name) is not None

@@ -1,18 +1,28 @@
-"""A host that replays outputs recorded on real machines (tests/fixtures/hosts/<name>/).
+"""A host that replays outputs recorded on real machines (tests/fixtures/hosts/<name>/, or a folder
+written by ``gp-guard capture``).
 
 A recorded host is a folder with ``host.toml`` (platform, admin rights, user, recording date,
-description) and any number of ``*.rec`` files. Each ``.rec`` file holds one recorded output::
+description, ``[env]``) and any number of ``*.rec`` files. Each ``.rec`` file holds one recorded answer::
 
-    kind: command                       # command | registry | file | dir | listeners | processes
+    kind: command
     argv: ["powershell.exe", "-NoProfile", "-NonInteractive", "-Command", "..."]
     rc: 0
     source: https://... (where this real output was published, and on which system)
     ---
     <the output, byte for byte as the tool printed it>
 
-``registry`` files are real ``reg query`` outputs (``key:`` names the queried key); ``file`` and
-``dir`` files give ``path:``; ``listeners`` give ``format:`` (``netstat-ano`` or ``lsof``).
-Several helpers can add files to one host without touching a shared index.
+Kinds: ``command`` (``argv``, ``rc``, optional ``stderr`` or ``stderr_base64``, ``encoding`` the live
+code decoded it with, ``outcome: tool-missing | timeout | denied``); ``registry`` (a ``reg query`` dump of whole
+keys, or with ``value:`` and ``type:`` one value as JSON); ``subkeys`` (``key:``, one name a line);
+``file`` and ``dir`` (``path:``); ``find`` (``roots``, ``patterns``, ``max_depth``; one JSON file a
+line); ``listeners`` (``format: netstat-ano | lsof | psutil``) and ``processes`` (JSON lines; either
+may say ``state: denied``); ``absent``, ``present`` and ``denied``: lines ``path P``, ``key K``,
+``value K | NAME``, ``tool T``, ``env NAME`` saying what is not there, there, or not readable.
+``body: base64`` keeps exact bytes. Several helpers can add files to one host without touching a
+shared index.
+
+The replay is strict: a request no recording answers raises ``NotRecorded`` (the check becomes an
+``error`` finding naming it), never a default.
 
 A replay folder may come from anywhere (an IT provider's e-mail): every file is opened without
 blocking and must be an ordinary file (a FIFO named ``x.rec`` is refused, not waited on), each
@@ -24,28 +34,33 @@ and what is wrong.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import codecs
 import datetime as dt
-import fnmatch
 import json
 import re
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Any
 
 from gp_guard.host.base import (
     MAX_FILE_BYTES,
     PLATFORMS,
     WINDOWS,
     CommandResult,
+    CommandTimeout,
     FileInfo,
     Host,
     HostError,
     HostFacts,
     Listener,
+    NeedsAdmin,
     NotRecorded,
     ProcessInfo,
+    RawOutput,
     RegValue,
     ToolMissing,
     UnreadableFile,
@@ -58,7 +73,7 @@ from gp_guard.i18n import _
 MAX_RECORDING_BYTES = MAX_FILE_BYTES  # as LocalHost reads at most; the largest real recording is about 40 KB
 MAX_FOLDER_BYTES = 64 * 1024 * 1024
 MAX_RECORDINGS = 5000
-_KINDS = ("command", "registry", "file", "dir", "listeners", "processes")
+_KINDS = ("command", "registry", "subkeys", "file", "dir", "find", "listeners", "processes", "absent", "present", "denied")
 
 
 class RecordingError(ValueError):
@@ -104,7 +119,7 @@ def read_recording(path: Path) -> Recording:
         data = b""  # _read_text_file below says what is wrong with it
     if not data:
         _read_text_file(path, MAX_RECORDING_BYTES)  # raises the right RecordingError (or FileNotFoundError)
-    data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    data = (data or b"").replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     head_bytes, sep, raw = data.partition(b"\n---\n")
     if not sep:
         raise RecordingError(_("{path}: no '---' line separates the headers from the output.").format(path=path))
@@ -113,10 +128,6 @@ def read_recording(path: Path) -> Recording:
     except UnicodeDecodeError as exc:
         raise RecordingError(_("{path} is not UTF-8 text (byte {position}).").format(
             path=path, position=exc.start)) from None
-    try:
-        body = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        body = ""
     headers: dict[str, str] = {}
     for line in head.splitlines():
         if not line.strip() or line.lstrip().startswith("#"):
@@ -128,7 +139,18 @@ def read_recording(path: Path) -> Recording:
         headers[name.strip().lower()] = value.strip()
     if "kind" not in headers or "source" not in headers:
         raise RecordingError(_("{path}: every recording needs a 'kind' and a 'source' header.").format(path=path))
-    if not body and raw and headers.get("kind") != "command":
+    encoded = headers.get("body") == "base64"  # the exact bytes (a capture: CR, any encoding)
+    if encoded:
+        try:
+            raw = base64.b64decode(b"".join(raw.split()), validate=True)
+        except binascii.Error:
+            raise RecordingError(_("{path}: the output is not valid base64 (header 'body: base64').").format(
+                path=path)) from None
+    try:  # base64: names as the system gave them, even when not UTF-8 (surrogate escapes, as os.scandir)
+        body = raw.decode("utf-8", "surrogateescape") if encoded else raw.decode("utf-8")
+    except UnicodeDecodeError:
+        body = ""
+    if not body and raw and headers.get("kind") != "command" and not encoded:
         raise RecordingError(_("{path} is not UTF-8 text (byte {position}).").format(
             path=path, position=len(head_bytes) + len(sep)))
     return Recording(headers, body, path, raw)
@@ -278,7 +300,39 @@ def _iso_time(rec: Recording, name: str) -> None:
 
 def _processes(rec: Recording) -> list[ProcessInfo]:
     """One JSON object per line: ``{"pid": 4, "name": "System", "cmdline": [...], "username": ...}``."""
-    procs = []
+    items = _json_lines(
+        rec,
+        lambda i: (_is_int(i.get("pid")) and isinstance(i.get("name"), str)
+                   and isinstance(i.get("cmdline") or [], list) and all(isinstance(a, str) for a in i.get("cmdline") or [])
+                   and isinstance(i.get("username"), (str, type(None)))),
+        _('{path}, line {line}: each line must be a JSON object with a whole-number '
+          '"pid", a text "name" and, if given, a list of texts "cmdline".'))
+    return [ProcessInfo(i["pid"], i["name"], tuple(i.get("cmdline") or []), i.get("username")) for i in items]
+
+
+# What an ``absent`` / ``present`` / ``denied`` recording lists, one per line: "<what> <target>".
+_FACT_WORDS = ("path", "key", "value", "tool", "env")
+
+
+def _facts(rec: Recording) -> list[tuple[str, str]]:
+    """The lines of an ``absent``, ``present`` or ``denied`` recording: (what, target)."""
+    facts = []
+    for number, line in enumerate(rec.body.splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        word, _sep, target = line.strip().partition(" ")
+        target = target.strip()
+        allowed = ("path", "key", "value") if rec.headers["kind"] != "absent" else _FACT_WORDS
+        if word not in allowed or not target or (word == "value" and " | " not in target):
+            raise RecordingError(_('{path}, line {line}: each line must be "<what> <target>" with <what> one of '
+                                   '{known} (a registry value: "value KEY | NAME").').format(
+                path=rec.origin, line=number, known=", ".join(allowed)))
+        facts.append((word, target))
+    return facts
+
+
+def _json_lines(rec: Recording, check: Callable[[dict[str, Any]], bool], message: str) -> list[dict[str, Any]]:
+    items = []
     for number, line in enumerate(rec.body.splitlines(), 1):
         if not line.strip():
             continue
@@ -286,20 +340,83 @@ def _processes(rec: Recording) -> list[ProcessInfo]:
             item = json.loads(line)
         except ValueError:
             item = None
-        cmdline = item.get("cmdline") or [] if isinstance(item, dict) else None
-        if not (isinstance(item, dict) and isinstance(item.get("pid"), int) and not isinstance(item["pid"], bool)
-                and isinstance(item.get("name"), str) and isinstance(cmdline, list)
-                and all(isinstance(a, str) for a in cmdline)
-                and isinstance(item.get("username"), (str, type(None)))):
-            raise RecordingError(_('{path}, line {line}: each line must be a JSON object with a whole-number '
-                                   '"pid", a text "name" and, if given, a list of texts "cmdline".').format(
-                path=rec.origin, line=number))
-        procs.append(ProcessInfo(item["pid"], item["name"], tuple(cmdline), item.get("username")))
-    return procs
+        if not isinstance(item, dict) or not check(item):
+            raise RecordingError(message.format(path=rec.origin, line=number))
+        items.append(item)
+    return items
+
+
+def _denied(rec: Recording) -> bool:
+    """A listeners or processes recording of a machine that refused to list them (``state: denied``)."""
+    return rec.headers.get("state") == "denied"
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _psutil_listeners(rec: Recording) -> list[Listener]:
+    """``format: psutil``: one JSON object per line, as LocalHost.listeners() gives them."""
+    items = _json_lines(
+        rec,
+        lambda i: (i.get("proto") in ("tcp", "udp") and isinstance(i.get("ip"), str) and _is_int(i.get("port"))
+                   and (i.get("pid") is None or _is_int(i.get("pid")))
+                   and isinstance(i.get("process"), (str, type(None)))),
+        _('{path}, line {line}: each line must be a JSON object with "proto" (tcp or udp), a text "ip" and '
+          'a whole-number "port".'))
+    return [Listener(i["proto"], i["ip"], i["port"], i.get("pid"), i.get("process")) for i in items]
+
+
+def _found_files(rec: Recording) -> list[FileInfo]:
+    """A ``find`` recording: one JSON object per line, {"path": ..., "size": ..., "mtime": ...}."""
+    items = _json_lines(
+        rec,
+        lambda i: (isinstance(i.get("path"), str) and _is_int(i.get("size"))
+                   and isinstance(i.get("mtime"), (int, float)) and not isinstance(i.get("mtime"), bool)),
+        _('{path}, line {line}: each line must be a JSON object with a text "path", a whole-number "size" '
+          'and a number "mtime".'))
+    return [FileInfo(i["path"], i["size"], float(i["mtime"])) for i in items]
+
+
+def _json_header(rec: Recording, name: str) -> list[str]:
+    try:
+        value = json.loads(_header(rec, name))
+    except ValueError:
+        value = None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise RecordingError(_('{path}: "{name}" must be a JSON list of texts.').format(path=rec.origin, name=name))
+    return value
+
+
+def _typed_value(rec: Recording) -> RegValue:
+    """A registry value recorded on its own (a capture): ``type:`` and the value as JSON (bytes as
+    {"hex": "..."})."""
+    kind = _header(rec, "type")
+    try:
+        data = json.loads(rec.body)
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and isinstance(data.get("hex"), str):
+        try:
+            return RegValue(kind, bytes.fromhex(data["hex"]))
+        except ValueError:
+            pass
+    elif isinstance(data, (int, str)) or (isinstance(data, list) and all(isinstance(v, str) for v in data)):
+        return RegValue(kind, data)
+    raise RecordingError(_('{path}: the value must be JSON: a number, a text, a list of texts or '
+                           '{{"hex": "..."}}.').format(path=rec.origin))
 
 
 class RecordedHost(Host):
-    """Replays a folder of real recorded outputs."""
+    """Replays a folder of recorded outputs, strictly: every answer comes from a recording.
+
+    A request that no recording answers raises ``NotRecorded`` naming it (the check becomes an
+    ``error`` finding); nothing is ever taken as absent, empty or the system's default for lack of
+    data. Absence is recorded like anything else (``kind: absent``), and so is access denied
+    (``kind: denied``). Two inferences only, both from recorded data: a registry key dumped with
+    ``reg query`` lists all its values (a value not in the dump is absent), and a folder holding a
+    recorded file or folder exists.
+    """
 
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
@@ -328,11 +445,18 @@ class RecordedHost(Host):
             raise RecordingError(_('host.toml: "oem_code_page" names no known code page: {value}.').format(
                 value=self.oem_code_page[:20])) from None
         self._commands: dict[tuple[str, ...], Recording] = {}
-        self._registry: dict[str, dict[str, RegValue]] = {}
+        self._registry: dict[str, dict[str, RegValue]] = {}  # whole keys (reg query dumps)
+        self._reg_values: dict[tuple[str, str], tuple[RegValue, Recording]] = {}  # values recorded one by one
+        self._reg_origin: dict[str, Recording] = {}  # dumped key -> the dump
+        self._subkeys: dict[str, tuple[list[str], Recording]] = {}  # key -> its subkeys' names
         self._files: dict[str, Recording] = {}
         self._dirs: dict[str, list[str]] = {}
-        self._listeners: list[Listener] | None = None
-        self._processes: list[ProcessInfo] | None = None
+        self._finds: dict[tuple[tuple[str, ...], tuple[str, ...], int], tuple[list[FileInfo], Recording]] = {}
+        self._absent: dict[tuple[str, str], Recording] = {}
+        self._present: dict[str, Recording] = {}
+        self._denied: dict[tuple[str, str], Recording] = {}
+        self._listeners: list[tuple[list[Listener], Recording]] = []
+        self._processes: tuple[list[ProcessInfo], Recording] | None = None
         paths = []
         for path in self.folder.rglob("*.rec"):
             paths.append(path)
@@ -342,20 +466,44 @@ class RecordedHost(Host):
         total = 0
         for path in sorted(paths):
             rec = read_recording(path)
-            total += len(rec.body)
+            total += max(len(rec.body), len(rec.raw))
             if total > MAX_FOLDER_BYTES:
                 raise RecordingError(_("The recordings in {path} add up to more than {size} MiB.").format(
                     path=self.folder, size=MAX_FOLDER_BYTES // (1024 * 1024)))
             self._add(rec)
+
+    def _use(self, rec: Recording) -> None:
+        """Called with every recording an answer comes from (a test follows which check uses which)."""
+
+    def _use_dump(self, key: str) -> None:
+        origin = self._reg_origin.get(key)
+        if origin is not None:  # None for a value a test wrote (tests/unit/test_autostart.py)
+            self._use(origin)
 
     def _add(self, rec: Recording) -> None:
         kind = rec.headers["kind"]
         if kind == "command":
             argv = _argv(rec)
             _whole_number(rec, "rc")
+            outcome = rec.headers.get("outcome", "ran")
+            if outcome not in ("ran", "tool-missing", "timeout", "denied"):
+                raise RecordingError(_('{path}: "outcome" must be ran, tool-missing, timeout or denied.').format(
+                    path=rec.origin))
+            encoding = rec.headers.get("encoding")
+            if encoding is not None:
+                try:
+                    codecs.lookup(encoding)
+                except LookupError:
+                    raise RecordingError(_('{path}: "encoding" names no known encoding: {value}.').format(
+                        path=rec.origin, value=encoding[:20])) from None
             self._commands[argv] = rec
-            self._tools.add(argv[0])
+            if outcome != "tool-missing":
+                self._tools.add(argv[0])
         elif kind == "registry":
+            if "value" in rec.headers:
+                self._reg_values[(normalize_key(_header(rec, "key")), rec.headers["value"].lower())] = (
+                    _typed_value(rec), rec)
+                return
             try:
                 parsed = parse_reg_query(rec.body)
             except ValueError:
@@ -363,6 +511,10 @@ class RecordedHost(Host):
                     path=rec.origin)) from None
             for key, values in parsed.items():
                 self._registry.setdefault(key, {}).update(values)
+                self._reg_origin.setdefault(key, rec)
+        elif kind == "subkeys":
+            self._subkeys[normalize_key(_header(rec, "key"))] = (
+                [line.strip() for line in rec.body.splitlines() if line.strip()], rec)
         elif kind == "file":
             _whole_number(rec, "size")
             _iso_time(rec, "mtime")
@@ -371,15 +523,37 @@ class RecordedHost(Host):
             self._dirs[self._norm_path(_header(rec, "path"))] = [
                 line.rstrip("\r") for line in rec.body.splitlines() if line.strip()
             ]
+            self._present[self._norm_path(rec.headers["path"])] = rec
+        elif kind == "find":
+            roots = tuple(self._norm_path(r) for r in _json_header(rec, "roots"))
+            patterns = tuple(p.lower() for p in _json_header(rec, "patterns"))
+            _whole_number(rec, "max_depth")
+            self._finds[(roots, patterns, int(rec.headers.get("max_depth", "4")))] = (_found_files(rec), rec)
+        elif kind in ("absent", "present", "denied"):
+            for word, target in _facts(rec):
+                fact = (word, self._norm_fact(word, target))
+                if kind == "absent":
+                    self._absent[fact] = rec
+                elif kind == "denied":
+                    self._denied[fact] = rec
+                else:
+                    self._present[fact[1]] = rec
         elif kind == "listeners":
             fmt = rec.headers.get("format", "")
+            if _denied(rec):
+                self._listeners.append(([], rec))
+                return
             parser = _LISTENER_PARSERS.get(fmt)
-            if parser is None:
+            if fmt == "psutil":
+                listeners = _psutil_listeners(rec)
+            elif parser is not None:
+                listeners = parser(rec.body)
+            else:
                 raise RecordingError(_("{path}: unknown listeners format \"{format}\" (known: {known}).").format(
-                    path=rec.origin, format=fmt, known=", ".join(_LISTENER_PARSERS)))
-            self._listeners = (self._listeners or []) + parser(rec.body)
+                    path=rec.origin, format=fmt, known=", ".join([*_LISTENER_PARSERS, "psutil"])))
+            self._listeners.append((listeners, rec))
         elif kind == "processes":
-            self._processes = _processes(rec)
+            self._processes = ([] if _denied(rec) else _processes(rec), rec)
         else:
             raise RecordingError(_("{path}: unknown kind \"{kind}\" (known: {known}).").format(
                 path=rec.origin, kind=kind, known=", ".join(_KINDS)))
@@ -389,56 +563,163 @@ class RecordedHost(Host):
             return str(PureWindowsPath(path)).lower()
         return str(PurePosixPath(path))
 
+    def _norm_fact(self, word: str, target: str) -> str:
+        if word == "path":
+            return self._norm_path(target)
+        if word == "key":
+            return normalize_key(target)
+        if word == "value":
+            key, _sep, name = target.partition(" | ")
+            return normalize_key(key) + " | " + name.strip().lower()
+        if word == "env":
+            return target.upper()
+        return target
+
+    def _fact(self, word: str, target: str) -> Recording | None:
+        """The ``absent`` recording that says ``target`` is not there; NeedsAdmin when a ``denied``
+        recording says it could not be read."""
+        fact = (word, self._norm_fact(word, target))
+        denied = self._denied.get(fact)
+        if denied is not None:
+            self._use(denied)
+            raise NeedsAdmin(target)
+        rec = self._absent.get(fact)
+        if rec is not None:
+            self._use(rec)
+        return rec
+
     # -- commands ---------------------------------------------------------------------------
     def run(self, argv: Sequence[str], timeout: float = 10.0) -> CommandResult:
+        return self.run_bytes(argv, timeout).decoded()
+
+    def run_bytes(self, argv: Sequence[str], timeout: float = 10.0) -> RawOutput:
+        """The recorded bytes and the encoding the live path decodes them with (LocalHost.run_bytes)."""
         key = tuple(argv)
         rec = self._commands.get(key)
         if rec is None:
-            if argv[0] not in self._tools:
+            if self._fact("tool", argv[0]) is not None:
                 raise ToolMissing(argv[0])
-            raise NotRecorded(" ".join(argv))
-        encoding = output_encoding(key, self.platform, self.oem_code_page)
-        return CommandResult(
-            key, int(rec.headers.get("rc", "0")), rec.raw.decode(encoding, "replace"), rec.headers.get("stderr", "")
-        )
+            raise NotRecorded("command " + json.dumps(list(argv), ensure_ascii=False))
+        self._use(rec)
+        outcome = rec.headers.get("outcome", "ran")
+        if outcome == "tool-missing":
+            raise ToolMissing(argv[0])
+        if outcome == "timeout":
+            raise CommandTimeout(argv[0], timeout)
+        if outcome == "denied":
+            raise NeedsAdmin(argv[0])
+        encoding = rec.headers.get("encoding") or output_encoding(key, self.platform, self.oem_code_page)
+        if "stderr_base64" in rec.headers:
+            try:
+                stderr = base64.b64decode(rec.headers["stderr_base64"], validate=True)
+            except binascii.Error:
+                raise RecordingError(_("{path}: the output is not valid base64 (header 'body: base64').").format(
+                    path=rec.origin)) from None
+        else:
+            stderr = rec.headers.get("stderr", "").encode(encoding, "replace")
+        return RawOutput(key, int(rec.headers.get("rc", "0")), rec.raw, stderr, encoding)
 
     def has_tool(self, name: str) -> bool:
-        return name in self._tools
+        if name in self._tools:
+            return True
+        if self._fact("tool", name) is not None:
+            return False
+        raise NotRecorded("tool " + name)
 
     # -- files ------------------------------------------------------------------------------
     def read_text(self, path: str) -> str | None:
-        rec = self._files.get(self._norm_path(path))
-        return rec.body if rec else None
+        norm = self._norm_path(path)
+        rec = self._files.get(norm)
+        if rec is not None:
+            self._use(rec)
+            if rec.headers.get("state") == "unreadable":  # a FIFO, a device, a file too large (UnreadableFile)
+                raise UnreadableFile(path, rec.headers.get("reason", "not an ordinary file"))
+            if rec.headers.get("body") == "base64":  # the bytes, decoded as LocalHost decodes a file
+                return rec.raw.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
+            return rec.body
+        if rec is None and norm in self._dirs:
+            self._use(self._present[norm])
+            return None  # a folder: LocalHost reads nothing either
+        if rec is None and self._fact("path", path) is not None:
+            return None
+        raise NotRecorded("file " + path)
 
     def exists(self, path: str) -> bool:
         norm = self._norm_path(path)
-        return norm in self._files or norm in self._dirs
+        for known in (self._files.get(norm), self._present.get(norm)):
+            if known is not None:
+                self._use(known)
+                return True
+        if self._fact("path", path) is not None:
+            return False
+        below = self._below(norm)
+        if below is not None:
+            self._use(below)
+            return True
+        raise NotRecorded("path " + path)
+
+    def _below(self, norm: str) -> Recording | None:
+        """A recorded file or folder inside ``norm`` (which then exists)."""
+        sep = "\\" if self.platform == WINDOWS else "/"
+        prefix = norm.rstrip(sep) + sep
+        for known, rec in [*self._files.items(), *self._present.items()]:
+            if known.startswith(prefix):
+                return rec
+        return None
 
     def list_dir(self, path: str) -> list[str] | None:
-        return self._dirs.get(self._norm_path(path))
+        norm = self._norm_path(path)
+        if norm in self._dirs:
+            rec = self._present[norm]
+            self._use(rec)
+            if rec.headers.get("state") == "unreadable":
+                raise UnreadableFile(path, rec.headers.get("reason", "too many entries"))
+            return list(self._dirs[norm])
+        if norm in self._files:
+            self._use(self._files[norm])
+            return None  # a file, not a folder
+        if self._fact("path", path) is not None:
+            return None
+        raise NotRecorded("folder " + path)
 
     def find_files(
         self, roots: Sequence[str], patterns: Sequence[str], max_depth: int = 4, limit: int = 500
     ) -> list[FileInfo]:
-        found = []
-        for norm, rec in self._files.items():
-            name = norm.replace("\\", "/").rsplit("/", 1)[-1]
-            if any(norm.startswith(self._norm_path(r)) for r in roots) and any(
-                fnmatch.fnmatch(name.lower(), p.lower()) for p in patterns
-            ):
-                mtime = dt.datetime.fromisoformat(rec.headers.get("mtime", str(self._now))).timestamp()
-                size = int(rec.headers.get("size", len(rec.body.encode())))
-                found.append(FileInfo(rec.headers["path"], size, mtime))
-        return found[:limit]
+        key = (tuple(self._norm_path(r) for r in roots), tuple(p.lower() for p in patterns))
+        found = self._finds.get((*key, max_depth))
+        if found is None:
+            raise NotRecorded("search " + json.dumps({"roots": list(roots), "patterns": list(patterns),
+                                                       "max_depth": max_depth}, ensure_ascii=False))
+        self._use(found[1])
+        return found[0][:limit]
 
     # -- registry ---------------------------------------------------------------------------
     def reg_value(self, key: str, name: str) -> RegValue | None:
-        return self._registry.get(normalize_key(key), {}).get(name.lower())
+        norm = normalize_key(key)
+        single = self._reg_values.get((norm, name.lower()))
+        if single is not None:
+            self._use(single[1])
+            return single[0]
+        if norm in self._registry:  # a whole key was dumped: a value it does not list is absent
+            self._use_dump(norm)
+            return self._registry[norm].get(name.lower())
+        if self._fact("value", f"{key} | {name}") is not None or self._fact("key", key) is not None:
+            return None
+        raise NotRecorded(f"value {key} | {name}")
 
     def reg_subkeys(self, key: str) -> list[str]:
-        prefix = normalize_key(key) + "\\"
-        names = {k[len(prefix):].split("\\", 1)[0] for k in self._registry if k.startswith(prefix)}
-        return sorted(names)
+        norm = normalize_key(key)
+        listed = self._subkeys.get(norm)
+        if listed is not None:
+            self._use(listed[1])
+            return list(listed[0])
+        if norm in self._registry:  # `reg query KEY` (with or without /s) prints the subkeys too
+            self._use_dump(norm)
+            prefix = norm + "\\"
+            return sorted({k[len(prefix):].split("\\", 1)[0] for k in self._registry if k.startswith(prefix)})
+        if self._fact("key", key) is not None:
+            return []
+        raise NotRecorded("key " + key)
 
     def reg_set_user_string(self, key: str, name: str, value: str) -> None:
         raise HostError("a recorded machine is replayed, never written to")
@@ -448,14 +729,23 @@ class RecordedHost(Host):
 
     # -- system -----------------------------------------------------------------------------
     def listeners(self) -> list[Listener]:
-        if self._listeners is None:
+        if not self._listeners:
             raise NotRecorded("listeners")
-        return list(self._listeners)
+        result = []
+        for listeners, rec in self._listeners:
+            self._use(rec)
+            if _denied(rec):
+                raise NeedsAdmin("listeners")
+            result.extend(listeners)
+        return result
 
     def processes(self) -> list[ProcessInfo]:
         if self._processes is None:
             raise NotRecorded("processes")
-        return list(self._processes)
+        self._use(self._processes[1])
+        if _denied(self._processes[1]):
+            raise NeedsAdmin("processes")
+        return list(self._processes[0])
 
     def is_admin(self) -> bool:
         return self._admin
@@ -470,7 +760,12 @@ class RecordedHost(Host):
         return self._home
 
     def env(self, name: str) -> str | None:
-        return self._env.get(name.upper())
+        value = self._env.get(name.upper())
+        if value is not None:
+            return value
+        if self._fact("env", name) is not None:
+            return None
+        raise NotRecorded("environment variable " + name)
 
     def now(self) -> dt.datetime:
         return self._now

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from gp_guard.audit.software import read_config_text
-from gp_guard.host import LINUX, MACOS, WINDOWS, Host
+from gp_guard.host import LINUX, MACOS, WINDOWS, Host, HostError
 
 if TYPE_CHECKING:
     from gp_guard.audit.software.inventory import Installation
@@ -195,7 +195,7 @@ def read_config(host: Host, conf_path: str) -> PostgresConfig | None:
     config.hba_path = config.settings.get("hba_file") or _join(host, folder, "pg_hba.conf")
     try:
         hba_text = host.read_text(config.hba_path)
-    except Exception:  # noqa: BLE001 - pg_hba.conf is often readable by root only
+    except HostError:  # pg_hba.conf is often readable by root only
         hba_text = None
     if hba_text is not None:
         config.hba = parse_hba(hba_text, config.hba_path)
