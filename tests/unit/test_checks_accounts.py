@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from gp_guard.audit.checks import account_policy, accounts
+from gp_guard.audit.checks import account_policy, accounts, console_user
 from gp_guard.audit.model import Finding, Status
 from gp_guard.audit.registry import all_checks
 from gp_guard.host import LINUX, LocalHost
@@ -218,7 +218,7 @@ def acc05_recs(console: str | None, members: str | None, members_rc: int = 0) ->
     import json
 
     recs = {}
-    for name, script, body, rc in (("console", account_policy.CONSOLE_USER_SCRIPT, console, 0),
+    for name, script, body, rc in (("console", console_user.CONSOLE_USER_SCRIPT, console, 0),
                                    ("members", account_policy.ADMIN_MEMBERS_SCRIPT, members, members_rc)):
         if body is not None:
             argv = json.dumps(["powershell.exe", "-NoProfile", "-NonInteractive", "-Command", script])
@@ -239,10 +239,23 @@ def test_acc05_member_and_console_parsers():
     # Default depth: the SID is an object; one member alone is printed without the list.
     single = '{"Name": "PC\\\\bob", "SID": {"BinaryLength": 28, "AccountDomainSid": "S-1-5-21-1-2-3", "Value": "S-1-5-21-1-2-3-1001"}, "PrincipalSource": 1}'
     assert account_policy.parse_group_members(single) == [("PC\\bob", "S-1-5-21-1-2-3-1001")]
-    assert account_policy.parse_console_user('{"UserName":"CABINET-PC\\\\DrMartin"}') == "CABINET-PC\\DrMartin"
-    assert account_policy.parse_console_user('{"UserName":null}') is None
+
+    def parse(text: str) -> console_user.ConsoleUser:
+        return console_user.parse_console_user(text)
+
+    def pair(text: str) -> tuple[str | None, str | None]:
+        found = parse(text)
+        return found.name, found.sid
+
+    assert pair('{"UserName":"CABINET-PC\\\\DrMartin","SID":"S-1-5-21-1-2-3-1001"}') == ("CABINET-PC\\DrMartin", "S-1-5-21-1-2-3-1001")
+    assert parse('{"UserName":"AzureAD\\\\JDupont","SID":"S-1-12-1-1-2-3-4"}').sid == "S-1-12-1-1-2-3-4"
+    assert pair('{"UserName":"PC\\\\doc","SID":null}') == ("PC\\doc", None)
+    # Not a user's SID, or digits that are not ASCII: no SID (the key path would be wrong)
+    for sid in ("S-1-5-18", "S-1-5-21-1-2-\u0663", "S-1-5-21-1-2-3-1001 x", ""):
+        assert parse(f'{{"UserName":"PC\\\\doc","SID":"{sid}"}}').sid is None, sid
+    assert parse('{"UserName":null,"SID":null}').name is None
     for garbage in ("", "<html>", "[1, 2", "Get-CimInstance : Access denied", "42", "[7]"):
-        assert account_policy.parse_console_user(garbage) is None
+        assert pair(garbage) == (None, None)
         if garbage:
             assert account_policy.parse_group_members(garbage) is None
 
@@ -254,7 +267,7 @@ def test_acc05_recorded_windows_hosts():
     weak = run_check("ACC-05", RecordedHost(HOSTS / "win10_fr_weak"))
     assert weak.status == Status.FAIL
     assert weak.params["user"] == "SECRETARIAT\\cabinet"
-    assert "SECRETARIAT\\cabinet (S-1-5-21-98111195-3049186222-2150619400-1000)" in values(weak)
+    assert "SECRETARIAT\\cabinet (S-1-5-21-1627568633-850217724-3435047281-1001)" in values(weak)
     # Not elevated: the session itself is the daily one, whoami /groups answers.
     standard = run_check("ACC-05", RecordedHost(HOSTS / "win11_en_standard_user"))
     assert standard.status == Status.PASS

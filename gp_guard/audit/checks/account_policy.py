@@ -22,6 +22,7 @@ from gp_guard.audit.model import (
     skipped,
     warned,
 )
+from gp_guard.audit.checks.console_user import console_user
 from gp_guard.audit.registry import check, per_platform
 from gp_guard.host import LINUX, MACOS, WINDOWS, Host
 from gp_guard.i18n import N_
@@ -29,9 +30,10 @@ from gp_guard.i18n import N_
 ADMINISTRATORS_SID = "S-1-5-32-544"
 WHOAMI_GROUPS = ["whoami", "/groups", "/fo", "csv"]
 # An elevated audit runs with the administrator's token: whoami would see that account, not the
-# doctor's daily one. The daily account is the one logged on at the console, and the members of
-# the Administrators group are read by its SID (the group's name is translated).
-CONSOLE_USER_SCRIPT = "Get-CimInstance Win32_ComputerSystem | Select-Object UserName | ConvertTo-Json -Compress"
+# doctor's daily one. The daily account is the one logged on at the console (console_user.py), the
+# members of the Administrators group are read by its SID (the group's name is translated), and
+# the two are compared by SID: a Microsoft account is 'MicrosoftAccount\\<e-mail>' in the group
+# but 'PC\\<short name>' at the console.
 ADMIN_MEMBERS_SCRIPT = (
     "Get-LocalGroupMember -SID S-1-5-32-544 | Select-Object Name,SID,PrincipalSource | ConvertTo-Json -Depth 1 -Compress"
 )
@@ -92,19 +94,6 @@ def csv_rows(text: str) -> list[list[str]]:
         return []
 
 
-def parse_console_user(text: str) -> str | None:
-    """``Win32_ComputerSystem | Select UserName | ConvertTo-Json``: 'PC\\user', or None when nobody
-    is logged on at the console (or the output is not that JSON)."""
-    try:
-        data = json.loads(text.strip().lstrip("\ufeff") or "null")
-    except ValueError:
-        return None
-    if isinstance(data, list):
-        data = data[0] if data else None
-    value = data.get("UserName") if isinstance(data, dict) else None
-    return value.strip() if isinstance(value, str) and value.strip() else None
-
-
 def parse_group_members(text: str) -> list[tuple[str, str]] | None:
     """``Get-LocalGroupMember ... | Select Name,SID,... | ConvertTo-Json``: [(name, SID)]; the SID
     is a string (-Depth 1) or an object with 'Value'. None when the output is not that JSON."""
@@ -145,9 +134,10 @@ def _windows_admin(host: Host) -> Outcome:
 
 
 def _windows_console_admin(host: Host) -> Outcome:
-    console = host.powershell(CONSOLE_USER_SCRIPT)
-    user = parse_console_user(console.stdout) if console.ok else None
-    evidence = [Evidence("Win32_ComputerSystem UserName", user or (console.stderr.strip()[:200] or "nobody at the console"))]
+    console = console_user(host)
+    user = console.name
+    evidence = [Evidence("Win32_ComputerSystem UserName", user or console.detail),
+                Evidence("console user's SID", console.sid or "unknown")]
     if user is None:
         return skipped(N_("Nobody is logged on at this computer's screen, so the account used every day cannot be told apart from the administrator account that runs this audit. Run the audit from the daily session."), evidence)
     result = host.powershell(ADMIN_MEMBERS_SCRIPT)
@@ -159,7 +149,7 @@ def _windows_console_admin(host: Host) -> Outcome:
     everyone = [name or sid for name, sid in members if sid in EVERYONE_LIKE_SIDS]
     if everyone:
         return failed(N_("The group {group} is a member of the Administrators group: every account, {user} included, is an administrator."), evidence, group=everyone[0], user=user)
-    if any(_same_account(user, name) for name, _ in members):
+    if any((console.sid and sid.upper() == console.sid.upper()) or _same_account(user, name) for name, sid in members):
         return failed(N_("The account {user}, logged on at this computer, is a member of the Administrators group ({sid})."), evidence, user=user, sid=ADMINISTRATORS_SID)
     return passed(N_("The account {user}, logged on at this computer, is a standard account."), evidence, user=user)
 

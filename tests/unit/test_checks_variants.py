@@ -1,0 +1,58 @@
+"""Checks replayed on one-file variants of the recorded hosts (tests/fixtures/variants/).
+
+Each variant is a situation a real PC or Mac can be in that gave a wrong verdict before the check
+was fixed (issue 14: an administrator Microsoft account, a program firewall rule, blank
+Get-HotFix dates, a letterless volume, an audit elevated with another account, a Mac offered the
+next macOS, no Full Disk Access, Remote Management on). The expected statuses are in each
+variant's variant.toml.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import FIXTURES, HOSTS, RecordedHost, run_check
+
+VARIANTS = FIXTURES / "variants"
+
+
+def _rows() -> list[tuple[str, str, str]]:
+    rows = []
+    for folder in sorted(p for p in VARIANTS.iterdir() if p.is_dir()):
+        meta = tomllib.loads((folder / "variant.toml").read_text(encoding="utf-8"))
+        for check_id, status in meta["expect"].items():
+            rows.append((folder.name, check_id, status))
+    return rows
+
+
+ROWS = _rows()
+
+
+def build_variant(name: str, tmp_path: Path) -> RecordedHost:
+    """The base host with the variant's recordings laid over it, in a temporary folder."""
+    folder = VARIANTS / name
+    meta = tomllib.loads((folder / "variant.toml").read_text(encoding="utf-8"))
+    target = tmp_path / name
+    shutil.copytree(HOSTS / meta["base"], target)
+    for rec in folder.glob("*.rec"):
+        shutil.copyfile(rec, target / rec.name)
+    return RecordedHost(target)
+
+
+@pytest.mark.parametrize(("variant", "check_id", "expected"), ROWS, ids=[f"{r[1]}@{r[0]}" for r in ROWS])
+def test_check_on_variant(variant, check_id, expected, tmp_path):
+    outcome = run_check(check_id, build_variant(variant, tmp_path))
+    assert str(outcome.status) == expected, (outcome.message, outcome.params, outcome.evidence)
+    assert outcome.evidence, f"{check_id} on {variant} gives no evidence of what it saw"
+
+
+def test_every_variant_names_a_recorded_host_and_changes_something():
+    for folder in (p for p in VARIANTS.iterdir() if p.is_dir()):
+        meta = tomllib.loads((folder / "variant.toml").read_text(encoding="utf-8"))
+        assert (HOSTS / meta["base"] / "host.toml").is_file(), folder
+        assert meta.get("description"), folder
+        assert list(folder.glob("*.rec")), folder
