@@ -56,3 +56,32 @@ def test_every_variant_names_a_recorded_host_and_changes_something():
         assert (HOSTS / meta["base"] / "host.toml").is_file(), folder
         assert meta.get("description"), folder
         assert list(folder.glob("*.rec")), folder
+
+
+def _console_host(tmp_path: Path, admin: bool, body: str | None) -> RecordedHost:
+    import json
+
+    from gp_guard.audit.checks.console_user import CONSOLE_USER_SCRIPT
+
+    tmp_path.mkdir()
+    (tmp_path / "host.toml").write_text(
+        f'platform = "windows"\nadmin = {str(admin).lower()}\nuser = "u"\nrecorded_at = "2026-01-01T00:00:00+00:00"\n',
+        encoding="utf-8")
+    if body is not None:
+        argv = json.dumps(["powershell.exe", "-NoProfile", "-NonInteractive", "-Command", CONSOLE_USER_SCRIPT])
+        (tmp_path / "console.rec").write_text(f"kind: command\nargv: {argv}\nrc: 0\nsource: test\n---\n{body}",
+                                              encoding="utf-8")
+    return RecordedHost(tmp_path)
+
+
+def test_the_daily_users_hive_is_hkcu_unless_elevated_with_a_known_console_user(tmp_path):
+    from gp_guard.audit.checks.console_user import user_key
+
+    key = r"HKCU\Control Panel\Desktop"
+    # Not elevated: the audit runs in the daily session; no PowerShell call is made (none recorded).
+    assert user_key(_console_host(tmp_path / "a", False, None), key) == key
+    # Elevated, nobody at the console: nobody else's hive to read.
+    assert user_key(_console_host(tmp_path / "b", True, '{"UserName":null,"SID":null}'), key) == key
+    elevated = _console_host(tmp_path / "c", True, '{"UserName":"PC\\\\doc","SID":"S-1-5-21-1-2-3-1001"}')
+    assert user_key(elevated, key) == r"HKU\S-1-5-21-1-2-3-1001\Control Panel\Desktop"
+    assert user_key(elevated, r"HKLM\SOFTWARE\X") == r"HKLM\SOFTWARE\X"

@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from gp_guard.audit import references as ref
+from gp_guard.audit.checks.console_user import console_user
 from gp_guard.audit.model import (
     Area,
     Evidence,
@@ -22,7 +23,6 @@ from gp_guard.audit.model import (
     skipped,
     warned,
 )
-from gp_guard.audit.checks.console_user import console_user
 from gp_guard.audit.registry import check, per_platform
 from gp_guard.host import LINUX, MACOS, WINDOWS, Host
 from gp_guard.i18n import N_

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import PureWindowsPath
 
 from gp_guard.audit import references as ref
+from gp_guard.audit.checks.console_user import user_key, user_local_appdata
 from gp_guard.audit.checks.leftovers import LocalDate
 from gp_guard.audit.model import Area, Evidence, Outcome, Severity, failed, passed, warned
 from gp_guard.audit.registry import check
@@ -98,17 +99,18 @@ def iso_date(text: str) -> dt.datetime | None:
 
 
 def _windows(host: Host, found: _Found) -> None:
-    value = host.reg_value(FH_KEY, "ProtectedUpToTime")
+    # The daily user's hive and profile: the administrator's when the audit runs elevated (console_user.py).
+    key = user_key(host, FH_KEY)
+    value = host.reg_value(key, "ProtectedUpToTime")
     raw = value.value if value is not None else None
     when = filetime(raw) if isinstance(raw, int) else None
     shown = "absent" if raw is None else (f"{raw!s}" if not isinstance(raw, bytes) else raw.hex())
     if when:
         shown += f" = {when.isoformat(timespec='seconds')}"
-    found.evidence.append(Evidence(rf"{FH_KEY}\ProtectedUpToTime", shown))
+    found.evidence.append(Evidence(rf"{key}\ProtectedUpToTime", shown))
     if when:
         found.dates.append((FILE_HISTORY, when))
-    home = host.home()
-    local = host.env("LOCALAPPDATA") or (str(PureWindowsPath(home, "AppData", "Local")) if home else "")
+    local = user_local_appdata(host)
     if not local:
         return
     folder = str(PureWindowsPath(local, "Microsoft", "Windows", "FileHistory", "Configuration"))

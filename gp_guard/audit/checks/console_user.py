@@ -91,3 +91,28 @@ def user_key(host: Host, key: str) -> str:
         return key
     rest = key.split("\\", 1)[1]
     return rf"{user_hive(host)}\{rest}"
+
+
+PROFILE_LIST = r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList"
+
+
+def user_profile(host: Host) -> str:
+    """The daily user's profile folder (``C:\\Users\\name``): ProfileImagePath of the console
+    user's SID when elevated, the audit's own home otherwise ("" when unknown)."""
+    hive = user_hive(host)
+    if hive != "HKCU":
+        value = host.reg_value(rf"{PROFILE_LIST}\{hive[4:]}", "ProfileImagePath")
+        if value is not None and isinstance(value.value, str) and value.value.strip():
+            path = value.value.strip()
+            drive = host.env("SystemDrive") or "C:"
+            return re.sub(r"(?i)^%SystemDrive%", lambda _m: drive, path)
+        return ""
+    return host.home()
+
+
+def user_local_appdata(host: Host) -> str:
+    """The daily user's %LOCALAPPDATA% ("" when unknown)."""
+    if user_hive(host) == "HKCU" and host.env("LOCALAPPDATA"):
+        return host.env("LOCALAPPDATA") or ""
+    profile = user_profile(host)
+    return rf"{profile}\AppData\Local" if profile else ""

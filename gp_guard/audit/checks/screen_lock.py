@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 
 from gp_guard.audit import references as ref
+from gp_guard.audit.checks.console_user import user_key
 from gp_guard.audit.model import (
     Area,
     Evidence,
@@ -276,13 +277,15 @@ def _windows_lock(host: Host) -> Outcome:
         if seconds:
             limits.append(seconds)
     values: dict[str, tuple[str, str]] = {}
-    for key in (DESKTOP, DESKTOP_POLICY):  # the policy key, read last, wins
+    # The daily user's hive: HKCU is the administrator's when the audit runs elevated (console_user.py).
+    desktop, desktop_policy = user_key(host, DESKTOP), user_key(host, DESKTOP_POLICY)
+    for key in (desktop, desktop_policy):  # the policy key, read last, wins
         for name in ("ScreenSaveActive", "ScreenSaverIsSecure", "ScreenSaveTimeOut"):
             value = host.reg_value(key, name)
             if value is not None:
                 values[name] = (rf"{key}\{name}", str(value.value))
     for name in ("ScreenSaveActive", "ScreenSaverIsSecure", "ScreenSaveTimeOut"):
-        source, shown = values.get(name, (rf"{DESKTOP}\{name}", "absent"))
+        source, shown = values.get(name, (rf"{desktop}\{name}", "absent"))
         evidence.append(Evidence(source, shown))
     active = as_int(values.get("ScreenSaveActive", ("", ""))[1]) == 1
     secure = as_int(values.get("ScreenSaverIsSecure", ("", ""))[1]) == 1
