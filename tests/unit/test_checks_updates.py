@@ -219,7 +219,7 @@ def test_garbage_outputs_give_clean_statuses(tmp_path):
 # -- UPD-01 on Windows: the Windows Update Agent search and Get-HotFix ---------------------------
 
 def _win_host(tmp_path, search: str | None, hotfix: str | None, *, search_rc: int = 0, reboot: bool = False,
-              now: str = "2025-11-20T09:30:00+01:00"):
+              now: str = "2025-11-20T09:30:00+01:00", history: str | None = "[]"):
     import json
 
     from gp_guard.host_recorded import RecordedHost
@@ -228,7 +228,8 @@ def _win_host(tmp_path, search: str | None, hotfix: str | None, *, search_rc: in
     folder.mkdir()
     (folder / "host.toml").write_text(f'platform = "windows"\nadmin = true\nrecorded_at = "{now}"\n', encoding="utf-8")
     for name, script, body, rc in (("search", updates.WU_SEARCH_SCRIPT, search, search_rc),
-                                   ("hotfix", updates.HOTFIX_SCRIPT, hotfix, 0)):
+                                   ("hotfix", updates.HOTFIX_SCRIPT, hotfix, 0),
+                                   ("history", updates.HISTORY_SCRIPT, history, 0)):
         if body is None:
             continue
         argv = json.dumps(["powershell.exe", "-NoProfile", "-NonInteractive", "-Command", script])
@@ -335,3 +336,22 @@ def test_upd01_windows_french_message():
                                      "(KB5046633) a été installée le 13/11/2024.")
     finally:
         i18n.set_language("en")
+
+
+def test_upd01_history_parser_keeps_windows_fixes_only():
+    text = ('[{"Title":"Security Intelligence Update for Microsoft Defender Antivirus - KB2267602 (Version 1.411.368.0)",'
+            '"Date":"\\/Date(1717230000000)\\/","Categories":["e0789628-ce08-4437-be74-2495b842f43b"]},'
+            '{"Title":"2024-05 Cumulative Update for Windows 11 Version 23H2 for x64-based Systems (KB5037771)",'
+            '"Date":"\\/Date(1715765400000)\\/","Categories":["0fa1201d-4330-4fa8-8ae9-b877473b6441"]},'
+            '{"Title":"Windows Malicious Software Removal Tool x64 - v5.124 (KB890830)","Date":"2024-05-20T10:00:00Z"},'
+            '{"Title":"Something","Date":"\\/Date(\\u0661\\u0662)\\/"}]')
+    assert updates.parse_history(text) == [("KB5037771", dt.date(2024, 5, 15))]
+    assert updates.parse_history("") == []
+    assert updates.parse_history("<html>") is None
+
+
+def test_upd01_blank_hotfix_dates_and_no_history_is_a_warning_not_a_pass(tmp_path):
+    blank = '[{"HotFixID": "KB5055518", "InstalledOn": null}]'
+    outcome = run_check("UPD-01", _win_host(tmp_path, "", blank, history="<html>"))
+    assert outcome.status == Status.WARN
+    assert "could not be read" in outcome.message
