@@ -199,7 +199,12 @@ def _windows_data(host: Host) -> Outcome:
         return warned(N_("The encryption status could not be read (BitLocker tools missing or not answering)."), [summary])
     drive = (host.env("SystemDrive") or "C:").upper()
     others = [v for v in volumes if v["type"] != "OperatingSystem" and v["mount"].upper() != drive]
+    # A volume with neither a drive letter nor a folder to reach it (\\?\Volume{GUID}\: a
+    # recovery or manufacturer's partition) holds no one's files: listed, not judged.
+    hidden = [v for v in others if not v["mount"] or v["mount"].startswith("\\\\?\\")]
+    others = [v for v in others if v not in hidden]
     evidence = [summary] + [Evidence("Get-BitLockerVolume", _describe(v)) for v in others]
+    evidence += [Evidence("Get-BitLockerVolume", f"{_describe(v)} (no drive letter: not counted)") for v in hidden]
     if not others:
         return passed(N_("No data, backup or removable disk is connected besides the system disk."), evidence)
     clear = [v["mount"] or "?" for v in others if v["protection"] != "On"]
