@@ -355,3 +355,24 @@ def test_upd01_blank_hotfix_dates_and_no_history_is_a_warning_not_a_pass(tmp_pat
     outcome = run_check("UPD-01", _win_host(tmp_path, "", blank, history="<html>"))
     assert outcome.status == Status.WARN
     assert "could not be read" in outcome.message
+
+
+SONOMA_LISTING = """Software Update Tool
+
+Finding available software
+Software Update found the following new or updated software:
+* Label: macOS Sonoma 14.7.1-23H222
+	Title: macOS Sonoma 14.7.1, Version: 14.7.1, Size: 1843200KiB, Recommended: YES, Action: restart, 
+* Label: macOS Sequoia 15.1-24B83
+	Title: macOS Sequoia, Version: 15.1, Size: 6889416KiB, Recommended: YES, Action: restart, 
+* Label: Safari18.1SonomaAuto-18.1
+	Title: Safari, Version: 18.1, Size: 158580KiB, Recommended: YES, 
+"""
+
+
+def test_upd01_macos_tells_the_next_major_macos_from_updates():
+    assert updates.major_upgrade(SONOMA_LISTING, "macOS Sequoia 15.1-24B83", 14) == "macOS Sequoia 15.1"
+    assert updates.major_upgrade(SONOMA_LISTING, "macOS Sonoma 14.7.1-23H222", 14) is None
+    assert updates.major_upgrade(SONOMA_LISTING, "Safari18.1SonomaAuto-18.1", 14) is None  # a browser fix counts
+    assert updates.major_upgrade(SONOMA_LISTING, "macOS Sequoia 15.1-24B83", None) is None  # version unknown
+    assert updates.major_upgrade(SONOMA_LISTING.replace("15.1,", "\u0661\u0665.1,"), "macOS Sequoia 15.1-24B83", 14) is None

@@ -378,17 +378,51 @@ def parse_softwareupdate(text: str) -> list[tuple[str, bool]]:
     return found
 
 
+def major_upgrade(text: str, label: str, current_major: int | None) -> str | None:
+    """The macOS name and version when the item ``label`` of a ``softwareupdate -l`` output is
+    the next major macOS (offered to every up-to-date Mac that can run it, and no fix for the
+    installed version), None otherwise."""
+    if current_major is None:
+        return None
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if line.strip() == f"* Label: {label}":
+            detail = lines[i + 1] if i + 1 < len(lines) else ""
+            match = re.search(r"Title:\s*(macOS[^,]*),\s*Version:\s*([0-9]{1,3})(\.[0-9.]*)?", detail, re.ASCII)
+            if match and int(match.group(2)) > current_major:
+                return f"{match.group(1).strip()} {match.group(2)}{match.group(3) or ''}"
+    return None
+
+
+def _macos_major(host: Host) -> int | None:
+    result = host.run(["sw_vers"])
+    match = re.search(r"ProductVersion:\s*([0-9]{1,3})\b", result.stdout, re.ASCII)
+    return int(match.group(1)) if result.ok and match else None
+
+
 def _macos_pending(host: Host) -> Outcome:
     result = host.run(SOFTWARE_UPDATE_LIST, timeout=60.0)
     text = result.stdout + result.stderr
     pending = parse_softwareupdate(text)
     source = "softwareupdate -l --no-scan"
+    upgrades: list[str] = []
     if pending:
-        evidence = [Evidence(source, label) for label, _ in pending]
+        major = _macos_major(host)
+        for label, _restart in list(pending):
+            upgrade = major_upgrade(text, label, major)
+            if upgrade:
+                upgrades.append(upgrade)
+                pending.remove((label, _restart))
+    upgrade_evidence = [Evidence(source, f"{name}: upgrade to the next major macOS, optional") for name in upgrades]
+    if pending:
+        evidence = [Evidence(source, label) for label, _ in pending] + upgrade_evidence
         if len(pending) == 1:
             return failed(N_("An update is waiting to be installed: {names}."), evidence, names=pending[0][0])
         return failed(N_("Updates waiting to be installed ({count}): {names}."), evidence,
                       count=len(pending), names=", ".join(label for label, _ in pending))
+    if upgrades:
+        return passed(N_("No update is waiting for this version of macOS. The upgrade to {names} is offered: it is optional while this version still receives security updates (see the end-of-life check)."),
+                      upgrade_evidence, names=", ".join(upgrades))
     if "No new software available" in text:
         return passed(N_("No update is waiting to be installed."), [Evidence(source, "No new software available.")])
     return warned(N_("The list of updates could not be read."), [Evidence(source, text.strip()[:200])])
