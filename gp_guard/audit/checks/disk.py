@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from gp_guard.audit import references as ref
+from gp_guard.audit.checks.macos_privacy import GRANT_FULL_DISK_ACCESS, full_disk_access
 from gp_guard.audit.model import (
     Area,
     Evidence,
@@ -249,7 +250,12 @@ def _macos_time_machine(host: Host) -> Outcome:
     if not result.ok:
         detail = (result.stderr or result.stdout).strip()
         if "does not exist" in detail:
-            return passed(N_("No Time Machine backup disk is set up."), [Evidence(source, detail)])
+            # Without Full Disk Access macOS hides the file and says the same as for no setup.
+            access, probe = full_disk_access(host)
+            if access is False:
+                return skipped(N_("Not checked: without Full Disk Access, macOS hides the Time Machine settings from gp_guard, so an unencrypted backup disk cannot be seen. {how}"),
+                               [Evidence(source, detail), probe], how=GRANT_FULL_DISK_ACCESS)
+            return passed(N_("No Time Machine backup disk is set up."), [Evidence(source, detail), probe])
         return skipped(N_("The Time Machine settings could not be read: give gp_guard 'Full Disk Access' in System Settings > Privacy & Security."), [Evidence(source, detail)])
     if not result.stdout.lstrip().startswith("{"):  # "defaults read" prints a dictionary
         return warned(N_("The Time Machine settings could not be understood."), [Evidence(source, result.stdout.strip()[:200])])
