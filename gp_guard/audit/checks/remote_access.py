@@ -108,6 +108,9 @@ def remote_desktop(host: Host) -> Outcome:
     return per_platform(host, _windows_rdp, _macos_screen_sharing, _linux_xrdp)
 
 
+ARD_TRIGGER = "/Library/Application Support/Apple/Remote Desktop/RemoteManagement.launchd"
+
+
 def parse_print_disabled(text: str, label: str) -> bool | None:
     """``launchctl print-disabled system``: True when ``label`` is disabled, False when enabled,
     None when it has no override. Newer macOS prints disabled/enabled, older true/false (true = disabled)."""
@@ -131,9 +134,16 @@ def _macos_screen_sharing(host: Host) -> Outcome:
     disabled = parse_print_disabled(result.stdout, "com.apple.screensharing")
     shown = {True: "disabled", False: "enabled", None: "no override (macOS default: off)"}[disabled]
     evidence = [Evidence('launchctl print-disabled system "com.apple.screensharing"', shown)]
+    # Remote Management (Apple Remote Desktop) is a second way in, with its own switch: its
+    # activation writes 'enabled' in this trigger file (kickstart -activate).
+    trigger = host.read_text(ARD_TRIGGER)
+    managed = trigger is not None and trigger.strip().lower() == "enabled"
+    evidence.append(Evidence(ARD_TRIGGER, "absent" if trigger is None else trigger.strip()[:40]))
     if disabled is False:
         return failed(N_("Screen Sharing is on: this Mac can be controlled from the network (port 5900)."), evidence)
-    return passed(N_("Screen Sharing is off."), evidence)
+    if managed:
+        return failed(N_("Remote Management (Apple Remote Desktop) is on: this Mac can be watched and controlled from the network (port 5900)."), evidence)
+    return passed(N_("Screen Sharing and Remote Management are off."), evidence)
 
 
 def _windows_rdp(host: Host) -> Outcome:
