@@ -357,17 +357,16 @@ def test_upd01_blank_hotfix_dates_and_no_history_is_a_warning_not_a_pass(tmp_pat
     assert "could not be read" in outcome.message
 
 
-SONOMA_LISTING = """Software Update Tool
-
-Finding available software
-Software Update found the following new or updated software:
-* Label: macOS Sonoma 14.7.1-23H222
-	Title: macOS Sonoma 14.7.1, Version: 14.7.1, Size: 1843200KiB, Recommended: YES, Action: restart, 
-* Label: macOS Sequoia 15.1-24B83
-	Title: macOS Sequoia, Version: 15.1, Size: 6889416KiB, Recommended: YES, Action: restart, 
-* Label: Safari18.1SonomaAuto-18.1
-	Title: Safari, Version: 18.1, Size: 158580KiB, Recommended: YES, 
-"""
+SONOMA_LISTING = (  # the real layout keeps a blank after the last comma of each Title line
+    "Software Update Tool\n\nFinding available software\n"
+    "Software Update found the following new or updated software:\n"
+    "* Label: macOS Sonoma 14.7.1-23H222\n"
+    "\tTitle: macOS Sonoma 14.7.1, Version: 14.7.1, Size: 1843200KiB, Recommended: YES, Action: restart, \n"
+    "* Label: macOS Sequoia 15.1-24B83\n"
+    "\tTitle: macOS Sequoia, Version: 15.1, Size: 6889416KiB, Recommended: YES, Action: restart, \n"
+    "* Label: Safari18.1SonomaAuto-18.1\n"
+    "\tTitle: Safari, Version: 18.1, Size: 158580KiB, Recommended: YES, \n"
+)
 
 
 def test_upd01_macos_tells_the_next_major_macos_from_updates():

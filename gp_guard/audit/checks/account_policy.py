@@ -12,6 +12,7 @@ from typing import Any
 
 from gp_guard.audit import references as ref
 from gp_guard.audit.checks.console_user import console_user
+from gp_guard.audit.checks.parsing import ascii_int
 from gp_guard.audit.model import (
     Area,
     Evidence,
@@ -252,10 +253,7 @@ def parse_inf(text: str) -> dict[str, dict[str, str]]:
 
 
 def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value is not None else None
-    except ValueError:
-        return None
+    return ascii_int(value)
 
 
 def _windows_policy(host: Host) -> Outcome:
@@ -287,7 +285,7 @@ def parse_pwpolicy(text: str) -> tuple[int | None, int | None]:
     lengths = []
     for policy in data.get("policyCategoryPasswordContent", []) or []:
         content = policy.get("policyContent", "") if isinstance(policy, dict) else ""
-        match = re.search(r"matches\s+'\.\{(\d+),", str(content))
+        match = re.search(r"matches\s+'\.\{([0-9]+),", str(content))
         if match:
             lengths.append(int(match.group(1)))
         params = policy.get("policyParameters", {}) if isinstance(policy, dict) else {}
@@ -319,14 +317,14 @@ def _pam_lines(text: str, kind: str) -> list[str]:
 
 
 def _arg(line: str, name: str) -> int | None:
-    match = re.search(rf"\b{name}\s*=\s*(\d+)", line)
+    match = re.search(rf"\b{name}\s*=\s*([0-9]+)", line)
     return int(match.group(1)) if match else None
 
 
 def _conf_value(text: str, name: str) -> int | None:
     value = None
     for line in text.splitlines():
-        match = re.match(rf"^\s*{name}\s*=\s*(\d+)", line)
+        match = re.match(rf"^\s*{name}\s*=\s*([0-9]+)", line)
         if match:
             value = int(match.group(1))
     return value

@@ -53,8 +53,8 @@ SETTING_TARGET = "backup.target"  # a folder or disk where the practice's backup
 FH_KEY = r"HKCU\Software\Microsoft\Windows\CurrentVersion\FileHistory"
 TM_PREFS = "/Library/Preferences/com.apple.TimeMachine"
 _FILETIME_EPOCH = dt.datetime(1601, 1, 1, tzinfo=dt.UTC)
-_TM_STAMP = re.compile(r"(\d{4})-(\d{2})-(\d{2})-(\d{2})(\d{2})(\d{2})")
-_PLIST_DATE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} [+-]\d{4}")
+_TM_STAMP = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})-([0-9]{2})([0-9]{2})([0-9]{2})")
+_PLIST_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}")
 
 
 @dataclass
@@ -161,7 +161,7 @@ def _macos(host: Host, found: _Found) -> None:
             dates.append(dt.datetime.strptime(raw, "%Y-%m-%d %H:%M:%S %z"))
         except ValueError:
             continue
-    auto = re.search(r"AutoBackup\s*=\s*(\d)", prefs.stdout)
+    auto = re.search(r"AutoBackup\s*=\s*([0-9])", prefs.stdout)
     found.evidence.append(Evidence(
         f"defaults read {TM_PREFS}",
         f"AutoBackup = {auto.group(1) if auto else '?'}; newest date: {max(dates).isoformat() if dates else 'none'}",

@@ -78,7 +78,7 @@ LINUX_COMMANDS = {
     "microsoft-edge-stable": "edge",
 }
 
-_VERSION = re.compile(r"(?<![\d.])(\d{1,4})\.(\d+)(?:\.\d+)*")
+_VERSION = re.compile(r"(?<![0-9.])([0-9]{1,4})\.([0-9]+)(?:\.[0-9]+)*")
 _PLIST_VERSION = re.compile(r"<key>\s*CFBundleShortVersionString\s*</key>\s*<string>\s*([^<]*?)\s*</string>")
 
 

@@ -104,7 +104,7 @@ def _macos_firewall(host: Host) -> Outcome:
     result = host.run([SOCKETFILTERFW, "--getglobalstate"])
     text = result.stdout.strip()
     evidence = [Evidence("socketfilterfw --getglobalstate", text)]
-    match = re.search(r"State = (\d)", text)
+    match = re.search(r"State = ([0-9])", text)
     if match:
         state = int(match.group(1))
     elif "disabled" in text.lower():
@@ -323,7 +323,7 @@ def parse_listapps(text: str) -> list[tuple[str, bool]]:
     apps: list[tuple[str, bool]] = []
     current: str | None = None
     for line in text.splitlines():
-        match = re.match(r"^\s*\d+\s*:\s*(.+?)\s*(\(\s*(Allow|Block) incoming connections\s*\))?\s*$", line)
+        match = re.match(r"^\s*[0-9]+\s*:\s*(.+?)\s*(\(\s*(Allow|Block) incoming connections\s*\))?\s*$", line)
         if match:
             if current is not None:
                 apps.append((current, True))  # no verdict line: a listed program is allowed

@@ -6,6 +6,7 @@ import fnmatch
 import re
 
 from gp_guard.audit import references as ref
+from gp_guard.audit.checks.parsing import is_ascii_number, reg_number
 from gp_guard.audit.model import (
     Area,
     Evidence,
@@ -148,8 +149,8 @@ def _macos_screen_sharing(host: Host) -> Outcome:
 
 def _windows_rdp(host: Host) -> Outcome:
     evidence: list[Evidence] = []
-    policy_deny = host.reg_int(_TS_POLICY, "fDenyTSConnections")
-    local_deny = host.reg_int(_TS, "fDenyTSConnections")
+    policy_deny = reg_number(host, _TS_POLICY, "fDenyTSConnections")
+    local_deny = reg_number(host, _TS, "fDenyTSConnections")
     if policy_deny is not None:  # a group policy wins over the local setting
         deny, source = policy_deny, rf"{_TS_POLICY}\fDenyTSConnections"
     elif local_deny is not None:
@@ -159,8 +160,8 @@ def _windows_rdp(host: Host) -> Outcome:
     evidence.append(Evidence(source, str(deny)))
     if deny != 0:
         return passed(N_("Remote Desktop is off."), evidence)
-    policy_nla = host.reg_int(_TS_POLICY, "UserAuthentication")
-    local_nla = host.reg_int(_RDP_TCP, "UserAuthentication")
+    policy_nla = reg_number(host, _TS_POLICY, "UserAuthentication")
+    local_nla = reg_number(host, _RDP_TCP, "UserAuthentication")
     if policy_nla is not None:
         nla, source = policy_nla, rf"{_TS_POLICY}\UserAuthentication"
     elif local_nla is not None:
@@ -264,7 +265,7 @@ def _windows_tools(host: Host, found: set[str], background: set[str]) -> list[Ev
     for sub in host.reg_subkeys(_SERVICES):
         tool = _tool_of(sub)
         if tool:
-            start = host.reg_int(rf"{_SERVICES}\{sub}", "Start")
+            start = reg_number(host, rf"{_SERVICES}\{sub}", "Start")
             evidence.append(Evidence(rf"{_SERVICES}\{sub}", f"service, Start={start}" if start is not None else "service"))
             (found if start == 4 else background).add(tool)
     if not evidence:
@@ -475,7 +476,7 @@ def _linux_ssh(host: Host) -> Outcome:
     running = any(p.name == "sshd" for p in host.processes())
     evidence.append(Evidence("sshd process", "running" if running else "not running"))
     if not running:  # socket activation (ssh.socket): systemd listens on sshd's port for it
-        ports = {int(p) for p in settings.get("port", "22").split() if p.isdigit()} or {22}
+        ports = {int(p) for p in settings.get("port", "22").split() if is_ascii_number(p)} or {22}
         try:
             listening = sorted({lst.port for lst in host.listeners() if lst.proto == "tcp" and lst.port in ports})
         except NeedsAdmin:

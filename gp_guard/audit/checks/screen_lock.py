@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from gp_guard.audit import references as ref
 from gp_guard.audit.checks.console_user import user_key
+from gp_guard.audit.checks.parsing import as_number
 from gp_guard.audit.model import (
     Area,
     Evidence,
@@ -28,7 +29,7 @@ from gp_guard.audit.model import (
     warned,
 )
 from gp_guard.audit.registry import check, per_platform
-from gp_guard.host import LINUX, MACOS, WINDOWS, CommandResult, Host, HostError, as_int
+from gp_guard.host import LINUX, MACOS, WINDOWS, CommandResult, Host, HostError
 from gp_guard.i18n import N_
 
 CIS_AUTOLOGON = Reference(N_("CIS Microsoft Windows benchmark: MSS (AutoAdminLogon) disabled"), ref.CIS)
@@ -151,7 +152,7 @@ def _windows_autologon(host: Host) -> Outcome:
     auto = host.reg_value(WINLOGON, "AutoAdminLogon")
     password = host.reg_value(WINLOGON, "DefaultPassword")
     user = host.reg_value(WINLOGON, "DefaultUserName")
-    auto_on = auto is not None and as_int(auto.value) == 1
+    auto_on = auto is not None and as_number(auto.value) == 1
     has_password = password is not None and str(password.value) != ""
     evidence = [
         Evidence(rf"{WINLOGON}\AutoAdminLogon", str(auto.value) if auto is not None else "absent"),
@@ -273,7 +274,7 @@ def _windows_lock(host: Host) -> Outcome:
     policy = host.reg_value(POLICIES_SYSTEM, "InactivityTimeoutSecs")
     if policy is not None:
         evidence.append(Evidence(rf"{POLICIES_SYSTEM}\InactivityTimeoutSecs", str(policy.value)))
-        seconds = as_int(policy.value)
+        seconds = as_number(policy.value)
         if seconds:
             limits.append(seconds)
     values: dict[str, tuple[str, str]] = {}
@@ -287,9 +288,9 @@ def _windows_lock(host: Host) -> Outcome:
     for name in ("ScreenSaveActive", "ScreenSaverIsSecure", "ScreenSaveTimeOut"):
         source, shown = values.get(name, (rf"{desktop}\{name}", "absent"))
         evidence.append(Evidence(source, shown))
-    active = as_int(values.get("ScreenSaveActive", ("", ""))[1]) == 1
-    secure = as_int(values.get("ScreenSaverIsSecure", ("", ""))[1]) == 1
-    timeout = as_int(values.get("ScreenSaveTimeOut", ("", ""))[1]) or 0
+    active = as_number(values.get("ScreenSaveActive", ("", ""))[1]) == 1
+    secure = as_number(values.get("ScreenSaverIsSecure", ("", ""))[1]) == 1
+    timeout = as_number(values.get("ScreenSaveTimeOut", ("", ""))[1]) or 0
     if active and secure and timeout > 0:
         limits.append(timeout)
     if not limits:
@@ -309,13 +310,13 @@ def parse_screenlock(text: str) -> int | None:
         return -1
     if re.search(r"screenLock (delay )?is immediate", text, re.I):
         return 0
-    match = re.search(r"screenLock delay is (\d+) seconds?", text, re.I)
+    match = re.search(r"screenLock delay is ([0-9]+) seconds?", text, re.I)
     return int(match.group(1)) if match else None
 
 
 def parse_pmset_displaysleep(text: str) -> int | None:
     """Minutes of ``displaysleep`` in ``pmset -g`` (0 = never), None when absent."""
-    match = re.search(r"^\s*displaysleep\s+(\d+)", text, re.M)
+    match = re.search(r"^\s*displaysleep\s+([0-9]+)", text, re.M)
     return int(match.group(1)) if match else None
 
 
@@ -326,7 +327,7 @@ def _macos_lock(host: Host) -> Outcome:
     delay = parse_screenlock(text)
     evidence.append(Evidence("sysadminctl -screenLock status", text.splitlines()[-1] if text else f"rc {status.returncode}"))
     idle = host.run(_as_user(host, ["defaults", "-currentHost", "read", "com.apple.screensaver", "idleTime"]))
-    saver = as_int(idle.stdout.strip()) if idle.ok else None
+    saver = as_number(idle.stdout.strip()) if idle.ok else None
     evidence.append(Evidence("defaults -currentHost read com.apple.screensaver idleTime", idle.stdout.strip() if idle.ok else "not set"))
     pmset = host.run(["pmset", "-g"])
     display = parse_pmset_displaysleep(pmset.stdout) if pmset.ok else None
@@ -372,7 +373,7 @@ def _linux_lock(host: Host) -> Outcome:
                 Evidence("gsettings get org.gnome.desktop.screensaver lock-enabled", enabled),
                 Evidence("gsettings get org.gnome.desktop.screensaver lock-delay", lock_delay),
             ]
-            idle_s, delay_s = as_int(idle), as_int(lock_delay) or 0
+            idle_s, delay_s = as_number(idle), as_number(lock_delay) or 0
             if idle_s is None:
                 return warned(N_("The screen lock setting could not be read on this computer."), evidence)
             if enabled.lower() != "true":
@@ -400,8 +401,8 @@ def _kde_lock(host: Host) -> Outcome:
         return skipped(N_("No supported desktop (GNOME, KDE) was found for this user: the screen lock could not be checked."))
     daemon = parse_ini(text).get("Daemon", {})
     autolock = daemon.get("Autolock", "true")  # KDE defaults: lock on, after 5 minutes
-    timeout = as_int(daemon.get("Timeout", "5"))
-    grace = as_int(daemon.get("LockGrace", "5")) or 0
+    timeout = as_number(daemon.get("Timeout", "5"))
+    grace = as_number(daemon.get("LockGrace", "5")) or 0
     evidence = [Evidence(path, f"Autolock={autolock}; Timeout={daemon.get('Timeout', '5 (default)')}; LockGrace={daemon.get('LockGrace', '5 (default)')}")]
     if timeout is None:
         return warned(N_("The screen lock setting could not be read on this computer."), evidence)

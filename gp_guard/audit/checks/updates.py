@@ -672,7 +672,7 @@ def _windows_eol(host: Host) -> Outcome:
 
 def _macos_eol(host: Host) -> Outcome:
     result = host.run(["sw_vers"])
-    match = re.search(r"ProductVersion:\s*(\d+)(?:\.(\d+))?(?:\.(\d+))?", result.stdout)
+    match = re.search(r"ProductVersion:\s*([0-9]+)(?:\.([0-9]+))?(?:\.([0-9]+))?", result.stdout)
     evidence = [Evidence("sw_vers ProductVersion", match.group(0).split(":", 1)[1].strip() if match else result.stdout.strip()[:80])]
     if not match:
         return warned(N_("The system version could not be read."), evidence)
