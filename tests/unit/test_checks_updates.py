@@ -375,3 +375,12 @@ def test_upd01_macos_tells_the_next_major_macos_from_updates():
     assert updates.major_upgrade(SONOMA_LISTING, "Safari18.1SonomaAuto-18.1", 14) is None  # a browser fix counts
     assert updates.major_upgrade(SONOMA_LISTING, "macOS Sequoia 15.1-24B83", None) is None  # version unknown
     assert updates.major_upgrade(SONOMA_LISTING.replace("15.1,", "\u0661\u0665.1,"), "macOS Sequoia 15.1-24B83", 14) is None
+
+
+def test_upd03_windows10_22h2_enrolled_in_esu_is_supported_until_the_end_of_its_esu_year():
+    outcome = run_check("UPD-03", recorded("win10_fr_22h2_esu"))
+    assert outcome.status == Status.PASS
+    assert outcome.params == {"name": "Windows 10 22H2 with Extended Security Updates (ESU)", "date": "13/10/2026"}
+    assert any("KB5068781 installed on 2025-11-12" in e.value for e in outcome.evidence)
+    # Not enrolled: the last update is from April 2025, the end of support stands.
+    assert run_check("UPD-03", recorded("win10_fr_weak")).status == Status.FAIL
