@@ -474,3 +474,17 @@ def test_windows_password_not_required_is_a_warning(tmp_path):
     assert outcome.status == Status.WARN
     assert outcome.params == {"names": "Accueil"}  # DefaultAccount (-503) is a system account
     assert "LimitBlankPasswordUse: 1" in values(outcome)
+
+
+def test_acc05_french_home_pc_not_elevated_reads_whoami_in_cp850():
+    """win11_fr_24h2_home: whoami's French output is stored as the cp850 bytes a French PC writes
+    to a pipe; decoded so (as the live path does), the administrator row reads right."""
+    from gp_guard.host_recorded import read_recording
+
+    raw = read_recording(HOSTS / "win11_fr_24h2_home" / "ACC-05-whoami-groups.rec").raw
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")
+    outcome = run_check("ACC-05", RecordedHost(HOSTS / "win11_fr_24h2_home"))
+    assert outcome.status == Status.FAIL
+    assert outcome.params == {"user": "jbernard", "sid": "S-1-5-32-544"}
+    assert "BUILTIN\\Administrateurs,Alias,S-1-5-32-544,Groupe utilisé pour refuser uniquement" in values(outcome)
