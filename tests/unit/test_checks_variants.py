@@ -87,15 +87,41 @@ def test_the_daily_users_hive_is_hkcu_unless_elevated_with_a_known_console_user(
     assert user_key(elevated, r"HKLM\SOFTWARE\X") == r"HKLM\SOFTWARE\X"
 
 
-def test_every_recording_states_its_origin_for_the_readme_count():
-    """tools/count_recordings.py counts real / edited / laid-out / config recordings per platform
-    from each file's ``origin:`` header (the README's verification table); none is left to guess."""
+def _count_recordings():  # type: ignore[no-untyped-def]
+    """tools/count_recordings.py, loaded as a module (tools/ is not a package)."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("count_recordings", FIXTURES.parent.parent / "tools" / "count_recordings.py")
     assert spec and spec.loader
     counter = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(counter)
+    return counter
+
+
+def test_every_recording_states_its_origin_for_the_readme_count():
+    """tools/count_recordings.py counts real / edited / laid-out / config recordings per platform
+    from each file's ``origin:`` header (the README's verification table); none is left to guess."""
+    counter = _count_recordings()
     unstated = [f"{p.parent.name}/{p.name}" for p in sorted(HOSTS.rglob("*.rec"))
                 if not counter.classify(counter.headers(p))[1]]
     assert not unstated, f"recordings without an origin: header: {unstated}"
+
+
+def test_the_readme_counts_the_recordings_as_the_tool_does():
+    """The README's verification table gives what tools/count_recordings.py counts now."""
+    from collections import Counter
+
+    counter = _count_recordings()
+    counts: dict[str, Counter[str]] = {}
+    hosts: Counter[str] = Counter()
+    for host in (p for p in HOSTS.iterdir() if p.is_dir()):
+        platform = counter.platform_of(host)
+        hosts[platform] += 1
+        for rec in host.glob("*.rec"):
+            counts.setdefault(platform, Counter())[counter.classify(counter.headers(rec))[0]] += 1
+    readme = (FIXTURES.parent.parent / "README.md").read_text(encoding="utf-8")
+    for label, platform in (("Windows", "windows"), ("macOS", "macos")):
+        c = counts[platform]
+        row = (f"| {label} | {hosts[platform]} | {sum(c.values())} | {c['real']} | {c['edited']} | "
+               f"{c['laid-out']} | {c['config']} |")
+        assert row in readme, f"README.md should say {row} (python tools/count_recordings.py)"
