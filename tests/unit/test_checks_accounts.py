@@ -214,12 +214,16 @@ def test_acc05_unknown_user_is_an_error_not_a_crash(monkeypatch):
     assert "no-such-user-gpg" in outcome.params["detail"]
 
 
-def acc05_recs(console: str | None, members: str | None, members_rc: int = 0) -> dict[str, str]:
+def acc05_recs(console: str | None, members: str | None, members_rc: int = 0,
+               adsi: str = "", adsi_rc: int = 1) -> dict[str, str]:
+    """Recordings for ACC-05 elevated; ADSI (the fallback when Get-LocalGroupMember fails) fails
+    unless told otherwise."""
     import json
 
     recs = {}
     for name, script, body, rc in (("console", console_user.CONSOLE_USER_SCRIPT, console, 0),
-                                   ("members", account_policy.ADMIN_MEMBERS_SCRIPT, members, members_rc)):
+                                   ("members", account_policy.ADMIN_MEMBERS_SCRIPT, members, members_rc),
+                                   ("adsi", account_policy.ADSI_MEMBERS_SCRIPT, adsi, adsi_rc)):
         if body is not None:
             argv = json.dumps(["powershell.exe", "-NoProfile", "-NonInteractive", "-Command", script])
             recs[name] = f"kind: command\nargv: {argv}\nrc: {rc}\nsource: test\n---\n{body}"
@@ -488,3 +492,11 @@ def test_acc05_french_home_pc_not_elevated_reads_whoami_in_cp850():
     assert outcome.status == Status.FAIL
     assert outcome.params == {"user": "jbernard", "sid": "S-1-5-32-544"}
     assert "BUILTIN\\Administrateurs,Alias,S-1-5-32-544,Groupe utilisé pour refuser uniquement" in values(outcome)
+
+
+def test_acc05_members_read_through_adsi_when_get_localgroupmember_fails(tmp_path):
+    members = '[{"Name":"PC\\\\doc","SID":"S-1-5-21-1-2-3-1001"},{"Name":"S-1-12-1-9-9-9-9","SID":"S-1-12-1-9-9-9-9"}]'
+    recs = acc05_recs('{"UserName":"PC\\\\doc","SID":"S-1-5-21-1-2-3-1001"}', "", members_rc=1, adsi=members, adsi_rc=0)
+    outcome = run_check("ACC-05", make_recorded(tmp_path, "windows", recs))
+    assert outcome.status == Status.FAIL
+    assert "ADSI WinNT://./<S-1-5-32-544> members: PC\\doc (S-1-5-21-1-2-3-1001)" in values(outcome)

@@ -38,6 +38,17 @@ WHOAMI_GROUPS = ["whoami", "/groups", "/fo", "csv"]
 ADMIN_MEMBERS_SCRIPT = (
     "Get-LocalGroupMember -SID S-1-5-32-544 | Select-Object Name,SID,PrincipalSource | ConvertTo-Json -Depth 1 -Compress"
 )
+# Get-LocalGroupMember fails for the whole group when one member's SID cannot be resolved (an
+# Entra ID or deleted account: PowerShell issues #2996, #21617). ADSI still lists the members, and
+# their SIDs; the group is found by its SID too (its name is translated).
+ADSI_MEMBERS_SCRIPT = (
+    "$g = (New-Object System.Security.Principal.SecurityIdentifier('S-1-5-32-544')).Translate("
+    "[System.Security.Principal.NTAccount]).Value.Split('\\')[-1]; "
+    "ConvertTo-Json -Compress -InputObject @(([ADSI]\"WinNT://./$g,group\").psbase.Invoke('Members') | ForEach-Object { "
+    "$b = [byte[]]$_.GetType().InvokeMember('objectSid', 'GetProperty', $null, $_, $null); "
+    "[pscustomobject]@{Name = [string]$_.GetType().InvokeMember('Name', 'GetProperty', $null, $_, $null); "
+    "SID = (New-Object System.Security.Principal.SecurityIdentifier($b, 0)).Value} })"
+)
 # Well-known groups that make every account an administrator when placed in Administrators:
 # Everyone, Authenticated Users, Interactive, Users.
 EVERYONE_LIKE_SIDS = {"S-1-1-0", "S-1-5-11", "S-1-5-4", "S-1-5-32-545"}
@@ -143,10 +154,16 @@ def _windows_console_admin(host: Host) -> Outcome:
         return skipped(N_("Nobody is logged on at this computer's screen, so the account used every day cannot be told apart from the administrator account that runs this audit. Run the audit from the daily session."), evidence)
     result = host.powershell(ADMIN_MEMBERS_SCRIPT)
     members = parse_group_members(result.stdout) if result.ok else None
+    source = "Get-LocalGroupMember -SID S-1-5-32-544"
     if members is None:
-        evidence.append(Evidence("Get-LocalGroupMember -SID S-1-5-32-544", (result.stderr or result.stdout).strip()[:200] or f"exit {result.returncode}"))
+        evidence.append(Evidence(source, (result.stderr or result.stdout).strip()[:200] or f"exit {result.returncode}"))
+        result = host.powershell(ADSI_MEMBERS_SCRIPT)
+        members = parse_group_members(result.stdout) if result.ok else None
+        source = "ADSI WinNT://./<S-1-5-32-544> members"
+    if members is None:
+        evidence.append(Evidence(source, (result.stderr or result.stdout).strip()[:200] or f"exit {result.returncode}"))
         return warned(N_("The members of the Administrators group could not be read; check by hand that {user} is a standard account."), evidence, user=user)
-    evidence += [Evidence("Get-LocalGroupMember -SID S-1-5-32-544", f"{name} ({sid})") for name, sid in members]
+    evidence += [Evidence(source, f"{name} ({sid})") for name, sid in members]
     everyone = [name or sid for name, sid in members if sid in EVERYONE_LIKE_SIDS]
     if everyone:
         return failed(N_("The group {group} is a member of the Administrators group: every account, {user} included, is an administrator."), evidence, group=everyone[0], user=user)
