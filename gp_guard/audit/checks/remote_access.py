@@ -6,6 +6,7 @@ import fnmatch
 import re
 
 from gp_guard.audit import references as ref
+from gp_guard.audit.checks.console_user import user_key
 from gp_guard.audit.checks.parsing import is_ascii_number, reg_number
 from gp_guard.audit.model import (
     Area,
@@ -254,7 +255,9 @@ def remote_control_tools(host: Host) -> Outcome:
 
 def _windows_tools(host: Host, found: set[str], background: set[str]) -> list[Evidence]:
     evidence: list[Evidence] = []
-    for root in _UNINSTALL_ROOTS:
+    # AnyDesk or TeamViewer installed for one user sit in that user's hive (not an elevating
+    # administrator's HKCU: console_user.py).
+    for root in (user_key(host, r) for r in _UNINSTALL_ROOTS):
         for sub in host.reg_subkeys(root):
             value = host.reg_value(rf"{root}\{sub}", "DisplayName")
             shown = str(value.value) if value is not None else sub
