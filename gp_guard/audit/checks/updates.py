@@ -267,7 +267,7 @@ def parse_history(text: str) -> list[tuple[str, dt.date]] | None:
     items = _json_items(text)
     if items is None:
         return None
-    found = []
+    found: list[tuple[str, dt.date]] = []
     for item in items:
         title = str(item.get("Title") or "?")
         raw = item.get("Categories")
@@ -275,6 +275,7 @@ def parse_history(text: str) -> list[tuple[str, dt.date]] | None:
         if DEFINITION_UPDATES in categories or any(kb in title.upper() for kb in _NOT_WINDOWS_FIXES):
             continue
         value = item.get("Date")
+        when: dt.date | None
         if isinstance(value, str) and (match := _MS_DATE.search(value)):
             try:  # an instant (UTC), not a local midnight as Get-HotFix gives
                 when = (dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(milliseconds=int(match.group(1)))).date()
