@@ -43,6 +43,12 @@ WINLOGON = r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Winlogon"
 POLICIES_SYSTEM = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System"
 DESKTOP = r"HKCU\Control Panel\Desktop"
 DESKTOP_POLICY = r"HKCU\Software\Policies\Microsoft\Windows\Control Panel\Desktop"
+# Sleep, then the sign-in Windows asks on wake, is the lock most Windows 10/11 PCs rely on (no
+# screen saver is set by default). powercfg prints its labels in the display language and the
+# console's code page, its values as 0x… last: mains (AC), then battery (DC).
+POWERCFG_SLEEP = ["powercfg", "/q", "SCHEME_CURRENT", "SUB_SLEEP", "STANDBYIDLE"]
+POWERCFG_WAKE_LOCK = ["powercfg", "/q", "SCHEME_CURRENT", "SUB_NONE", "CONSOLELOCK"]
+_HEX_VALUE = re.compile(r"0x([0-9a-f]{8})\s*$", re.ASCII | re.I | re.M)
 
 # -- macOS --------------------------------------------------------------------------------------
 LOGINWINDOW = "/Library/Preferences/com.apple.loginwindow"
@@ -293,6 +299,11 @@ def _windows_lock(host: Host) -> Outcome:
     timeout = as_number(values.get("ScreenSaveTimeOut", ("", ""))[1]) or 0
     if active and secure and timeout > 0:
         limits.append(timeout)
+    sleep = None
+    if not limits or min(limits) > MAX_LOCK_SECONDS:  # not locked soon enough yet: does it sleep first?
+        sleep = _windows_sleep_lock(host, evidence)
+        if sleep:
+            limits.append(sleep)
     if not limits:
         if active and timeout > 0 and not secure:
             return failed(N_("The screen saver starts, but does not ask for the password on return."), evidence)
@@ -300,7 +311,34 @@ def _windows_lock(host: Host) -> Outcome:
     shortest = min(limits)
     if shortest > MAX_LOCK_SECONDS:
         return failed(N_("The screen locks only after {delay} of inactivity."), evidence, delay=_minutes(shortest))
+    if shortest == sleep:
+        return passed(N_("The computer goes to sleep after {delay} of inactivity and asks for the password when it wakes."), evidence, delay=_minutes(shortest))
     return passed(N_("The screen locks after {delay} of inactivity and asks for the password."), evidence, delay=_minutes(shortest))
+
+
+def parse_powercfg(text: str) -> tuple[int, int] | None:
+    """(mains, battery) values of a ``powercfg /q … SETTING`` output: the last two 0x… values,
+    whatever the language of the labels; None when there are not two."""
+    found = _HEX_VALUE.findall(text)
+    return (int(found[-2], 16), int(found[-1], 16)) if len(found) >= 2 else None
+
+
+def _windows_sleep_lock(host: Host, evidence: list[Evidence]) -> int | None:
+    """Seconds of inactivity after which the PC sleeps on mains power and asks for the password on
+    wake; None when it never sleeps, or wakes without asking, or powercfg cannot tell."""
+    result = host.run(POWERCFG_SLEEP)
+    values = parse_powercfg(result.stdout) if result.ok else None
+    evidence.append(Evidence(" ".join(POWERCFG_SLEEP), f"mains {values[0]} s, battery {values[1]} s (0 = never)" if values
+                             else (result.stderr or result.stdout).strip()[:200] or f"exit {result.returncode}"))
+    if not values or values[0] == 0:
+        return None
+    wake = host.run(POWERCFG_WAKE_LOCK)
+    lock = parse_powercfg(wake.stdout) if wake.ok else None
+    evidence.append(Evidence(" ".join(POWERCFG_WAKE_LOCK), f"mains {lock[0]}, battery {lock[1]} (1 = password on wake)" if lock
+                             else "not set (Windows default: password on wake)"))
+    if lock is not None and lock[0] == 0:
+        return None
+    return values[0]
 
 
 # == ACC-02 macOS ===============================================================================
