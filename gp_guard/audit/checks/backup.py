@@ -17,7 +17,8 @@ from pathlib import PureWindowsPath
 from gp_guard.audit import references as ref
 from gp_guard.audit.checks.console_user import user_key, user_local_appdata
 from gp_guard.audit.checks.leftovers import LocalDate
-from gp_guard.audit.model import Area, Evidence, Outcome, Severity, failed, passed, warned
+from gp_guard.audit.checks.macos_privacy import GRANT_FULL_DISK_ACCESS
+from gp_guard.audit.model import Area, Evidence, Outcome, Severity, failed, passed, skipped, warned
 from gp_guard.audit.registry import check
 from gp_guard.host import LINUX, MACOS, WINDOWS, Host, HostError
 from gp_guard.i18n import N_, _
@@ -61,6 +62,7 @@ _PLIST_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}
 class _Found:
     dates: list[tuple[str, dt.datetime]] = field(default_factory=list)  # (source, last backup)
     configured: list[str] = field(default_factory=list)  # sources set up but without a date
+    no_full_disk_access: bool = False  # macOS hid the backups from gp_guard
     evidence: list[Evidence] = field(default_factory=list)
 
 
@@ -148,6 +150,9 @@ def _macos(host: Host, found: _Found) -> None:
         if when:
             found.dates.append(("Time Machine", when))
             return
+        # Without Full Disk Access tmutil says so (exit 80), and the Time Machine settings read
+        # as missing: nothing found is then no sign that nothing is set up.
+        found.no_full_disk_access = "requires Full Disk Access" in text
     if "No destinations configured" in text:
         return
     try:
@@ -269,6 +274,11 @@ def recent_backup(host: Host) -> Outcome:
         return failed(
             N_("The last backup found ({source}) dates from {date}, {days} days ago: more than {limit} days."),
             found.evidence, source=_Label(source), date=LocalDate(newest.date().isoformat()), days=days, limit=MAX_AGE_DAYS,
+        )
+    if found.no_full_disk_access and not found.configured:
+        return skipped(
+            N_("Not checked: without Full Disk Access, macOS does not tell gp_guard when Time Machine last backed up this Mac. {how}"),
+            found.evidence, how=GRANT_FULL_DISK_ACCESS,
         )
     if found.configured:
         return warned(
