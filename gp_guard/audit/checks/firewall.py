@@ -216,6 +216,7 @@ ACTIVE_RULES_SOURCE = "Get-NetFirewallRule -PolicyStore ActiveStore -Enabled Tru
     references=(ref.ANSSI_FIREWALL, ref.CNIL_NETWORK, ref.CIS_WINDOWS, ref.CASE_2020),
     settings={WINDOWS: "windowsdefender://network", MACOS: "x-apple.systempreferences:com.apple.Network-Settings.extension?Firewall"},
     cnil_case="2020-imaging",
+    timeout=60.0,  # the rules and their filters of a PC with 400 rules take a few seconds, more on a slow one
 )
 def no_risky_allow_rules(host: Host) -> Outcome:
     return per_platform(host, _windows_risky_rules, _macos_risky_apps, _linux_risky_rules)
@@ -297,7 +298,7 @@ def risky_rule(rule: dict[str, object]) -> str | None:
 
 
 def _windows_risky_rules(host: Host) -> Outcome:
-    result = host.powershell(ACTIVE_RULES_SCRIPT, timeout=60)
+    result = host.powershell(ACTIVE_RULES_SCRIPT, timeout=50)
     rules = parse_active_rules(result.stdout) if result.ok else None
     if rules is None:
         detail = (result.stderr or result.stdout).strip()

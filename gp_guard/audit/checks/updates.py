@@ -298,9 +298,9 @@ def latest_installed(host: Host) -> tuple[tuple[str, dt.date] | None, list[Evide
     evidence.append(Evidence("Get-HotFix", f"latest: {hotfixes[0][0]} installed on {hotfixes[0][1].isoformat()}" if hotfixes
                              else (hotfix_result.stderr.strip()[:200] or "no dated update")))
     try:
-        history_result = host.powershell(HISTORY_SCRIPT, timeout=60.0)
+        history_result = host.powershell(HISTORY_SCRIPT, timeout=30.0)
     except CommandTimeout:
-        history, detail = None, "no answer after 60 s"
+        history, detail = None, "no answer after 30 s"
     else:
         history = parse_history(history_result.stdout) if history_result.ok else None
         detail = (history_result.stderr or history_result.stdout).strip()[:200] or f"exit {history_result.returncode}"
@@ -616,6 +616,7 @@ def _linux_auto(host: Host) -> Outcome:
     },
     references=(ref.CNIL_MAINTENANCE, ref.ANSSI_UPDATES, WIN10_END, WIN_LIFECYCLE, APPLE_UPDATES, DEBIAN_LTS, UBUNTU_LIFECYCLE, FEDORA_LIFECYCLE),
     settings={WINDOWS: "ms-settings:windowsupdate", MACOS: "x-apple.systempreferences:com.apple.Software-Update-Settings.extension"},
+    timeout=90.0,  # Windows 10 after its end of support: the update history tells whether ESU is on
 )
 def os_supported(host: Host) -> Outcome:
     return per_platform(host, _windows_eol, _macos_eol, _linux_eol)
