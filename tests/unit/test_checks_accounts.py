@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from gp_guard.audit.checks import account_policy, accounts
+from gp_guard.audit.checks import account_policy, accounts, console_user
 from gp_guard.audit.model import Finding, Status
 from gp_guard.audit.registry import all_checks
 from gp_guard.host import LINUX, LocalHost
@@ -214,12 +214,16 @@ def test_acc05_unknown_user_is_an_error_not_a_crash(monkeypatch):
     assert "no-such-user-gpg" in outcome.params["detail"]
 
 
-def acc05_recs(console: str | None, members: str | None, members_rc: int = 0) -> dict[str, str]:
+def acc05_recs(console: str | None, members: str | None, members_rc: int = 0,
+               adsi: str = "", adsi_rc: int = 1) -> dict[str, str]:
+    """Recordings for ACC-05 elevated; ADSI (the fallback when Get-LocalGroupMember fails) fails
+    unless told otherwise."""
     import json
 
     recs = {}
-    for name, script, body, rc in (("console", account_policy.CONSOLE_USER_SCRIPT, console, 0),
-                                   ("members", account_policy.ADMIN_MEMBERS_SCRIPT, members, members_rc)):
+    for name, script, body, rc in (("console", console_user.CONSOLE_USER_SCRIPT, console, 0),
+                                   ("members", account_policy.ADMIN_MEMBERS_SCRIPT, members, members_rc),
+                                   ("adsi", account_policy.ADSI_MEMBERS_SCRIPT, adsi, adsi_rc)):
         if body is not None:
             argv = json.dumps(["powershell.exe", "-NoProfile", "-NonInteractive", "-Command", script])
             recs[name] = f"kind: command\nargv: {argv}\nrc: {rc}\nsource: test\n---\n{body}"
@@ -239,10 +243,23 @@ def test_acc05_member_and_console_parsers():
     # Default depth: the SID is an object; one member alone is printed without the list.
     single = '{"Name": "PC\\\\bob", "SID": {"BinaryLength": 28, "AccountDomainSid": "S-1-5-21-1-2-3", "Value": "S-1-5-21-1-2-3-1001"}, "PrincipalSource": 1}'
     assert account_policy.parse_group_members(single) == [("PC\\bob", "S-1-5-21-1-2-3-1001")]
-    assert account_policy.parse_console_user('{"UserName":"CABINET-PC\\\\DrMartin"}') == "CABINET-PC\\DrMartin"
-    assert account_policy.parse_console_user('{"UserName":null}') is None
+
+    def parse(text: str) -> console_user.ConsoleUser:
+        return console_user.parse_console_user(text)
+
+    def pair(text: str) -> tuple[str | None, str | None]:
+        found = parse(text)
+        return found.name, found.sid
+
+    assert pair('{"UserName":"CABINET-PC\\\\DrMartin","SID":"S-1-5-21-1-2-3-1001"}') == ("CABINET-PC\\DrMartin", "S-1-5-21-1-2-3-1001")
+    assert parse('{"UserName":"AzureAD\\\\JDupont","SID":"S-1-12-1-1-2-3-4"}').sid == "S-1-12-1-1-2-3-4"
+    assert pair('{"UserName":"PC\\\\doc","SID":null}') == ("PC\\doc", None)
+    # Not a user's SID, or digits that are not ASCII: no SID (the key path would be wrong)
+    for sid in ("S-1-5-18", "S-1-5-21-1-2-\u0663", "S-1-5-21-1-2-3-1001 x", ""):
+        assert parse(f'{{"UserName":"PC\\\\doc","SID":"{sid}"}}').sid is None, sid
+    assert parse('{"UserName":null,"SID":null}').name is None
     for garbage in ("", "<html>", "[1, 2", "Get-CimInstance : Access denied", "42", "[7]"):
-        assert account_policy.parse_console_user(garbage) is None
+        assert pair(garbage) == (None, None)
         if garbage:
             assert account_policy.parse_group_members(garbage) is None
 
@@ -254,7 +271,7 @@ def test_acc05_recorded_windows_hosts():
     weak = run_check("ACC-05", RecordedHost(HOSTS / "win10_fr_weak"))
     assert weak.status == Status.FAIL
     assert weak.params["user"] == "SECRETARIAT\\cabinet"
-    assert "SECRETARIAT\\cabinet (S-1-5-21-98111195-3049186222-2150619400-1000)" in values(weak)
+    assert "SECRETARIAT\\cabinet (S-1-5-21-1627568633-850217724-3435047281-1001)" in values(weak)
     # Not elevated: the session itself is the daily one, whoami /groups answers.
     standard = run_check("ACC-05", RecordedHost(HOSTS / "win11_en_standard_user"))
     assert standard.status == Status.PASS
@@ -461,3 +478,25 @@ def test_windows_password_not_required_is_a_warning(tmp_path):
     assert outcome.status == Status.WARN
     assert outcome.params == {"names": "Accueil"}  # DefaultAccount (-503) is a system account
     assert "LimitBlankPasswordUse: 1" in values(outcome)
+
+
+def test_acc05_french_home_pc_not_elevated_reads_whoami_in_cp850():
+    """win11_fr_24h2_home: whoami's French output is stored as the cp850 bytes a French PC writes
+    to a pipe; decoded so (as the live path does), the administrator row reads right."""
+    from gp_guard.host_recorded import read_recording
+
+    raw = read_recording(HOSTS / "win11_fr_24h2_home" / "ACC-05-whoami-groups.rec").raw
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")
+    outcome = run_check("ACC-05", RecordedHost(HOSTS / "win11_fr_24h2_home"))
+    assert outcome.status == Status.FAIL
+    assert outcome.params == {"user": "jbernard", "sid": "S-1-5-32-544"}
+    assert "BUILTIN\\Administrateurs,Alias,S-1-5-32-544,Groupe utilisé pour refuser uniquement" in values(outcome)
+
+
+def test_acc05_members_read_through_adsi_when_get_localgroupmember_fails(tmp_path):
+    members = '[{"Name":"PC\\\\doc","SID":"S-1-5-21-1-2-3-1001"},{"Name":"S-1-12-1-9-9-9-9","SID":"S-1-12-1-9-9-9-9"}]'
+    recs = acc05_recs('{"UserName":"PC\\\\doc","SID":"S-1-5-21-1-2-3-1001"}', "", members_rc=1, adsi=members, adsi_rc=0)
+    outcome = run_check("ACC-05", make_recorded(tmp_path, "windows", recs))
+    assert outcome.status == Status.FAIL
+    assert "ADSI WinNT://./<S-1-5-32-544> members: PC\\doc (S-1-5-21-1-2-3-1001)" in values(outcome)

@@ -148,3 +148,31 @@ def test_garbage_outputs_give_clean_statuses(tmp_path):
         outcome = run_check(check_id, win)
         assert outcome.status == Status.WARN, outcome
         assert outcome.evidence[0].source == "Get-BitLockerVolume | ConvertTo-Json"
+
+
+def test_cry02_macos_missing_time_machine_settings_pass_only_with_full_disk_access(tmp_path):
+    """'does not exist' means no backup disk only when macOS lets gp_guard read protected files."""
+    import json
+
+    from tests.helpers import RecordedHost, run_check
+
+    def host(name: str, probe_rc: int, probe_err: str):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "host.toml").write_text('platform = "macos"\nadmin = true\nrecorded_at = "2025-01-01T00:00:00+00:00"\n')
+        (folder / "tm.rec").write_text(
+            f"kind: command\nargv: {json.dumps(disk.TIME_MACHINE)}\nrc: 1\n"
+            "stderr: Domain /Library/Preferences/com.apple.TimeMachine does not exist\nsource: test\n---\n")
+        body = "TCC.db\n" if probe_rc == 0 else ""
+        (folder / "fda.rec").write_text(
+            'kind: command\nargv: ["ls", "/Library/Application Support/com.apple.TCC"]\n'
+            f"rc: {probe_rc}\n" + (f"stderr: {probe_err}\n" if probe_err else "") + f"source: test\n---\n{body}")
+        return RecordedHost(folder)
+
+    granted = run_check("CRY-02", host("granted", 0, ""))
+    assert str(granted.status) == "pass"
+    denied = run_check("CRY-02", host("denied", 1, "ls: /Library/Application Support/com.apple.TCC: Operation not permitted"))
+    assert str(denied.status) == "skipped"
+    assert "Full Disk Access" in denied.message
+    unknown = run_check("CRY-02", host("unknown", 1, "ls: something else"))
+    assert str(unknown.status) == "pass"  # no sign of a refusal: the settings really are absent

@@ -106,14 +106,24 @@ def test_ports_in_reads_lists_ranges_and_ignores_keywords():
     assert firewall._ports_in("12-ab,--,7") == {7}
 
 
-def test_windows_rule_parser():
-    rule = firewall.parse_windows_rule(
-        "v2.26|Action=Allow|Active=TRUE|Dir=In|Protocol=17|LPort=1900|RA4=LocalSubnet|RA6=LocalSubnet|"
-        "Name=@FirewallAPI.dll,-32753|"
-    )
-    assert rule["action"] == ["Allow"] and rule["lport"] == ["1900"]
-    assert rule["ra4"] == ["LocalSubnet"]
-    assert firewall.parse_windows_rule("garbage without fields") == {}
+def test_windows_active_rules_parser_and_what_a_rule_opens():
+    assert firewall.parse_active_rules('{"Name":"x","LocalPort":"3389"}') == [{"Name": "x", "LocalPort": "3389"}]
+    assert firewall.parse_active_rules("[]") == []
+    for garbage in ("<html>", "[1, 2]", "42", '{"a": 1'):
+        assert firewall.parse_active_rules(garbage) is None
+    rdp = {"Protocol": "TCP", "LocalPort": ["3389"], "Program": "Any", "RemoteAddress": ["Any"]}
+    assert firewall.risky_rule(rdp) == "3389 (RDP)"
+    assert firewall.risky_rule({**rdp, "RemoteAddress": ["LocalSubnet"]}) is None
+    assert firewall.risky_rule({**rdp, "LocalPort": ["5357"]}) is None
+    assert firewall.risky_rule({**rdp, "LocalPort": "4000-4300"}).startswith("4242 (DICOM")
+    # A program rule made by the 'Allow access' prompt: no port, the program's every port
+    orthanc = {"Protocol": "TCP", "LocalPort": ["Any"], "Program": r"C:\Program Files\Orthanc Server\Orthanc.exe"}
+    assert "Orthanc.exe" in firewall.risky_rule(orthanc)
+    assert firewall.risky_rule({**orthanc, "Program": r"C:\Program Files\Spotify\Spotify.exe"}) is None
+    assert firewall.risky_rule({"Protocol": "Any", "LocalPort": ["Any"], "Program": "Any", "Service": "Any"}) is not None
+    assert firewall.risky_rule({"Protocol": "ICMPv4", "LocalPort": ["Any"], "Program": "Any"}) is None
+    # Digits that are not ASCII are no port
+    assert firewall.risky_rule({**rdp, "LocalPort": ["\u0663\u0663\u0668\u0669"]}) is None
 
 
 def test_listapps_parser_on_both_layouts_and_garbage():
@@ -151,8 +161,8 @@ def test_nft_parser_on_garbage():
 def test_recorded_windows_rules_name_the_open_services():
     outcome = run_check("FW-02", recorded("win10_fr_weak"))
     assert outcome.status == Status.FAIL
-    assert "RemoteDesktop-UserMode-In-TCP: 3389 (RDP)" in outcome.params["rules"]
-    assert "FPS-SMB-In-TCP: 445" in outcome.params["rules"]
+    assert "Bureau à distance - Mode utilisateur (TCP-Entrée): 3389 (RDP)" in outcome.params["rules"]
+    assert "Partage de fichiers et d’imprimantes (SMB-Entrée): 445" in outcome.params["rules"]
     assert "1900" not in outcome.params["rules"]
 
 
@@ -199,7 +209,8 @@ def test_garbage_outputs_give_clean_statuses(tmp_path):
     mac = garbage_host(tmp_path, "macos", [[firewall.SOCKETFILTERFW, "--getglobalstate"], [firewall.SOCKETFILTERFW, "--listapps"]])
     assert run_check("FW-01", mac).status == Status.WARN
     assert run_check("FW-02", mac).status == Status.PASS
-    win = garbage_host(tmp_path, "windows", [["reg", "query", firewall._WIN_RULES_KEY]])
+    win = garbage_host(tmp_path, "windows", [["powershell.exe", "-NoProfile", "-NonInteractive", "-Command",
+                                               firewall.ACTIVE_RULES_SCRIPT]])
     outcome = run_check("FW-02", win)
-    assert outcome.status == Status.PASS
-    assert outcome.evidence[0].value == "0 active inbound allow rules"
+    assert outcome.status == Status.ERROR
+    assert outcome.message.startswith("The firewall rules could not be read")

@@ -226,13 +226,35 @@ def test_parsers_on_odd_input():
 
 
 # == Windows decisions on unusual registry states (parsed by the real reg-query reader) ========
-def _win(tmp_path: Path, reg_output: str) -> object:
+POWERCFG_EN = (  # the layout of a real en-US capture (tests/fixtures/variants/*acc02*: its source)
+    "Power Scheme GUID: 381b4222-f694-41f0-9685-ff5bb260df2e  (Balanced)\r\n"
+    "  GUID Alias: SCHEME_BALANCED\r\n"
+    "  Subgroup GUID: 238c9fa8-0aad-41ed-83f4-97be242c8f20  (Sleep)\r\n"
+    "    GUID Alias: SUB_SLEEP\r\n"
+    "    Power Setting GUID: 29f6c1db-86da-48c5-9fdb-f2b67b1f44da  (Sleep after)\r\n"
+    "      GUID Alias: STANDBYIDLE\r\n"
+    "      Minimum Possible Setting: 0x00000000\r\n"
+    "      Maximum Possible Setting: 0xffffffff\r\n"
+    "    Current AC Power Setting Index: 0x{ac:08x}\r\n"
+    "    Current DC Power Setting Index: 0x{dc:08x}\r\n\r\n"
+)
+
+
+def _win(tmp_path: Path, reg_output: str, sleep: int = 0, wake_lock: int | None = None) -> object:
+    """A recorded Windows with these registry values; powercfg says the PC sleeps after ``sleep``
+    seconds (0 = never) and, when ``wake_lock`` is given, whether it asks for the password on wake."""
+    import json
+
     from tests.helpers import LenientHost
 
     folder = tmp_path / "odd_win"
     folder.mkdir()
     (folder / "host.toml").write_text('platform = "windows"\nadmin = false\nrecorded_at = "2024-01-01T00:00:00+00:00"\n')
     (folder / "reg.rec").write_text(f"kind: registry\nsource: test input\n---\n{reg_output}", encoding="utf-8")
+    for name, argv, value in (("sleep", screen_lock.POWERCFG_SLEEP, sleep), ("wake", screen_lock.POWERCFG_WAKE_LOCK, wake_lock)):
+        if value is not None:
+            (folder / f"{name}.rec").write_text(f"kind: command\nargv: {json.dumps(argv)}\nrc: 0\nsource: test input\n---\n"
+                                                + POWERCFG_EN.format(ac=value, dc=value), encoding="utf-8")
     return LenientHost(folder)  # a hand-made folder: what it does not record is absent
 
 
@@ -264,3 +286,27 @@ def test_acc02_windows_screen_saver_without_password(tmp_path):
     outcome = run_check("ACC-02", host)
     assert outcome.status == Status.FAIL
     assert outcome.message == "The screen saver starts, but does not ask for the password on return."
+
+
+@pytest.mark.parametrize(("sleep", "wake_lock", "status", "delay"), [
+    (300, 1, Status.PASS, "5 min"),   # sleeps after 5 min and asks for the password on wake
+    (300, 0, Status.FAIL, None),      # wakes without a password: no lock
+    (1800, 1, Status.FAIL, "30 min"),  # the Balanced plan's mains default: too late
+    (0, None, Status.FAIL, None),     # never sleeps
+])
+def test_acc02_windows_sleep_with_sign_in_on_wake_locks(tmp_path, sleep, wake_lock, status, delay):
+    host = _win(tmp_path, "\nHKEY_CURRENT_USER\\Control Panel\\Desktop\n    ScreenSaveActive    REG_SZ    0\n",
+                sleep=sleep, wake_lock=wake_lock)
+    outcome = run_check("ACC-02", host)
+    assert outcome.status == status, outcome
+    assert outcome.params.get("delay") == delay
+
+
+def test_powercfg_values_are_read_whatever_the_language():
+    assert screen_lock.parse_powercfg(POWERCFG_EN.format(ac=0x708, dc=0x384)) == (1800, 900)
+    french = ("      Unités des paramètres possibles : Secondes\r\n"
+              "    Index des paramètres d'alimentation en courant alternatif actuel : 0x0000012c\r\n"
+              "    Index des paramètres d'alimentation en courant continu actuel : 0x00000384\r\n")
+    assert screen_lock.parse_powercfg(french) == (300, 900)
+    assert screen_lock.parse_powercfg("Paramètre possible maximal : 0xffffffff") is None
+    assert screen_lock.parse_powercfg("0x\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\n0x00000001") is None

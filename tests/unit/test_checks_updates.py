@@ -219,7 +219,7 @@ def test_garbage_outputs_give_clean_statuses(tmp_path):
 # -- UPD-01 on Windows: the Windows Update Agent search and Get-HotFix ---------------------------
 
 def _win_host(tmp_path, search: str | None, hotfix: str | None, *, search_rc: int = 0, reboot: bool = False,
-              now: str = "2025-11-20T09:30:00+01:00"):
+              now: str = "2025-11-20T09:30:00+01:00", history: str | None = "[]"):
     import json
 
     from tests.helpers import LenientHost
@@ -228,7 +228,8 @@ def _win_host(tmp_path, search: str | None, hotfix: str | None, *, search_rc: in
     folder.mkdir()
     (folder / "host.toml").write_text(f'platform = "windows"\nadmin = true\nrecorded_at = "{now}"\n', encoding="utf-8")
     for name, script, body, rc in (("search", updates.WU_SEARCH_SCRIPT, search, search_rc),
-                                   ("hotfix", updates.HOTFIX_SCRIPT, hotfix, 0)):
+                                   ("hotfix", updates.HOTFIX_SCRIPT, hotfix, 0),
+                                   ("history", updates.HISTORY_SCRIPT, history, 0)):
         if body is None:
             continue
         argv = json.dumps(["powershell.exe", "-NoProfile", "-NonInteractive", "-Command", script])
@@ -335,3 +336,51 @@ def test_upd01_windows_french_message():
                                      "(KB5046633) a été installée le 13/11/2024.")
     finally:
         i18n.set_language("en")
+
+
+def test_upd01_history_parser_keeps_windows_fixes_only():
+    text = ('[{"Title":"Security Intelligence Update for Microsoft Defender Antivirus - KB2267602 (Version 1.411.368.0)",'
+            '"Date":"\\/Date(1717230000000)\\/","Categories":["e0789628-ce08-4437-be74-2495b842f43b"]},'
+            '{"Title":"2024-05 Cumulative Update for Windows 11 Version 23H2 for x64-based Systems (KB5037771)",'
+            '"Date":"\\/Date(1715765400000)\\/","Categories":["0fa1201d-4330-4fa8-8ae9-b877473b6441"]},'
+            '{"Title":"Windows Malicious Software Removal Tool x64 - v5.124 (KB890830)","Date":"2024-05-20T10:00:00Z"},'
+            '{"Title":"Something","Date":"\\/Date(\\u0661\\u0662)\\/"}]')
+    assert updates.parse_history(text) == [("KB5037771", dt.date(2024, 5, 15))]
+    assert updates.parse_history("") == []
+    assert updates.parse_history("<html>") is None
+
+
+def test_upd01_blank_hotfix_dates_and_no_history_is_a_warning_not_a_pass(tmp_path):
+    blank = '[{"HotFixID": "KB5055518", "InstalledOn": null}]'
+    outcome = run_check("UPD-01", _win_host(tmp_path, "", blank, history="<html>"))
+    assert outcome.status == Status.WARN
+    assert "could not be read" in outcome.message
+
+
+SONOMA_LISTING = (  # the real layout keeps a blank after the last comma of each Title line
+    "Software Update Tool\n\nFinding available software\n"
+    "Software Update found the following new or updated software:\n"
+    "* Label: macOS Sonoma 14.7.1-23H222\n"
+    "\tTitle: macOS Sonoma 14.7.1, Version: 14.7.1, Size: 1843200KiB, Recommended: YES, Action: restart, \n"
+    "* Label: macOS Sequoia 15.1-24B83\n"
+    "\tTitle: macOS Sequoia, Version: 15.1, Size: 6889416KiB, Recommended: YES, Action: restart, \n"
+    "* Label: Safari18.1SonomaAuto-18.1\n"
+    "\tTitle: Safari, Version: 18.1, Size: 158580KiB, Recommended: YES, \n"
+)
+
+
+def test_upd01_macos_tells_the_next_major_macos_from_updates():
+    assert updates.major_upgrade(SONOMA_LISTING, "macOS Sequoia 15.1-24B83", 14) == "macOS Sequoia 15.1"
+    assert updates.major_upgrade(SONOMA_LISTING, "macOS Sonoma 14.7.1-23H222", 14) is None
+    assert updates.major_upgrade(SONOMA_LISTING, "Safari18.1SonomaAuto-18.1", 14) is None  # a browser fix counts
+    assert updates.major_upgrade(SONOMA_LISTING, "macOS Sequoia 15.1-24B83", None) is None  # version unknown
+    assert updates.major_upgrade(SONOMA_LISTING.replace("15.1,", "\u0661\u0665.1,"), "macOS Sequoia 15.1-24B83", 14) is None
+
+
+def test_upd03_windows10_22h2_enrolled_in_esu_is_supported_until_the_end_of_its_esu_year():
+    outcome = run_check("UPD-03", recorded("win10_fr_22h2_esu"))
+    assert outcome.status == Status.PASS
+    assert outcome.params == {"name": "Windows 10 22H2 with Extended Security Updates (ESU)", "date": "13/10/2026"}
+    assert any("KB5068781 installed on 2025-11-12" in e.value for e in outcome.evidence)
+    # Not enrolled: the last update is from April 2025, the end of support stands.
+    assert run_check("UPD-03", recorded("win10_fr_weak")).status == Status.FAIL

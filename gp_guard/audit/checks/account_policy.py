@@ -11,6 +11,8 @@ import re
 from typing import Any
 
 from gp_guard.audit import references as ref
+from gp_guard.audit.checks.console_user import console_user
+from gp_guard.audit.checks.parsing import ascii_int
 from gp_guard.audit.model import (
     Area,
     Evidence,
@@ -29,11 +31,23 @@ from gp_guard.i18n import N_
 ADMINISTRATORS_SID = "S-1-5-32-544"
 WHOAMI_GROUPS = ["whoami", "/groups", "/fo", "csv"]
 # An elevated audit runs with the administrator's token: whoami would see that account, not the
-# doctor's daily one. The daily account is the one logged on at the console, and the members of
-# the Administrators group are read by its SID (the group's name is translated).
-CONSOLE_USER_SCRIPT = "Get-CimInstance Win32_ComputerSystem | Select-Object UserName | ConvertTo-Json -Compress"
+# doctor's daily one. The daily account is the one logged on at the console (console_user.py), the
+# members of the Administrators group are read by its SID (the group's name is translated), and
+# the two are compared by SID: a Microsoft account is 'MicrosoftAccount\\<e-mail>' in the group
+# but 'PC\\<short name>' at the console.
 ADMIN_MEMBERS_SCRIPT = (
     "Get-LocalGroupMember -SID S-1-5-32-544 | Select-Object Name,SID,PrincipalSource | ConvertTo-Json -Depth 1 -Compress"
+)
+# Get-LocalGroupMember fails for the whole group when one member's SID cannot be resolved (an
+# Entra ID or deleted account: PowerShell issues #2996, #21617). ADSI still lists the members, and
+# their SIDs; the group is found by its SID too (its name is translated).
+ADSI_MEMBERS_SCRIPT = (
+    "$g = (New-Object System.Security.Principal.SecurityIdentifier('S-1-5-32-544')).Translate("
+    "[System.Security.Principal.NTAccount]).Value.Split('\\')[-1]; "
+    "ConvertTo-Json -Compress -InputObject @(([ADSI]\"WinNT://./$g,group\").psbase.Invoke('Members') | ForEach-Object { "
+    "$b = [byte[]]$_.GetType().InvokeMember('objectSid', 'GetProperty', $null, $_, $null); "
+    "[pscustomobject]@{Name = [string]$_.GetType().InvokeMember('Name', 'GetProperty', $null, $_, $null); "
+    "SID = (New-Object System.Security.Principal.SecurityIdentifier($b, 0)).Value} })"
 )
 # Well-known groups that make every account an administrator when placed in Administrators:
 # Everyone, Authenticated Users, Interactive, Users.
@@ -92,19 +106,6 @@ def csv_rows(text: str) -> list[list[str]]:
         return []
 
 
-def parse_console_user(text: str) -> str | None:
-    """``Win32_ComputerSystem | Select UserName | ConvertTo-Json``: 'PC\\user', or None when nobody
-    is logged on at the console (or the output is not that JSON)."""
-    try:
-        data = json.loads(text.strip().lstrip("\ufeff") or "null")
-    except ValueError:
-        return None
-    if isinstance(data, list):
-        data = data[0] if data else None
-    value = data.get("UserName") if isinstance(data, dict) else None
-    return value.strip() if isinstance(value, str) and value.strip() else None
-
-
 def parse_group_members(text: str) -> list[tuple[str, str]] | None:
     """``Get-LocalGroupMember ... | Select Name,SID,... | ConvertTo-Json``: [(name, SID)]; the SID
     is a string (-Depth 1) or an object with 'Value'. None when the output is not that JSON."""
@@ -145,21 +146,28 @@ def _windows_admin(host: Host) -> Outcome:
 
 
 def _windows_console_admin(host: Host) -> Outcome:
-    console = host.powershell(CONSOLE_USER_SCRIPT)
-    user = parse_console_user(console.stdout) if console.ok else None
-    evidence = [Evidence("Win32_ComputerSystem UserName", user or (console.stderr.strip()[:200] or "nobody at the console"))]
+    console = console_user(host)
+    user = console.name
+    evidence = [Evidence("Win32_ComputerSystem UserName", user or console.detail),
+                Evidence("console user's SID", console.sid or "unknown")]
     if user is None:
         return skipped(N_("Nobody is logged on at this computer's screen, so the account used every day cannot be told apart from the administrator account that runs this audit. Run the audit from the daily session."), evidence)
     result = host.powershell(ADMIN_MEMBERS_SCRIPT)
     members = parse_group_members(result.stdout) if result.ok else None
+    source = "Get-LocalGroupMember -SID S-1-5-32-544"
     if members is None:
-        evidence.append(Evidence("Get-LocalGroupMember -SID S-1-5-32-544", (result.stderr or result.stdout).strip()[:200] or f"exit {result.returncode}"))
+        evidence.append(Evidence(source, (result.stderr or result.stdout).strip()[:200] or f"exit {result.returncode}"))
+        result = host.powershell(ADSI_MEMBERS_SCRIPT)
+        members = parse_group_members(result.stdout) if result.ok else None
+        source = "ADSI WinNT://./<S-1-5-32-544> members"
+    if members is None:
+        evidence.append(Evidence(source, (result.stderr or result.stdout).strip()[:200] or f"exit {result.returncode}"))
         return warned(N_("The members of the Administrators group could not be read; check by hand that {user} is a standard account."), evidence, user=user)
-    evidence += [Evidence("Get-LocalGroupMember -SID S-1-5-32-544", f"{name} ({sid})") for name, sid in members]
+    evidence += [Evidence(source, f"{name} ({sid})") for name, sid in members]
     everyone = [name or sid for name, sid in members if sid in EVERYONE_LIKE_SIDS]
     if everyone:
         return failed(N_("The group {group} is a member of the Administrators group: every account, {user} included, is an administrator."), evidence, group=everyone[0], user=user)
-    if any(_same_account(user, name) for name, _ in members):
+    if any((console.sid and sid.upper() == console.sid.upper()) or _same_account(user, name) for name, sid in members):
         return failed(N_("The account {user}, logged on at this computer, is a member of the Administrators group ({sid})."), evidence, user=user, sid=ADMINISTRATORS_SID)
     return passed(N_("The account {user}, logged on at this computer, is a standard account."), evidence, user=user)
 
@@ -262,10 +270,7 @@ def parse_inf(text: str) -> dict[str, dict[str, str]]:
 
 
 def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value is not None else None
-    except ValueError:
-        return None
+    return ascii_int(value)
 
 
 def _windows_policy(host: Host) -> Outcome:
@@ -297,7 +302,7 @@ def parse_pwpolicy(text: str) -> tuple[int | None, int | None]:
     lengths = []
     for policy in data.get("policyCategoryPasswordContent", []) or []:
         content = policy.get("policyContent", "") if isinstance(policy, dict) else ""
-        match = re.search(r"matches\s+'\.\{(\d+),", str(content))
+        match = re.search(r"matches\s+'\.\{([0-9]+),", str(content))
         if match:
             lengths.append(int(match.group(1)))
         params = policy.get("policyParameters", {}) if isinstance(policy, dict) else {}
@@ -329,14 +334,14 @@ def _pam_lines(text: str, kind: str) -> list[str]:
 
 
 def _arg(line: str, name: str) -> int | None:
-    match = re.search(rf"\b{name}\s*=\s*(\d+)", line)
+    match = re.search(rf"\b{name}\s*=\s*([0-9]+)", line)
     return int(match.group(1)) if match else None
 
 
 def _conf_value(text: str, name: str) -> int | None:
     value = None
     for line in text.splitlines():
-        match = re.match(rf"^\s*{name}\s*=\s*(\d+)", line)
+        match = re.match(rf"^\s*{name}\s*=\s*([0-9]+)", line)
         if match:
             value = int(match.group(1))
     return value

@@ -15,6 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from gp_guard.audit import references as ref
+from gp_guard.audit.checks.parsing import ascii_int
 from gp_guard.audit.model import Area, Evidence, Outcome, Severity, errored, failed, passed, warned
 from gp_guard.audit.registry import check
 from gp_guard.host import LINUX, MACOS, WINDOWS, Host
@@ -110,7 +111,7 @@ def _json_date(value: object) -> str:
     """'\\/Date(1605771872777)\\/' (PowerShell 5.1) or an ISO string (PowerShell 7) -> ISO date."""
     if not isinstance(value, str) or not value:
         return ""
-    match = re.search(r"Date\((-?\d+)", value)
+    match = re.search(r"Date\((-?[0-9]+)", value)
     if match:
         try:
             return dt.datetime.fromtimestamp(int(match.group(1)) / 1000, dt.UTC).date().isoformat()
@@ -129,7 +130,7 @@ def macos_accounts(host: Host) -> list[Account]:
     accounts = []
     for line in result.stdout.splitlines():
         parts = line.split()
-        if len(parts) != 2 or not re.fullmatch(r"-?\d+", parts[1]):
+        if len(parts) != 2 or not re.fullmatch(r"-?[0-9]+", parts[1]):
             continue
         name, uid = parts[0], int(parts[1])
         if uid >= 500 and not name.startswith("_"):
@@ -144,9 +145,8 @@ def parse_passwd(text: str) -> list[tuple[str, str, int, str]]:
         fields = line.split(":")
         if len(fields) < 7 or not fields[0] or fields[0].startswith(("#", "+", "-")):
             continue
-        try:
-            uid = int(fields[2])
-        except ValueError:
+        uid = ascii_int(fields[2])
+        if uid is None or fields[2] != fields[2].strip():
             continue
         rows.append((fields[0], fields[1], uid, fields[6].strip()))
     return rows
@@ -361,8 +361,8 @@ def is_generic(name: str) -> bool:
     """True for names that say a role or a place rather than a person ("Secrétariat", "user2")."""
     spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name)  # CabinetMedical -> Cabinet Medical
     plain = unicodedata.normalize("NFKD", spaced).encode("ascii", "ignore").decode().lower()
-    tokens = [re.sub(r"\d+$", "", t) for t in re.split(r"[^a-z0-9]+", plain) if t]
-    collapsed = re.sub(r"\d+$", "", "".join(tokens))
+    tokens = [re.sub(r"[0-9]+$", "", t) for t in re.split(r"[^a-z0-9]+", plain) if t]
+    collapsed = re.sub(r"[0-9]+$", "", "".join(tokens))
     return collapsed in GENERIC_NAMES or any(t in GENERIC_NAMES for t in tokens)
 
 

@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 
 from gp_guard.audit import references as ref
+from gp_guard.audit.checks.parsing import as_number, is_ascii_number
 from gp_guard.audit.model import (
     Area,
     Evidence,
@@ -33,7 +34,7 @@ from gp_guard.audit.model import (
     warned,
 )
 from gp_guard.audit.registry import check, per_platform
-from gp_guard.host import LINUX, MACOS, WINDOWS, Host, HostError, ProcessInfo, as_int
+from gp_guard.host import LINUX, MACOS, WINDOWS, Host, HostError, ProcessInfo
 from gp_guard.i18n import N_, Np_
 
 ANSSI_ANTIVIRUS = Reference(
@@ -214,7 +215,7 @@ def parse_security_center(text: str) -> list[AvProduct]:
     products = []
     for obj in parse_format_list(text):
         state = obj.get("productState", "")
-        if obj.get("displayName") and state.isdigit():
+        if obj.get("displayName") and is_ascii_number(state):
             products.append(AvProduct(obj["displayName"], int(state), obj.get("pathToSignedProductExe", "")))
     return products
 
@@ -252,7 +253,7 @@ def _defender_policies(host: Host) -> list[Evidence]:
     found = []
     for key, name in ((_DEFENDER_POLICY, "DisableAntiSpyware"), (_DEFENDER_RTP_POLICY, "DisableRealtimeMonitoring")):
         value = host.reg_value(key, name)
-        if value is not None and as_int(value.value) == 1:
+        if value is not None and as_number(value.value) == 1:
             found.append(Evidence(rf"{key}\{name}", str(value.value)))
     return found
 
@@ -335,7 +336,7 @@ def _windows_signatures(host: Host) -> Outcome:
                 f"{status.get('AntivirusSignatureVersion', '?')}",
             )
         )
-        if age_text.isdigit():
+        if is_ascii_number(age_text):
             age = int(age_text)
             if age in _NEVER_UPDATED:
                 return failed(N_("Microsoft Defender has never loaded its signatures."), evidence)
@@ -374,7 +375,7 @@ def _xprotect_copy(host: Host, plist: str) -> tuple[str, float] | None:
     except HostError:
         return None
     mtime = stat.stdout.strip()
-    if not stat.ok or not mtime.isdigit():
+    if not stat.ok or not is_ascii_number(mtime):
         return None
     return version.stdout.strip(), float(mtime)
 
@@ -493,7 +494,7 @@ def _linux_signatures(host: Host) -> Outcome:
         result = host.run(["mdatp", "health", "--field", "definitions_updated_minutes_ago"])
         text = result.stdout.strip().strip('"')
         evidence = [Evidence("mdatp health --field definitions_updated_minutes_ago", text or result.stderr.strip())]
-        if result.ok and text.isdigit():
+        if result.ok and is_ascii_number(text):
             days = int(text) // (24 * 60)
             if days >= SIGNATURE_MAX_DAYS:
                 return failed(Np_("Last Microsoft Defender signature update: {days} day ago.",

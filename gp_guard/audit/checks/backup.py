@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import PureWindowsPath
 
 from gp_guard.audit import references as ref
+from gp_guard.audit.checks.console_user import user_key, user_local_appdata
 from gp_guard.audit.checks.leftovers import LocalDate
-from gp_guard.audit.model import Area, Evidence, Outcome, Severity, failed, passed, warned
+from gp_guard.audit.checks.macos_privacy import GRANT_FULL_DISK_ACCESS
+from gp_guard.audit.model import Area, Evidence, Outcome, Severity, failed, passed, skipped, warned
 from gp_guard.audit.registry import check
 from gp_guard.host import LINUX, MACOS, WINDOWS, Host, HostError
 from gp_guard.i18n import N_, Lazy, LazyList
@@ -30,14 +32,15 @@ SETTING_TARGET = "backup.target"  # a folder or disk where the practice's backup
 FH_KEY = r"HKCU\Software\Microsoft\Windows\CurrentVersion\FileHistory"
 TM_PREFS = "/Library/Preferences/com.apple.TimeMachine"
 _FILETIME_EPOCH = dt.datetime(1601, 1, 1, tzinfo=dt.UTC)
-_TM_STAMP = re.compile(r"(\d{4})-(\d{2})-(\d{2})-(\d{2})(\d{2})(\d{2})")
-_PLIST_DATE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} [+-]\d{4}")
+_TM_STAMP = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})-([0-9]{2})([0-9]{2})([0-9]{2})")
+_PLIST_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}")
 
 
 @dataclass
 class _Found:
     dates: list[tuple[str, dt.datetime]] = field(default_factory=list)  # (source, last backup)
     configured: list[str] = field(default_factory=list)  # sources set up but without a date
+    no_full_disk_access: bool = False  # macOS hid the backups from gp_guard
     evidence: list[Evidence] = field(default_factory=list)
 
 
@@ -76,17 +79,18 @@ def iso_date(text: str) -> dt.datetime | None:
 
 
 def _windows(host: Host, found: _Found) -> None:
-    value = host.reg_value(FH_KEY, "ProtectedUpToTime")
+    # The daily user's hive and profile: the administrator's when the audit runs elevated (console_user.py).
+    key = user_key(host, FH_KEY)
+    value = host.reg_value(key, "ProtectedUpToTime")
     raw = value.value if value is not None else None
     when = filetime(raw) if isinstance(raw, int) else None
     shown = "absent" if raw is None else (f"{raw!s}" if not isinstance(raw, bytes) else raw.hex())
     if when:
         shown += f" = {when.isoformat(timespec='seconds')}"
-    found.evidence.append(Evidence(rf"{FH_KEY}\ProtectedUpToTime", shown))
+    found.evidence.append(Evidence(rf"{key}\ProtectedUpToTime", shown))
     if when:
         found.dates.append((FILE_HISTORY, when))
-    home = host.home()
-    local = host.env("LOCALAPPDATA") or (str(PureWindowsPath(home, "AppData", "Local")) if home else "")
+    local = user_local_appdata(host)
     if not local:
         return
     folder = str(PureWindowsPath(local, "Microsoft", "Windows", "FileHistory", "Configuration"))
@@ -124,6 +128,9 @@ def _macos(host: Host, found: _Found) -> None:
         if when:
             found.dates.append(("Time Machine", when))
             return
+        # Without Full Disk Access tmutil says so (exit 80), and the Time Machine settings read
+        # as missing: nothing found is then no sign that nothing is set up.
+        found.no_full_disk_access = "requires Full Disk Access" in text
     if "No destinations configured" in text:
         return
     try:
@@ -137,7 +144,7 @@ def _macos(host: Host, found: _Found) -> None:
             dates.append(dt.datetime.strptime(raw, "%Y-%m-%d %H:%M:%S %z"))
         except ValueError:
             continue
-    auto = re.search(r"AutoBackup\s*=\s*(\d)", prefs.stdout)
+    auto = re.search(r"AutoBackup\s*=\s*([0-9])", prefs.stdout)
     found.evidence.append(Evidence(
         f"defaults read {TM_PREFS}",
         f"AutoBackup = {auto.group(1) if auto else '?'}; newest date: {max(dates).isoformat() if dates else 'none'}",
@@ -245,6 +252,11 @@ def recent_backup(host: Host) -> Outcome:
         return failed(
             N_("The last backup found ({source}) dates from {date}, {days} days ago: more than {limit} days."),
             found.evidence, source=Lazy(source), date=LocalDate(newest.date().isoformat()), days=days, limit=MAX_AGE_DAYS,
+        )
+    if found.no_full_disk_access and not found.configured:
+        return skipped(
+            N_("Not checked: without Full Disk Access, macOS does not tell gp_guard when Time Machine last backed up this Mac. {how}"),
+            found.evidence, how=GRANT_FULL_DISK_ACCESS,
         )
     if found.configured:
         return warned(

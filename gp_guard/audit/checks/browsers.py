@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 
 from gp_guard.audit import references as ref
+from gp_guard.audit.checks.console_user import user_key
 from gp_guard.audit.model import Area, Evidence, Outcome, Severity, failed, passed, warned
 from gp_guard.audit.registry import check
 from gp_guard.host import LINUX, MACOS, WINDOWS, Host, HostError
@@ -77,7 +78,7 @@ LINUX_COMMANDS = {
     "microsoft-edge-stable": "edge",
 }
 
-_VERSION = re.compile(r"(?<![\d.])(\d{1,4})\.(\d+)(?:\.\d+)*")
+_VERSION = re.compile(r"(?<![0-9.])([0-9]{1,4})\.([0-9]+)(?:\.[0-9]+)*")
 _PLIST_VERSION = re.compile(r"<key>\s*CFBundleShortVersionString\s*</key>\s*<string>\s*([^<]*?)\s*</string>")
 
 
@@ -179,10 +180,11 @@ def _windows_browsers(host: Host) -> tuple[list[Seen], str]:
     seen: list[Seen] = []
     for browser, places in WINDOWS_VALUES.items():
         for key, name in places:
+            key = user_key(host, key)  # the daily user's hive, not an elevating administrator's
             value = host.reg_value(key, name)
             if value is not None and major_of(str(value.value)) is not None:
                 seen.append(Seen(browser, str(value.value), rf"{key}\{name}"))
-    for root in _UNINSTALL:  # Firefox names its Uninstall key after the version: "Mozilla Firefox 128.0 (x64 fr)"
+    for root in (user_key(host, r) for r in _UNINSTALL):  # Firefox names its Uninstall key after the version: "Mozilla Firefox 128.0 (x64 fr)"
         for sub in host.reg_subkeys(root):
             if sub.lower().startswith("mozilla firefox"):
                 value = host.reg_value(rf"{root}\{sub}", "DisplayVersion")

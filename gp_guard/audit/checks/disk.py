@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from gp_guard.audit import references as ref
+from gp_guard.audit.checks.macos_privacy import GRANT_FULL_DISK_ACCESS, full_disk_access
 from gp_guard.audit.model import (
     Area,
     Evidence,
@@ -199,7 +200,12 @@ def _windows_data(host: Host) -> Outcome:
         return warned(N_("The encryption status could not be read (BitLocker tools missing or not answering)."), [summary])
     drive = (host.env("SystemDrive") or "C:").upper()
     others = [v for v in volumes if v["type"] != "OperatingSystem" and v["mount"].upper() != drive]
+    # A volume with neither a drive letter nor a folder to reach it (\\?\Volume{GUID}\: a
+    # recovery or manufacturer's partition) holds no one's files: listed, not judged.
+    hidden = [v for v in others if not v["mount"] or v["mount"].startswith("\\\\?\\")]
+    others = [v for v in others if v not in hidden]
     evidence = [summary] + [Evidence("Get-BitLockerVolume", _describe(v)) for v in others]
+    evidence += [Evidence("Get-BitLockerVolume", f"{_describe(v)} (no drive letter: not counted)") for v in hidden]
     if not others:
         return passed(N_("No data, backup or removable disk is connected besides the system disk."), evidence)
     clear = [v["mount"] or "?" for v in others if v["protection"] != "On"]
@@ -244,7 +250,12 @@ def _macos_time_machine(host: Host) -> Outcome:
     if not result.ok:
         detail = (result.stderr or result.stdout).strip()
         if "does not exist" in detail:
-            return passed(N_("No Time Machine backup disk is set up."), [Evidence(source, detail)])
+            # Without Full Disk Access macOS hides the file and says the same as for no setup.
+            access, probe = full_disk_access(host)
+            if access is False:
+                return skipped(N_("Not checked: without Full Disk Access, macOS hides the Time Machine settings from gp_guard, so an unencrypted backup disk cannot be seen. {how}"),
+                               [Evidence(source, detail), probe], how=GRANT_FULL_DISK_ACCESS)
+            return passed(N_("No Time Machine backup disk is set up."), [Evidence(source, detail), probe])
         return skipped(N_("The Time Machine settings could not be read: give gp_guard 'Full Disk Access' in System Settings > Privacy & Security."), [Evidence(source, detail)])
     if not result.stdout.lstrip().startswith("{"):  # "defaults read" prints a dictionary
         return warned(N_("The Time Machine settings could not be understood."), [Evidence(source, result.stdout.strip()[:200])])

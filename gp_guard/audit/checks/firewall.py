@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from gp_guard.audit import references as ref
-from gp_guard.audit.model import Area, Evidence, Outcome, Severity, failed, passed, skipped, warned
+from gp_guard.audit.checks.parsing import is_ascii_number
+from gp_guard.audit.model import (
+    Area,
+    Evidence,
+    Outcome,
+    Severity,
+    errored,
+    failed,
+    passed,
+    skipped,
+    warned,
+)
 from gp_guard.audit.ports import SERVICE_NAMES
 from gp_guard.audit.registry import check, per_platform
 from gp_guard.host import LINUX, MACOS, WINDOWS, Host, NeedsAdmin
@@ -80,7 +92,7 @@ def _macos_firewall(host: Host) -> Outcome:
     result = host.run([SOCKETFILTERFW, "--getglobalstate"])
     text = result.stdout.strip()
     evidence = [Evidence("socketfilterfw --getglobalstate", text)]
-    match = re.search(r"State = (\d)", text)
+    match = re.search(r"State = ([0-9])", text)
     if match:
         state = int(match.group(1))
     elif "disabled" in text.lower():
@@ -143,14 +155,27 @@ def _nft_input_drops(ruleset: str) -> bool:
 # Ports of services that must never be open to anyone (one list for all checks: ports.py), with the
 # short technical name shown in evidence and messages.
 RISKY_PORTS = SERVICE_NAMES
-# Programs that serve patient data or remote control: allowed through the macOS firewall they
-# accept connections from any device (the macOS firewall filters by program, not by port).
-RISKY_MAC_APPS = (
+# Programs that serve patient data or remote control: allowed through the macOS firewall (which
+# filters by program, not by port), or by a Windows program rule with no port, they accept
+# connections from any device.
+RISKY_PROGRAMS = (
     "horos", "osirix", "orthanc", "dgate", "conquest", "teamviewer", "anydesk", "rustdesk",
     "vnc", "filezilla", "pure-ftpd", "vsftpd", "mysqld", "mariadb", "postgres", "firebird",
     "fbserver", "ardagent",
 )
-_WIN_RULES_KEY = r"HKLM\SYSTEM\CurrentControlSet\Services\SharedAccess\Parameters\FirewallPolicy\FirewallRules"
+# The rules in force (ActiveStore: local rules, Group Policy and MDM ones, Windows' own), each with
+# its port, program and address filters. The filters are read once each and joined on the rule's
+# InstanceID: piping every rule to Get-NetFirewall*Filter takes tens of seconds on 400 rules.
+ACTIVE_RULES_SCRIPT = (
+    "$r = @(Get-NetFirewallRule -PolicyStore ActiveStore -Enabled True -Direction Inbound -Action Allow); "
+    "$p = @{}; Get-NetFirewallPortFilter -PolicyStore ActiveStore | ForEach-Object { $p[$_.InstanceID] = $_ }; "
+    "$a = @{}; Get-NetFirewallApplicationFilter -PolicyStore ActiveStore | ForEach-Object { $a[$_.InstanceID] = $_ }; "
+    "$d = @{}; Get-NetFirewallAddressFilter -PolicyStore ActiveStore | ForEach-Object { $d[$_.InstanceID] = $_ }; "
+    "ConvertTo-Json -Depth 3 -Compress -InputObject @($r | ForEach-Object { $i = $_.InstanceID; [pscustomobject]@{"
+    "Name = $_.Name; DisplayName = $_.DisplayName; Protocol = [string]$p[$i].Protocol; LocalPort = @($p[$i].LocalPort); "
+    "Program = [string]$a[$i].Program; Service = [string]$a[$i].Service; RemoteAddress = @($d[$i].RemoteAddress)} })"
+)
+ACTIVE_RULES_SOURCE = "Get-NetFirewallRule -PolicyStore ActiveStore -Enabled True -Direction Inbound -Action Allow"
 
 
 @check(
@@ -163,7 +188,7 @@ _WIN_RULES_KEY = r"HKLM\SYSTEM\CurrentControlSet\Services\SharedAccess\Parameter
     fix={
         WINDOWS: (
             N_("Open Settings > Privacy & security > Windows Security > Firewall & network protection > Advanced settings."),
-            N_("Click 'Inbound Rules', sort by 'Local Port', and find the rules listed below."),
+            N_("Click 'Inbound Rules', sort by 'Name', and find the rules listed below. A rule that Windows made when someone clicked 'Allow access' carries the program's name (for example orthanc.exe) and opens all its ports."),
             N_("For each one you do not need, right-click it and choose 'Disable Rule'. For one you need, open 'Properties > Scope' and allow only the addresses of the practice's devices."),
         ),
         MACOS: (
@@ -179,6 +204,7 @@ _WIN_RULES_KEY = r"HKLM\SYSTEM\CurrentControlSet\Services\SharedAccess\Parameter
     references=(ref.ANSSI_FIREWALL, ref.CNIL_NETWORK, ref.CIS_WINDOWS, ref.CASE_2020),
     settings={WINDOWS: "windowsdefender://network", MACOS: "x-apple.systempreferences:com.apple.Network-Settings.extension?Firewall"},
     cnil_case="2020-imaging",
+    timeout=60.0,  # the rules and their filters of a PC with 400 rules take a few seconds, more on a slow one
 )
 def no_risky_allow_rules(host: Host) -> Outcome:
     return per_platform(host, _windows_risky_rules, _macos_risky_apps, _linux_risky_rules)
@@ -199,71 +225,86 @@ def _ports_in(spec: str) -> set[int]:
     found: set[int] = set()
     for part in re.split(r"[,\s{}]+", spec):
         bounds = part.split("-")
-        if len(bounds) == 1 and bounds[0].isdigit():
+        if len(bounds) == 1 and is_ascii_number(bounds[0]):
             found.add(int(bounds[0]))
-        elif len(bounds) == 2 and bounds[0].isdigit() and bounds[1].isdigit():
+        elif len(bounds) == 2 and is_ascii_number(bounds[0]) and is_ascii_number(bounds[1]):
             low, high = int(bounds[0]), int(bounds[1])
             found.update(p for p in RISKY_PORTS if low <= p <= high)
     return found
 
 
-def parse_windows_rule(text: str) -> dict[str, list[str]]:
-    """'v2.30|Action=Allow|Dir=In|LPort=3389|...' -> {'action': ['Allow'], 'lport': ['3389'], ...}."""
-    fields: dict[str, list[str]] = {}
-    for part in text.split("|"):
-        name, eq, value = part.partition("=")
-        if eq:
-            fields.setdefault(name.strip().lower(), []).append(value.strip())
-    return fields
+def parse_active_rules(text: str) -> list[dict[str, object]] | None:
+    """The JSON list ``ACTIVE_RULES_SCRIPT`` prints; None when the output is not that list."""
+    try:
+        data = json.loads(text.strip().lstrip("\ufeff") or "[]")
+    except ValueError:
+        return None
+    if isinstance(data, dict):
+        data = [data]
+    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+        return None
+    return data
+
+
+def _texts(value: object) -> list[str]:
+    """A filter field as a list of texts: "3389", ["80", "443"] or null."""
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else [value]
+    return [str(item).strip() for item in items if isinstance(item, (str, int)) and str(item).strip()]
+
+
+def _is_any(values: list[str]) -> bool:
+    return not values or any(v.lower() in ("any", "*") for v in values)
+
+
+def risky_rule(rule: dict[str, object]) -> str | None:
+    """What an enabled inbound allow rule opens to any address, when it is risky: risky ports,
+    every port of a program that serves patient data or remote control (the rule Windows writes
+    when someone clicks 'Allow access' names the program, no port), or every port of the
+    computer; None otherwise (harmless ports, or limited to some addresses)."""
+    remote = _texts(rule.get("RemoteAddress"))
+    if not _is_any(remote):
+        return None  # limited to some addresses: a deliberate, narrower opening
+    protocol = str(rule.get("Protocol") or "Any").strip().lower()
+    if protocol not in ("any", "tcp", "udp", "6", "17"):
+        return None  # ICMP and other protocols have no ports
+    ports = _texts(rule.get("LocalPort"))
+    risky = sorted(set().union(*(_ports_in(p) for p in ports)) & RISKY_PORTS.keys())
+    if risky:
+        return ", ".join(f"{p} ({RISKY_PORTS[p]})" for p in risky)
+    if not _is_any(ports):
+        return None
+    program = str(rule.get("Program") or "Any").strip()
+    service = str(rule.get("Service") or "Any").strip()
+    name = program.replace("/", "\\").rsplit("\\", 1)[-1].lower()
+    if any(app in name for app in RISKY_PROGRAMS):
+        return _("every port of {program}").format(program=program)
+    if program.lower() in ("any", "") and service.lower() in ("any", ""):
+        return _("every port of this computer")
+    return None
 
 
 def _windows_risky_rules(host: Host) -> Outcome:
-    result = host.run(["reg", "query", _WIN_RULES_KEY])
-    if not result.ok:
+    result = host.powershell(ACTIVE_RULES_SCRIPT, timeout=50)
+    rules = parse_active_rules(result.stdout) if result.ok else None
+    if rules is None:
         detail = (result.stderr or result.stdout).strip()
         if re.search(r"denied|refus", detail, re.I):
-            raise NeedsAdmin(_WIN_RULES_KEY)
-        return passed(N_("No firewall rule lets any device reach a risky service."),
-                      [Evidence(f"reg query {_WIN_RULES_KEY}", detail or "no rules")])
-    values = parse_reg_sz_values(result.stdout)
+            raise NeedsAdmin("Get-NetFirewallRule -PolicyStore ActiveStore")
+        return errored(N_("The firewall rules could not be read: {detail}"),
+                       detail=detail[:200] or f"exit code {result.returncode}")
     open_rules: list[str] = []
-    evidence: list[Evidence] = []
-    inbound_allow = 0
-    for name, value in values.items():
-        rule = parse_windows_rule(value)
-        if not (_first(rule, "action").lower() == "allow" and _first(rule, "dir").lower() == "in"
-                and _first(rule, "active").upper() == "TRUE"):
+    evidence = [Evidence(ACTIVE_RULES_SOURCE, f"{len(rules)} enabled inbound allow rules")]
+    for rule in rules:
+        opening = risky_rule(rule)
+        if opening is None:
             continue
-        inbound_allow += 1
-        ports = set().union(*(_ports_in(p) for p in rule.get("lport", []) + rule.get("lport2_10", [])))
-        risky = sorted(ports & RISKY_PORTS.keys())
-        if not risky:
-            continue
-        remote = [a for a in rule.get("ra4", []) + rule.get("ra6", []) if a not in ("*", "Any")]
-        label = _first(rule, "name")
-        label = name if not label or label.startswith("@") else label
-        ports_text = ", ".join(f"{p} ({RISKY_PORTS[p]})" for p in risky)
-        evidence.append(Evidence(rf"{_WIN_RULES_KEY}\{name}", value))
-        if remote:
-            continue  # limited to some addresses: a deliberate, narrower opening
-        open_rules.append(f"{label}: {ports_text}")
-    evidence.insert(0, Evidence(f"reg query {_WIN_RULES_KEY}", f"{inbound_allow} active inbound allow rules"))
+        label = str(rule.get("DisplayName") or rule.get("Name") or "?")
+        evidence.append(Evidence(f"{ACTIVE_RULES_SOURCE}: {rule.get('Name') or label}", json.dumps(rule, ensure_ascii=False)))
+        if f"{label}: {opening}" not in open_rules:  # the TCP and UDP rules of one program say it once
+            open_rules.append(f"{label}: {opening}")
     return _risky_result(open_rules, evidence)
-
-
-def parse_reg_sz_values(text: str) -> dict[str, str]:
-    """String values of a ``reg query KEY`` output (names keep their case): {name: data}."""
-    values: dict[str, str] = {}
-    for line in text.splitlines():
-        match = re.match(r"^ {4}(.*?) {4}REG_(?:EXPAND_)?SZ {4}(.*)$", line.rstrip("\r"))
-        if match:
-            values[match.group(1)] = match.group(2)
-    return values
-
-
-def _first(rule: dict[str, list[str]], name: str) -> str:
-    values = rule.get(name)
-    return values[0] if values else ""
 
 
 def parse_listapps(text: str) -> list[tuple[str, bool]]:
@@ -271,7 +312,7 @@ def parse_listapps(text: str) -> list[tuple[str, bool]]:
     apps: list[tuple[str, bool]] = []
     current: str | None = None
     for line in text.splitlines():
-        match = re.match(r"^\s*\d+\s*:\s*(.+?)\s*(\(\s*(Allow|Block) incoming connections\s*\))?\s*$", line)
+        match = re.match(r"^\s*[0-9]+\s*:\s*(.+?)\s*(\(\s*(Allow|Block) incoming connections\s*\))?\s*$", line)
         if match:
             if current is not None:
                 apps.append((current, True))  # no verdict line: a listed program is allowed
@@ -294,7 +335,7 @@ def _macos_risky_apps(host: Host) -> Outcome:
     apps = parse_listapps(result.stdout)
     allowed = [path for path, allow in apps if allow]
     evidence = [Evidence("socketfilterfw --listapps", f"{len(apps)} programs listed, {len(allowed)} allowed")]
-    risky = [p for p in allowed if any(name in p.lower() for name in RISKY_MAC_APPS)]
+    risky = [p for p in allowed if any(name in p.lower() for name in RISKY_PROGRAMS)]
     evidence += [Evidence("socketfilterfw --listapps", f"{p} ( Allow incoming connections )") for p in risky]
     return _risky_result(risky, evidence)
 

@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 from gp_guard.audit import references as ref
+from gp_guard.audit.checks.parsing import is_ascii_number
 from gp_guard.audit.model import (
     Area,
     Evidence,
@@ -78,7 +79,7 @@ class FileZillaLegacyConfig:
     @property
     def port(self) -> int:
         first = self.settings.get("Serverports", "21").split(" ")[0]
-        return int(first) if first.isdigit() else 21
+        return int(first) if is_ascii_number(first) else 21
 
     @property
     def loopback_only(self) -> bool:

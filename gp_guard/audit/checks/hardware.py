@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 
 from gp_guard.audit import references as ref
+from gp_guard.audit.checks.console_user import user_key
+from gp_guard.audit.checks.parsing import as_number
 from gp_guard.audit.model import (
     Area,
     Evidence,
@@ -28,7 +30,7 @@ from gp_guard.audit.model import (
     warned,
 )
 from gp_guard.audit.registry import check
-from gp_guard.host import LINUX, WINDOWS, Host, HostError, as_int
+from gp_guard.host import LINUX, WINDOWS, Host, HostError
 from gp_guard.i18n import N_
 
 # -- HW-01 -------------------------------------------------------------------------------------
@@ -195,16 +197,18 @@ def autoplay_off(host: Host) -> Outcome:
 def _windows_autoplay(host: Host) -> Outcome:
     evidence: list[Evidence] = []
     policy_off = False
-    for key in EXPLORER_POLICY_KEYS:
+    # The daily user's hive: HKCU is the administrator's when the audit runs elevated (console_user.py).
+    for key in (user_key(host, k) for k in EXPLORER_POLICY_KEYS):
         for name in ("NoDriveTypeAutoRun", "NoAutorun"):
             value = host.reg_value(key, name)
             evidence.append(Evidence(rf"{key}\{name}", "(absent)" if value is None else _show(value.value)))
-            number = as_int(value.value) if value is not None else None
+            number = as_number(value.value) if value is not None else None
             if name == "NoDriveTypeAutoRun" and number is not None and number & 0xFF == 0xFF:
                 policy_off = True
-    user = host.reg_value(AUTOPLAY_KEY, "DisableAutoplay")
-    evidence.append(Evidence(rf"{AUTOPLAY_KEY}\DisableAutoplay", "(absent)" if user is None else _show(user.value)))
-    user_off = user is not None and as_int(user.value) == 1
+    autoplay = user_key(host, AUTOPLAY_KEY)
+    user = host.reg_value(autoplay, "DisableAutoplay")
+    evidence.append(Evidence(rf"{autoplay}\DisableAutoplay", "(absent)" if user is None else _show(user.value)))
+    user_off = user is not None and as_number(user.value) == 1
     if policy_off:
         return passed(N_("AutoPlay is turned off for every kind of drive by a policy."), evidence)
     if user_off:

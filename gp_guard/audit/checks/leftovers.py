@@ -76,7 +76,7 @@ class LocalDate(str):
 
     def __format__(self, spec: str) -> str:
         text = str(self)
-        if current_language() == "fr" and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        if current_language() == "fr" and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
             year, month, day = text.split("-")
             text = f"{day}/{month}/{year}"
         return format(text, spec)

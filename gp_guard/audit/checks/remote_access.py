@@ -6,6 +6,8 @@ import fnmatch
 import re
 
 from gp_guard.audit import references as ref
+from gp_guard.audit.checks.console_user import user_key
+from gp_guard.audit.checks.parsing import is_ascii_number, reg_number
 from gp_guard.audit.model import (
     Area,
     Evidence,
@@ -108,6 +110,9 @@ def remote_desktop(host: Host) -> Outcome:
     return per_platform(host, _windows_rdp, _macos_screen_sharing, _linux_xrdp)
 
 
+ARD_TRIGGER = "/Library/Application Support/Apple/Remote Desktop/RemoteManagement.launchd"
+
+
 def parse_print_disabled(text: str, label: str) -> bool | None:
     """``launchctl print-disabled system``: True when ``label`` is disabled, False when enabled,
     None when it has no override. Newer macOS prints disabled/enabled, older true/false (true = disabled)."""
@@ -131,15 +136,22 @@ def _macos_screen_sharing(host: Host) -> Outcome:
     disabled = parse_print_disabled(result.stdout, "com.apple.screensharing")
     shown = {True: "disabled", False: "enabled", None: "no override (macOS default: off)"}[disabled]
     evidence = [Evidence('launchctl print-disabled system "com.apple.screensharing"', shown)]
+    # Remote Management (Apple Remote Desktop) is a second way in, with its own switch: its
+    # activation writes 'enabled' in this trigger file (kickstart -activate).
+    trigger = host.read_text(ARD_TRIGGER)
+    managed = trigger is not None and trigger.strip().lower() == "enabled"
+    evidence.append(Evidence(ARD_TRIGGER, "absent" if trigger is None else trigger.strip()[:40]))
     if disabled is False:
         return failed(N_("Screen Sharing is on: this Mac can be controlled from the network (port 5900)."), evidence)
-    return passed(N_("Screen Sharing is off."), evidence)
+    if managed:
+        return failed(N_("Remote Management (Apple Remote Desktop) is on: this Mac can be watched and controlled from the network (port 5900)."), evidence)
+    return passed(N_("Screen Sharing and Remote Management are off."), evidence)
 
 
 def _windows_rdp(host: Host) -> Outcome:
     evidence: list[Evidence] = []
-    policy_deny = host.reg_int(_TS_POLICY, "fDenyTSConnections")
-    local_deny = host.reg_int(_TS, "fDenyTSConnections")
+    policy_deny = reg_number(host, _TS_POLICY, "fDenyTSConnections")
+    local_deny = reg_number(host, _TS, "fDenyTSConnections")
     if policy_deny is not None:  # a group policy wins over the local setting
         deny, source = policy_deny, rf"{_TS_POLICY}\fDenyTSConnections"
     elif local_deny is not None:
@@ -149,8 +161,8 @@ def _windows_rdp(host: Host) -> Outcome:
     evidence.append(Evidence(source, str(deny)))
     if deny != 0:
         return passed(N_("Remote Desktop is off."), evidence)
-    policy_nla = host.reg_int(_TS_POLICY, "UserAuthentication")
-    local_nla = host.reg_int(_RDP_TCP, "UserAuthentication")
+    policy_nla = reg_number(host, _TS_POLICY, "UserAuthentication")
+    local_nla = reg_number(host, _RDP_TCP, "UserAuthentication")
     if policy_nla is not None:
         nla, source = policy_nla, rf"{_TS_POLICY}\UserAuthentication"
     elif local_nla is not None:
@@ -243,7 +255,9 @@ def remote_control_tools(host: Host) -> Outcome:
 
 def _windows_tools(host: Host, found: set[str], background: set[str]) -> list[Evidence]:
     evidence: list[Evidence] = []
-    for root in _UNINSTALL_ROOTS:
+    # AnyDesk or TeamViewer installed for one user sit in that user's hive (not an elevating
+    # administrator's HKCU: console_user.py).
+    for root in (user_key(host, r) for r in _UNINSTALL_ROOTS):
         for sub in host.reg_subkeys(root):
             value = host.reg_value(rf"{root}\{sub}", "DisplayName")
             shown = str(value.value) if value is not None else sub
@@ -254,7 +268,7 @@ def _windows_tools(host: Host, found: set[str], background: set[str]) -> list[Ev
     for sub in host.reg_subkeys(_SERVICES):
         tool = _tool_of(sub)
         if tool:
-            start = host.reg_int(rf"{_SERVICES}\{sub}", "Start")
+            start = reg_number(host, rf"{_SERVICES}\{sub}", "Start")
             evidence.append(Evidence(rf"{_SERVICES}\{sub}", f"service, Start={start}" if start is not None else "service"))
             (found if start == 4 else background).add(tool)
     if not evidence:
@@ -465,7 +479,7 @@ def _linux_ssh(host: Host) -> Outcome:
     running = any(p.name == "sshd" for p in host.processes())
     evidence.append(Evidence("sshd process", "running" if running else "not running"))
     if not running:  # socket activation (ssh.socket): systemd listens on sshd's port for it
-        ports = {int(p) for p in settings.get("port", "22").split() if p.isdigit()} or {22}
+        ports = {int(p) for p in settings.get("port", "22").split() if is_ascii_number(p)} or {22}
         try:
             listening = sorted({lst.port for lst in host.listeners() if lst.proto == "tcp" and lst.port in ports})
         except NeedsAdmin:

@@ -15,6 +15,8 @@ import re
 from collections.abc import Sequence
 
 from gp_guard.audit import references as ref
+from gp_guard.audit.checks.console_user import user_key
+from gp_guard.audit.checks.parsing import as_number
 from gp_guard.audit.model import (
     Area,
     Evidence,
@@ -27,7 +29,7 @@ from gp_guard.audit.model import (
     warned,
 )
 from gp_guard.audit.registry import check, per_platform
-from gp_guard.host import LINUX, MACOS, WINDOWS, CommandResult, Host, HostError, as_int
+from gp_guard.host import LINUX, MACOS, WINDOWS, CommandResult, Host, HostError
 from gp_guard.i18n import N_
 
 CIS_AUTOLOGON = Reference(N_("CIS Microsoft Windows benchmark: MSS (AutoAdminLogon) disabled"), ref.CIS)
@@ -41,6 +43,12 @@ WINLOGON = r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Winlogon"
 POLICIES_SYSTEM = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System"
 DESKTOP = r"HKCU\Control Panel\Desktop"
 DESKTOP_POLICY = r"HKCU\Software\Policies\Microsoft\Windows\Control Panel\Desktop"
+# Sleep, then the sign-in Windows asks on wake, is the lock most Windows 10/11 PCs rely on (no
+# screen saver is set by default). powercfg prints its labels in the display language and the
+# console's code page, its values as 0x… last: mains (AC), then battery (DC).
+POWERCFG_SLEEP = ["powercfg", "/q", "SCHEME_CURRENT", "SUB_SLEEP", "STANDBYIDLE"]
+POWERCFG_WAKE_LOCK = ["powercfg", "/q", "SCHEME_CURRENT", "SUB_NONE", "CONSOLELOCK"]
+_HEX_VALUE = re.compile(r"0x([0-9a-f]{8})\s*$", re.ASCII | re.I | re.M)
 
 # -- macOS --------------------------------------------------------------------------------------
 LOGINWINDOW = "/Library/Preferences/com.apple.loginwindow"
@@ -150,7 +158,7 @@ def _windows_autologon(host: Host) -> Outcome:
     auto = host.reg_value(WINLOGON, "AutoAdminLogon")
     password = host.reg_value(WINLOGON, "DefaultPassword")
     user = host.reg_value(WINLOGON, "DefaultUserName")
-    auto_on = auto is not None and as_int(auto.value) == 1
+    auto_on = auto is not None and as_number(auto.value) == 1
     has_password = password is not None and str(password.value) != ""
     evidence = [
         Evidence(rf"{WINLOGON}\AutoAdminLogon", str(auto.value) if auto is not None else "absent"),
@@ -272,23 +280,30 @@ def _windows_lock(host: Host) -> Outcome:
     policy = host.reg_value(POLICIES_SYSTEM, "InactivityTimeoutSecs")
     if policy is not None:
         evidence.append(Evidence(rf"{POLICIES_SYSTEM}\InactivityTimeoutSecs", str(policy.value)))
-        seconds = as_int(policy.value)
+        seconds = as_number(policy.value)
         if seconds:
             limits.append(seconds)
     values: dict[str, tuple[str, str]] = {}
-    for key in (DESKTOP, DESKTOP_POLICY):  # the policy key, read last, wins
+    # The daily user's hive: HKCU is the administrator's when the audit runs elevated (console_user.py).
+    desktop, desktop_policy = user_key(host, DESKTOP), user_key(host, DESKTOP_POLICY)
+    for key in (desktop, desktop_policy):  # the policy key, read last, wins
         for name in ("ScreenSaveActive", "ScreenSaverIsSecure", "ScreenSaveTimeOut"):
             value = host.reg_value(key, name)
             if value is not None:
                 values[name] = (rf"{key}\{name}", str(value.value))
     for name in ("ScreenSaveActive", "ScreenSaverIsSecure", "ScreenSaveTimeOut"):
-        source, shown = values.get(name, (rf"{DESKTOP}\{name}", "absent"))
+        source, shown = values.get(name, (rf"{desktop}\{name}", "absent"))
         evidence.append(Evidence(source, shown))
-    active = as_int(values.get("ScreenSaveActive", ("", ""))[1]) == 1
-    secure = as_int(values.get("ScreenSaverIsSecure", ("", ""))[1]) == 1
-    timeout = as_int(values.get("ScreenSaveTimeOut", ("", ""))[1]) or 0
+    active = as_number(values.get("ScreenSaveActive", ("", ""))[1]) == 1
+    secure = as_number(values.get("ScreenSaverIsSecure", ("", ""))[1]) == 1
+    timeout = as_number(values.get("ScreenSaveTimeOut", ("", ""))[1]) or 0
     if active and secure and timeout > 0:
         limits.append(timeout)
+    sleep = None
+    if not limits or min(limits) > MAX_LOCK_SECONDS:  # not locked soon enough yet: does it sleep first?
+        sleep = _windows_sleep_lock(host, evidence)
+        if sleep:
+            limits.append(sleep)
     if not limits:
         if active and timeout > 0 and not secure:
             return failed(N_("The screen saver starts, but does not ask for the password on return."), evidence)
@@ -296,7 +311,34 @@ def _windows_lock(host: Host) -> Outcome:
     shortest = min(limits)
     if shortest > MAX_LOCK_SECONDS:
         return failed(N_("The screen locks only after {delay} of inactivity."), evidence, delay=_minutes(shortest))
+    if shortest == sleep:
+        return passed(N_("The computer goes to sleep after {delay} of inactivity and asks for the password when it wakes."), evidence, delay=_minutes(shortest))
     return passed(N_("The screen locks after {delay} of inactivity and asks for the password."), evidence, delay=_minutes(shortest))
+
+
+def parse_powercfg(text: str) -> tuple[int, int] | None:
+    """(mains, battery) values of a ``powercfg /q … SETTING`` output: the last two 0x… values,
+    whatever the language of the labels; None when there are not two."""
+    found = _HEX_VALUE.findall(text)
+    return (int(found[-2], 16), int(found[-1], 16)) if len(found) >= 2 else None
+
+
+def _windows_sleep_lock(host: Host, evidence: list[Evidence]) -> int | None:
+    """Seconds of inactivity after which the PC sleeps on mains power and asks for the password on
+    wake; None when it never sleeps, or wakes without asking, or powercfg cannot tell."""
+    result = host.run(POWERCFG_SLEEP)
+    values = parse_powercfg(result.stdout) if result.ok else None
+    evidence.append(Evidence(" ".join(POWERCFG_SLEEP), f"mains {values[0]} s, battery {values[1]} s (0 = never)" if values
+                             else (result.stderr or result.stdout).strip()[:200] or f"exit {result.returncode}"))
+    if not values or values[0] == 0:
+        return None
+    wake = host.run(POWERCFG_WAKE_LOCK)
+    lock = parse_powercfg(wake.stdout) if wake.ok else None
+    evidence.append(Evidence(" ".join(POWERCFG_WAKE_LOCK), f"mains {lock[0]}, battery {lock[1]} (1 = password on wake)" if lock
+                             else "not set (Windows default: password on wake)"))
+    if lock is not None and lock[0] == 0:
+        return None
+    return values[0]
 
 
 # == ACC-02 macOS ===============================================================================
@@ -306,13 +348,13 @@ def parse_screenlock(text: str) -> int | None:
         return -1
     if re.search(r"screenLock (delay )?is immediate", text, re.I):
         return 0
-    match = re.search(r"screenLock delay is (\d+) seconds?", text, re.I)
+    match = re.search(r"screenLock delay is ([0-9]+) seconds?", text, re.I)
     return int(match.group(1)) if match else None
 
 
 def parse_pmset_displaysleep(text: str) -> int | None:
     """Minutes of ``displaysleep`` in ``pmset -g`` (0 = never), None when absent."""
-    match = re.search(r"^\s*displaysleep\s+(\d+)", text, re.M)
+    match = re.search(r"^\s*displaysleep\s+([0-9]+)", text, re.M)
     return int(match.group(1)) if match else None
 
 
@@ -323,7 +365,7 @@ def _macos_lock(host: Host) -> Outcome:
     delay = parse_screenlock(text)
     evidence.append(Evidence("sysadminctl -screenLock status", text.splitlines()[-1] if text else f"rc {status.returncode}"))
     idle = host.run(_as_user(host, ["defaults", "-currentHost", "read", "com.apple.screensaver", "idleTime"]))
-    saver = as_int(idle.stdout.strip()) if idle.ok else None
+    saver = as_number(idle.stdout.strip()) if idle.ok else None
     evidence.append(Evidence("defaults -currentHost read com.apple.screensaver idleTime", idle.stdout.strip() if idle.ok else "not set"))
     pmset = host.run(["pmset", "-g"])
     display = parse_pmset_displaysleep(pmset.stdout) if pmset.ok else None
@@ -369,7 +411,7 @@ def _linux_lock(host: Host) -> Outcome:
                 Evidence("gsettings get org.gnome.desktop.screensaver lock-enabled", enabled),
                 Evidence("gsettings get org.gnome.desktop.screensaver lock-delay", lock_delay),
             ]
-            idle_s, delay_s = as_int(idle), as_int(lock_delay) or 0
+            idle_s, delay_s = as_number(idle), as_number(lock_delay) or 0
             if idle_s is None:
                 return warned(N_("The screen lock setting could not be read on this computer."), evidence)
             if enabled.lower() != "true":
@@ -397,8 +439,8 @@ def _kde_lock(host: Host) -> Outcome:
         return skipped(N_("No supported desktop (GNOME, KDE) was found for this user: the screen lock could not be checked."))
     daemon = parse_ini(text).get("Daemon", {})
     autolock = daemon.get("Autolock", "true")  # KDE defaults: lock on, after 5 minutes
-    timeout = as_int(daemon.get("Timeout", "5"))
-    grace = as_int(daemon.get("LockGrace", "5")) or 0
+    timeout = as_number(daemon.get("Timeout", "5"))
+    grace = as_number(daemon.get("LockGrace", "5")) or 0
     evidence = [Evidence(path, f"Autolock={autolock}; Timeout={daemon.get('Timeout', '5 (default)')}; LockGrace={daemon.get('LockGrace', '5 (default)')}")]
     if timeout is None:
         return warned(N_("The screen lock setting could not be read on this computer."), evidence)

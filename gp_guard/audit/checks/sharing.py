@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from gp_guard.audit import references as ref
+from gp_guard.audit.checks.parsing import ascii_int, reg_number
 from gp_guard.audit.model import (
     Area,
     Evidence,
@@ -155,8 +156,8 @@ def smb1_off(host: Host) -> Outcome:
 
 def _windows_smb1(host: Host) -> Outcome:
     evidence: list[Evidence] = []
-    server = host.reg_int(_LANMAN_SERVER, "SMB1")
-    client = host.reg_int(_MRXSMB10, "Start")
+    server = reg_number(host, _LANMAN_SERVER, "SMB1")
+    client = reg_number(host, _MRXSMB10, "Start")
     evidence.append(Evidence(rf"{_LANMAN_SERVER}\SMB1", "absent" if server is None else str(server)))
     evidence.append(Evidence(rf"{_MRXSMB10}\Start", "absent" if client is None else str(client)))
     if server == 1:
@@ -313,8 +314,8 @@ def _linux_shares(host: Host) -> Outcome:
     references=(MS_GUEST, ref.CNIL_NETWORK, ref.CIS_WINDOWS),
 )
 def insecure_guest_logons(host: Host) -> Outcome:
-    policy = host.reg_int(_LANMAN_WKS_POLICY, "AllowInsecureGuestAuth")
-    local = host.reg_int(_LANMAN_WKS, "AllowInsecureGuestAuth")
+    policy = reg_number(host, _LANMAN_WKS_POLICY, "AllowInsecureGuestAuth")
+    local = reg_number(host, _LANMAN_WKS, "AllowInsecureGuestAuth")
     if policy is not None:
         value, source = policy, rf"{_LANMAN_WKS_POLICY}\AllowInsecureGuestAuth"
     elif local is not None:
@@ -329,10 +330,7 @@ def insecure_guest_logons(host: Host) -> Outcome:
         edition = host.reg_value(_CURRENT_VERSION, "EditionID")
         build = host.reg_value(_CURRENT_VERSION, "CurrentBuild")
         edition_s = str(edition.value) if edition else ""
-        try:
-            build_n = int(str(build.value)) if build else 0
-        except ValueError:
-            build_n = 0
+        build_n = (ascii_int(str(build.value)) or 0) if build else 0
         evidence.append(Evidence(rf"{_CURRENT_VERSION}\EditionID, CurrentBuild", f"{edition_s or '?'}, {build_n or '?'}"))
         if not edition_s and not build_n:
             return skipped(N_("The Windows edition could not be read, so the default setting is unknown."), evidence)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from gp_guard.audit import references as ref
+from gp_guard.audit.checks.parsing import as_number
 from gp_guard.audit.model import (
     Area,
     Evidence,
@@ -21,7 +22,7 @@ from gp_guard.audit.model import (
     warned,
 )
 from gp_guard.audit.registry import check
-from gp_guard.host import MACOS, WINDOWS, Host, as_int
+from gp_guard.host import MACOS, WINDOWS, Host
 from gp_guard.i18n import N_
 
 POLICIES_SYSTEM = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System"
@@ -82,7 +83,7 @@ def _windows_uac(host: Host) -> Outcome:
             values[name] = default
             evidence.append(Evidence(rf"{POLICIES_SYSTEM}\{name}", f"absent (Windows default {default})"))
         else:
-            number = values[name] = as_int(reg.value)
+            number = values[name] = as_number(reg.value)
             label = _CONSENT_LABELS.get(number, "") if name == "ConsentPromptBehaviorAdmin" and number is not None else ""
             shown = reg.value.hex() if isinstance(reg.value, bytes) else str(reg.value)
             evidence.append(Evidence(rf"{POLICIES_SYSTEM}\{name}", f"{shown} ({label})" if label else shown))

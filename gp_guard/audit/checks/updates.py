@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from gp_guard.audit import references as ref
+from gp_guard.audit.checks.parsing import ascii_int
 from gp_guard.audit.model import (
     Area,
     Evidence,
@@ -22,7 +23,7 @@ from gp_guard.audit.model import (
 )
 from gp_guard.audit.registry import check, per_platform
 from gp_guard.host import LINUX, MACOS, WINDOWS, CommandTimeout, Host
-from gp_guard.i18n import N_
+from gp_guard.i18n import N_, _
 
 D = dt.date
 
@@ -71,6 +72,12 @@ WINDOWS_LTSC_EOL: dict[int, D] = {
     19044: D(2027, 1, 12),  # LTSC 2021
     26100: D(2029, 10, 9),  # LTSC 2024
 }
+# Windows 10 22H2 after its end of support: a PC enrolled in Extended Security Updates (ESU) keeps
+# getting the monthly cumulative update, for one year (consumers; free in the European Economic
+# Area) up to three (organisations). Windows does not say in a readable place whether it is
+# enrolled; an update installed after the end of support says it is.
+WINDOWS10_ESU_BUILD = 19045
+WINDOWS10_ESU_ENDS = (D(2026, 10, 13), D(2027, 10, 12), D(2028, 10, 10))
 _ENTERPRISE = re.compile(r"^(Enterprise|Education|ProfessionalEducation|ProfessionalWorkstation|IoTEnterprise)", re.I)
 _LTSC = re.compile(r"^(EnterpriseS|IoTEnterpriseS)", re.I)
 
@@ -165,6 +172,20 @@ WU_SEARCH_SCRIPT = (
     "BrowseOnly=$_.BrowseOnly; Categories=@($_.Categories | ForEach-Object {$_.CategoryID})} } | ConvertTo-Json"
 )
 HOTFIX_SCRIPT = "Get-HotFix | Select-Object HotFixID,InstalledOn | ConvertTo-Json"
+# Get-HotFix's InstalledOn is parsed with the display language's date format and comes back empty
+# on many non-US Windows: the Windows Update history (its Date is a DateTime, never text) gives the
+# date of the latest successful installation whatever the language. Operation 1 = installation,
+# ResultCode 2 = succeeded.
+HISTORY_SCRIPT = (
+    "$s = (New-Object -ComObject Microsoft.Update.Session).CreateUpdateSearcher(); $n = $s.GetTotalHistoryCount(); "
+    "if ($n -gt 0) { ConvertTo-Json -Compress -InputObject @($s.QueryHistory(0, [Math]::Min($n, 100)) | "
+    "Where-Object { $_.Operation -eq 1 -and $_.ResultCode -eq 2 } | ForEach-Object { [pscustomobject]@{"
+    "Title = $_.Title; Date = $_.Date; Categories = @($_.Categories | ForEach-Object { $_.CategoryID })} }) } "
+    "else { '[]' }"
+)
+# Updates that arrive every day or every month whatever happens to Windows' own fixes: antivirus
+# signatures (Defender: KB2267602, its platform KB4052623) and the Malicious Software Removal Tool.
+_NOT_WINDOWS_FIXES = ("KB2267602", "KB4052623", "KB890830")
 WU_REBOOT_KEY = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\Auto Update"
 # Update classifications (WSUS category GUIDs, the same in every language).
 SECURITY_UPDATES = "0fa1201d-4330-4fa8-8ae9-b877473b6441"
@@ -215,7 +236,7 @@ def parse_wu_search(text: str) -> tuple[list[str], list[str], list[str]] | None:
     return security, other, ignored
 
 
-_MS_DATE = re.compile(r"/Date\((-?\d+)(?:[+-]\d{4})?\)/")
+_MS_DATE = re.compile(r"/Date\((-?[0-9]{1,15})(?:[+-][0-9]{4})?\)/", re.ASCII)
 
 
 def _hotfix_date(value: Any) -> dt.date | None:
@@ -235,9 +256,58 @@ def _hotfix_date(value: Any) -> dt.date | None:
         except OverflowError:
             return None
     try:
-        return dt.date.fromisoformat(value[:10])
+        return dt.date.fromisoformat(value[:10]) if value[:10].isascii() else None
     except ValueError:
         return None
+
+
+def parse_history(text: str) -> list[tuple[str, dt.date]] | None:
+    """``HISTORY_SCRIPT``: [(title, date)] of the successful installations of Windows' own updates
+    (antivirus signatures and the removal tool left out), newest first. None when unreadable."""
+    items = _json_items(text)
+    if items is None:
+        return None
+    found: list[tuple[str, dt.date]] = []
+    for item in items:
+        title = str(item.get("Title") or "?")
+        raw = item.get("Categories")
+        categories = {str(c).strip("{}").lower() for c in (raw if isinstance(raw, list) else [raw]) if c}
+        if DEFINITION_UPDATES in categories or any(kb in title.upper() for kb in _NOT_WINDOWS_FIXES):
+            continue
+        value = item.get("Date")
+        when: dt.date | None
+        if isinstance(value, str) and (match := _MS_DATE.search(value)):
+            try:  # an instant (UTC), not a local midnight as Get-HotFix gives
+                when = (dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(milliseconds=int(match.group(1)))).date()
+            except OverflowError:
+                continue
+        else:
+            when = _hotfix_date(value)
+        if when is not None:
+            kb = re.search(r"KB[0-9]{5,8}", title, re.ASCII)
+            found.append((kb.group(0) if kb else title, when))
+    return sorted(found, key=lambda pair: pair[1], reverse=True)
+
+
+def latest_installed(host: Host) -> tuple[tuple[str, dt.date] | None, list[Evidence]]:
+    """The newest installed Windows update, (KB or title, date), from Get-HotFix and the Windows
+    Update history, with what each said."""
+    evidence: list[Evidence] = []
+    hotfix_result = host.powershell(HOTFIX_SCRIPT)
+    hotfixes = parse_hotfixes(hotfix_result.stdout) if hotfix_result.ok else None
+    evidence.append(Evidence("Get-HotFix", f"latest: {hotfixes[0][0]} installed on {hotfixes[0][1].isoformat()}" if hotfixes
+                             else (hotfix_result.stderr.strip()[:200] or "no dated update")))
+    try:
+        history_result = host.powershell(HISTORY_SCRIPT, timeout=30.0)
+    except CommandTimeout:
+        history, detail = None, "no answer after 30 s"
+    else:
+        history = parse_history(history_result.stdout) if history_result.ok else None
+        detail = (history_result.stderr or history_result.stdout).strip()[:200] or f"exit {history_result.returncode}"
+    evidence.append(Evidence("Microsoft.Update.Session history", f"latest: {history[0][0]} installed on {history[0][1].isoformat()}"
+                             if history else (detail if history is None else "no successful installation")))
+    dated = (hotfixes or [])[:1] + (history or [])[:1]
+    return (max(dated, key=lambda pair: pair[1]) if dated else None), evidence
 
 
 def parse_hotfixes(text: str) -> list[tuple[str, dt.date]] | None:
@@ -269,11 +339,8 @@ def _windows_pending(host: Host) -> Outcome:
                                      + (f", {len(ignored)} optional or antivirus signature updates not counted" if ignored else "")))
             evidence += [Evidence("Microsoft.Update.Session search", f"security: {title}") for title in security[:10]]
             evidence += [Evidence("Microsoft.Update.Session search", f"other: {title}") for title in other[:10]]
-    hotfix_result = host.powershell(HOTFIX_SCRIPT)
-    hotfixes = parse_hotfixes(hotfix_result.stdout) if hotfix_result.ok else None
-    latest = hotfixes[0] if hotfixes else None
-    evidence.append(Evidence("Get-HotFix", f"latest: {latest[0]} installed on {latest[1].isoformat()}" if latest
-                             else (hotfix_result.stderr.strip()[:200] or "no dated update")))
+    latest, dated = latest_installed(host)
+    evidence += dated
     reboot = any(name.lower() == "rebootrequired" for name in host.reg_subkeys(WU_REBOOT_KEY))
     evidence.append(Evidence(rf"{WU_REBOOT_KEY}\RebootRequired", "present" if reboot else "absent"))
 
@@ -294,7 +361,8 @@ def _windows_pending(host: Host) -> Outcome:
     if pending is None and latest is None:
         return warned(N_("The list of updates could not be read."), evidence)
     if latest is None:
-        return passed(N_("No update is waiting to be installed."), evidence)
+        # Nothing pending in a cache that may be months old, and no date to tell: not a pass.
+        return warned(N_("No update is waiting, but the date of the latest installed update could not be read: check in Settings > Windows Update > Update history that updates were installed this month."), evidence)
     return passed(N_("No security update is waiting; the latest update ({kb}) was installed on {date}."),
                   evidence, kb=latest[0], date=latest[1].strftime("%d/%m/%Y"))
 
@@ -311,17 +379,51 @@ def parse_softwareupdate(text: str) -> list[tuple[str, bool]]:
     return found
 
 
+def major_upgrade(text: str, label: str, current_major: int | None) -> str | None:
+    """The macOS name and version when the item ``label`` of a ``softwareupdate -l`` output is
+    the next major macOS (offered to every up-to-date Mac that can run it, and no fix for the
+    installed version), None otherwise."""
+    if current_major is None:
+        return None
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if line.strip() == f"* Label: {label}":
+            detail = lines[i + 1] if i + 1 < len(lines) else ""
+            match = re.search(r"Title:\s*(macOS[^,]*),\s*Version:\s*([0-9]{1,3})(\.[0-9.]*)?", detail, re.ASCII)
+            if match and int(match.group(2)) > current_major:
+                return f"{match.group(1).strip()} {match.group(2)}{match.group(3) or ''}"
+    return None
+
+
+def _macos_major(host: Host) -> int | None:
+    result = host.run(["sw_vers"])
+    match = re.search(r"ProductVersion:\s*([0-9]{1,3})\b", result.stdout, re.ASCII)
+    return int(match.group(1)) if result.ok and match else None
+
+
 def _macos_pending(host: Host) -> Outcome:
     result = host.run(SOFTWARE_UPDATE_LIST, timeout=60.0)
     text = result.stdout + result.stderr
     pending = parse_softwareupdate(text)
     source = "softwareupdate -l --no-scan"
+    upgrades: list[str] = []
     if pending:
-        evidence = [Evidence(source, label) for label, _ in pending]
+        major = _macos_major(host)
+        for label, _restart in list(pending):
+            upgrade = major_upgrade(text, label, major)
+            if upgrade:
+                upgrades.append(upgrade)
+                pending.remove((label, _restart))
+    upgrade_evidence = [Evidence(source, f"{name}: upgrade to the next major macOS, optional") for name in upgrades]
+    if pending:
+        evidence = [Evidence(source, label) for label, _ in pending] + upgrade_evidence
         if len(pending) == 1:
             return failed(N_("An update is waiting to be installed: {names}."), evidence, names=pending[0][0])
         return failed(N_("Updates waiting to be installed ({count}): {names}."), evidence,
                       count=len(pending), names=", ".join(label for label, _ in pending))
+    if upgrades:
+        return passed(N_("No update is waiting for this version of macOS. The upgrade to {names} is offered: it is optional while this version still receives security updates (see the end-of-life check)."),
+                      upgrade_evidence, names=", ".join(upgrades))
     if "No new software available" in text:
         return passed(N_("No update is waiting to be installed."), [Evidence(source, "No new software available.")])
     return warned(N_("The list of updates could not be read."), [Evidence(source, text.strip()[:200])])
@@ -514,6 +616,7 @@ def _linux_auto(host: Host) -> Outcome:
     },
     references=(ref.CNIL_MAINTENANCE, ref.ANSSI_UPDATES, WIN10_END, WIN_LIFECYCLE, APPLE_UPDATES, DEBIAN_LTS, UBUNTU_LIFECYCLE, FEDORA_LIFECYCLE),
     settings={WINDOWS: "ms-settings:windowsupdate", MACOS: "x-apple.systempreferences:com.apple.Software-Update-Settings.extension"},
+    timeout=90.0,  # Windows 10 after its end of support: the update history tells whether ESU is on
 )
 def os_supported(host: Host) -> Outcome:
     return per_platform(host, _windows_eol, _macos_eol, _linux_eol)
@@ -550,22 +653,28 @@ def _windows_eol(host: Host) -> Outcome:
         Evidence(rf"{_CV}\EditionID", edition or "absent"),
         Evidence(rf"{_CV}\DisplayVersion", str(display.value) if display else "absent"),
     ]
-    try:
-        build = int(str(build_value.value)) if build_value else 0
-    except ValueError:
-        build = 0
+    build = (ascii_int(str(build_value.value)) or 0) if build_value else 0
     release = windows_release(build, edition) if build else None
     if release is None:
         return skipped(N_("This version of the system is not in the end-of-life table."), evidence)
     product, version, end = release
-    if build > max(WINDOWS_EOL) and end < host.now().date():
+    today = host.now().date()
+    if build > max(WINDOWS_EOL) and end < today:
         return skipped(N_("This version of the system is newer than the end-of-life table."), evidence)
-    return _judge(f"{product} {version}", end, host.now().date(), evidence)
+    if build == WINDOWS10_ESU_BUILD and end < today:
+        latest, dated = latest_installed(host)
+        evidence += dated
+        if latest is not None and latest[1] > end:  # patched after the end of support: enrolled in ESU
+            esu_end = next((e for e in WINDOWS10_ESU_ENDS if e >= latest[1]), WINDOWS10_ESU_ENDS[-1])
+            evidence.append(Evidence("Extended Security Updates (ESU)", f"{latest[0]} installed on {latest[1].isoformat()}, after {end.isoformat()}"))
+            return _judge(_("{product} {version} with Extended Security Updates (ESU)").format(product=product, version=version),
+                          esu_end, today, evidence)
+    return _judge(f"{product} {version}", end, today, evidence)
 
 
 def _macos_eol(host: Host) -> Outcome:
     result = host.run(["sw_vers"])
-    match = re.search(r"ProductVersion:\s*(\d+)(?:\.(\d+))?(?:\.(\d+))?", result.stdout)
+    match = re.search(r"ProductVersion:\s*([0-9]+)(?:\.([0-9]+))?(?:\.([0-9]+))?", result.stdout)
     evidence = [Evidence("sw_vers ProductVersion", match.group(0).split(":", 1)[1].strip() if match else result.stdout.strip()[:80])]
     if not match:
         return warned(N_("The system version could not be read."), evidence)
