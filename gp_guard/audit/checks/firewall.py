@@ -21,7 +21,7 @@ from gp_guard.audit.model import (
 from gp_guard.audit.ports import SERVICE_NAMES
 from gp_guard.audit.registry import check, per_platform
 from gp_guard.host import LINUX, MACOS, WINDOWS, Host, NeedsAdmin
-from gp_guard.i18n import N_, LazyList
+from gp_guard.i18n import N_, LazyList, _
 
 _WIN_PROFILES = {
     "DomainProfile": "DomainProfile",
