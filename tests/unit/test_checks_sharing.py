@@ -122,24 +122,21 @@ def test_testparm_parser_survives_garbage(text):
     assert "global" not in sharing.parse_testparm(text)
 
 
-def test_share_access_parser_reads_the_table_and_flags_only_open_allow_entries():
-    table = (
-        "\nName     ScopeName AccountName               AccessControlType AccessRight\n"
-        "----     --------- -----------               ----------------- -----------\n"
-        "Scans    *         Tout le monde             Allow             Full\n"
-        "Compta   *         Everyone                  Deny              Full\n"
-        "Compta   *         CABINET\\Invité            Allow             Read\n"
-        "Dossiers *         CABINET\\drmartin          Allow             Change\n"
-    )
-    rows = sharing.parse_share_access(table)
-    assert [r["AccountName"] for r in rows] == ["Tout le monde", "Everyone", "CABINET\\Invité", "CABINET\\drmartin"]
-    flagged = [r["Name"] for r in rows if r["AccessControlType"] == "Allow" and sharing._is_open_account(r["AccountName"])]
-    assert flagged == ["Scans", "Compta"]
+def test_share_sddl_flags_only_allow_entries_for_anybody_whatever_the_names():
+    assert sharing.open_grants("O:SYG:SYD:(A;;0x1200a9;;;WD)") == ["Everyone (WD)"]  # Microsoft's documented example
+    assert sharing.open_grants("O:SYG:SYD:(A;;FA;;;BA)(A;;FA;;;IU)(A;;0x1301bf;;;S-1-5-21-1-2-3-1001)") == []
+    assert sharing.open_grants("O:SYG:SYD:(D;;FA;;;WD)(A;;FA;;;BA)") == []  # a deny entry opens nothing
+    assert sharing.open_grants("D:(A;;FA;;;BG)(A;;0x1200a9;;;AN)(A;;FA;;;S-1-5-21-9-8-7-501)(A;;FA;;;S-1-1-0)") == [
+        "Guests (BG)", "Anonymous (AN)", "guest account (S-1-5-21-9-8-7-501)", "Everyone (S-1-1-0)"]
+    assert sharing.open_grants("D:(A;;FA;;;S-1-5-21-9-8-7-\u0665\u0660\u0661)") == []
+    assert sharing.parse_shares_sddl('{"Name":"Scans","SecurityDescriptor":"O:SYG:SYD:(A;;FA;;;WD)"}') == [
+        ("Scans", "O:SYG:SYD:(A;;FA;;;WD)")]
 
 
-@pytest.mark.parametrize("text", ["", "\x00garbage", "AccountName\n", "Access denied.\r\n"])
-def test_share_access_parser_survives_garbage(text):
-    assert isinstance(sharing.parse_share_access(text), list)
+@pytest.mark.parametrize("text", ["\x00garbage", "AccountName\n", "Access denied.\r\n", "[1, 2]"])
+def test_share_sddl_parser_refuses_garbage(text):
+    assert sharing.parse_shares_sddl(text) is None
+    assert sharing.open_grants(text) == []
 
 
 def test_feature_list_parser():

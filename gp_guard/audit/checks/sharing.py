@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from gp_guard.audit import references as ref
@@ -32,11 +33,12 @@ SMB1_FEATURE_SCRIPT = (
     "Get-WindowsOptionalFeature -Online | Where-Object { $_.FeatureName -like 'SMB1Protocol*' } "
     "| Format-List FeatureName, State"
 )
-# Table output: the column names and the Allow/Deny, Full/Change/Read values are never localized; the
-# account names are (French "Tout le monde"), so they are matched in English and French.
-SHARE_ACCESS_SCRIPT = (
-    "Get-SmbShare -Special $false | Get-SmbShareAccess | Format-Table -AutoSize "
-    "Name, ScopeName, AccountName, AccessControlType, AccessRight | Out-String -Width 4096"
+# Each share's permissions as its security descriptor (SDDL): accounts appear as SIDs or SID
+# aliases (WD = Everyone, AN = anonymous, BG = Guests), which no display language and no renamed
+# account changes (account names do: "Tout le monde", "Jeder", a guest account renamed "Visiteur").
+SHARE_SDDL_SCRIPT = (
+    "ConvertTo-Json -Compress -InputObject @(Get-SmbShare -Special $false | ForEach-Object { "
+    "[pscustomobject]@{Name = $_.Name; Path = $_.Path; SecurityDescriptor = $_.SecurityDescriptor} })"
 )
 # Paths read on Linux; module-level so a test can point them at real files it made.
 SMB_CONF = "/etc/samba/smb.conf"
@@ -45,9 +47,9 @@ USERSHARE_DIR = "/var/lib/samba/usershares"
 
 # Well-known SIDs of "anybody" (Everyone, anonymous logon, Guests), when an output shows a raw SID.
 _OPEN_SIDS = {"S-1-1-0": "Everyone", "S-1-5-7": "Anonymous", "S-1-5-32-546": "Guests"}
-# Names of the same accounts as Windows shows them in English and in French.
-_OPEN_NAMES = {"everyone", "tout le monde", "guest", "invité", "guests", "invités", "anonymous logon",
-               "ouverture de session anonyme"}
+# The same in SDDL's aliases, plus the built-in guest account (…-501) and domain guests (…-514).
+_OPEN_ALIASES = {"WD": "Everyone", "AN": "Anonymous", "BG": "Guests", "DG": "Domain Guests"}
+_ACE = re.compile(r"\(([^()]*)\)")
 _OLD_PROTOCOLS = ("CORE", "COREPLUS", "LANMAN1", "LANMAN2", "NT1")
 _NEEDS_ADMIN = N_("Needs administrator rights: run gp_guard as an administrator to check this.")
 
@@ -221,49 +223,58 @@ def open_shares(host: Host) -> Outcome:
     return _linux_shares(host)
 
 
-def parse_share_access(text: str) -> list[dict[str, str]]:
-    """Rows of the ``Get-SmbShareAccess`` table, cut at the positions of the header's columns."""
-    lines = [line.rstrip("\r") for line in text.splitlines()]
-    index = next((i for i, line in enumerate(lines) if "AccountName" in line and "AccessControlType" in line), None)
-    if index is None:
-        return []
-    header = lines[index]
-    columns = [(m.start(), m.group(0)) for m in re.finditer(r"\S+", header)]
-    rows: list[dict[str, str]] = []
-    for line in lines[index + 1:]:
-        if not line.strip() or set(line.strip()) <= {"-", " "}:
+def parse_shares_sddl(text: str) -> list[tuple[str, str]] | None:
+    """``SHARE_SDDL_SCRIPT``: [(share name, SDDL)]; None when the output is not that JSON."""
+    try:
+        data = json.loads(text.strip().lstrip("\ufeff") or "[]")
+    except ValueError:
+        return None
+    if isinstance(data, dict):
+        data = [data]
+    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+        return None
+    return [(str(item.get("Name") or "?"), str(item.get("SecurityDescriptor") or "")) for item in data]
+
+
+def open_grants(sddl: str) -> list[str]:
+    """Who among everyone, anonymous users and guests an SDDL's DACL allows in ('Everyone (WD)',
+    'guest account (S-1-5-21-…-501)'), in its order."""
+    dacl = sddl.partition("D:")[2].partition("S:")[0]
+    found = []
+    for ace in _ACE.findall(dacl):
+        fields = ace.split(";")
+        if len(fields) < 6 or fields[0].upper() != "A":  # allow ACEs only (A;flags;rights;;;sid)
             continue
-        row = {}
-        for number, (start, name) in enumerate(columns):
-            stop = columns[number + 1][0] if number + 1 < len(columns) else None
-            row[name] = line[start:stop].strip()
-        rows.append(row)
-    return rows
-
-
-def _is_open_account(account: str) -> bool:
-    name = account.rsplit("\\", 1)[-1].strip().lower()
-    return name in _OPEN_NAMES or account.strip().upper() in _OPEN_SIDS
+        sid = fields[5].strip().upper()
+        if sid in _OPEN_ALIASES:
+            found.append(f"{_OPEN_ALIASES[sid]} ({sid})")
+        elif sid in _OPEN_SIDS:
+            found.append(f"{_OPEN_SIDS[sid]} ({sid})")
+        elif re.fullmatch(r"S-1-5-21(-[0-9]{1,10}){3}-501", sid, re.ASCII):
+            found.append(f"guest account ({sid})")
+        elif re.fullmatch(r"S-1-5-21(-[0-9]{1,10}){3}-514", sid, re.ASCII):
+            found.append(f"Domain Guests ({sid})")
+    return found
 
 
 def _windows_shares(host: Host) -> Outcome:
     if not host.is_admin():
         return skipped(_NEEDS_ADMIN)
-    result = host.powershell(SHARE_ACCESS_SCRIPT)
-    rows = parse_share_access(result.stdout)
-    if not rows and (result.stdout.strip() or result.stderr.strip() or not result.ok):
+    result = host.powershell(SHARE_SDDL_SCRIPT)
+    shares = parse_shares_sddl(result.stdout) if result.ok else None
+    if shares is None:
         return errored(N_("The list of shared folders could not be read."),
-                       [Evidence("Get-SmbShareAccess", f"exit {result.returncode}: {(result.stdout + result.stderr).strip()[:200]}")])
-    shares = sorted({row.get("Name", "") for row in rows})
-    evidence = [Evidence("Get-SmbShare -Special $false", ", ".join(shares) or "no shared folder")]
-    open_rows = [row for row in rows
-                 if row.get("AccessControlType", "").lower() == "allow" and _is_open_account(row.get("AccountName", ""))]
-    for row in open_rows:
-        evidence.append(Evidence(f"Get-SmbShareAccess {row.get('Name')}",
-                                 f"{row.get('AccountName')} Allow {row.get('AccessRight')}"))
-    if open_rows:
-        names = sorted({row.get("Name", "") for row in open_rows})
-        return failed(N_("These shared folders are open to everyone or to guests: {shares}."), evidence, shares=", ".join(names))
+                       [Evidence("Get-SmbShare", f"exit {result.returncode}: {(result.stdout + result.stderr).strip()[:200]}")])
+    evidence = [Evidence("Get-SmbShare -Special $false", ", ".join(sorted(name for name, _ in shares)) or "no shared folder")]
+    open_shares = []
+    for name, sddl in shares:
+        grants = open_grants(sddl)
+        evidence.append(Evidence(f"Get-SmbShare {name} SecurityDescriptor", sddl or "(none)"))
+        if grants:
+            evidence.append(Evidence(f"Get-SmbShare {name}", "allowed: " + ", ".join(grants)))
+            open_shares.append(name)
+    if open_shares:
+        return failed(N_("These shared folders are open to everyone or to guests: {shares}."), evidence, shares=", ".join(sorted(open_shares)))
     return passed(N_("No shared folder is open to everyone or to guests."), evidence)
 
 
