@@ -1,0 +1,136 @@
+"""Before a folder is protected: what changes for the programs that read it, and when its files are
+encrypted ("as soon as finished" or "once untouched for N days", gp_guard/guardian/policy.py).
+
+The doctor must pick one of the two: the dialog's "Encrypt" button stays disabled until she has.
+``choice()`` is the number of days (0: as soon as finished), or None when she cancelled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QRadioButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gp_guard.guardian.protect import MAX_DAYS, ProgramUse
+from gp_guard.i18n import N_, _, ngettext
+
+IMAGING_WARNING = N_(
+    "Once a file is encrypted, no other program can read it, your imaging or practice software "
+    "included, until it is decrypted: each file is replaced by an encrypted copy whose name ends in "
+    "“.age”. To look at one file, use “Open a protected file” on this page.")
+SSD_NOTE = N_(
+    "Each original is deleted once its encrypted copy has been checked. On an SSD disk, traces of "
+    "deleted files can stay on the disk for a while, and no program can wipe them reliably. If the "
+    "disk of this computer is encrypted (the audit checks it), those traces cannot be read either.")
+NOBODY = N_("No program has files of this folder open right now.")
+
+
+def programs_text(uses: Sequence[ProgramUse]) -> str:
+    """Who has files of the folder open, in words (the most files first)."""
+    if not uses:
+        return _(NOBODY)
+    lines = []
+    for use in uses[:5]:
+        line = ngettext("{program} has {count} file of this folder open.",
+                        "{program} has {count} files of this folder open.", use.files).format(
+            program=use.name or "?", count=use.files)
+        if use.writing:
+            line += " " + ngettext(
+                "It is still writing {count} of them: that file is left as it is and protected once it is closed.",
+                "It is still writing {count} of them: those files are left as they are and protected once they are closed.",
+                use.writing).format(count=use.writing)
+        lines.append(line)
+    return "\n".join(lines)
+
+
+class ProtectDialog(QDialog):
+    def __init__(self, root: Path, uses: Sequence[ProgramUse], days: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(_("Protect this folder?"))
+        self.setAccessibleName(_("Protect this folder?"))
+        self.setMinimumWidth(560)
+        layout = QVBoxLayout(self)
+        title = QLabel(_("Protect {path}?").format(path=root))
+        title.setObjectName("pageTitle")
+        title.setWordWrap(True)
+        layout.addWidget(title)
+        self.warning = QLabel(_(IMAGING_WARNING))
+        self.warning.setWordWrap(True)
+        self.warning.setStyleSheet("font-weight: 600;")
+        layout.addWidget(self.warning)
+        self.programs = QLabel(programs_text(uses))
+        self.programs.setWordWrap(True)
+        self.programs.setAccessibleName(_("Programs using this folder"))
+        layout.addWidget(self.programs)
+
+        layout.addWidget(QLabel(_("When should gp_guard encrypt the files of this folder?")))
+        self.group = QButtonGroup(self)
+        self.now = QRadioButton(_("As soon as each file is finished (a folder where scans or exports arrive)"))
+        self.now.setAccessibleName(_("As soon as each file is finished"))
+        self.later = QRadioButton(_("Once nobody has opened or changed a file for this many days (an imaging "
+                                    "archive: your software keeps reading the recent studies):"))
+        self.later.setAccessibleName(_("Once nobody has opened or changed a file for a number of days"))
+        self.days = QSpinBox()
+        self.days.setRange(1, MAX_DAYS)
+        self.days.setValue(max(1, min(MAX_DAYS, days)))
+        self.days.setSuffix(" " + _("days"))
+        self.days.setAccessibleName(_("Number of days"))
+        self.days.lineEdit().setAccessibleName(_("Number of days"))
+        for button in (self.now, self.later):
+            self.group.addButton(button)
+            button.toggled.connect(self._chosen)
+        layout.addWidget(self.now)
+        row = QHBoxLayout()
+        row.addWidget(self.later, 1)
+        row.addWidget(self.days)
+        layout.addLayout(row)
+        self.days_hint = QLabel()
+        self.days_hint.setWordWrap(True)
+        layout.addWidget(self.days_hint)
+        self.days.valueChanged.connect(self._chosen)
+
+        note = QLabel(_(SSD_NOTE))
+        note.setWordWrap(True)
+        layout.addWidget(note)
+        self.buttons = QDialogButtonBox()
+        self.encrypt = self.buttons.addButton(_("Encrypt"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.cancel = self.buttons.addButton(_("Cancel"), QDialogButtonBox.ButtonRole.RejectRole)
+        self.encrypt.setAccessibleName(_("Encrypt"))
+        self.cancel.setAccessibleName(_("Cancel"))
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self._chosen()
+        self.now.setFocus()
+
+    def _chosen(self, *_args: object) -> None:
+        picked = self.now.isChecked() or self.later.isChecked()
+        self.encrypt.setEnabled(picked)
+        self.encrypt.setDefault(picked)
+        self.days.setEnabled(self.later.isChecked())
+        if self.later.isChecked():
+            self.days_hint.setText(ngettext(
+                "The files opened or changed in the last {days} day stay readable; gp_guard encrypts each one once "
+                "nobody has used it for {days} day.",
+                "The files opened or changed in the last {days} days stay readable; gp_guard encrypts each one once "
+                "nobody has used it for {days} days.", self.days.value()).format(days=self.days.value()))
+        elif self.now.isChecked():
+            self.days_hint.setText(_("Every file is encrypted now, and each new one once the program writing it has closed it."))
+        else:
+            self.days_hint.setText(_("Choose one of the two to continue."))
+
+    def choice(self) -> int | None:
+        if self.result() != QDialog.DialogCode.Accepted:
+            return None
+        return self.days.value() if self.later.isChecked() else 0
