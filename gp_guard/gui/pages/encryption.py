@@ -47,7 +47,7 @@ from gp_guard.gui.dialogs.protect_folder import ProtectDialog
 from gp_guard.gui.pages import PageContext
 from gp_guard.gui.widgets import status_style
 from gp_guard.gui.widgets.buttons import add_button
-from gp_guard.i18n import N_, _, format_datetime, ngettext
+from gp_guard.i18n import N_, _, format_date, format_datetime, ngettext
 from gp_guard.vault import folder, keys, viewer
 
 STATE_WORDS = {
@@ -273,7 +273,7 @@ class EncryptionPage(QWidget):
             plan = self.plans.get(state.path)
             item = QTreeWidgetItem([str(state.path), _(STATE_WORDS[state.state]), str(state.encrypted),
                                     str(state.plain), str(len(state.failed)),
-                                    policy_words(plan.policy) if plan else ""])
+                                    self.plan_short(plan) if plan else ""])
             item.setData(0, Qt.ItemDataRole.UserRole, str(state.path))
             self.tree.addTopLevelItem(item)
             if current is not None and state.path == current:
@@ -300,6 +300,17 @@ class EncryptionPage(QWidget):
         self.plan_label.setText(self.plan_text(plan) if plan else "")
         self.plan_label.setVisible(plan is not None)
         self._set_busy(self.task is not None)
+
+    @staticmethod
+    def plan_short(plan: protecting.FolderPlan) -> str:
+        """The policy column: the rule, and for "untouched for N days" the files waiting and when."""
+        words = policy_words(plan.policy)
+        left = plan.waiting
+        if plan.policy.immediate or not left.count or left.next_at is None:
+            return words
+        return ngettext("{rule}: {count} waiting, until {when}", "{rule}: {count} waiting, the first until {when}",
+                        left.count).format(rule=words, count=left.count,
+                                           when=format_date(dt.datetime.fromtimestamp(left.next_at, dt.UTC)))
 
     @staticmethod
     def plan_text(plan: protecting.FolderPlan) -> str:
