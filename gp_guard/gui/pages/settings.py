@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from gp_guard import settings
 from gp_guard.gui import desktop
 from gp_guard.gui.pages import PageContext
+from gp_guard.gui.widgets.autostart_box import AutostartBox
 from gp_guard.i18n import _
 from gp_guard.paths import data_dir, log_dir
 from gp_guard.version import __version__
@@ -54,6 +55,11 @@ class SettingsPage(QWidget):
             if previous is not None:
                 self.setTabOrder(previous, editor)
             previous = editor
+        self.autostart = AutostartBox(self)  # the login entry itself, not a stored setting
+        form.addRow(self.autostart)
+        if previous is not None:
+            self.setTabOrder(previous, self.autostart)
+        previous = self.autostart
         layout.addWidget(form_box)
 
         files_box = QGroupBox(_("Files"))
