@@ -7,7 +7,10 @@
   ``isSystemTrayAvailable()`` is trusted.)
 - Every minute the scheduler is asked for breach reminders and whether the daily re-audit is due
   (the window counts as idle once nobody has used it for a while); a re-audit notifies only what got
-  worse. Notifications go through the tray icon (a toast on Windows, a notification elsewhere).
+  worse. Notifications go through the tray icon (a toast on Windows, a notification elsewhere);
+  without a tray, through the desktop's notification server (gp_guard/guardian/notify.py: D-Bus,
+  else ``notify-send``), and when none answers they are kept and shown in the window the next
+  time it is shown (``deliver_pending``).
 - The folder watcher (``gp-guard vault watch``) runs as its own process, started and restarted by
   this object when there is a protected folder; when autostart already runs one, the one started here
   says so and exits (one watcher per session).
@@ -20,10 +23,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QProcess, Qt, QTimer
+import shiboken6
+from PySide6.QtCore import QEvent, QObject, QProcess, Qt, QTimer
 from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
 
+from gp_guard.guardian import notify as desktop_notify
 from gp_guard.guardian.scheduler import Notification, Scheduler
 from gp_guard.i18n import N_, _
 from gp_guard.store import Store
@@ -94,6 +99,8 @@ class Guardian(QObject):
             if isinstance(app, QApplication):
                 app.setQuitOnLastWindowClosed(False)
         window.audit.finished.connect(self._audited)
+        self.pending = desktop_notify.Pending(store)
+        window.installEventFilter(self)  # shown again: what could not be notified is said there
         self.timer = QTimer(self)
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self.tick)
@@ -195,6 +202,35 @@ class Guardian(QObject):
         log.info("notification: %s", notification.key)
         if self.tray is not None:
             self.tray.showMessage(notification.title, notification.body)
+            return
+        from gp_guard.gui import tasks
+
+        tasks.run_task(lambda _r: desktop_notify.send(notification.title, notification.body),
+                       on_done=lambda sent: self._sent(notification, bool(sent)))
+
+    def _sent(self, notification: Notification, sent: bool) -> None:
+        """No notification server answered: keep it for the window (now, if she is looking at it)."""
+        if sent or not shiboken6.isValid(self.window):
+            return
+        self.pending.add(notification.key, notification.title, notification.body)
+        if self.window.isVisible() and not self.window.isMinimized():
+            QTimer.singleShot(0, self.deliver_pending)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if watched is self.window and event.type() in (QEvent.Type.Show, QEvent.Type.WindowActivate):
+            QTimer.singleShot(0, self.deliver_pending)  # once the window is on screen
+        return False
+
+    def deliver_pending(self) -> int:
+        """Show in the window what could not be notified; each message once."""
+        from gp_guard.gui import dialogs
+
+        items = self.pending.take()
+        if not items:
+            return 0
+        text = "\n\n".join(f"{item['title']}\n{item['body']}" for item in items)
+        dialogs.inform(self.window, _("Messages gp_guard could not show you earlier"), text)
+        return len(items)
 
     # -- the watcher process ----------------------------------------------------------------
     def watcher_command(self) -> list[str]:

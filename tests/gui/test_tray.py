@@ -109,3 +109,106 @@ def test_the_window_supervises_a_real_watcher_process(qtbot, window, store, monk
     assert guardian.process is process  # not a second one
     guardian.stop()  # SIGTERM: the watcher stops at a safe point
     assert process.exitStatus() == QProcess.ExitStatus.NormalExit and process.exitCode() == 0
+
+
+# -- notifications without a tray (stock GNOME) ------------------------------------------------
+class Clock:
+    """A clock the test moves (seconds since the epoch, like time.time)."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def notification_server(monkeypatch):
+    from tests import notification_server as server_module
+    from tests.conftest import require_tool
+
+    server, thread = server_module.start(require_tool("dbus-daemon", "apt-get install dbus"))
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", server.address)
+    yield server
+    server_module.stop(server, thread)
+
+
+def open_breach(store, aware: dt.datetime) -> None:
+    record = BreachRecord(title="Vol")
+    record.set_answer("aware_at", aware.isoformat(timespec="seconds"))
+    Register.open(store).save(record)
+
+
+def test_without_a_tray_breach_reminders_reach_the_desktop_over_dbus(qtbot, window, store, memory_keyring,
+                                                                   notification_server):
+    from gp_guard.guardian.notify import Pending
+
+    aware = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(hours=1)
+    open_breach(store, aware)
+    clock = Clock(aware.timestamp() + 3600)
+    guardian = attach(window, store, available=False, clock=clock)
+    guardian.tick()
+    assert guardian.shown == []  # one hour after: nothing to say yet
+    clock.now = aware.timestamp() + 25 * 3600
+    guardian.tick()
+    qtbot.waitUntil(lambda: len(notification_server.received) == 1, timeout=10000)
+    got = notification_server.received[0]
+    assert got.signature == "susssasa{sv}i" and got.app == "gp_guard"  # what GNOME Shell accepts
+    assert got.title.endswith(": 24 h since you learnt of it") and "47 h left" in got.body
+    clock.now = aware.timestamp() + 49 * 3600
+    guardian.tick()
+    qtbot.waitUntil(lambda: len(notification_server.received) == 2, timeout=10000)
+    assert notification_server.received[1].title.endswith(": 48 h since you learnt of it")
+    guardian.tick()
+    assert len(guardian.shown) == 2 and Pending(store).all() == []  # each told once, nothing left over
+    guardian.stop()
+
+
+def test_without_a_tray_a_regression_reaches_the_desktop_through_notify_send(qtbot, window, store, monkeypatch,
+                                                                           notification_server):
+    from gp_guard.guardian import notify
+    from tests.conftest import require_tool
+
+    require_tool("notify-send", "apt-get install libnotify-bin")
+    monkeypatch.setattr(notify, "BACKENDS", [notify.notify_send])  # no D-Bus library: the command
+    yesterday = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=25)).isoformat(timespec="seconds")
+    with store.transaction() as conn:  # yesterday the firewall was on
+        run = conn.execute("INSERT INTO audit_run(started_at, duration_s, score, grade, platform) VALUES(?,?,?,?,?)",
+                           (yesterday, 1.0, 90, "A", "windows")).lastrowid
+        conn.execute("INSERT INTO audit_result(run_id, check_id, severity, status) VALUES(?,?,?,?)",
+                     (run, "FW-01", "critical", "pass"))
+    guardian = attach(window, store, available=False)
+    guardian.last_used = -1e18  # nobody used the window for a long time
+    with qtbot.waitSignal(window.audit.finished, timeout=30000):
+        guardian.tick()  # the recorded Windows 10 machine has its firewall off today
+    qtbot.waitUntil(lambda: any(r.body == "The firewall was turned off since yesterday."
+                                for r in notification_server.received), timeout=10000)
+    assert {r.app for r in notification_server.received} == {"gp_guard"}
+    guardian.stop()
+
+
+def test_without_any_notification_server_the_window_says_it_when_next_shown(qtbot, window, store, memory_keyring,
+                                                                           monkeypatch, seams, tmp_path):
+    from gp_guard.guardian import notify
+
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={tmp_path / 'no-bus'}")
+    monkeypatch.setattr(notify, "notify_send_path", lambda: None)
+    aware = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(hours=1)
+    open_breach(store, aware)
+    clock = Clock(aware.timestamp() + 67 * 3600)  # the app was closed through 24 h and 48 h
+    guardian = attach(window, store, available=False, clock=clock)
+    assert not window.isVisible()
+    guardian.tick()
+    qtbot.waitUntil(lambda: len(notify.Pending(store).all()) == 1, timeout=10000)
+    assert seams.informed == []  # kept: nobody is looking at the window
+    window.show()
+    qtbot.waitUntil(lambda: bool(seams.informed), timeout=10000)
+    [(title, text, error)] = seams.informed
+    assert title == "Messages gp_guard could not show you earlier" and not error
+    assert ": 66 h since you learnt of it" in text and "24 h" not in text  # only the latest reminder
+    assert notify.Pending(store).all() == []
+    window.hide()
+    window.show()
+    QApplication.processEvents()
+    assert guardian.deliver_pending() == 0 and len(seams.informed) == 1  # said once
+    guardian.stop()
