@@ -28,6 +28,16 @@ def attach(window, store, available: bool, **kw) -> Guardian:
     return guardian
 
 
+def firewall_was_on_yesterday(store) -> None:
+    """Yesterday's audit, in which the firewall was on (today's recorded machine has it off)."""
+    yesterday = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=25)).isoformat(timespec="seconds")
+    with store.transaction() as conn:
+        run = conn.execute("INSERT INTO audit_run(started_at, duration_s, score, grade, platform) VALUES(?,?,?,?,?)",
+                           (yesterday, 1.0, 90, "A", "windows")).lastrowid
+        conn.execute("INSERT INTO audit_result(run_id, check_id, severity, status) VALUES(?,?,?,?)",
+                     (run, "FW-01", "critical", "pass"))
+
+
 def test_without_a_tray_the_window_is_never_hidden(qtbot, window, store):
     guardian = attach(window, store, available=False)
     window.show()
@@ -64,12 +74,7 @@ def test_the_timer_notifies_breach_reminders_and_what_got_worse(qtbot, window, s
     record = BreachRecord(title="Vol")
     record.set_answer("aware_at", aware.isoformat(timespec="seconds"))
     Register.open(store).save(record)
-    yesterday = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=25)).isoformat(timespec="seconds")
-    with store.transaction() as conn:  # yesterday the firewall was on
-        run = conn.execute("INSERT INTO audit_run(started_at, duration_s, score, grade, platform) VALUES(?,?,?,?,?)",
-                           (yesterday, 1.0, 90, "A", "windows")).lastrowid
-        conn.execute("INSERT INTO audit_result(run_id, check_id, severity, status) VALUES(?,?,?,?)",
-                     (run, "FW-01", "critical", "pass"))
+    firewall_was_on_yesterday(store)
     guardian = attach(window, store, available=True)
     guardian.last_used = -1e18  # nobody used the window for a long time
     with qtbot.waitSignal(window.audit.finished, timeout=30000):
@@ -171,12 +176,7 @@ def test_without_a_tray_a_regression_reaches_the_desktop_through_notify_send(qtb
 
     require_tool("notify-send", "apt-get install libnotify-bin")
     monkeypatch.setattr(notify, "BACKENDS", [notify.notify_send])  # no D-Bus library: the command
-    yesterday = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=25)).isoformat(timespec="seconds")
-    with store.transaction() as conn:  # yesterday the firewall was on
-        run = conn.execute("INSERT INTO audit_run(started_at, duration_s, score, grade, platform) VALUES(?,?,?,?,?)",
-                           (yesterday, 1.0, 90, "A", "windows")).lastrowid
-        conn.execute("INSERT INTO audit_result(run_id, check_id, severity, status) VALUES(?,?,?,?)",
-                     (run, "FW-01", "critical", "pass"))
+    firewall_was_on_yesterday(store)
     guardian = attach(window, store, available=False)
     guardian.last_used = -1e18  # nobody used the window for a long time
     with qtbot.waitSignal(window.audit.finished, timeout=30000):
