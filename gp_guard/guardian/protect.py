@@ -92,7 +92,11 @@ def protect(root: str | os.PathLike[str], after_days: int, recipients: Sequence[
     else:
         due, left = due_files(real, chosen, clock)
         report = folder.lock(real, recipients, identities, progress=progress, cancel=cancel, store=store, only=due)
-    policies.set_policy(store or open_default(), policies.real(real), chosen.after_days)
+    store = store or open_default()
+    policies.set_policy(store, policies.real(real), chosen.after_days)
+    from gp_guard.guardian.activity import record_protected
+
+    record_protected(store, len(report.done), clock)  # for the weekly summary
     return Protected(report, chosen, left)
 
 

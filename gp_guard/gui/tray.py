@@ -2,7 +2,7 @@
 
 - Where the system has a tray (``QSystemTrayIcon.isSystemTrayAvailable()``), closing the window
   keeps gp_guard running there, with a state icon (green, orange, red) and a menu: open, audit now,
-  protected folders, breach clock, quit. Where there is none (stock GNOME), the window is never
+  protected folders, breach clock, this week's summary, quit. Where there is none (stock GNOME), the window is never
   hidden: closing it quits, as before. (An icon may claim to be visible without a tray: only
   ``isSystemTrayAvailable()`` is trusted.)
 - Every minute the scheduler is asked for breach reminders and whether the daily re-audit is due
@@ -118,6 +118,7 @@ class Guardian(QObject):
                                 ("audit", N_("Run an audit now"), self.audit_now),
                                 ("folders", N_("Protected folders"), lambda: self.show_page("encryption")),
                                 ("breach", N_("Breach clock"), self.show_breach),
+                                ("week", N_("This week…"), self.show_week),
                                 ("quit", N_("Quit gp_guard"), self.quit)):
             action = menu.addAction(_(text))
             action.triggered.connect(slot)
@@ -163,6 +164,16 @@ class Guardian(QObject):
     def show_breach(self) -> None:
         self.show_window()
         self.window.open_breach()
+
+    def show_week(self) -> Any:
+        """The weekly summary (gui/dialogs/weekly.py), over the window."""
+        from gp_guard.gui.dialogs.weekly import WeeklyDialog
+
+        self.show_window()
+        dialog = WeeklyDialog(self.store, self.window, self.scheduler.clock)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
 
     def audit_now(self) -> None:
         self.window.audit.start()

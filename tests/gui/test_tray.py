@@ -53,7 +53,7 @@ def test_with_a_tray_closing_keeps_gp_guard_there(qtbot, window, store, memory_k
     assert guardian.tray is not None and guardian.tray.isVisible()
     assert not QApplication.instance().quitOnLastWindowClosed()
     names = [a.text() for a in guardian.menu.actions()]
-    assert names == ["Open gp_guard", "Run an audit now", "Protected folders", "Breach clock", "Quit gp_guard"]
+    assert names == ["Open gp_guard", "Run an audit now", "Protected folders", "Breach clock", "This week…", "Quit gp_guard"]
     assert guardian.refresh() == "orange"  # no audit yet
     window.show()
     qtbot.waitExposed(window)
@@ -211,4 +211,24 @@ def test_without_any_notification_server_the_window_says_it_when_next_shown(qtbo
     window.show()
     QApplication.processEvents()
     assert guardian.deliver_pending() == 0 and len(seams.informed) == 1  # said once
+    guardian.stop()
+
+
+def test_this_weeks_summary_from_the_tray_and_the_vault_page(qtbot, window, store):
+    from gp_guard.guardian.activity import record_protected
+
+    firewall_was_on_yesterday(store)
+    record_protected(store, 12)
+    guardian = attach(window, store, available=True)
+    dialog = guardian.show_week()
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.week is not None, timeout=10000)
+    text = dialog.text.text()
+    assert "Audits of this computer: 1." in text and "Files protected by encryption: 12." in text
+    assert dialog.period.text().startswith("From ") and "-" not in dialog.period.text()  # dates in words
+    page = window.pages["encryption"]
+    page.week_button.click()
+    qtbot.waitUntil(lambda: page.week_dialog.week is not None, timeout=10000)
+    assert page.week_dialog.week.protected == 12
+    page.week_dialog.close()
     guardian.stop()

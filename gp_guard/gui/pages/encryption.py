@@ -15,11 +15,10 @@ mark and words (success, attention, failure), never silently.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-import datetime as dt
 
 import shiboken6
 from PySide6.QtCore import Qt, QTime, QTimer, QUrl
@@ -171,6 +170,7 @@ class EncryptionPage(QWidget):
         self.open_button = add_button(row, _("Open a protected file…"), self.open_file)
         self.close_views_button = add_button(row, _("Delete the opened copies"), self.close_views)
         self.kit_button = add_button(row, _("Print the recovery kit again…"), self.reprint_kit)
+        self.week_button = add_button(row, _("This week…"), self.show_week)
         layout.addLayout(row)
 
         row = QHBoxLayout()
@@ -216,7 +216,11 @@ class EncryptionPage(QWidget):
                 self._show_result(Status.PASS, _("Interrupted work was completed; files made safe: {count}.").format(count=result.count))
             self.refresh()
 
-        tasks.run_task(work, on_done=done, on_error=lambda exc: shiboken6.isValid(self.tree) and self.refresh())
+        def failed(_exc: BaseException) -> None:
+            if shiboken6.isValid(self.tree):
+                self.refresh()
+
+        tasks.run_task(work, on_done=done, on_error=failed)
 
     def refresh(self) -> None:
         has = keys.has_keys()
@@ -278,8 +282,9 @@ class EncryptionPage(QWidget):
             self.tree.addTopLevelItem(item)
             if current is not None and state.path == current:
                 self.tree.setCurrentItem(item)
-        if self.tree.currentItem() is None and self.tree.topLevelItemCount():
-            self.tree.setCurrentItem(self.tree.topLevelItem(0))
+        first = self.tree.topLevelItem(0)
+        if self.tree.currentItem() is None and first is not None:
+            self.tree.setCurrentItem(first)
         for column in range(1, 6):
             self.tree.resizeColumnToContents(column)
         self._selection_changed()
@@ -572,6 +577,14 @@ class EncryptionPage(QWidget):
         text = _(NO_VIEWER).format(suffix=path.suffix or path.name, path=path)
         self._show_result(Status.WARN, text)
         dialogs.inform(self, _("No program opens this file"), text, error=True)
+
+    def show_week(self) -> None:
+        """What the guardian did these seven days (also in the tray menu)."""
+        from gp_guard.gui.dialogs.weekly import WeeklyDialog
+
+        self.week_dialog = WeeklyDialog(self.ctx.store, self)
+        self.week_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.week_dialog.show()
 
     def close_views(self) -> None:
         count = len(self.viewer.opened)
