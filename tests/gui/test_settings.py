@@ -126,3 +126,19 @@ def test_start_at_login_shows_an_entry_made_elsewhere(qtbot, make_window, tmp_pa
     window.navigate("settings")
     box = window.pages["settings"].autostart
     assert box.isChecked() and box.text().startswith("Lancer la surveillance des dossiers de gp_guard")
+
+
+def test_each_folder_choose_button_names_its_own_folder(make_window):
+    from PySide6.QtWidgets import QPushButton
+
+    from gp_guard.gui.pages import settings as page_module
+
+    window = make_window("fr")
+    window.navigate("settings")
+    page = window.pages["settings"]
+    names = {key: page.editors[key].findChild(QPushButton).accessibleName()
+             for key, s in settings.by_key().items() if s.kind == "folder"}
+    assert names["backup.target"] == "Choisir le dossier des sauvegardes"
+    assert names["monitoring.folder"] == "Choisir le dossier pour la supervision du prestataire informatique"
+    assert len(set(names.values())) == len(names)  # never the same name for two folders
+    assert "{setting}" in page_module.CHOOSE_OTHER  # a folder added later is named by its label
