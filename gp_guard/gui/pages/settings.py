@@ -27,7 +27,6 @@ from gp_guard.i18n import N_, _
 from gp_guard.paths import data_dir, log_dir
 from gp_guard.version import __version__
 
-
 # What each folder's "Choose…" button says to a screen reader (it names its own folder).
 CHOOSE_NAMES = {
     settings.BACKUP_TARGET.key: N_("Choose the backup folder"),
