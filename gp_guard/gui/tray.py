@@ -125,6 +125,7 @@ class Guardian(QObject):
             self.actions[key] = action
         self.tray.setContextMenu(menu)
         self.tray.activated.connect(self._activated)
+        self.tray.messageClicked.connect(self.open_last)
         self.refresh()
         self.tray.show()
 
@@ -226,6 +227,17 @@ class Guardian(QObject):
         self.pending.add(notification.key, notification.title, notification.body)
         if self.window.isVisible() and not self.window.isMinimized():
             QTimer.singleShot(0, self.deliver_pending)
+
+    def open_last(self) -> None:
+        """The last notification was clicked: open what it is about (the finding, the breach)."""
+        last = self.shown[-1] if self.shown else None
+        if last is not None and last.breach_id:
+            self.show_breach()
+        elif last is not None and last.check_id:
+            self.show_window()
+            self.window.open_finding(last.check_id)
+        else:
+            self.show_window()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         if watched is self.window and event.type() in (QEvent.Type.Show, QEvent.Type.WindowActivate):

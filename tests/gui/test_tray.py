@@ -12,6 +12,7 @@ from gp_guard.breach.model import BreachRecord
 from gp_guard.breach.register import Register
 from gp_guard.gui import tray as tray_module
 from gp_guard.gui.tray import Guardian
+from gp_guard.gui.widgets.findings_tree import FINDING_ROLE
 
 
 @pytest.fixture(autouse=True)
@@ -85,6 +86,9 @@ def test_the_timer_notifies_breach_reminders_and_what_got_worse(qtbot, window, s
     assert any(n.body == "The firewall was turned off since yesterday." for n in guardian.shown)
     guardian.tick()  # nothing new: nothing told twice
     assert len(guardian.shown) == len(keys)
+    guardian.tray.messageClicked.emit()  # the doctor clicks the last notification: its finding opens
+    assert window.isVisible() and window.current_key() == "audit"
+    assert window.pages["audit"].tree.currentItem().data(0, FINDING_ROLE).id == "FW-01"
     guardian.stop()
 
 
