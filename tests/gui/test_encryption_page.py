@@ -498,3 +498,34 @@ def test_with_the_key_in_the_keyring_encrypting_checks_each_copy_by_decrypting_i
     wait_done(qtbot, page)
     assert given[0] is not None and len(given[0]) == 1  # the working key: full read-back check
     assert page.result_label.text() == "Files encrypted: 2."
+
+
+def test_the_rule_of_a_protected_folder_can_be_changed(make_page, with_keys, qtbot, tmp_path, monkeypatch, store):
+    from gp_guard.guardian import policy
+
+    root = imaging(tmp_path, count=1)
+    folder.lock(root, keys.recipients(), None)
+    policy.set_policy(store, root, 0)
+    shown = []
+    monkeypatch.setattr(encryption, "ask_rule", lambda parent, r, current, days: shown.append((r, current)) or 60)
+    page = make_page()
+    qtbot.waitUntil(lambda: page.tree.topLevelItemCount() == 1)
+    assert page.rule_button.isEnabled()
+    page.rule_button.click()
+    assert shown == [(root, policy.Policy(0))]
+    assert policy.get(store, root).after_days == 60
+    assert page.result_label.text().startswith("Rule saved: Untouched for 60 days.")
+    qtbot.waitUntil(lambda: page.tree.topLevelItem(0).text(5) == "Untouched for 60 days", timeout=10000)
+
+
+def test_the_rule_dialog_starts_on_the_folders_current_rule(qtbot, tmp_path):
+    from gp_guard.guardian.policy import Policy
+    from gp_guard.gui.dialogs.protect_folder import ProtectDialog
+
+    dialog = ProtectDialog(tmp_path, [], 30, current=Policy(45))
+    qtbot.addWidget(dialog)
+    assert dialog.later.isChecked() and dialog.days.value() == 45 and dialog.encrypt.text() == "Save"
+    assert dialog.programs.isHidden()
+    dialog.now.setChecked(True)
+    dialog.encrypt.click()
+    assert dialog.choice() == 0

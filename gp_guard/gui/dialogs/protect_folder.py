@@ -3,6 +3,9 @@ encrypted ("as soon as finished" or "once untouched for N days", gp_guard/guardi
 
 The doctor must pick one of the two: the dialog's "Encrypt" button stays disabled until she has.
 ``choice()`` is the number of days (0: as soon as finished), or None when she cancelled.
+
+``current=`` (a folder already protected): the same choice, preselected, to change the rule; the
+programs are not listed and the button says "Save".
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gp_guard.guardian.policy import Policy
 from gp_guard.guardian.protect import MAX_DAYS, ProgramUse
 from gp_guard.i18n import N_, _, ngettext
 
@@ -55,13 +59,15 @@ def programs_text(uses: Sequence[ProgramUse]) -> str:
 
 
 class ProtectDialog(QDialog):
-    def __init__(self, root: Path, uses: Sequence[ProgramUse], days: int, parent: QWidget | None = None) -> None:
+    def __init__(self, root: Path, uses: Sequence[ProgramUse], days: int, parent: QWidget | None = None,
+                 current: Policy | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(_("Protect this folder?"))
-        self.setAccessibleName(_("Protect this folder?"))
+        heading = _("Protect this folder?") if current is None else _("When are the files of this folder encrypted?")
+        self.setWindowTitle(heading)
+        self.setAccessibleName(heading)
         self.setMinimumWidth(560)
         layout = QVBoxLayout(self)
-        title = QLabel(_("Protect {path}?").format(path=root))
+        title = QLabel(_("Protect {path}?").format(path=root) if current is None else str(root))
         title.setObjectName("pageTitle")
         title.setWordWrap(True)
         layout.addWidget(title)
@@ -72,6 +78,7 @@ class ProtectDialog(QDialog):
         self.programs = QLabel(programs_text(uses))
         self.programs.setWordWrap(True)
         self.programs.setAccessibleName(_("Programs using this folder"))
+        self.programs.setVisible(current is None)
         layout.addWidget(self.programs)
 
         layout.addWidget(QLabel(_("When should gp_guard encrypt the files of this folder?")))
@@ -83,7 +90,7 @@ class ProtectDialog(QDialog):
         self.later.setAccessibleName(_("Once nobody has opened or changed a file for a number of days"))
         self.days = QSpinBox()
         self.days.setRange(1, MAX_DAYS)
-        self.days.setValue(max(1, min(MAX_DAYS, days)))
+        self.days.setValue(max(1, min(MAX_DAYS, current.after_days if current and not current.immediate else days)))
         self.days.setSuffix(" " + _("days"))
         self.days.setAccessibleName(_("Number of days"))
         self.days.lineEdit().setAccessibleName(_("Number of days"))
@@ -102,15 +109,19 @@ class ProtectDialog(QDialog):
 
         note = QLabel(_(SSD_NOTE))
         note.setWordWrap(True)
+        note.setVisible(current is None)
         layout.addWidget(note)
         self.buttons = QDialogButtonBox()
-        self.encrypt = self.buttons.addButton(_("Encrypt"), QDialogButtonBox.ButtonRole.AcceptRole)
+        accept = _("Encrypt") if current is None else _("Save")
+        self.encrypt = self.buttons.addButton(accept, QDialogButtonBox.ButtonRole.AcceptRole)
         self.cancel = self.buttons.addButton(_("Cancel"), QDialogButtonBox.ButtonRole.RejectRole)
-        self.encrypt.setAccessibleName(_("Encrypt"))
+        self.encrypt.setAccessibleName(accept)
         self.cancel.setAccessibleName(_("Cancel"))
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
+        if current is not None:
+            (self.now if current.immediate else self.later).setChecked(True)
         self._chosen()
         self.now.setFocus()
 

@@ -87,6 +87,13 @@ def ask_protect(parent: QWidget, root: Path, uses: list[protecting.ProgramUse], 
     return dialog.choice()
 
 
+def ask_rule(parent: QWidget, root: Path, current: policies.Policy, days: int) -> int | None:
+    """The same choice for a folder already protected, preselected: the new number of days, or None."""
+    dialog = ProtectDialog(root, [], days, parent, current=current)
+    dialog.exec()
+    return dialog.choice()
+
+
 NO_VIEWER = N_("The file was decrypted, but no program on this computer opens files of the type “{suffix}”. "
                "Install a viewer for this type (for X-ray images, a DICOM viewer), or ask your IT provider. "
                "The decrypted copy is here, readable by you only: {path}. It is deleted when you press "
@@ -165,6 +172,7 @@ class EncryptionPage(QWidget):
         self.lock_button = add_button(row, _("Encrypt the remaining files"), lambda: self._start("lock"))
         self.unlock_button = add_button(row, _("Decrypt the folder"), lambda: self._start("unlock"))
         self.verify_button = add_button(row, _("Verify"), lambda: self._start("verify"))
+        self.rule_button = add_button(row, _("Change the rule…"), self.change_rule)
         layout.addLayout(row)
         row = QHBoxLayout()
         self.open_button = add_button(row, _("Open a protected file…"), self.open_file)
@@ -351,7 +359,7 @@ class EncryptionPage(QWidget):
         busy = busy or self.scanning
         has_keys, chosen = keys.has_keys(), self.selected() is not None
         self.protect_button.setEnabled(not busy and has_keys)
-        for button in (self.lock_button, self.unlock_button, self.verify_button):
+        for button in (self.lock_button, self.unlock_button, self.verify_button, self.rule_button):
             button.setEnabled(not busy and has_keys and chosen)
         self.open_button.setEnabled(not busy and has_keys)
         self.kit_button.setEnabled(not busy and has_keys)
@@ -398,6 +406,23 @@ class EncryptionPage(QWidget):
         if chosen is None:
             return
         self._start("lock", root, after_days=chosen)
+
+    def change_rule(self) -> None:
+        """When the selected folder's files are encrypted: the choice made when it was protected."""
+        root = self.selected()
+        if root is None or self.task is not None:
+            return
+        store = self.ctx.store
+        current = policies.get(store, policies.real(root))
+        days = int(settings.get(store, settings.GUARDIAN_AFTER_DAYS.key) or protecting.DEFAULT_AFTER_DAYS)
+        chosen = ask_rule(self, root, current, days)
+        if chosen is None or chosen == current.after_days:
+            return
+        policies.set_policy(store, policies.real(root), chosen)
+        self._show_result(Status.PASS, _("Rule saved: {rule}. The files it allows are encrypted by the folder watcher, "
+                                         "or now with “Encrypt the remaining files”.").format(
+            rule=policy_words(policies.Policy(chosen))))
+        self.refresh()
 
     def _key_getter(self, ask: bool = True) -> Callable[[], Any] | None:
         """What the worker calls to get the working key; None when the doctor gave up.
