@@ -529,3 +529,22 @@ def test_the_rule_dialog_starts_on_the_folders_current_rule(qtbot, tmp_path):
     dialog.now.setChecked(True)
     dialog.encrypt.click()
     assert dialog.choice() == 0
+
+
+def test_the_protect_dialog_shows_its_wrapped_texts_whole(qtbot, tmp_path):
+    from PySide6.QtWidgets import QLabel
+
+    from gp_guard.guardian.protect import ProgramUse
+    from gp_guard.gui.dialogs.protect_folder import ProtectDialog
+
+    apply_language("fr")  # the longer texts
+    dialog = ProtectDialog(tmp_path, [ProgramUse(1, "Weasis", 3, 1)], 30)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    labels = [label for label in dialog.findChildren(QLabel) if label.wordWrap() and not label.isHidden()]
+
+    def whole() -> bool:
+        return all(label.height() >= label.heightForWidth(label.width()) for label in labels)
+
+    qtbot.waitUntil(whole, timeout=5000)  # the bold warning was cut to three lines before
+    assert len(labels) >= 5

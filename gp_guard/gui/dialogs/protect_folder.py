@@ -13,6 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import shiboken6
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
@@ -27,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from gp_guard.guardian.policy import Policy
 from gp_guard.guardian.protect import MAX_DAYS, ProgramUse
+from gp_guard.gui.widgets import wrapped
 from gp_guard.i18n import N_, _, ngettext
 
 IMAGING_WARNING = N_(
@@ -73,7 +77,9 @@ class ProtectDialog(QDialog):
         layout.addWidget(title)
         self.warning = QLabel(_(IMAGING_WARNING))
         self.warning.setWordWrap(True)
-        self.warning.setStyleSheet("font-weight: 600;")
+        bold = self.warning.font()
+        bold.setBold(True)  # a font, not a style sheet: the wrapped height is measured in bold
+        self.warning.setFont(bold)
         layout.addWidget(self.warning)
         self.programs = QLabel(programs_text(uses))
         self.programs.setWordWrap(True)
@@ -83,10 +89,9 @@ class ProtectDialog(QDialog):
 
         layout.addWidget(QLabel(_("When should gp_guard encrypt the files of this folder?")))
         self.group = QButtonGroup(self)
-        self.now = QRadioButton(_("As soon as each file is finished (a folder where scans or exports arrive)"))
+        self.now = QRadioButton(_("As soon as each file is finished"))
         self.now.setAccessibleName(_("As soon as each file is finished"))
-        self.later = QRadioButton(_("Once nobody has opened or changed a file for this many days (an imaging "
-                                    "archive: your software keeps reading the recent studies):"))
+        self.later = QRadioButton(_("Once nobody has opened or changed a file for"))
         self.later.setAccessibleName(_("Once nobody has opened or changed a file for a number of days"))
         self.days = QSpinBox()
         self.days.setRange(1, MAX_DAYS)
@@ -98,10 +103,13 @@ class ProtectDialog(QDialog):
             self.group.addButton(button)
             button.toggled.connect(self._chosen)
         layout.addWidget(self.now)
+        layout.addWidget(self._hint(_("For a folder where scans or exports arrive.")))
         row = QHBoxLayout()
-        row.addWidget(self.later, 1)
+        row.addWidget(self.later)
         row.addWidget(self.days)
+        row.addStretch(1)
         layout.addLayout(row)
+        layout.addWidget(self._hint(_("For an imaging archive: your software keeps reading the recent studies.")))
         self.days_hint = QLabel()
         self.days_hint.setWordWrap(True)
         layout.addWidget(self.days_hint)
@@ -124,6 +132,17 @@ class ProtectDialog(QDialog):
             (self.now if current.immediate else self.later).setChecked(True)
         self._chosen()
         self.now.setFocus()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        QTimer.singleShot(0, lambda: wrapped.fit(self) if shiboken6.isValid(self) else None)
+
+    @staticmethod
+    def _hint(text: str) -> QLabel:
+        label = QLabel(text)
+        label.setWordWrap(True)
+        label.setIndent(24)  # under its choice's text
+        return label
 
     def _chosen(self, *_args: object) -> None:
         picked = self.now.isChecked() or self.later.isChecked()

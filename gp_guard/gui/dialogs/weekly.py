@@ -10,11 +10,13 @@ import time
 from collections.abc import Callable
 
 import shiboken6
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
 from gp_guard.guardian import summary
 from gp_guard.gui import tasks
+from gp_guard.gui.widgets import wrapped
 from gp_guard.i18n import _, format_date, ngettext
 from gp_guard.store import Store
 
@@ -76,12 +78,18 @@ class WeeklyDialog(QDialog):
         self.task = tasks.run_task(lambda _r: summary.week(store, clock), on_done=self._show,
                                    on_error=self._failed)
 
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        QTimer.singleShot(0, lambda: wrapped.fit(self) if shiboken6.isValid(self) else None)
+
     def _show(self, week: summary.Week) -> None:
         if not shiboken6.isValid(self.text):
             return
         self.week = week
         self.period.setText(_("From {start} to {end}").format(start=format_date(week.start), end=format_date(week.end)))
         self.text.setText("\n".join(lines(week)))
+        if self.isVisible():
+            wrapped.fit(self)
 
     def _failed(self, _exc: BaseException) -> None:
         if shiboken6.isValid(self.text):

@@ -156,6 +156,7 @@ class EncryptionPage(QWidget):
         self.tree.setHeaderLabels([_("Folder"), _("State"), _("Encrypted"), _("Not encrypted yet"), _("Failed"),
                                    _("When encrypted")])
         self.tree.setRootIsDecorated(False)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a long path keeps its last folders
         self.tree.setAccessibleName(_("Protected folders"))
         self.tree.currentItemChanged.connect(lambda *_a: self._selection_changed())
         layout.addWidget(self.tree, 2)
@@ -293,7 +294,7 @@ class EncryptionPage(QWidget):
         first = self.tree.topLevelItem(0)
         if self.tree.currentItem() is None and first is not None:
             self.tree.setCurrentItem(first)
-        for column in range(1, 6):
+        for column in range(6):  # the folder too: its path is what the doctor reads first
             self.tree.resizeColumnToContents(column)
         self._selection_changed()
 
@@ -366,6 +367,7 @@ class EncryptionPage(QWidget):
         self.setup_button.setEnabled(not busy and not has_keys)
         self.close_views_button.setEnabled(bool(self.viewer.opened))
         self.cancel_button.setEnabled(busy and self.token is not None)
+        self.cancel_button.setVisible(busy)  # no idle button among the actions
         self.progress.setVisible(busy)
 
     # -- actions --------------------------------------------------------------------------------
