@@ -543,8 +543,11 @@ def test_the_protect_dialog_shows_its_wrapped_texts_whole(qtbot, tmp_path):
     dialog.show()
     labels = [label for label in dialog.findChildren(QLabel) if label.wordWrap() and not label.isHidden()]
 
-    def whole() -> bool:
-        return all(label.height() >= label.heightForWidth(label.width()) for label in labels)
+    def whole() -> bool:  # each text at its full height, and the dialog tall enough for them all
+        return (all(label.height() >= label.heightForWidth(label.width()) for label in labels)
+                and dialog.height() >= dialog.layout().totalHeightForWidth(dialog.width()))
 
     qtbot.waitUntil(whole, timeout=5000)  # the bold warning was cut to three lines before
+    dialog.later.setChecked(True)  # the hint under the choices grows to two lines
+    qtbot.waitUntil(lambda: "restent lisibles" in dialog.days_hint.text() and whole(), timeout=5000)
     assert len(labels) >= 5

@@ -159,6 +159,8 @@ class ProtectDialog(QDialog):
             self.days_hint.setText(_("Every file is encrypted now, and each new one once the program writing it has closed it."))
         else:
             self.days_hint.setText(_("Choose one of the two to continue."))
+        if self.isVisible():  # the hint's new text may take more lines
+            QTimer.singleShot(0, lambda: wrapped.fit(self) if shiboken6.isValid(self) else None)
 
     def choice(self) -> int | None:
         if self.result() != QDialog.DialogCode.Accepted:
