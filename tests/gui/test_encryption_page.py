@@ -551,3 +551,39 @@ def test_the_protect_dialog_shows_its_wrapped_texts_whole(qtbot, tmp_path):
     dialog.later.setChecked(True)  # the hint under the choices grows to two lines
     qtbot.waitUntil(lambda: "restent lisibles" in dialog.days_hint.text() and whole(), timeout=5000)
     assert len(labels) >= 5
+
+
+def test_the_kit_is_printed_again_from_the_key_typed_from_paper_and_only_for_this_practice(
+        make_page, qtbot, tmp_path, monkeypatch, seams):
+    from gp_guard.vault import agefile
+
+    monkeypatch.setattr(keys, "TYPED_WORK_FACTOR", 10)
+    created = keys.create_keys(PASSPHRASE.encode())
+    page = make_page()
+    saved = tmp_path / "kit.pdf"
+    monkeypatch.setattr(encryption, "ask_kit_source", lambda parent: "type")
+    monkeypatch.setattr(encryption, "choose_save_file", lambda parent, title, name: str(saved))
+    other = agefile.X25519Identity.generate().to_string()
+    monkeypatch.setattr(encryption, "ask_recovery_key", lambda parent: other)  # another practice's key
+    page.kit_button.click()
+    assert seams.informed[-1] == ("Recovery kit", "This is not the recovery key of this practice. Look at the "
+                                  "printed kit again and retype it.", True)
+    assert not saved.exists()
+    secret = created.recovery_secret
+    as_read = " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)).lower()  # in groups, any case
+    monkeypatch.setattr(encryption, "ask_recovery_key", lambda parent: as_read)
+    page.kit_button.click()
+    assert saved.read_bytes().startswith(b"%PDF") and seams.informed[-1][0] == "Recovery kit"
+    assert seams.informed[-1][1].startswith("Kit saved.")
+    saved.unlink()
+    wrong_file = tmp_path / "key.txt"
+    wrong_file.write_text(f"# a key\n{other}\n", encoding="utf-8")  # a key, but not this practice's
+    monkeypatch.setattr(encryption, "ask_kit_source", lambda parent: "file")
+    monkeypatch.setattr(encryption, "choose_file", lambda parent, title, pattern: str(wrong_file))
+    page.kit_button.click()
+    assert seams.informed[-1] == ("Recovery kit", "This file does not hold this practice's recovery key.", True)
+    assert not saved.exists()
+    monkeypatch.setattr(encryption, "ask_kit_source", lambda parent: None)  # the doctor cancelled
+    count = len(seams.informed)
+    page.kit_button.click()
+    assert len(seams.informed) == count

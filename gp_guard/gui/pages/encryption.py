@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QMessageBox,
     QProgressBar,
     QTreeWidget,
     QTreeWidgetItem,
@@ -46,7 +47,7 @@ from gp_guard.gui.dialogs.protect_folder import ProtectDialog
 from gp_guard.gui.pages import PageContext
 from gp_guard.gui.widgets import status_style
 from gp_guard.gui.widgets.buttons import add_button
-from gp_guard.i18n import N_, _, format_date, format_datetime, ngettext
+from gp_guard.i18n import N_, _, current_language, format_date, format_datetime, ngettext
 from gp_guard.vault import folder, keys, viewer
 
 STATE_WORDS = {
@@ -85,6 +86,29 @@ def ask_protect(parent: QWidget, root: Path, uses: list[protecting.ProgramUse], 
     dialog = ProtectDialog(root, uses, days, parent)
     dialog.exec()
     return dialog.choice()
+
+
+def ask_kit_source(parent: QWidget) -> str | None:
+    """Where the recovery key comes from to print the kit again: "type" (from the paper kit),
+    "file" (a text file), or None."""
+    box = QMessageBox(QMessageBox.Icon.Question, _("Print the recovery kit again"), _(
+        "To print the kit again, gp_guard needs the recovery key: it never keeps it. Type it from your "
+        "paper kit (it starts with AGE-SECRET-KEY-1; a reader of QR codes that types works too), or "
+        "choose a text file where your IT provider saved it."), parent=parent)
+    typed = box.addButton(_("Type the key"), QMessageBox.ButtonRole.AcceptRole)
+    from_file = box.addButton(_("Choose a file…"), QMessageBox.ButtonRole.ActionRole)
+    cancel = box.addButton(_("Cancel"), QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(typed)
+    box.setEscapeButton(cancel)
+    box.exec()
+    clicked = box.clickedButton()
+    return "type" if clicked is typed else "file" if clicked is from_file else None
+
+
+def ask_recovery_key(parent: QWidget) -> str | None:
+    text, ok = QInputDialog.getText(parent, _("Print the recovery kit again"),
+                                    _("The whole recovery key, as printed on the kit:"))
+    return text if ok else None
 
 
 def ask_rule(parent: QWidget, root: Path, current: policies.Policy, days: int) -> int | None:
@@ -621,19 +645,31 @@ class EncryptionPage(QWidget):
         self._set_busy(self.task is not None)
 
     def reprint_kit(self) -> None:
-        from gp_guard.vault import agefile, recovery_kit
+        """A new kit from the recovery key, typed from the paper kit or read from a file; the key must
+        be this practice's (its public half is known), or no kit is made."""
+        from gp_guard.vault import recovery_kit
 
-        chosen = choose_file(self, _("The recovery key file"), _("Text files (*.txt);;All files (*)"))
-        if not chosen:
+        source = ask_kit_source(self)
+        if source is None:
             return
-        try:
-            found = agefile.parse_identities(Path(chosen).read_text(encoding="utf-8"))
-            public = keys.public_keys()
-            pdf = recovery_kit.build_kit(found[0].to_string(), public.working, public.recovery) if found else None
-        except (OSError, UnicodeDecodeError, ValueError, agefile.AgeError, keys.KeysError):
-            pdf = None
+        if source == "type":
+            typed = ask_recovery_key(self)
+            if not typed:
+                return
+            text, wrong = "".join(typed.split()).upper(), _(
+                "This is not the recovery key of this practice. Look at the printed kit again and retype it.")
+        else:
+            chosen = choose_file(self, _("The recovery key file"), _("Text files (*.txt);;All files (*)"))
+            if not chosen:
+                return
+            try:
+                text = Path(chosen).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                text = ""
+            wrong = _("This file does not hold this practice's recovery key.")
+        pdf = self._kit_from(text)
         if pdf is None:
-            dialogs.inform(self, _("Recovery kit"), _("This file does not hold this practice's recovery key."), error=True)
+            dialogs.inform(self, _("Recovery kit"), wrong, error=True)
             return
         from gp_guard.vault import documents_folder
 
@@ -646,3 +682,17 @@ class EncryptionPage(QWidget):
             dialogs.inform(self, _("Recovery kit"), _("The kit could not be written: {reason}").format(reason=exc.strerror or exc), error=True)
             return
         dialogs.inform(self, _("Recovery kit"), _("Kit saved. Print it, keep the paper away from this computer, then delete the file."))
+
+    @staticmethod
+    def _kit_from(text: str) -> bytes | None:
+        """The kit PDF for the practice's recovery key found in ``text``, else None."""
+        from gp_guard.vault import agefile, recovery_kit
+
+        try:
+            public = keys.public_keys()
+            found = [i for i in agefile.parse_identities(text) if i.recipient() == public.recovery]
+            lang = "en" if current_language() == "en" else "fr"  # the kit's two languages
+            return (recovery_kit.build_kit(found[0].to_string(), public.working, public.recovery, lang=lang)
+                    if found else None)
+        except (ValueError, agefile.AgeError, keys.KeysError):
+            return None
