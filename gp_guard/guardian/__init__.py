@@ -2,5 +2,7 @@
 
 ``watcher``: the folder watcher process (``gp-guard vault watch``) that encrypts new files of the
 protected folders once they are finished; ``policy``: when each folder's files are encrypted;
-``autostart``: start it at login; ``scheduler``: the daily re-audit and the breach reminders.
+``protect``: protecting a folder with its policy from the window; ``autostart``: start it at
+login; ``scheduler``: the daily re-audit and the breach reminders; ``notify``: desktop
+notifications where there is no tray icon; ``activity`` and ``summary``: what it did this week.
 """

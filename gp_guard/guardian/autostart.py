@@ -76,13 +76,19 @@ def _desktop_quote(arg: str) -> str:
 
 
 def linux_desktop(argv: Sequence[str]) -> str:
+    """The XDG autostart file. ``TryExec`` names the program: once gp_guard is uninstalled (the
+    package removed, the folder deleted), the session ignores the entry instead of failing at
+    each login (the package manager cannot reach the users' own folders). GLib (GNOME) also
+    refuses an entry whose ``Exec`` program is gone; TryExec says it for the other desktops."""
     exec_line = " ".join(_desktop_quote(a) for a in argv)
+    try_exec = argv[0].replace("\\", "\\\\") if argv and os.path.isabs(argv[0]) else ""
     return ("[Desktop Entry]\n"
             "Type=Application\n"
             "Name=gp_guard\n"
             "Comment=Encrypts the new files of the protected folders\n"
             "Comment[fr]=Chiffre les nouveaux fichiers des dossiers protégés\n"
-            f"Exec={exec_line}\n"
+            + (f"TryExec={try_exec}\n" if try_exec else "")
+            + f"Exec={exec_line}\n"
             "Terminal=false\n"
             "NoDisplay=true\n"
             "X-GNOME-Autostart-enabled=true\n"

@@ -505,6 +505,10 @@ class Watcher:
                 self._give_up(path)
             self._drop(path)
         self.totals.protected += len(report.done)
+        if report.done:
+            from gp_guard.guardian.activity import record_protected
+
+            record_protected(self.store, len(report.done), self.clock)  # for the weekly summary
         self.totals.failed += failed
         if report.done:
             log.info("watcher: %d files protected (%.1f MB/s)", len(report.done), report.mb_per_s)

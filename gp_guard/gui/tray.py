@@ -2,12 +2,15 @@
 
 - Where the system has a tray (``QSystemTrayIcon.isSystemTrayAvailable()``), closing the window
   keeps gp_guard running there, with a state icon (green, orange, red) and a menu: open, audit now,
-  protected folders, breach clock, quit. Where there is none (stock GNOME), the window is never
+  protected folders, breach clock, this week's summary, quit. Where there is none (stock GNOME), the window is never
   hidden: closing it quits, as before. (An icon may claim to be visible without a tray: only
   ``isSystemTrayAvailable()`` is trusted.)
 - Every minute the scheduler is asked for breach reminders and whether the daily re-audit is due
   (the window counts as idle once nobody has used it for a while); a re-audit notifies only what got
-  worse. Notifications go through the tray icon (a toast on Windows, a notification elsewhere).
+  worse. Notifications go through the tray icon (a toast on Windows, a notification elsewhere);
+  without a tray, through the desktop's notification server (gp_guard/guardian/notify.py: D-Bus,
+  else ``notify-send``), and when none answers they are kept and shown in the window the next
+  time it is shown (``deliver_pending``).
 - The folder watcher (``gp-guard vault watch``) runs as its own process, started and restarted by
   this object when there is a protected folder; when autostart already runs one, the one started here
   says so and exits (one watcher per session).
@@ -20,10 +23,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QProcess, Qt, QTimer
+import shiboken6
+from PySide6.QtCore import QEvent, QObject, QProcess, Qt, QTimer
 from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
 
+from gp_guard.guardian import notify as desktop_notify
 from gp_guard.guardian.scheduler import Notification, Scheduler
 from gp_guard.i18n import N_, _
 from gp_guard.store import Store
@@ -94,6 +99,8 @@ class Guardian(QObject):
             if isinstance(app, QApplication):
                 app.setQuitOnLastWindowClosed(False)
         window.audit.finished.connect(self._audited)
+        self.pending = desktop_notify.Pending(store)
+        window.installEventFilter(self)  # shown again: what could not be notified is said there
         self.timer = QTimer(self)
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self.tick)
@@ -111,12 +118,14 @@ class Guardian(QObject):
                                 ("audit", N_("Run an audit now"), self.audit_now),
                                 ("folders", N_("Protected folders"), lambda: self.show_page("encryption")),
                                 ("breach", N_("Breach clock"), self.show_breach),
+                                ("week", N_("This week…"), self.show_week),
                                 ("quit", N_("Quit gp_guard"), self.quit)):
             action = menu.addAction(_(text))
             action.triggered.connect(slot)
             self.actions[key] = action
         self.tray.setContextMenu(menu)
         self.tray.activated.connect(self._activated)
+        self.tray.messageClicked.connect(self.open_last)
         self.refresh()
         self.tray.show()
 
@@ -157,6 +166,16 @@ class Guardian(QObject):
         self.show_window()
         self.window.open_breach()
 
+    def show_week(self) -> Any:
+        """The weekly summary (gui/dialogs/weekly.py), over the window."""
+        from gp_guard.gui.dialogs.weekly import WeeklyDialog
+
+        self.show_window()
+        dialog = WeeklyDialog(self.store, self.window, self.scheduler.clock)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
     def audit_now(self) -> None:
         self.window.audit.start()
 
@@ -195,6 +214,46 @@ class Guardian(QObject):
         log.info("notification: %s", notification.key)
         if self.tray is not None:
             self.tray.showMessage(notification.title, notification.body)
+            return
+        from gp_guard.gui import tasks
+
+        tasks.run_task(lambda _r: desktop_notify.send(notification.title, notification.body),
+                       on_done=lambda sent: self._sent(notification, bool(sent)))
+
+    def _sent(self, notification: Notification, sent: bool) -> None:
+        """No notification server answered: keep it for the window (now, if she is looking at it)."""
+        if sent or not shiboken6.isValid(self.window):
+            return
+        self.pending.add(notification.key, notification.title, notification.body)
+        if self.window.isVisible() and not self.window.isMinimized():
+            QTimer.singleShot(0, self.deliver_pending)
+
+    def open_last(self) -> None:
+        """The last notification was clicked: open what it is about (the finding, the breach)."""
+        last = self.shown[-1] if self.shown else None
+        if last is not None and last.breach_id:
+            self.show_breach()
+        elif last is not None and last.check_id:
+            self.show_window()
+            self.window.open_finding(last.check_id)
+        else:
+            self.show_window()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if watched is self.window and event.type() in (QEvent.Type.Show, QEvent.Type.WindowActivate):
+            QTimer.singleShot(0, self.deliver_pending)  # once the window is on screen
+        return False
+
+    def deliver_pending(self) -> int:
+        """Show in the window what could not be notified; each message once."""
+        from gp_guard.gui import dialogs
+
+        items = self.pending.take()
+        if not items:
+            return 0
+        text = "\n\n".join(f"{item['title']}\n{item['body']}" for item in items)
+        dialogs.inform(self.window, _("Messages gp_guard could not show you earlier"), text)
+        return len(items)
 
     # -- the watcher process ----------------------------------------------------------------
     def watcher_command(self) -> list[str]:

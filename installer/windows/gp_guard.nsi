@@ -17,6 +17,9 @@ SetDateSave off               ; files get the install time, not the build machin
 !define APP "gp_guard"
 !define UNINST_KEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\gp_guard"
 !define APP_KEY "Software\gp_guard"
+; The folder watcher's start at login (gp_guard/guardian/autostart.py: RUN_KEY, RUN_VALUE), per user.
+!define RUN_KEY "Software\Microsoft\Windows\CurrentVersion\Run"
+!define RUN_VALUE "gp_guard"
 
 !ifdef SIGN_CMD               ; sign the installer and the uninstaller as they are written
   !finalize '${SIGN_CMD} "%1"'
@@ -122,6 +125,9 @@ FunctionEnd
 
 Section "Uninstall"
   SetShellVarContext current
+  ; First, so that nothing starts at the next login: the folder watcher's Run value (written by
+  ; the app's "start at login" or `gp-guard autostart on`); the other programs' values stay.
+  DeleteRegValue HKCU "${RUN_KEY}" "${RUN_VALUE}"
   Delete "$SMPROGRAMS\gp_guard.lnk"
   RMDir /r "$INSTDIR\python"
   RMDir /r "$INSTDIR\lib"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from pathlib import Path
@@ -22,8 +23,27 @@ from tests.helpers import recorded
 PASSPHRASE = "a long passphrase for tests"
 
 
+class Protecting:
+    """What the protect dialog was shown (folder, programs) and what the doctor chooses there."""
+
+    def __init__(self) -> None:
+        self.days: int | None = 0  # 0: as soon as finished; None: cancelled
+        self.shown: list[tuple[Path, list]] = []
+
+    def __call__(self, parent, root, uses, days):
+        self.shown.append((root, uses))
+        return self.days
+
+
 @pytest.fixture
-def make_page(qtbot, store, monkeypatch):
+def protecting(monkeypatch):
+    answer = Protecting()
+    monkeypatch.setattr(encryption, "ask_protect", answer)
+    return answer
+
+
+@pytest.fixture
+def make_page(qtbot, store, monkeypatch, protecting):
     monkeypatch.setattr(keys, "TYPED_WORK_FACTOR", 10)
     monkeypatch.setattr(encryption, "ask_passphrase", lambda parent: PASSPHRASE)
     monkeypatch.setitem(encryption._started, "recovered", False)
@@ -71,22 +91,131 @@ def test_without_keys_the_page_says_so_and_actions_wait(make_page):
     assert unnamed_actionable(page) == []
 
 
-def test_protect_a_folder_end_to_end(make_page, with_keys, qtbot, tmp_path, monkeypatch, seams):
+def test_protect_a_folder_end_to_end(make_page, with_keys, qtbot, tmp_path, monkeypatch, seams, protecting, store):
+    from gp_guard.audit.model import Status
+    from gp_guard.guardian import policy
+
     root = imaging(tmp_path)
     page = make_page()
     assert unnamed_actionable(page) == []
     monkeypatch.setattr(encryption, "choose_folder", lambda parent: str(root))
-    seen = []
-    original = page._progress
-    monkeypatch.setattr(page, "_progress", lambda p: (seen.append(p), original(p)))
+    monkeypatch.setattr(encryption, "ask_passphrase", lambda parent: pytest.fail("encrypting asked for the passphrase"))
     qtbot.mouseClick(page.protect_button, qtbot_button())
+    qtbot.waitUntil(lambda: bool(protecting.shown), timeout=15000)
     wait_done(qtbot, page)
-    assert seams.asked and "SSD" in seams.asked[0][1]  # honest words before the work starts
+    assert protecting.shown == [(root, [])]  # the dialog named the folder; no program has files open
     assert sorted(p.name for p in root.iterdir()) == [f"IMG{i:03d}.dcm.age" for i in range(5)]
-    assert page.result_label.text() == "Files encrypted: 5."
+    assert page.result_label.text() == "Files encrypted: 5." and page.result_status == Status.PASS
+    assert not page.result_mark.pixmap().isNull()  # a mark beside the words, not colour alone
     qtbot.waitUntil(lambda: page.tree.topLevelItemCount() == 1)
     item = page.tree.topLevelItem(0)
-    assert (item.text(0), item.text(1), item.text(2)) == (str(root), "All files encrypted", "5")
+    assert (item.text(0), item.text(1), item.text(2), item.text(5)) == (str(root), "All files encrypted", "5",
+                                                                        "As soon as finished")
+    assert policy.get(store, root).immediate
+    assert "as soon as the program writing it has closed it" in page.plan_label.text()
+
+
+def test_cancelling_the_protect_dialog_changes_nothing(make_page, with_keys, qtbot, tmp_path, monkeypatch, protecting):
+    root = imaging(tmp_path, count=2)
+    protecting.days = None
+    page = make_page()
+    monkeypatch.setattr(encryption, "choose_folder", lambda parent: str(root))
+    page.protect_button.click()
+    qtbot.waitUntil(lambda: bool(protecting.shown) and page.task is None and not tasks.running(), timeout=15000)
+    assert sorted(p.name for p in root.iterdir()) == ["IMG000.dcm", "IMG001.dcm"]
+    assert not Journal().folders()
+
+
+def test_untouched_for_n_days_keeps_recent_files_readable_and_says_until_when(make_page, with_keys, qtbot, tmp_path,
+                                                                             monkeypatch, protecting, store):
+    from gp_guard.guardian import policy
+
+    root = imaging(tmp_path, count=3)
+    old = time.time() - 40 * 86400
+    for name in ("IMG000.dcm", "IMG001.dcm"):  # last month's studies
+        os.utime(root / name, (old, old))
+    protecting.days = 30
+    page = make_page()
+    monkeypatch.setattr(encryption, "choose_folder", lambda parent: str(root))
+    page.protect_button.click()
+    qtbot.waitUntil(lambda: bool(protecting.shown), timeout=15000)
+    wait_done(qtbot, page)
+    assert sorted(p.name for p in root.iterdir()) == ["IMG000.dcm.age", "IMG001.dcm.age", "IMG002.dcm"]
+    assert page.result_label.text().startswith("Files encrypted: 2. 1 recent file stays readable")
+    assert policy.get(store, root).after_days == 30
+    qtbot.waitUntil(lambda: page.tree.topLevelItemCount() == 1 and bool(page.plan_label.text()))
+    column = page.tree.topLevelItem(0).text(5)
+    assert column.startswith("Untouched for 30 days: 1 waiting, until ") and not re.search(r"\d{4}-\d{2}", column)
+    text = page.plan_label.text()
+    assert "for 30 days" in text and "1 recent file stays readable for now; the first will be protected on" in text
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", text)  # a date in words, not ISO
+    page.lock_button.click()  # "Encrypt the remaining files" keeps to the folder's policy
+    wait_done(qtbot, page)
+    assert (root / "IMG002.dcm").exists()
+
+
+def test_decrypting_a_folder_asks_first_naming_it_and_its_files(make_page, with_keys, qtbot, tmp_path, seams):
+    root = imaging(tmp_path, count=3)
+    folder.lock(root, keys.recipients(), None)
+    page = make_page()
+    qtbot.waitUntil(lambda: page.tree.topLevelItemCount() == 1)
+    seams.answer = False
+    page.unlock_button.click()
+    title, text = seams.asked[-1]
+    assert title == "Decrypt the whole folder?"
+    assert str(root) in text and "The 3 encrypted files of" in text and "after 12 hours" in text
+    assert page.task is None and sorted(p.name for p in root.iterdir())[0] == "IMG000.dcm.age"
+    seams.answer = True
+    page.unlock_button.click()
+    wait_done(qtbot, page)
+    assert sorted(p.name for p in root.iterdir()) == ["IMG000.dcm", "IMG001.dcm", "IMG002.dcm"]
+    assert page.result_label.text() == "Files decrypted: 3."
+
+
+def test_opening_a_file_no_program_can_show_says_so(make_page, with_keys, qtbot, tmp_path, monkeypatch, seams):
+    from gp_guard.audit.model import Status
+    from gp_guard.gui import desktop
+
+    root = imaging(tmp_path, count=1)
+    folder.lock(root, keys.recipients(), None)
+    monkeypatch.setattr(desktop, "open_url", lambda url: False)  # "Unable to detect a launcher"
+    monkeypatch.setattr(encryption, "choose_file", lambda parent, title, pattern: str(root / "IMG000.dcm.age"))
+    page = make_page()
+    page.open_button.click()
+    wait_done(qtbot, page)
+    title, text, error = seams.informed[-1]
+    assert title == "No program opens this file" and error
+    assert "“.dcm”" in text and "IMG000.dcm" in text
+    assert page.result_status == Status.WARN and "no program on this computer" in page.result_label.text()
+    page.close_views_button.click()
+    assert page.result_label.text() == "Opened copy deleted: 1."
+
+
+def test_the_protect_dialog_asks_when_and_names_the_programs(qtbot, tmp_path):
+    from gp_guard.guardian.protect import ProgramUse
+    from gp_guard.gui.dialogs.protect_folder import ProtectDialog
+
+    dialog = ProtectDialog(tmp_path, [ProgramUse(4242, "Weasis", 3, 1)], 30)
+    qtbot.addWidget(dialog)
+    assert "no other program can read it, your imaging or practice software included" in dialog.warning.text()
+    assert "Weasis has 3 files of this folder open. It is still writing 1 of them" in dialog.programs.text()
+    assert not dialog.encrypt.isEnabled()  # the doctor must choose
+    dialog.later.setChecked(True)
+    assert dialog.encrypt.isEnabled() and dialog.days.isEnabled() and dialog.days.value() == 30
+    dialog.days.setValue(45)
+    assert "last 45 days stay readable" in dialog.days_hint.text()
+    dialog.encrypt.click()
+    assert dialog.choice() == 45
+    assert unnamed_actionable(dialog) == []
+    other = ProtectDialog(tmp_path, [], 30)
+    qtbot.addWidget(other)
+    other.now.setChecked(True)
+    other.encrypt.click()
+    assert other.choice() == 0 and other.programs.text() == "No program has files of this folder open right now."
+    cancelled = ProtectDialog(tmp_path, [], 30)
+    qtbot.addWidget(cancelled)
+    cancelled.cancel.click()
+    assert cancelled.choice() is None
 
 
 def qtbot_button():
@@ -183,21 +312,31 @@ def test_verify_lists_a_damaged_file_and_open_shows_a_private_copy(make_page, wi
 
 
 def test_wrong_passphrase_is_shown_in_plain_words(make_page, with_keys, qtbot, tmp_path, monkeypatch, seams):
+    from gp_guard.audit.model import Status
+
     root = imaging(tmp_path, count=1)
+    folder.lock(root, keys.recipients(), None)
     monkeypatch.setattr(encryption, "ask_passphrase", lambda parent: "wrong passphrase!")
-    monkeypatch.setattr(encryption, "choose_folder", lambda parent: str(root))
     page = make_page()
-    page.protect_button.click()
+    qtbot.waitUntil(lambda: page.tree.topLevelItemCount() == 1)
+    page.unlock_button.click()
     wait_done(qtbot, page)
-    assert "not the right one" in page.result_label.text()
-    assert (root / "IMG000.dcm").exists()
+    assert "not the right one" in page.result_label.text() and page.result_status == Status.FAIL
+    assert (root / "IMG000.dcm.age").exists()
 
 
-def test_french_page(make_page, with_keys):
+def test_french_page(make_page, with_keys, qtbot, tmp_path):
+    from gp_guard.gui.dialogs.protect_folder import ProtectDialog
+
     page = make_page("fr")
     assert page.protect_button.text() == "Protéger un dossier…"
-    assert any("SSD" in label.text() for label in page.findChildren(type(page.keys_label)))
+    # the SSD note no longer opens the page: it is said where it applies, before protecting
+    assert not any("SSD" in label.text() for label in page.findChildren(type(page.keys_label)))
     assert unnamed_actionable(page) == []
+    dialog = ProtectDialog(tmp_path, [], 30)
+    qtbot.addWidget(dialog)
+    texts = " ".join(label.text() for label in dialog.findChildren(type(page.keys_label)))
+    assert "SSD" in texts and "logiciel d’imagerie" in texts and dialog.encrypt.text() == "Chiffrer"
 
 
 def test_keyboard_reaches_every_action(make_page, with_keys, qtbot):
@@ -275,14 +414,18 @@ def test_without_a_keyring_the_passphrase_is_typed_once_per_session(make_page, w
     page = make_page()
     assert page.forget_key_button.isHidden() and page.session_label.isHidden()
     page.protect_button.click()
+    qtbot.waitUntil(lambda: root.joinpath("IMG000.dcm.age").exists(), timeout=15000)
     wait_done(qtbot, page)
-    assert len(asked) == 1 and page.result_label.text() == "Files encrypted: 2."
-    assert not page.forget_key_button.isHidden() and "remembered until" in page.session_label.text()
-    assert page.session_timer.isActive()
+    assert asked == [] and page.result_label.text() == "Files encrypted: 2."  # the public keys suffice
     qtbot.waitUntil(lambda: page.selected() == root)
     page.verify_button.click()
     wait_done(qtbot, page)
     assert len(asked) == 1 and page.result_label.text() == "Encrypted files read back without error: 2."
+    assert not page.forget_key_button.isHidden() and "remembered until" in page.session_label.text()
+    assert page.session_timer.isActive()
+    page.verify_button.click()
+    wait_done(qtbot, page)
+    assert len(asked) == 1
 
     page.session_timer.timeout.emit()  # the session ran out: asked again next time
     assert page.session_key is None and page.forget_key_button.isHidden()
@@ -298,17 +441,20 @@ def test_a_wrong_passphrase_is_not_remembered(make_page, with_keys, qtbot, tmp_p
     typed = ["wrong passphrase!", PASSPHRASE]
     monkeypatch.setattr(encryption, "ask_passphrase", lambda parent: typed.pop(0))
     monkeypatch.setattr(encryption, "choose_folder", lambda parent: str(root))
+    folder.lock(root, keys.recipients(), None)
     page = make_page()
-    page.protect_button.click()
+    qtbot.waitUntil(lambda: page.tree.topLevelItemCount() == 1)
+    page.verify_button.click()
     wait_done(qtbot, page)
     assert "not the right one" in page.result_label.text() and page.session_key is None
-    page.protect_button.click()
+    page.verify_button.click()
     wait_done(qtbot, page)
-    assert typed == [] and page.result_label.text() == "Files encrypted: 1."
+    assert typed == [] and page.result_label.text() == "Encrypted files read back without error: 1."
     assert page.session_key is not None
 
 
-def test_a_file_another_program_is_writing_is_kept_and_listed(make_page, with_keys, qtbot, tmp_path, monkeypatch, seams):
+def test_a_file_another_program_is_writing_is_kept_and_listed(make_page, with_keys, qtbot, tmp_path, monkeypatch, seams,
+                                                              protecting):
     import subprocess
     import sys
 
@@ -321,7 +467,10 @@ def test_a_file_another_program_is_writing_is_kept_and_listed(make_page, with_ke
         page = make_page()
         monkeypatch.setattr(encryption, "choose_folder", lambda parent: str(root))
         page.protect_button.click()
+        qtbot.waitUntil(lambda: bool(protecting.shown), timeout=15000)
         wait_done(qtbot, page)
+        [(_root, uses)] = protecting.shown  # said before anything was encrypted
+        assert [(u.pid, u.files, u.writing) for u in uses] == [(writer.pid, 1, 1)]
         assert sorted(p.name for p in root.iterdir()) == ["IMG000.dcm.age", "IMG001.dcm", "IMG002.dcm.age"]
         assert "Files that need attention: 1" in page.result_label.text()
         qtbot.waitUntil(lambda: page.problems.count() == 1)
@@ -330,3 +479,111 @@ def test_a_file_another_program_is_writing_is_kept_and_listed(make_page, with_ke
         assert "nothing was deleted" in text
     finally:
         writer.communicate("")
+
+
+def test_with_the_key_in_the_keyring_encrypting_checks_each_copy_by_decrypting_it(make_page, qtbot, tmp_path,
+                                                                                 monkeypatch, memory_keyring):
+    from gp_guard.guardian import protect
+
+    keys.create_keys(None)  # the secret is in the keyring: at hand without asking anything
+    root = imaging(tmp_path, count=2)
+    given = []
+    real = protect.protect
+    monkeypatch.setattr(protect, "protect", lambda *a, **kw: given.append(a[3]) or real(*a, **kw))
+    monkeypatch.setattr(encryption, "ask_passphrase", lambda parent: pytest.fail("encrypting asked for the passphrase"))
+    monkeypatch.setattr(encryption, "choose_folder", lambda parent: str(root))
+    page = make_page()
+    page.protect_button.click()
+    qtbot.waitUntil(lambda: bool(given), timeout=15000)
+    wait_done(qtbot, page)
+    assert given[0] is not None and len(given[0]) == 1  # the working key: full read-back check
+    assert page.result_label.text() == "Files encrypted: 2."
+
+
+def test_the_rule_of_a_protected_folder_can_be_changed(make_page, with_keys, qtbot, tmp_path, monkeypatch, store):
+    from gp_guard.guardian import policy
+
+    root = imaging(tmp_path, count=1)
+    folder.lock(root, keys.recipients(), None)
+    policy.set_policy(store, root, 0)
+    shown = []
+    monkeypatch.setattr(encryption, "ask_rule", lambda parent, r, current, days: shown.append((r, current)) or 60)
+    page = make_page()
+    qtbot.waitUntil(lambda: page.tree.topLevelItemCount() == 1)
+    assert page.rule_button.isEnabled()
+    page.rule_button.click()
+    assert shown == [(root, policy.Policy(0))]
+    assert policy.get(store, root).after_days == 60
+    assert page.result_label.text().startswith("Rule saved: Untouched for 60 days.")
+    qtbot.waitUntil(lambda: page.tree.topLevelItem(0).text(5) == "Untouched for 60 days", timeout=10000)
+
+
+def test_the_rule_dialog_starts_on_the_folders_current_rule(qtbot, tmp_path):
+    from gp_guard.guardian.policy import Policy
+    from gp_guard.gui.dialogs.protect_folder import ProtectDialog
+
+    dialog = ProtectDialog(tmp_path, [], 30, current=Policy(45))
+    qtbot.addWidget(dialog)
+    assert dialog.later.isChecked() and dialog.days.value() == 45 and dialog.encrypt.text() == "Save"
+    assert dialog.programs.isHidden()
+    dialog.now.setChecked(True)
+    dialog.encrypt.click()
+    assert dialog.choice() == 0
+
+
+def test_the_protect_dialog_shows_its_wrapped_texts_whole(qtbot, tmp_path):
+    from PySide6.QtWidgets import QLabel
+
+    from gp_guard.guardian.protect import ProgramUse
+    from gp_guard.gui.dialogs.protect_folder import ProtectDialog
+
+    apply_language("fr")  # the longer texts
+    dialog = ProtectDialog(tmp_path, [ProgramUse(1, "Weasis", 3, 1)], 30)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    labels = [label for label in dialog.findChildren(QLabel) if label.wordWrap() and not label.isHidden()]
+
+    def whole() -> bool:  # each text at its full height, and the dialog tall enough for them all
+        return (all(label.height() >= label.heightForWidth(label.width()) for label in labels)
+                and dialog.height() >= dialog.layout().totalHeightForWidth(dialog.width()))
+
+    qtbot.waitUntil(whole, timeout=5000)  # the bold warning was cut to three lines before
+    dialog.later.setChecked(True)  # the hint under the choices grows to two lines
+    qtbot.waitUntil(lambda: "restent lisibles" in dialog.days_hint.text() and whole(), timeout=5000)
+    assert len(labels) >= 5
+
+
+def test_the_kit_is_printed_again_from_the_key_typed_from_paper_and_only_for_this_practice(
+        make_page, qtbot, tmp_path, monkeypatch, seams):
+    from gp_guard.vault import agefile
+
+    monkeypatch.setattr(keys, "TYPED_WORK_FACTOR", 10)
+    created = keys.create_keys(PASSPHRASE.encode())
+    page = make_page()
+    saved = tmp_path / "kit.pdf"
+    monkeypatch.setattr(encryption, "ask_kit_source", lambda parent: "type")
+    monkeypatch.setattr(encryption, "choose_save_file", lambda parent, title, name: str(saved))
+    other = agefile.X25519Identity.generate().to_string()
+    monkeypatch.setattr(encryption, "ask_recovery_key", lambda parent: other)  # another practice's key
+    page.kit_button.click()
+    assert seams.informed[-1] == ("Recovery kit", "This is not the recovery key of this practice. Look at the "
+                                  "printed kit again and retype it.", True)
+    assert not saved.exists()
+    secret = created.recovery_secret
+    as_read = " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)).lower()  # in groups, any case
+    monkeypatch.setattr(encryption, "ask_recovery_key", lambda parent: as_read)
+    page.kit_button.click()
+    assert saved.read_bytes().startswith(b"%PDF") and seams.informed[-1][0] == "Recovery kit"
+    assert seams.informed[-1][1].startswith("Kit saved.")
+    saved.unlink()
+    wrong_file = tmp_path / "key.txt"
+    wrong_file.write_text(f"# a key\n{other}\n", encoding="utf-8")  # a key, but not this practice's
+    monkeypatch.setattr(encryption, "ask_kit_source", lambda parent: "file")
+    monkeypatch.setattr(encryption, "choose_file", lambda parent, title, pattern: str(wrong_file))
+    page.kit_button.click()
+    assert seams.informed[-1] == ("Recovery kit", "This file does not hold this practice's recovery key.", True)
+    assert not saved.exists()
+    monkeypatch.setattr(encryption, "ask_kit_source", lambda parent: None)  # the doctor cancelled
+    count = len(seams.informed)
+    page.kit_button.click()
+    assert len(seams.informed) == count

@@ -28,11 +28,28 @@ def test_welcome_first_step_runs_the_audit(qtbot, make_window):
     assert window.current_key() == "audit"
 
 
-def test_later_marks_it_seen_without_moving(qtbot, make_window, store):
+def test_later_marks_it_seen_without_moving(qtbot, make_window, store, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     window = make_window("en")
     dialog = window.welcome()
+    assert not dialog.autostart.isChecked()  # opt-in: nothing starts at login unless she asks
     dialog.later.click()
     assert welcome.seen(store) and window.current_key() == "dashboard"
+    assert not (tmp_path / "config" / "autostart").exists()
+
+
+def test_welcome_can_turn_on_the_watcher_at_login(qtbot, make_window, tmp_path, monkeypatch):
+    from gp_guard.guardian import autostart
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    window = make_window("en")
+    dialog = window.welcome()
+    dialog.autostart.setChecked(True)
+    assert autostart.status() is None  # written when she leaves the welcome, not before
+    dialog.buttons["encryption"].click()
+    entry = tmp_path / "config" / "autostart" / "gp_guard-watcher.desktop"
+    assert autostart.status() == str(entry) and "vault watch" in entry.read_text(encoding="utf-8")
+    assert window.current_key() == "encryption"
 
 
 def test_welcome_in_french(qtbot, make_window):

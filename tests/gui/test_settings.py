@@ -96,3 +96,49 @@ def test_backup_folder_is_typed_and_saved(qtbot, make_window, tmp_path):
     qtbot.keyClicks(line, str(tmp_path))
     qtbot.keyClick(line, Qt.Key.Key_Return)
     assert settings.get(window.store, "backup.target") == str(tmp_path)
+
+
+def test_start_at_login_writes_and_removes_this_users_entry(qtbot, make_window, tmp_path, monkeypatch, seams):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    entry = tmp_path / "config" / "autostart" / "gp_guard-watcher.desktop"
+    window = make_window("en")
+    window.navigate("settings")
+    box = window.pages["settings"].autostart
+    assert not box.isChecked() and box.accessibleName().startswith("Start gp_guard's folder watcher when I log in")
+    box.click()
+    assert entry.is_file() and "vault watch" in entry.read_text(encoding="utf-8")
+    box.click()
+    assert not entry.exists() and not box.isChecked()
+    entry.parent.rmdir()
+    entry.parent.write_text("a file where the folder should be")  # the entry cannot be written
+    box.click()
+    assert not box.isChecked()  # back to what is true
+    title, text, error = seams.informed[-1]
+    assert title == "Start at login" and error and "could not be written" in text
+
+
+def test_start_at_login_shows_an_entry_made_elsewhere(qtbot, make_window, tmp_path, monkeypatch):
+    from gp_guard.guardian import autostart
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    autostart.enable()  # e.g. the IT provider ran `gp-guard autostart on`
+    window = make_window("fr")
+    window.navigate("settings")
+    box = window.pages["settings"].autostart
+    assert box.isChecked() and box.text().startswith("Lancer la surveillance des dossiers de gp_guard")
+
+
+def test_each_folder_choose_button_names_its_own_folder(make_window):
+    from PySide6.QtWidgets import QPushButton
+
+    from gp_guard.gui.pages import settings as page_module
+
+    window = make_window("fr")
+    window.navigate("settings")
+    page = window.pages["settings"]
+    names = {key: page.editors[key].findChild(QPushButton).accessibleName()
+             for key, s in settings.by_key().items() if s.kind == "folder"}
+    assert names["backup.target"] == "Choisir le dossier des sauvegardes"
+    assert names["monitoring.folder"] == "Choisir le dossier pour la supervision du prestataire informatique"
+    assert len(set(names.values())) == len(names)  # never the same name for two folders
+    assert "{setting}" in page_module.CHOOSE_OTHER  # a folder added later is named by its label

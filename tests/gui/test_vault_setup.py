@@ -164,8 +164,11 @@ def test_with_a_keychain_the_whole_wizard_by_keyboard(qtbot, make_page, memory_k
     wait_focus(qtbot, dialog.typed)
     assert "last 8 characters" in dialog.hint.text()
     type_text(qtbot, "ABCD EFGH")
+    before = dialog.confirm_button.mapTo(dialog, dialog.confirm_button.rect().topLeft())
     press(qtbot)
     assert "not what the kit shows" in dialog.message.text()
+    QApplication.processEvents()  # the layout settles
+    assert dialog.confirm_button.mapTo(dialog, dialog.confirm_button.rect().topLeft()) == before  # it stays put
     assert not keys.kit_confirmed()
     assert dialog.isVisible()
 

@@ -96,3 +96,43 @@ def test_linux_live_on_status_off_through_the_cli(tmp_path, monkeypatch, capsys)
     assert not path.exists()
     assert cli.main(["--lang", "fr", "autostart", "status"]) == 0
     assert "désactivé" in capsys.readouterr().out
+
+
+GIO_LOADS = ("import sys, gi; gi.require_version('Gio', '2.0'); from gi.repository import Gio\n"
+             "try:\n    print(Gio.DesktopAppInfo.new_from_filename(sys.argv[1]) is not None)\n"
+             "except TypeError:  # the constructor returned NULL: the entry is refused\n    print(False)\n")
+
+
+def test_linux_entry_is_valid_and_ignored_once_gp_guard_is_gone(tmp_path):
+    """After an uninstall the leftover entry in the user's folder does nothing: GLib's desktop-file
+    loader (what gnome-session uses for autostart) refuses it once the program is gone. (GLib
+    checks Exec's program too; TryExec states it for the desktops that only look there.)"""
+    import os
+    import shutil
+    import subprocess
+
+    from tests.conftest import require_tool
+
+    validate = require_tool("desktop-file-validate", "apt-get install desktop-file-utils")
+    system_python = "/usr/bin/python3"
+    have_gio = os.path.exists(system_python) and subprocess.run(
+        [system_python, "-c", "import gi"], capture_output=True).returncode == 0
+    installed = tmp_path / "opt" / "gp-guard"
+    installed.parent.mkdir()
+    shutil.copy(shutil.which("true") or "/bin/true", installed)
+    entry = tmp_path / "gp_guard-watcher.desktop"
+    entry.write_text(autostart.linux_desktop([str(installed), "vault", "watch"]), encoding="utf-8")
+    checked = subprocess.run([validate, str(entry)], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert f"TryExec={installed}\n" in entry.read_text(encoding="utf-8")
+    if not have_gio:
+        from tests.conftest import IN_CI
+
+        if IN_CI:
+            pytest.fail("python3-gi is not installed (apt-get install python3-gi gir1.2-glib-2.0)")
+        pytest.skip("python3-gi is not installed (apt-get install python3-gi gir1.2-glib-2.0)")
+    loads = subprocess.run([system_python, "-c", GIO_LOADS, str(entry)], capture_output=True, text=True)
+    assert loads.stdout.strip() == "True", loads.stderr
+    installed.unlink()  # gp_guard uninstalled
+    loads = subprocess.run([system_python, "-c", GIO_LOADS, str(entry)], capture_output=True, text=True)
+    assert loads.stdout.strip() == "False", loads.stderr

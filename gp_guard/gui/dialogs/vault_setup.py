@@ -97,6 +97,9 @@ class VaultSetupDialog(QDialog):
         self.stack.addWidget(self._confirm_page())
         self.message = QLabel()
         self.message.setWordWrap(True)
+        # room for three lines from the start: a message appearing never moves the buttons
+        self.message.setMinimumHeight(self.message.fontMetrics().lineSpacing() * 3)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.message)
         row = QHBoxLayout()

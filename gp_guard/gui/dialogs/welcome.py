@@ -1,4 +1,5 @@
-"""The first-launch welcome: what gp_guard is, what it reads and never does, three first steps."""
+"""The first-launch welcome: what gp_guard is, what it reads and never does, three first steps,
+and the opt-in to start the folder watcher at login (unchecked: nothing starts unless she asks)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from gp_guard.gui.widgets.autostart_box import AutostartBox
 from gp_guard.i18n import _
 from gp_guard.store import Store
 
@@ -62,6 +64,8 @@ class WelcomeDialog(QDialog):
             steps.addWidget(button, row, 1, Qt.AlignmentFlag.AlignRight)
         steps.setColumnStretch(0, 1)
         layout.addLayout(steps)
+        self.autostart = AutostartBox(self, immediate=False)  # written when the welcome closes
+        layout.addWidget(self.autostart)
         self.later = QPushButton(_("Later"))
         self.later.setAccessibleName(_("Close the welcome and look around first"))
         self.later.clicked.connect(self.reject)
@@ -75,5 +79,9 @@ class WelcomeDialog(QDialog):
 
     def _mark_seen(self, _result: int) -> None:
         self.store.set_setting(SEEN_KEY, "true")
+        from gp_guard.gui.widgets.autostart_box import enabled
+
+        if self.autostart.isChecked() != enabled():  # only what she changed here
+            self.autostart.apply()
         if self.choice:
             self.go(self.choice)

@@ -22,9 +22,17 @@ from PySide6.QtWidgets import (
 from gp_guard import settings
 from gp_guard.gui import desktop
 from gp_guard.gui.pages import PageContext
-from gp_guard.i18n import _
+from gp_guard.gui.widgets.autostart_box import AutostartBox
+from gp_guard.i18n import N_, _
 from gp_guard.paths import data_dir, log_dir
 from gp_guard.version import __version__
+
+# What each folder's "Choose…" button says to a screen reader (it names its own folder).
+CHOOSE_NAMES = {
+    settings.BACKUP_TARGET.key: N_("Choose the backup folder"),
+    settings.MONITORING_FOLDER.key: N_("Choose the folder for the IT provider's monitoring"),
+}
+CHOOSE_OTHER = N_("Choose the folder: {setting}")
 
 
 class SettingsPage(QWidget):
@@ -54,6 +62,11 @@ class SettingsPage(QWidget):
             if previous is not None:
                 self.setTabOrder(previous, editor)
             previous = editor
+        self.autostart = AutostartBox(self)  # the login entry itself, not a stored setting
+        form.addRow(self.autostart)
+        if previous is not None:
+            self.setTabOrder(previous, self.autostart)
+        previous = self.autostart
         layout.addWidget(form_box)
 
         files_box = QGroupBox(_("Files"))
@@ -112,7 +125,7 @@ class SettingsPage(QWidget):
         line.setPlaceholderText(_("Not set"))
         line.editingFinished.connect(lambda key=setting.key, e=line: self._changed(key, e.text().strip()))
         choose = QPushButton(_("Choose…"))
-        choose.setAccessibleName(_("Choose the backup folder"))
+        choose.setAccessibleName(_(CHOOSE_NAMES.get(setting.key, CHOOSE_OTHER)).format(setting=_(setting.label)))
 
         def pick() -> None:
             folder = QFileDialog.getExistingDirectory(self, _(setting.label), line.text())
