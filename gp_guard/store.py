@@ -148,6 +148,11 @@ MIGRATIONS: list[Migration] = [
     """,
     # 3: the vault journal and folders, the breach register, the checklist
     _feature_tables,
+    # 4: what a finding needs to be shown again after a restart (gp_guard/audit/history.py):
+    # its kind, duration, the message's plural form and parameters, as JSON
+    """
+    ALTER TABLE audit_result ADD COLUMN outcome TEXT NOT NULL DEFAULT '';
+    """,
 ]
 
 

@@ -37,6 +37,7 @@ from gp_guard.gui.pages.help import HelpPage
 from gp_guard.gui.pages.questions import QuestionsPage
 from gp_guard.gui.pages.report import ReportPage
 from gp_guard.gui.pages.settings import SettingsPage
+from gp_guard.gui.widgets import icons
 from gp_guard.host import Host
 from gp_guard.i18n import N_, _
 from gp_guard.store import Store
@@ -101,6 +102,7 @@ class MainWindow(QMainWindow):
         self._apply_language = apply_language
         self.pages: dict[str, QWidget] = {}
         self.setStyleSheet(STYLE)
+        self.setWindowIcon(icons.app_icon())
         self.resize(1180, 760)
         central = QWidget()
         layout = QHBoxLayout(central)
@@ -137,7 +139,7 @@ class MainWindow(QMainWindow):
             page.setAccessibleName(_(spec.title))
             self.pages[spec.key] = page
             self.stack.addWidget(page)
-            item = QListWidgetItem(_(spec.title))
+            item = QListWidgetItem(icons.navigation_icon(spec.key), _(spec.title))
             item.setData(Qt.ItemDataRole.UserRole, spec.key)
             self.nav.addItem(item)
             if kept.get(spec.key) is not None:
@@ -178,7 +180,8 @@ class MainWindow(QMainWindow):
             page.select(check_id)
 
     def _scheme_changed(self, _scheme: object) -> None:
-        """Light/dark switch of the system: redraw the status marks in the new shades."""
+        """Light/dark switch of the system: redraw the status marks and the navigation icons in
+        the new shades."""
         self.build(self.current_key())
 
     def current_key(self) -> str:

@@ -6,6 +6,8 @@ import contextlib
 import html
 from pathlib import Path
 
+from gp_guard.audit.model import Severity
+from gp_guard.marks import SEVERITY_BARS, SEVERITY_LEVELS, SEVERITY_SHADES
 from gp_guard.paths import write_private_bytes
 from gp_guard.report import sections
 from gp_guard.report.model import ReportData
@@ -27,11 +29,28 @@ div.detail { color: #555; font-size: .9em; margin-left: 8.6em; }
 ol { margin: .2em 0 0 8.6em; padding-left: 1.2em; }
 table { border-collapse: collapse; } td, th { border: 1px solid #bbb; padding: .2em .5em; text-align: left; }
 p.small { color: #555; font-size: .85em; margin-top: 2em; }
+svg.bars { vertical-align: -0.1em; margin-right: .35em; }
+/* printed: no finding, list item, row or fact cut by a page break; a heading stays with what follows */
+div.entry, li, tr, dl.facts { break-inside: avoid; page-break-inside: avoid; }
+h1, h2, h3 { break-after: avoid; page-break-after: avoid; }
 """
 
 
 def _e(text: str) -> str:
     return html.escape(text, quote=True)
+
+
+def severity_bars(severity: Severity) -> str:
+    """The severity's bars (4 for critical … 0 for information) as inline SVG, in its colour."""
+    fill = SEVERITY_SHADES[severity][0]
+    level = SEVERITY_LEVELS[severity]
+    bars = []
+    for n in range(SEVERITY_BARS):
+        height = 5 + 11 * (n + 1) / SEVERITY_BARS
+        paint = f'fill="{fill}" stroke="{fill}"' if n < level else 'fill="none" stroke="#777"'
+        bars.append(f'<rect x="{1 + n * 4}" y="{17 - height:.1f}" width="3" height="{height:.1f}" {paint}/>')
+    return (f'<svg class="bars" width="1em" height="1em" viewBox="0 0 17 17" role="img" '
+            f'aria-hidden="true">{"".join(bars)}</svg>')
 
 
 def render(data: ReportData) -> str:
@@ -41,7 +60,12 @@ def render(data: ReportData) -> str:
              f"<title>{_e(title)}</title>", f"<style>{CSS}</style>\n</head>\n<body>"]
     for block in blocks:
         if isinstance(block, sections.Heading):
-            parts.append(f"<h{block.level}>{_e(block.text)}</h{block.level}>")
+            if block.severity is not None:
+                colour = SEVERITY_SHADES[block.severity][0]
+                parts.append(f'<h{block.level} style="color: {colour}">{severity_bars(block.severity)}'
+                             f"{_e(block.text)}</h{block.level}>")
+            else:
+                parts.append(f"<h{block.level}>{_e(block.text)}</h{block.level}>")
         elif isinstance(block, sections.Para):
             parts.append(f'<p class="{"small" if block.small else ""}">{_e(block.text)}</p>')
         elif isinstance(block, sections.Facts):

@@ -22,7 +22,9 @@ from fpdf import FPDF
 from fpdf.enums import TableCellFillMode, XPos, YPos
 from fpdf.fonts import FontFace
 
-from gp_guard.i18n import _
+from gp_guard.audit.model import Severity
+from gp_guard.i18n import _, format_date
+from gp_guard.marks import SEVERITY_BARS, SEVERITY_LEVELS, SEVERITY_SHADES
 from gp_guard.paths import write_private_bytes
 from gp_guard.report import sections
 from gp_guard.report.model import ReportData
@@ -121,7 +123,8 @@ ACCENT = (42, 93, 143)
 GREY = (90, 90, 90)
 MARK_WIDTH = 34.0
 _LATIN1_FALLBACK = {"→": "->", "…": "...", "’": "'", "œ": "oe", "Œ": "OE", "·": "-", "≤": "<=", "≥": ">=",
-                    "“": '"', "”": '"', "«": '"', "»": '"', "–": "-", "—": "-", "\u202f": " ", "\u00a0": " "}
+                    "“": '"', "”": '"', "«": '"', "»": '"', "–": "-", "—": "-", "\u202f": " ", "\u00a0": " ",
+                    "✓": "+", "✕": "x", "↻": "~", "▮": "#", "▯": "-"}
 
 
 def unicode_font() -> tuple[str, str] | None:
@@ -171,6 +174,33 @@ def _text(pdf: _Pdf, text: str, size: float = 10, style: str = "", *, height: fl
     pdf.set_text_color(0, 0, 0)
 
 
+def _hex(colour: str) -> tuple[int, int, int]:
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+
+
+def _severity_bars(pdf: _Pdf, severity: Severity, x: float, y: float, size: float = 4.2) -> float:
+    """The severity's bars (as on screen: 4 for critical … 0 for information), filled in its
+    colour; returns their width."""
+    fill = _hex(SEVERITY_SHADES[severity][0])
+    level = SEVERITY_LEVELS[severity]
+    gap = size / 8
+    width = (size - gap * (SEVERITY_BARS - 1)) / SEVERITY_BARS
+    pdf.set_line_width(0.25)
+    pdf.set_draw_color(*GREY)
+    pdf.set_fill_color(*fill)
+    for n in range(SEVERITY_BARS):
+        height = size * (0.35 + 0.65 * (n + 1) / SEVERITY_BARS)
+        left = x + n * (width + gap)
+        if n < level:
+            pdf.set_draw_color(*fill)
+            pdf.rect(left, y + size - height, width, height, style="FD")
+        else:
+            pdf.set_draw_color(*GREY)
+            pdf.rect(left, y + size - height, width, height, style="D")
+    pdf.set_draw_color(0, 0, 0)
+    return size
+
+
 def _heading(pdf: _Pdf, block: sections.Heading) -> None:
     size = {1: 18, 2: 13.5, 3: 11}[block.level]
     if block.level == 2:
@@ -181,7 +211,13 @@ def _heading(pdf: _Pdf, block: sections.Heading) -> None:
         if pdf.get_y() > pdf.h - 35:
             pdf.add_page()
         pdf.ln(1.5)
-    _text(pdf, block.text, size, "B", height=size * 0.5, color=ACCENT if block.level < 3 else (0, 0, 0))
+    colour = ACCENT if block.level < 3 else (0, 0, 0)
+    if block.severity is not None:
+        top = pdf.get_y()
+        width = _severity_bars(pdf, block.severity, pdf.l_margin, top + 0.6)
+        pdf.set_xy(pdf.l_margin + width + 2, top)
+        colour = _hex(SEVERITY_SHADES[block.severity][0])
+    _text(pdf, block.text, size, "B", height=size * 0.5, color=colour)
     if block.level == 1:
         pdf.set_draw_color(*ACCENT)
         pdf.set_line_width(0.6)
@@ -195,6 +231,7 @@ def _facts(pdf: _Pdf, block: sections.Facts) -> None:
     pdf.set_font(pdf.family, "B", 10)
     key_width = min(60.0, max(42.0, *(pdf.get_string_width(pdf.t(k)) + 4 for k, _v in block.rows)))
     for key, value in block.rows:
+        _keep(pdf, _height(pdf, value, 10, "", 5.5, pdf.w - pdf.r_margin - pdf.l_margin - key_width))
         pdf.set_font(pdf.family, "B", 10)
         y = pdf.get_y()
         pdf.cell(key_width, 5.5, pdf.t(key))
@@ -203,9 +240,32 @@ def _facts(pdf: _Pdf, block: sections.Facts) -> None:
     pdf.ln(2)
 
 
-def _entry(pdf: _Pdf, block: sections.Entry) -> None:
-    if pdf.get_y() > pdf.h - 30:
+def _height(pdf: _Pdf, text: str, size: float, style: str, line: float, width: float) -> float:
+    """The height ``text`` takes in a box of ``width`` (measured, nothing drawn)."""
+    pdf.set_font(pdf.family, style, size)
+    return len(pdf.multi_cell(width, line, pdf.t(text), dry_run=True, output="LINES")) * line
+
+
+def _room(pdf: _Pdf) -> float:
+    return pdf.page_break_trigger - pdf.get_y()
+
+
+def _keep(pdf: _Pdf, height: float, whole: float | None = None) -> None:
+    """Start a new page unless ``height`` fits below; ``whole`` (the block's full height) moves the
+    block to the next page when it would fit there in one piece: no item is cut by a page break."""
+    if height > _room(pdf) or (whole is not None and whole > _room(pdf)
+                               and whole <= pdf.page_break_trigger - pdf.t_margin):
         pdf.add_page()
+
+
+def _entry(pdf: _Pdf, block: sections.Entry) -> None:
+    indent = pdf.l_margin + MARK_WIDTH
+    width = pdf.w - pdf.r_margin - indent
+    head = _height(pdf, block.title, 10, "B", 5.5, width)
+    detail = _height(pdf, block.detail, 8.5, "", 4.5, width) if block.detail else 0.0
+    steps = [_height(pdf, step, 9, "", 4.8, width - 6) for step in block.steps]
+    # the title stays with its detail and first step; the whole entry moves when it fits a page
+    _keep(pdf, head + detail + (steps[0] if steps else 0.0), head + detail + sum(steps) + 1.8)
     pdf.set_font(pdf.family, "B", 8.5)
     pdf.set_fill_color(*TONES.get(block.tone, TONES["neutral"]))
     y = pdf.get_y()
@@ -215,7 +275,8 @@ def _entry(pdf: _Pdf, block: sections.Entry) -> None:
     indent = pdf.l_margin + MARK_WIDTH
     if block.detail:
         _text(pdf, block.detail, 8.5, height=4.5, x=indent, color=GREY)
-    for number, step in enumerate(block.steps, 1):
+    for number, (step, height) in enumerate(zip(block.steps, steps, strict=True), 1):
+        _keep(pdf, height)  # a step's number never stays alone at the bottom of a page
         pdf.set_font(pdf.family, "", 9)
         y = pdf.get_y()
         pdf.set_x(indent)
@@ -227,6 +288,7 @@ def _entry(pdf: _Pdf, block: sections.Entry) -> None:
 
 def _bullets(pdf: _Pdf, block: sections.Bullets) -> None:
     for item in block.items:
+        _keep(pdf, _height(pdf, item, 9.5, "", 5, pdf.w - pdf.r_margin - pdf.l_margin - 7))
         pdf.set_font(pdf.family, "", 9.5)
         y = pdf.get_y()
         pdf.set_x(pdf.l_margin + 2)
@@ -256,9 +318,13 @@ def _table(pdf: _Pdf, block: sections.Table) -> None:
 
 def render(data: ReportData) -> bytes:
     title = _("Security report of the practice")
-    footer = " · ".join(p for p in (data.identity.name, title, data.generated_at.strftime("%Y-%m-%d")) if p)
+    footer = " · ".join(p for p in (data.identity.name, title, format_date(data.generated_at)) if p)
     pdf = _Pdf(footer, unicode_font())
-    pdf.set_title(pdf.t(title))
+    # the metadata a PDF reader shows (title, subject, language) in the document's language
+    pdf.set_title(pdf.t(" · ".join(p for p in (title, data.identity.name) if p)))
+    pdf.set_subject(pdf.t(_("State of the security measures of the practice, made by gp_guard on {date}. No patient data, no passwords.").format(
+        date=format_date(data.generated_at))))
+    pdf.set_keywords(pdf.t(_("security, audit, GDPR, checklist")))
     pdf.set_creator(f"gp_guard {data.version}")
     pdf.set_lang(data.lang)
     pdf.alias_nb_pages()

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from gp_guard.audit.model import Severity, Status
 from gp_guard.checklist import progress
 from gp_guard.checklist.progress import State
-from gp_guard.i18n import N_, _
+from gp_guard.i18n import N_, _, format_date, format_datetime
+from gp_guard.marks import state_text, status_text
 from gp_guard.report.model import ReportData
 
 GRADE_WORDS = {
@@ -28,6 +29,7 @@ TONE = {Status.FAIL: "bad", Status.ERROR: "neutral", Status.WARN: "warn", Status
 class Heading:
     text: str
     level: int  # 1 title, 2 section, 3 sub-section
+    severity: Severity | None = None  # a severity's group: drawn with its bars and colour
 
 
 @dataclass(frozen=True)
@@ -43,9 +45,10 @@ class Facts:
 
 @dataclass(frozen=True)
 class Entry:
-    """A finding or a checklist item: a status word, a title, details, numbered steps."""
+    """A finding or a checklist item: a status (its mark and word), a title, details, numbered
+    steps."""
 
-    mark: str
+    mark: str  # "✕ To fix": the mark and the word, on the tone's colour
     tone: str
     title: str
     detail: str = ""
@@ -67,7 +70,8 @@ Block = Heading | Para | Facts | Entry | Bullets | Table
 
 
 def _date(value: object) -> str:
-    return value.isoformat() if value is not None and hasattr(value, "isoformat") else _("unknown")
+    """A date as the reader writes it ("7 décembre 2026"), never ISO."""
+    return (format_date(value) or _("unknown")) if value is not None else _("unknown")
 
 
 def _yes(flag: bool) -> str:
@@ -95,12 +99,12 @@ def blocks(data: ReportData) -> list[Block]:
         if who.siren:
             rows.append((_("SIREN number"), who.siren))
         out.append(Facts(tuple(rows)))
-    facts = [(_("Report date"), data.generated_at.strftime("%Y-%m-%d %H:%M"))]
+    facts = [(_("Report date"), format_datetime(data.generated_at))]
     latest = data.latest
     if latest is None:
         facts.append((_("Score"), _("no audit yet: run an audit in gp_guard first")))
     else:
-        facts.append((_("Latest audit"), latest.started_at[:10]))
+        facts.append((_("Latest audit"), format_datetime(latest.started_at)))
         facts.append((_("Score"), _("{score}/100, grade {grade}: {words}").format(
             score=latest.score, grade=latest.grade, words=_(GRADE_WORDS.get(latest.grade, "")))))
         if data.trend is not None:
@@ -126,9 +130,9 @@ def blocks(data: ReportData) -> list[Block]:
         if not lines:
             continue
         out.append(Heading(_("Severity {severity} ({count})").format(severity=severity.label.lower(),
-                                                                      count=len(lines)), 3))
+                                                                      count=len(lines)), 3, severity))
         for f in lines:
-            out.append(Entry(f.status.label, TONE[f.status], f.title, f.id, f.steps))
+            out.append(Entry(status_text(f.status), TONE[f.status], f.title, f.id, f.steps))
     if data.passed:
         out.append(Heading(_("In order ({count})").format(count=len(data.passed)), 3))
         out.append(Bullets(tuple(f"{f.title} ({f.id})" for f in data.passed)))
@@ -144,7 +148,7 @@ def blocks(data: ReportData) -> list[Block]:
         out.append(Facts((
             (_("Folders protected"), str(data.vault.folders_protected)),
             (_("Last verification"), _date(data.vault.last_verified)),
-            (_("Recovery kit"), _("confirmed stored on {date}").format(date=data.vault.recovery_kit_confirmed.isoformat())
+            (_("Recovery kit"), _("confirmed stored on {date}").format(date=_date(data.vault.recovery_kit_confirmed))
              if data.vault.recovery_kit_confirmed else _("not confirmed yet")),
         )))
 
@@ -172,7 +176,7 @@ def blocks(data: ReportData) -> list[Block]:
         out.append(Heading(theme.label, 3))
         for line in items:
             detail = line.detail + (" · " + _("Note: {note}").format(note=line.note) if line.note else "")
-            out.append(Entry(line.state.label, TONE[line.state], line.title, detail))
+            out.append(Entry(state_text(line.state), TONE[line.state], line.title, detail))
 
     out.append(Para(_("This report was made by gp_guard {version} on this computer. It contains no patient data and no passwords: only the state of the security measures.").format(version=data.version), small=True))
     return out

@@ -202,3 +202,22 @@ def test_the_detail_has_a_part_for_the_it_provider_with_a_copy_button(qtbot, win
     assert copied.startswith("gp_guard · FW-01")
     assert finding.title() in copied and finding.fix_steps()[0] in copied
     assert all(e.value in copied for e in finding.outcome.evidence)
+
+
+def test_after_a_restart_the_page_lists_the_last_audit(qtbot, make_window, store):
+    """A new window on the same data folder shows the last audit's findings, same titles."""
+    first = make_window("fr")
+    run_audit_and_wait(qtbot, first)
+
+    def listed(window):
+        tree = window.pages["audit"].tree
+        return sorted((i.data(0, FINDING_ROLE).id, i.text(0), i.text(1)) for i in tree.finding_items())
+
+    before = listed(first)
+    assert before
+    second = make_window("fr")
+    assert listed(second) == before
+    page = second.pages["audit"]
+    assert "/100" in page.status.text() and "dernier audit" in page.status.text()
+    page.tree.setCurrentItem(page.tree.finding_items()[0])
+    assert page.tree.finding_items()[0].data(0, FINDING_ROLE).title() in page.detail.browser.toPlainText()

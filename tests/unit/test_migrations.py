@@ -49,10 +49,13 @@ def _database_of_version(path: Path, version: int) -> None:
     conn = sqlite3.connect(path)
     for number in range(version):
         step = MIGRATIONS[number]
-        assert isinstance(step, str), "the steps before 3 are SQL"
-        conn.executescript(step)
+        if callable(step):
+            step(conn)
+        else:
+            conn.executescript(step)
     if version >= 1:
-        conn.executescript(OLD_FEATURE_TABLES)
+        if version < 3:
+            conn.executescript(OLD_FEATURE_TABLES)
         conn.execute("INSERT INTO setting VALUES('language', 'fr')")
         conn.execute("INSERT INTO vault_folder VALUES('/srv/radios', '2026-01-02', 'lock', '2026-01-02')")
         conn.execute("INSERT INTO vault_journal(op, folder, src, dst, tmp, state, size, mtime_ns, started_at) "
@@ -81,6 +84,35 @@ def test_a_database_of_each_earlier_version_is_upgraded_with_its_data(tmp_path, 
         assert store.query("SELECT ref FROM breach")[0]["ref"] == "V-1"
         assert store.query("SELECT done FROM checklist_snapshot")[0]["done"] == 3
     assert store.recovered_from is None  # an upgrade is not a repair
+    store.close()
+
+
+def test_audit_results_saved_before_step_4_are_shown_again_with_their_titles(tmp_path):
+    """Step 4 stores a finding's outcome; the rows of older runs are still rebuilt (title,
+    status, evidence), without the message whose parameters were not kept."""
+    from gp_guard.audit import history
+    from gp_guard.i18n import set_language
+
+    path = tmp_path / "gp_guard.db"
+    _database_of_version(path, 3)
+    conn = sqlite3.connect(path)
+    conn.execute("INSERT INTO audit_run VALUES(1, '2026-06-01T08:00:00+00:00', 1.0, 40, 'D', 'windows')")
+    conn.execute("INSERT INTO audit_result VALUES(1, 'FW-01', 'high', 'fail', "
+                 "'The firewall is off for these networks: {profiles}.', "
+                 "'[{\"source\": \"netsh\", \"value\": \"off\"}]')")
+    conn.commit()
+    conn.close()
+    store = Store(path)
+    columns = {r["name"] for r in store.query("PRAGMA table_info(audit_result)")}
+    assert "outcome" in columns
+    set_language("en")
+    last = history.last_run(store)
+    assert last is not None and last.platform == "windows"
+    (finding,) = last.findings
+    assert finding.id == "FW-01" and finding.status.value == "fail"
+    assert finding.title() == finding.meta.problem  # the title of a failure
+    assert finding.message() == ""  # no "{profiles}" left to the reader
+    assert [e.value for e in finding.outcome.evidence] == ["off"]
     store.close()
 
 

@@ -87,7 +87,7 @@ def test_report_has_no_secret_and_no_patient_data(store, providers, tmp_path):
         assert "Cabinet du Dr Martin" in flat
         assert "Nothing of the vault" not in flat
         assert "test with the IT provider" in flat  # the doctor's own note
-    assert "2026-06-03" in page and "2026-04-02" in page  # kit confirmed, breach date
+    assert "3 June 2026" in page and "2 April 2026" in page  # kit confirmed, breach date (never ISO)
     assert "Breaches recorded: 2; still open: 1; notified to the CNIL: 1." in page
 
 

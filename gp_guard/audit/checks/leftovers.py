@@ -14,7 +14,7 @@ from gp_guard.audit import references as ref
 from gp_guard.audit.model import Area, Evidence, Outcome, Severity, failed, passed, warned
 from gp_guard.audit.registry import check
 from gp_guard.host import LINUX, MACOS, WINDOWS, FileInfo, Host, NeedsAdmin
-from gp_guard.i18n import N_, Np_, current_language
+from gp_guard.i18n import N_, Np_, current_language, format_date
 
 # Copies of a database or of medical images: a leftover of any age is a finding.
 DUMP_PATTERNS = ("*.sql", "*.sql.gz", "*.dump", "*.backup", "*.bak", "*.fdb", "*.gdb", "*.dcm", "DICOMDIR")
@@ -72,13 +72,17 @@ def _xdg_folders(host: Host, home: str) -> list[str]:
 
 
 class LocalDate(str):
-    """An ISO date (YYYY-MM-DD) that reads as DD/MM/YYYY when shown in French."""
+    """An ISO date (YYYY-MM-DD) that reads as DD/MM/YYYY when shown in French, and as
+    "2 September 2025" in English: never ISO in front of the reader."""
 
     def __format__(self, spec: str) -> str:
         text = str(self)
-        if current_language() == "fr" and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
-            year, month, day = text.split("-")
-            text = f"{day}/{month}/{year}"
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+            if current_language() == "fr":
+                year, month, day = text.split("-")
+                text = f"{day}/{month}/{year}"
+            else:
+                text = format_date(text) or text
         return format(text, spec)
 
 

@@ -95,12 +95,17 @@ class AuditPage(QWidget):
         elif ctx.audit.report is not None:
             self._show_report(ctx.audit.report)
         else:
-            runs = history.runs(ctx.store, limit=1)
-            if runs:
-                self.status.setText(_("The last audit, on {date}, gave {score}/100. Run the audit to see the details.").format(
-                    date=format_datetime(runs[-1].started_at), score=runs[-1].score))
-            else:
-                self.status.setText(_("No audit has been run on this computer yet."))
+            self._show_last_run()
+
+    def _show_last_run(self) -> None:
+        """After a restart: the findings of the last saved audit, as it showed them."""
+        last = history.last_run(self.ctx.store)
+        if last is None:
+            self.status.setText(_("No audit has been run on this computer yet."))
+            return
+        self.status.setText(_("Results of the last audit, on {date}: score {score}/100 (grade {grade}). Run the audit again to bring them up to date.").format(
+            date=format_datetime(last.summary.started_at), score=last.summary.score, grade=last.summary.grade))
+        self.tree.set_findings(last.findings)
 
     def select(self, check_id: str) -> bool:
         """Show ``check_id`` in the list and its details; False when it is not listed."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from html import escape
 
 from PySide6.QtCore import QDate, Qt, Slot
 from PySide6.QtWidgets import (
@@ -28,16 +29,22 @@ from gp_guard.checklist import progress, scoring
 from gp_guard.checklist.items import Item, by_theme
 from gp_guard.gui import dialogs
 from gp_guard.gui.pages import PageContext
+from gp_guard.gui.widgets import status_style
+from gp_guard import marks
 from gp_guard.i18n import _, format_date
 
-MARKS = {progress.State.DONE: "✔", progress.State.TODO: "✘", progress.State.EXPIRED: "↻",
-         progress.State.UNKNOWN: "?"}
 ID_ROLE = Qt.ItemDataRole.UserRole
 
 
 def state_text(status: progress.ItemStatus) -> str:
     """The state as a mark and a word (never a mark or a colour alone)."""
-    return f"{MARKS[status.state]} {status.state.label}"
+    return marks.state_text(status.state)
+
+
+def coloured_state(status: progress.ItemStatus) -> str:
+    """The mark and the word as rich text, in the state's colour."""
+    colour = status_style.color(marks.STATE_STATUS[status.state]).name()
+    return f"<b style='color:{colour}'>{escape(state_text(status))}</b>"
 
 
 class ChecklistPage(QWidget):
@@ -117,6 +124,7 @@ class ChecklistPage(QWidget):
         self.detail_title.setStyleSheet("font-weight: 600; font-size: 12pt;")
         self.detail_state = QLabel()
         self.detail_state.setWordWrap(True)
+        self.detail_state.setTextFormat(Qt.TextFormat.RichText)
         self.detail_text = QLabel()
         self.detail_text.setWordWrap(True)
         self.detail_text.setTextFormat(Qt.TextFormat.RichText)
@@ -130,7 +138,7 @@ class ChecklistPage(QWidget):
         form = QFormLayout(self.attest_box)
         self.date_edit = QDateEdit()
         self.date_edit.setCalendarPopup(True)
-        self.date_edit.setDisplayFormat("yyyy-MM-dd")
+        self.date_edit.setDisplayFormat("dd/MM/yyyy")  # as a French reader writes a date
         self.date_edit.setAccessibleName(_("Date it was done"))
         self.date_edit.setMaximumDate(QDate.currentDate())
         inner = self.date_edit.findChild(QLineEdit)
@@ -191,7 +199,8 @@ class ChecklistPage(QWidget):
             label.deleteLater()
         self.first_labels = []
         for status in scoring.first_hour(statuses):
-            label = QLabel(f"{state_text(status)} · {_(status.item.title)}")
+            label = QLabel(f"{coloured_state(status)} · {escape(_(status.item.title))}")
+            label.setTextFormat(Qt.TextFormat.RichText)
             label.setWordWrap(True)
             self.first_layout.addWidget(label)
             self.first_labels.append(label)
@@ -209,6 +218,8 @@ class ChecklistPage(QWidget):
             for item in items:
                 status = self.statuses[item.id]
                 child = QTreeWidgetItem([_(item.title), state_text(status)])
+                child.setIcon(1, status_style.state_icon(status.state))
+                child.setForeground(1, status_style.color(marks.STATE_STATUS[status.state]))
                 child.setData(0, ID_ROLE, item.id)
                 child.setToolTip(0, status.describe())
                 parent.addChild(child)
@@ -245,8 +256,8 @@ class ChecklistPage(QWidget):
         self.current = item_id
         self.saved_label.clear()
         self.detail_title.setText(_(item.title))
-        self.detail_state.setText(_("{state}: {detail}").format(state=state_text(status), detail=status.describe())
-                                  + (" · " + _("Note: {note}").format(note=status.note) if status.note else ""))
+        self.detail_state.setText(_("{state}: {detail}").format(state=coloured_state(status), detail=escape(status.describe(), quote=False))
+                                  + (" · " + escape(_("Note: {note}").format(note=status.note), quote=False) if status.note else ""))
         self.detail_text.setText(self._html(item))
         attestable = not item.linked and status.source != "vault"
         self.attest_box.setVisible(attestable)
@@ -272,8 +283,6 @@ class ChecklistPage(QWidget):
 
     @staticmethod
     def _html(item: Item) -> str:
-        from html import escape
-
         steps = "".join(f"<li>{escape(_(s))}</li>" for s in item.steps)
         refs = "".join(f'<li><a href="{escape(r.url)}">{escape(_(r.label))}</a></li>' for r in item.references)
         review = (_("To attest again every {months} months.").format(months=item.review_months)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QPaintEvent
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -22,6 +22,7 @@ from gp_guard.audit.model import CheckMeta, Severity, Status
 from gp_guard.audit.registry import all_checks
 from gp_guard.gui.pages import PageContext
 from gp_guard.gui.pages.questions import unanswered_count
+from gp_guard.gui.widgets import status_style
 from gp_guard.gui.widgets.area_tiles import AreaTiles
 from gp_guard.gui.widgets.breach_clock import BreachClock
 from gp_guard.gui.widgets.score_gauge import ScoreGauge
@@ -143,6 +144,7 @@ class DashboardPage(QWidget):
         self.priorities = QListWidget()
         self.priorities.setAccessibleName(_("To fix first"))
         self.priorities.setWordWrap(True)
+        self.priorities.setIconSize(QSize(36, 16))  # the severity's bars and the status's mark
         self.priorities.itemActivated.connect(self._open_priority)
         priorities_layout.addWidget(self.priorities)
         lists.addWidget(priorities_box, 3)
@@ -229,6 +231,7 @@ class DashboardPage(QWidget):
         self.tiles.set_states(area_states(statuses, metas))
         for check_id, text in priorities(statuses, metas):
             item = QListWidgetItem(text)
+            item.setIcon(status_style.finding_icon(metas[check_id].severity, Status(statuses[check_id])))
             item.setData(Qt.ItemDataRole.UserRole, check_id)
             item.setToolTip(_("Press Enter or double-click to see the details."))
             self.priorities.addItem(item)
@@ -238,7 +241,10 @@ class DashboardPage(QWidget):
         self.changes.clear()
         changes = history.changes(self.ctx.store, runs[-1].id) if runs else []
         for change in changes:
-            self.changes.addItem(change_text(change, metas))
+            item = QListWidgetItem(change_text(change, metas))
+            if change.after in Status._value2member_map_:
+                item.setIcon(status_style.icon(Status(change.after)))
+            self.changes.addItem(item)
         if not changes:
             self.changes.addItem(_("No change since the previous audit.") if len(runs) > 1
                                  else _("Changes will appear here after your second audit."))

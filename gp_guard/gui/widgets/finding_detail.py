@@ -5,23 +5,33 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import QUrl, Signal
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
 from gp_guard.audit.model import Finding
 from gp_guard.gui import desktop
 from gp_guard.gui.widgets import status_style
 from gp_guard.i18n import _
+from gp_guard.marks import STATUS_MARKS
+
+
+STATUS_IMAGE = "gp-mark:status"
+SEVERITY_IMAGE = "gp-mark:severity"
 
 
 def finding_html(finding: Finding) -> str:
+    """The finding as HTML; its status and severity each have a mark (the images STATUS_IMAGE
+    and SEVERITY_IMAGE, added to the document by FindingDetail), a colour and their word."""
     data = finding.to_dict()
     color = status_style.color(finding.status).name()
+    severity_color = status_style.severity_color(finding.severity).name()
     parts = [
         f"<h2>{escape(data['title'])}</h2>",
-        "<p><b style='color:{c}'>{status}</b> · {sev_label} {severity} · {id}</p>".format(
-            c=color, status=escape(finding.status.label), sev_label=escape(_("Severity:")),
-            severity=escape(finding.severity.label), id=escape(finding.id)),
+        ("<p><img src='{si}' width='16' height='16'> <b style='color:{c}'>{mark} {status}</b> · "
+         "<img src='{vi}' width='16' height='16'> {sev_label} <b style='color:{vc}'>{severity}</b> · {id}</p>").format(
+            si=STATUS_IMAGE, vi=SEVERITY_IMAGE, c=color, vc=severity_color,
+            mark=escape(STATUS_MARKS[finding.status]), status=escape(finding.status.label),
+            sev_label=escape(_("Severity:")), severity=escape(finding.severity.label), id=escape(finding.id)),
     ]
     if data["message"]:
         parts.append(f"<p>{escape(data['message'])}</p>")
@@ -65,6 +75,18 @@ def provider_text(finding: Finding) -> str:
     return "\n".join(lines)
 
 
+class MarkBrowser(QTextBrowser):
+    """A text browser that draws the status and severity marks of the finding it shows."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.images: dict[str, QPixmap] = {}
+
+    def loadResource(self, kind: int, url: QUrl) -> object:  # noqa: N802 - Qt override
+        found = self.images.get(url.toString())
+        return found if found is not None else super().loadResource(kind, url)
+
+
 class FindingDetail(QWidget):
     answer_requested = Signal()  # the finding is a question: go and answer it
 
@@ -73,7 +95,7 @@ class FindingDetail(QWidget):
         self.finding: Finding | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.browser = QTextBrowser()
+        self.browser = MarkBrowser()
         self.browser.setOpenLinks(False)
         self.browser.anchorClicked.connect(self._open_link)
         self.browser.setAccessibleName(_("Finding details"))
@@ -101,6 +123,10 @@ class FindingDetail(QWidget):
         if finding is None:
             self.browser.setHtml(f"<p>{escape(_('Choose a finding in the list to see its details.'))}</p>")
         else:
+            self.browser.images = {
+                STATUS_IMAGE: status_style.icon(finding.status, 32).pixmap(32, 32),
+                SEVERITY_IMAGE: status_style.severity_pixmap(finding.severity, 32),
+            }
             self.browser.setHtml(finding_html(finding))
         self.settings_button.setVisible(bool(finding and finding.to_dict()["settings_uri"]))
         self.answer_button.setVisible(bool(finding and finding.kind == "question"))

@@ -91,6 +91,8 @@ class FindingsTree(QTreeWidget):
             font = top.font(0)
             font.setBold(True)
             top.setFont(0, font)
+            top.setIcon(0, status_style.severity_icon(severity))  # bars: the severity's level
+            top.setForeground(0, status_style.severity_color(severity))
             top.setFlags(Qt.ItemFlag.ItemIsEnabled)
             self.addTopLevelItem(top)
             top.setFirstColumnSpanned(True)

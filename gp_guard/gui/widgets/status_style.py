@@ -1,25 +1,27 @@
-"""Colours and marks for statuses: always next to the status in words, never alone.
+"""Colours and marks for statuses and severities: always next to the word, never alone.
 
-Two shades per status, picked from the window colour, so the marks read well in light and dark
-themes without a hard-coded palette.
+The shapes and shades are gp_guard.marks (shared with the report); two shades per colour, picked
+from the window colour, so the marks read well in light and dark themes without a hard-coded
+palette.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPixmap
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QApplication
 
-from gp_guard.audit.model import Status
-
-_SHADES = {  # (on a light background, on a dark background)
-    Status.FAIL: ("#c62828", "#ef9a9a"),
-    Status.ERROR: ("#8e24aa", "#ce93d8"),
-    Status.WARN: ("#b26a00", "#ffcc80"),
-    Status.SKIPPED: ("#616161", "#bdbdbd"),
-    Status.PASS: ("#2e7d32", "#a5d6a7"),
-}
-_MARKS = {Status.FAIL: "✕", Status.ERROR: "!", Status.WARN: "!", Status.SKIPPED: "–", Status.PASS: "✓"}
+from gp_guard.audit.model import Severity, Status
+from gp_guard.checklist.progress import State
+from gp_guard.marks import (
+    SEVERITY_BARS,
+    SEVERITY_LEVELS,
+    SEVERITY_SHADES,
+    STATE_MARKS,
+    STATE_STATUS,
+    STATUS_MARKS,
+    STATUS_SHADES,
+)
 
 
 def is_dark() -> bool:
@@ -35,18 +37,24 @@ def is_dark() -> bool:
     return app.palette().color(QPalette.ColorRole.Window).lightness() < 128  # type: ignore[attr-defined]
 
 
-def color(status: Status) -> QColor:
-    light, dark = _SHADES[status]
+def _shade(pair: tuple[str, str]) -> QColor:
+    light, dark = pair
     return QColor(dark if is_dark() else light)
 
 
-def icon(status: Status, size: int = 16) -> QIcon:
-    """A filled circle with a mark (✓ ✕ ! –): the shape differs too, not only the colour."""
+def color(status: Status) -> QColor:
+    return _shade(STATUS_SHADES[status])
+
+
+def severity_color(severity: Severity) -> QColor:
+    return _shade(SEVERITY_SHADES[severity])
+
+
+def _mark_icon(fill: QColor, mark: str, size: int) -> QIcon:
     pixmap = QPixmap(size, size)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    fill = color(status)
     painter.setBrush(fill)
     painter.setPen(Qt.PenStyle.NoPen)
     painter.drawEllipse(1, 1, size - 2, size - 2)
@@ -55,6 +63,56 @@ def icon(status: Status, size: int = 16) -> QIcon:
     font.setPixelSize(int(size * 0.7))
     font.setBold(True)
     painter.setFont(font)
-    painter.drawText(pixmap.rect(), int(Qt.AlignmentFlag.AlignCenter), _MARKS[status])
+    painter.drawText(pixmap.rect(), int(Qt.AlignmentFlag.AlignCenter), mark)
+    painter.end()
+    return QIcon(pixmap)
+
+
+def icon(status: Status, size: int = 16) -> QIcon:
+    """A filled circle with a mark (✓ ✕ ! –): the shape differs too, not only the colour."""
+    return _mark_icon(color(status), STATUS_MARKS[status], size)
+
+
+def state_icon(state: State, size: int = 16) -> QIcon:
+    """A checklist state (✓ ✕ ↻ ?), in the colour of the status it stands for."""
+    return _mark_icon(color(STATE_STATUS[state]), STATE_MARKS[state], size)
+
+
+def severity_pixmap(severity: Severity, size: int = 16) -> QPixmap:
+    """Four rising bars, as many filled as the severity is high (4 critical … 0 information)."""
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    fill = severity_color(severity)
+    empty = QApplication.palette().color(QPalette.ColorRole.Mid) if QApplication.instance() else QColor("#9e9e9e")
+    level = SEVERITY_LEVELS[severity]
+    gap = size / 16
+    width = (size - gap * (SEVERITY_BARS + 1)) / SEVERITY_BARS
+    for n in range(SEVERITY_BARS):
+        height = size * (0.35 + 0.65 * (n + 1) / SEVERITY_BARS) - 2
+        rect = QRectF(gap + n * (width + gap), size - 1 - height, width, height)
+        if n < level:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(fill)
+        else:
+            painter.setPen(QPen(empty, max(1.0, size / 16)))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRect(rect)
+    painter.end()
+    return pixmap
+
+
+def severity_icon(severity: Severity, size: int = 16) -> QIcon:
+    return QIcon(severity_pixmap(severity, size))
+
+
+def finding_icon(severity: Severity, status: Status, size: int = 16) -> QIcon:
+    """The severity's bars, then the status's mark, side by side (a line that names both)."""
+    pixmap = QPixmap(size * 2 + 4, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.drawPixmap(0, 0, severity_pixmap(severity, size))
+    painter.drawPixmap(size + 4, 0, icon(status, size).pixmap(size, size))
     painter.end()
     return QIcon(pixmap)
