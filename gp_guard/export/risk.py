@@ -85,10 +85,11 @@ def class_codes(columns: Sequence[Coded], rows: int) -> tuple[list[int], int]:
 
 
 def assess(qi: Sequence[Coded], persons: Coded | None, sensitive: dict[str, Coded], rows: int,
-           detailed: bool = True, k_only: bool = False) -> Risk:
-    """k, the shares of exposed persons and l per sensitive column. ``detailed=False`` skips the
-    shares of persons with l = 1 (the proposals do not show them); ``k_only`` returns k alone (the
-    search for a proposal), the shares left at 0."""
+           detailed: bool = True, k_only: bool = False, l_from_k: int = 0) -> Risk:
+    """k, the shares of exposed persons and l per sensitive column. ``detailed=False`` (the
+    proposals) skips what the proposals do not show: the shares of persons below 5 and 11 and with
+    l = 1, left at 0. ``k_only`` returns k alone, the shares left at 0; so does ``l_from_k`` when k
+    is below it, with l = 1 when k < 2 and 0 (not counted) otherwise."""
     key, _bound = class_codes(qi, rows)
     if persons is None:  # one row, one person
         of_pair, who, count = key, None, rows
@@ -99,26 +100,40 @@ def assess(qi: Sequence[Coded], persons: Coded | None, sensitive: dict[str, Code
         who = list(map(mod, pairs, repeat(p)))
         count = len(persons.values)
     size = Counter(of_pair)
-    if k_only:
-        return Risk(count, min(size.values()) if size else 0, 0.0, 0.0, 0.0, len(size))
-    sizes = list(map(size.__getitem__, of_pair))
-
-    def exposed(flags) -> int:  # type: ignore[no-untyped-def]
-        return sum(flags) if who is None else len(set(compress(who, flags)))
-
-    def share(limit: int) -> float:
-        return exposed(map(limit.__gt__, sizes)) / count if count else 0.0
-
     k = min(size.values()) if size else 0
-    risk = Risk(count, k, share(2), share(5), share(11), len(size))
+    if k_only or k < l_from_k:
+        risk = Risk(count, k, 0.0, 0.0, 0.0, len(size))
+        if not k_only:
+            risk.l_diversity = {name: 1 if k < 2 else 0 for name in sensitive}
+        return risk
+    sizes = list(map(size.__getitem__, of_pair)) if k < (11 if detailed else 2) else []
+
+    def exposed(limit: int) -> set[int] | int:
+        """The persons in a class of fewer than ``limit`` (their number when a row is a person)."""
+        if k >= limit:  # no class that small
+            return set() if who is not None else 0
+        flags = map(limit.__gt__, sizes)
+        return set(compress(who, flags)) if who is not None else sum(flags)
+
+    def share(found: set[int] | int) -> float:
+        return (len(found) if isinstance(found, set) else found) / count if count else 0.0
+
+    alone = exposed(2)
+    risk = Risk(count, k, share(alone), share(exposed(5)) if detailed else 0.0,
+                share(exposed(11)) if detailed else 0.0, len(size))
     if not sensitive:
         return risk
     if k < 2 and not detailed:
         risk.l_diversity = {name: 1 for name in sensitive}  # a class of one person: all it holds is theirs
         return risk
-    chosen = list(map((2).__le__, map(size.__getitem__, key))) if k < 2 else None
-    singles = {c for c, s in size.items() if s < 2} if detailed else set()
-    alone = len(set(compress(who, map(singles.__contains__, of_pair)))) if who is not None and detailed else 0
+    if k < 2:  # l is 1 whatever the rest; only the classes of several persons are looked at for l1_ratio
+        several = {c for c, s in size.items() if s >= 2}
+        chosen: list[bool] | None = list(map(several.__contains__, key))
+        if who is not None:  # the (class, person) pairs of those classes
+            flags = list(map((2).__le__, sizes))
+            of_several, who_several = list(compress(of_pair, flags)), list(compress(who, flags))
+    else:
+        chosen, of_several, who_several = None, of_pair, who or []
     for name, column in sensitive.items():
         n = column.n
         if chosen is None:
@@ -129,11 +144,11 @@ def assess(qi: Sequence[Coded], persons: Coded | None, sensitive: dict[str, Code
         risk.l_diversity[name] = 1 if k < 2 else (min(distinct.values()) if distinct else 0)
         if detailed:
             same = {c for c, d in distinct.items() if d < 2}
-            if who is None:
-                hit = sum(size[c] for c in singles) + sum(size[c] for c in same)
+            if isinstance(alone, int):
+                hit = alone + sum(size[c] for c in same)
             elif same:
-                hit = len(set(compress(who, map((singles | same).__contains__, of_pair))))
+                hit = len(alone | set(compress(who_several, map(same.__contains__, of_several))))
             else:
-                hit = alone
+                hit = len(alone)
             risk.l1_ratio[name] = hit / count if count else 0.0
     return risk
