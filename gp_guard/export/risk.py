@@ -91,21 +91,33 @@ def assess(qi: Sequence[Coded], persons: Coded | None, sensitive: dict[str, Code
     l = 1, left at 0. ``k_only`` returns k alone, the shares left at 0; so does ``l_from_k`` when k
     is below it, with l = 1 when k < 2 and 0 (not counted) otherwise."""
     key, _bound = class_codes(qi, rows)
+    who: list[int] | None = None
     if persons is None:  # one row, one person
-        of_pair, who, count = key, None, rows
+        of_pair, count = key, rows
+        size = Counter(of_pair)
     else:
         p = persons.n
-        pairs = list(set(map(add, map(mul, key, repeat(p)), persons.codes)))
-        of_pair = list(map(floordiv, pairs, repeat(p)))
-        who = list(map(mod, pairs, repeat(p)))
+        distinct_pairs = set(map(add, map(mul, key, repeat(p)), persons.codes))
         count = len(persons.values)
-    size = Counter(of_pair)
+        pairs: list[int] = []
+        of_pair = []
+        if detailed:
+            pairs = list(distinct_pairs)
+            of_pair = list(map(floordiv, pairs, repeat(p)))
+            size = Counter(of_pair)
+        else:  # the pairs one by one only if k < 2 (below)
+            size = Counter(map(floordiv, distinct_pairs, repeat(p)))
     k = min(size.values()) if size else 0
     if k_only or k < l_from_k:
         risk = Risk(count, k, 0.0, 0.0, 0.0, len(size))
         if not k_only:
             risk.l_diversity = {name: 1 if k < 2 else 0 for name in sensitive}
         return risk
+    if persons is not None:
+        if not detailed and k < 2:
+            pairs = list(distinct_pairs)
+            of_pair = list(map(floordiv, pairs, repeat(p)))
+        who = list(map(mod, pairs, repeat(p)))  # empty when not needed
     sizes = list(map(size.__getitem__, of_pair)) if k < (11 if detailed else 2) else []
 
     def exposed(limit: int) -> set[int] | int:
@@ -134,13 +146,11 @@ def assess(qi: Sequence[Coded], persons: Coded | None, sensitive: dict[str, Code
             of_several, who_several = list(compress(of_pair, flags)), list(compress(who, flags))
     else:
         chosen, of_several, who_several = None, of_pair, who or []
+    n = max(column.n for column in sensitive.values())  # one multiplier for all: one pass fewer each
+    keyed = list(map(mul, key if chosen is None else compress(key, chosen), repeat(n)))
     for name, column in sensitive.items():
-        n = column.n
-        if chosen is None:
-            pairs_v = set(map(add, map(mul, key, repeat(n)), column.codes))
-        else:
-            pairs_v = set(map(add, map(mul, compress(key, chosen), repeat(n)), compress(column.codes, chosen)))
-        distinct = Counter(map(floordiv, pairs_v, repeat(n)))
+        codes = column.codes if chosen is None else compress(column.codes, chosen)
+        distinct = Counter(map(floordiv, set(map(add, keyed, codes)), repeat(n)))
         risk.l_diversity[name] = 1 if k < 2 else (min(distinct.values()) if distinct else 0)
         if detailed:
             same = {c for c, d in distinct.items() if d < 2}
