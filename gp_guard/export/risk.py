@@ -119,18 +119,27 @@ def assess(qi: Sequence[Coded], persons: Coded | None, sensitive: dict[str, Code
             of_pair = list(map(floordiv, pairs, repeat(p)))
         who = list(map(mod, pairs, repeat(p)))  # empty when not needed
     sizes = list(map(size.__getitem__, of_pair)) if k < (11 if detailed else 2) else []
+    if k < 2 and sizes:  # the pairs in classes of several persons: the few looked at past the alone
+        flags = list(map((2).__le__, sizes))
+        of_several, sizes_several = list(compress(of_pair, flags)), list(compress(sizes, flags))
+        who_several = list(compress(who, flags)) if who is not None else []
+    else:
+        of_several, sizes_several, who_several = of_pair, sizes, who or []
+    alone: set[int] | int = (set(compress(who, map((2).__gt__, sizes))) if who is not None
+                             else sizes.count(1)) if k < 2 else (set() if who is not None else 0)
 
     def exposed(limit: int) -> set[int] | int:
         """The persons in a class of fewer than ``limit`` (their number when a row is a person)."""
         if k >= limit:  # no class that small
-            return set() if who is not None else 0
-        flags = map(limit.__gt__, sizes)
-        return set(compress(who, flags)) if who is not None else sum(flags)
+            return alone
+        flags = map(limit.__gt__, sizes_several)
+        if isinstance(alone, int):
+            return alone + sum(flags)
+        return alone | set(compress(who_several, flags))
 
     def share(found: set[int] | int) -> float:
         return (len(found) if isinstance(found, set) else found) / count if count else 0.0
 
-    alone = exposed(2)
     risk = Risk(count, k, share(alone), share(exposed(5)) if detailed else 0.0,
                 share(exposed(11)) if detailed else 0.0, len(size))
     if not sensitive:
@@ -138,14 +147,10 @@ def assess(qi: Sequence[Coded], persons: Coded | None, sensitive: dict[str, Code
     if k < 2 and not detailed:
         risk.l_diversity = {name: 1 for name in sensitive}  # a class of one person: all it holds is theirs
         return risk
+    chosen: list[bool] | None = None
     if k < 2:  # l is 1 whatever the rest; only the classes of several persons are looked at for l1_ratio
         several = {c for c, s in size.items() if s >= 2}
-        chosen: list[bool] | None = list(map(several.__contains__, key))
-        if who is not None:  # the (class, person) pairs of those classes
-            flags = list(map((2).__le__, sizes))
-            of_several, who_several = list(compress(of_pair, flags)), list(compress(who, flags))
-    else:
-        chosen, of_several, who_several = None, of_pair, who or []
+        chosen = list(map(several.__contains__, key))
     n = max(column.n for column in sensitive.values())  # one multiplier for all: one pass fewer each
     keyed = list(map(mul, key if chosen is None else compress(key, chosen), repeat(n)))
     for name, column in sensitive.items():
