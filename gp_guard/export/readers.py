@@ -2,9 +2,9 @@
 
 CSV: any of ``;`` ``,`` tab ``|`` as delimiter, UTF-8 with or without BOM, or cp1252 as French
 Excel writes it. XLSX: the first sheet, read with openpyxl in read-only mode. Rows are read in
-chunks and turned into columns; each column keeps one copy of each distinct value (a list of
-references to shared strings), so a 1,000,000-row export with a few hundred distinct values per
-column costs about 8 bytes per cell.
+chunks and turned into columns; each column is its distinct values (each kept once, in the order
+first seen) and one small integer code per row naming its value, so a 1,000,000-row export with
+a few hundred distinct values per column costs about 8 bytes per cell.
 
 Nothing read here is logged, and error messages never quote the file's content.
 """
@@ -17,8 +17,9 @@ import csv
 import datetime as dt
 import io
 import itertools
+from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -57,12 +58,22 @@ class Cancelled(Exception):
 class Table:
     path: Path
     headers: list[str]
-    columns: list[list[str]]
+    codes: list[list[int]]  # per column, the code of each row's value: an index into values
+    values: list[list[str]]  # per column, its distinct values in the order first seen
     rows: int
     format: str  # "csv" or "xlsx"
     encoding: str = ""
     delimiter: str = ""
-    distinct: list[dict[str, str]] = field(default_factory=list, repr=False)
+
+    def column(self, index: int) -> list[str]:
+        """The values of one column, row by row."""
+        return list(map(self.values[index].__getitem__, self.codes[index]))
+
+    def counts(self, index: int) -> Counter[str]:
+        """How many rows hold each distinct value of one column (in the order first seen)."""
+        values = self.values[index]
+        by_code = Counter(self.codes[index])
+        return Counter(dict(zip(values, map(by_code.__getitem__, range(len(values))), strict=True)))
 
 
 Report = Callable[[int, int], None]  # (bytes or rows done, total)
@@ -215,7 +226,7 @@ def _xlsx_rows(path: Path, report: Report | None) -> Iterator[list[str]]:
 
 
 def read_table(path: Path, report: Report | None = None, cancelled: Callable[[], bool] = lambda: False) -> Table:
-    """Read the whole file into columns of shared strings."""
+    """Read the whole file into columns of codes (``Table``)."""
     path = Path(path)
     kind, encoding, delimiter = sniff(path)
     if kind == "csv":
@@ -233,13 +244,14 @@ def read_table(path: Path, report: Report | None = None, cancelled: Callable[[],
 
 
 class _Columns:
-    """The columns being read: each keeps one copy of each distinct value (``distinct``)."""
+    """The columns being read: per column, a dict from each distinct value to its code (codes
+    given in the order values are first seen) and the list of codes of the rows."""
 
     def __init__(self, headers: list[str]) -> None:
         self.headers = headers
         self.width = len(headers)
-        self.distinct: list[dict[str, str]] = [{} for _ in headers]
-        self.columns: list[list[str]] = [[] for _ in headers]
+        self.distinct: list[dict[str, int]] = [collections.defaultdict(itertools.count().__next__) for _ in headers]
+        self.codes: list[list[int]] = [[] for _ in headers]
         self.count = 0
 
     def add_rows(self, chunk: list[list[str]]) -> None:
@@ -252,8 +264,7 @@ class _Columns:
         if set(map(len, chunk)) != {width}:
             chunk = [row[:width] if len(row) >= width else row + [""] * (width - len(row)) for row in chunk]
         for index, values in enumerate(zip(*chunk, strict=True)):
-            canon = self.distinct[index]
-            self.columns[index].extend(map(canon.setdefault, values, values))
+            self.codes[index].extend(map(self.distinct[index].__getitem__, values))
         self.count += len(chunk)
 
     def add_plain(self, text: str, delimiter: str) -> bool:
@@ -274,17 +285,16 @@ class _Columns:
         cells = text.replace("\n", delimiter).split(delimiter)
         end = lines * self.width
         for index in range(self.width):
-            values = cells[index:end:self.width]
-            canon = self.distinct[index]
-            self.columns[index].extend(map(canon.setdefault, values, values))
+            self.codes[index].extend(map(self.distinct[index].__getitem__, cells[index:end:self.width]))
         self.count += lines
         return True
 
     def table(self, path: Path, kind: str, encoding: str, delimiter: str) -> Table:
-        blank = [i for i, canon in enumerate(self.distinct) if not any(v.strip() for v in canon)]
+        values = [list(distinct) for distinct in self.distinct]
+        blank = [i for i, column in enumerate(values) if not any(v.strip() for v in column)]
         if self.count == 0 or len(blank) == self.width:
             raise ExportError(N_("The file {name} holds no data rows."), name=path.name)
-        return Table(path, self.headers, self.columns, self.count, kind, encoding, delimiter, self.distinct)
+        return Table(path, self.headers, self.codes, values, self.count, kind, encoding, delimiter)
 
 
 class _Text:

@@ -38,7 +38,7 @@ def read(path, encoding, delimiter):
         table = readers._csv_table(path, encoding, delimiter, None, lambda: False)
     except readers.ExportError as exc:
         return exc.message
-    return table.headers, table.columns
+    return table.headers, [table.column(i) for i in range(len(table.headers))]
 
 
 @pytest.fixture
@@ -84,14 +84,22 @@ def test_plain_lines_and_quoted_cells_spanning_many_slices(tmp_path, small_slice
     table = readers.read_table(path)
     assert table.headers == ["id", "note", "age"] and table.delimiter == ";"
     assert table.rows == 199
-    assert table.columns[1][56] == "a note\non three\nlines; with a ; in it"
-    assert table.columns[2][148:150] == ["", "3"]
-    assert table.columns[0][-1] == "P199"
+    assert table.column(1)[56] == "a note\non three\nlines; with a ; in it"
+    assert table.column(2)[148:150] == ["", "3"]
+    assert table.column(0)[-1] == "P199"
 
 
-def test_the_same_value_is_kept_once(tmp_path):
+def test_each_value_is_kept_once_with_a_code_per_row_and_counted(tmp_path):
     path = tmp_path / "shared.csv"
-    path.write_text("sexe,ville\n" + "F,Rennes\nM,Brest\n" * 5000, encoding="utf-8")
+    path.write_text("sexe,ville\n" + "F,Rennes\nM,Brest\nF,Brest\n" * 5000, encoding="utf-8")
     table = readers.read_table(path)
-    assert len({id(v) for v in table.columns[1]}) == 2  # one string per distinct value, whatever the slices
+    assert table.values == [["F", "M"], ["Rennes", "Brest"]]  # in the order first seen
+    assert table.codes[1][:6] == [0, 1, 1, 0, 1, 1] and len(table.codes[0]) == table.rows == 15000
+    assert table.counts(1) == {"Rennes": 5000, "Brest": 10000}
 
+
+def test_counts_of_a_column_with_many_values(tmp_path):
+    path = tmp_path / "ids.csv"
+    path.write_text("id\n" + "".join(f"P{i % 300}\n" for i in range(900)), encoding="utf-8")
+    counts = readers.read_table(path).counts(0)
+    assert len(counts) == 300 and set(counts.values()) == {3} and next(iter(counts)) == "P0"
