@@ -79,7 +79,8 @@ def print_text(result, short: bool = False) -> None:  # type: ignore[no-untyped-
     out.write("\n" + _("Columns:") + "\n")
     width = max(len(c.name) for c in result.columns)
     for column in result.columns:
-        out.write(f"  {column.name:<{width}}  {_(ROLE_WORDS[column.role])} ({kind_words(column.role, column.kind)})\n")
+        role, kind = _(ROLE_WORDS[column.role]), kind_words(column.role, column.kind)
+        out.write(f"  {column.name:<{width}}  {role}{f' ({kind})' if kind != role else ''}\n")
     if result.direct:
         out.write("\n" + _("Direct identifiers:") + "\n")
         for item in result.direct:
