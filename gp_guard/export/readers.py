@@ -274,18 +274,27 @@ class _Columns:
             text = text.replace("\r\n", "\n")
         if '"' in text or "\r" in text or not text.endswith("\n"):
             return False
-        lines = text.count("\n")
-        if text.count(delimiter) != lines * (self.width - 1):
+        lines, width = text.count("\n"), self.width
+        if text.count(delimiter) != lines * (width - 1):
             return False
-        if self.width == 1:
+        if width == 1:
             if text.startswith("\n") or "\n\n" in text:  # a blank line: the csv module gives no row
                 return False
-        elif set(map(str.count, text[:-1].split("\n"), itertools.repeat(delimiter))) != {self.width - 1}:
+            self.codes[0].extend(map(self.distinct[0].__getitem__, text[:-1].split("\n")))
+            self.count += lines
+            return True
+        # Split at the delimiters only: with width - 1 of them on every line, the k-th line feed is
+        # in piece k * (width - 1), which holds the last cell of line k and the first of line k + 1.
+        # As many line feeds as lines and one in each of those pieces: every line has its cells.
+        pieces = text.split(delimiter)
+        step = width - 1
+        ends = pieces[step::step]
+        if len(ends) != lines or not all(map(str.__contains__, ends, itertools.repeat("\n"))):
             return False
-        cells = text.replace("\n", delimiter).split(delimiter)
-        end = lines * self.width
-        for index in range(self.width):
-            self.codes[index].extend(map(self.distinct[index].__getitem__, cells[index:end:self.width]))
+        edges = "\n".join(ends).split("\n")  # last of line 1, first of line 2, ..., last of the last, ""
+        columns = [[pieces[0], *edges[1:-1:2]]] + [pieces[i::step] for i in range(1, step)] + [edges[0::2]]
+        for index, values in enumerate(columns):
+            self.codes[index].extend(map(self.distinct[index].__getitem__, values))
         self.count += lines
         return True
 

@@ -103,3 +103,10 @@ def test_counts_of_a_column_with_many_values(tmp_path):
     path.write_text("id\n" + "".join(f"P{i % 300}\n" for i in range(900)), encoding="utf-8")
     counts = readers.read_table(path).counts(0)
     assert len(counts) == 300 and set(counts.values()) == {3} and next(iter(counts)) == "P0"
+
+
+def test_lines_with_too_few_and_too_many_cells_are_not_shifted(tmp_path):
+    path = tmp_path / "uneven.csv"
+    path.write_text("x,y,z\na,b,c\nd,e\nf,g,h,i\nj,k,l\n", encoding="utf-8")  # as many commas as 4 even lines
+    table = readers.read_table(path)
+    assert [table.column(i) for i in range(3)] == [["a", "d", "f", "j"], ["b", "e", "g", "k"], ["c", "", "h", "l"]]
