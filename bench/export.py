@@ -55,7 +55,8 @@ print(json.dumps({"seconds": end - start, "read": loaded - start, "k_seconds": a
 def child(argv: list[str]) -> tuple[dict, float]:
     """Run a child process; its JSON output (plus its CPU seconds) and its own peak RSS in MB (os.wait4)."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        process = subprocess.Popen(argv, stdout=out, stderr=err, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        # cwd too: "python -c" puts the current folder first on sys.path, before PYTHONPATH
+        process = subprocess.Popen(argv, stdout=out, stderr=err, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
         _pid, status, usage = os.wait4(process.pid, 0)
         process.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)

@@ -56,7 +56,7 @@ def print_text(result, short: bool = False) -> None:  # type: ignore[no-untyped-
     from gp_guard.export.generalise import LABELS
     from gp_guard.export.proposals import TITLES
     from gp_guard.export.roles import ROLE_WORDS
-    from gp_guard.export.verdict import KIND_WORDS, explanation
+    from gp_guard.export.verdict import KIND_WORDS, explanation, kind_words
 
     out = sys.stdout
     out.write(_("{file}: {rows} rows, {persons} patients").format(file=result.file.name, rows=result.rows, persons=result.persons) + "\n")
@@ -73,7 +73,8 @@ def print_text(result, short: bool = False) -> None:  # type: ignore[no-untyped-
     out.write("\n" + _("Columns:") + "\n")
     width = max(len(c.name) for c in result.columns)
     for column in result.columns:
-        out.write(f"  {column.name:<{width}}  {_(ROLE_WORDS[column.role])} ({column.kind})\n")
+        role, kind = _(ROLE_WORDS[column.role]), kind_words(column.role, column.kind)
+        out.write(f"  {column.name:<{width}}  {role}{f' ({kind})' if kind != role else ''}\n")
     if result.direct:
         out.write("\n" + _("Direct identifiers:") + "\n")
         for item in result.direct:

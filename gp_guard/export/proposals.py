@@ -91,13 +91,7 @@ def evaluate(actions: Sequence[Action], columns: Sequence[Column], coded: Codes,
             qi.append(values.mapped(FUNCTIONS[action.to]) if action is not None and action.to else values)
         elif column.role == "sensitive":
             sensitive[column.name] = coded(column.index)
-    if not l_from_k:  # a proposal shown to the doctor: k and l in one pass (l skipped when k = 1)
-        return assess(qi, persons, sensitive, rows, detailed=False)
-    risk = assess(qi, persons, {}, rows, detailed=False, k_only=True)
-    if risk.k >= l_from_k:
-        return assess(qi, persons, sensitive, rows, detailed=False)
-    risk.l_diversity = {name: 1 for name in sensitive} if risk.k < 2 else {name: 0 for name in sensitive}
-    return risk
+    return assess(qi, persons, sensitive, rows, detailed=False, l_from_k=l_from_k)
 
 
 def propose(columns: Sequence[Column], coded: Codes, persons: Coded | None,

@@ -85,55 +85,85 @@ def class_codes(columns: Sequence[Coded], rows: int) -> tuple[list[int], int]:
 
 
 def assess(qi: Sequence[Coded], persons: Coded | None, sensitive: dict[str, Coded], rows: int,
-           detailed: bool = True, k_only: bool = False) -> Risk:
-    """k, the shares of exposed persons and l per sensitive column. ``detailed=False`` skips the
-    shares of persons with l = 1 (the proposals do not show them); ``k_only`` returns k alone (the
-    search for a proposal), the shares left at 0."""
+           detailed: bool = True, k_only: bool = False, l_from_k: int = 0) -> Risk:
+    """k, the shares of exposed persons and l per sensitive column. ``detailed=False`` (the
+    proposals) skips what the proposals do not show: the shares of persons below 5 and 11 and with
+    l = 1, left at 0. ``k_only`` returns k alone, the shares left at 0; so does ``l_from_k`` when k
+    is below it, with l = 1 when k < 2 and 0 (not counted) otherwise."""
     key, _bound = class_codes(qi, rows)
+    who: list[int] | None = None
     if persons is None:  # one row, one person
-        of_pair, who, count = key, None, rows
+        of_pair, count = key, rows
+        size = Counter(of_pair)
     else:
         p = persons.n
-        pairs = list(set(map(add, map(mul, key, repeat(p)), persons.codes)))
-        of_pair = list(map(floordiv, pairs, repeat(p)))
-        who = list(map(mod, pairs, repeat(p)))
+        distinct_pairs = set(map(add, map(mul, key, repeat(p)), persons.codes))
         count = len(persons.values)
-    size = Counter(of_pair)
-    if k_only:
-        return Risk(count, min(size.values()) if size else 0, 0.0, 0.0, 0.0, len(size))
-    sizes = list(map(size.__getitem__, of_pair))
-
-    def exposed(flags) -> int:  # type: ignore[no-untyped-def]
-        return sum(flags) if who is None else len(set(compress(who, flags)))
-
-    def share(limit: int) -> float:
-        return exposed(map(limit.__gt__, sizes)) / count if count else 0.0
-
+        pairs: list[int] = []
+        of_pair = []
+        if detailed:
+            pairs = list(distinct_pairs)
+            of_pair = list(map(floordiv, pairs, repeat(p)))
+            size = Counter(of_pair)
+        else:  # the pairs one by one only if k < 2 (below)
+            size = Counter(map(floordiv, distinct_pairs, repeat(p)))
     k = min(size.values()) if size else 0
-    risk = Risk(count, k, share(2), share(5), share(11), len(size))
+    if k_only or k < l_from_k:
+        risk = Risk(count, k, 0.0, 0.0, 0.0, len(size))
+        if not k_only:
+            risk.l_diversity = {name: 1 if k < 2 else 0 for name in sensitive}
+        return risk
+    if persons is not None:
+        if not detailed and k < 2:
+            pairs = list(distinct_pairs)
+            of_pair = list(map(floordiv, pairs, repeat(p)))
+        who = list(map(mod, pairs, repeat(p)))  # empty when not needed
+    sizes = list(map(size.__getitem__, of_pair)) if k < (11 if detailed else 2) else []
+    if k < 2 and sizes:  # the pairs in classes of several persons: the few looked at past the alone
+        flags = list(map((2).__le__, sizes))
+        of_several, sizes_several = list(compress(of_pair, flags)), list(compress(sizes, flags))
+        who_several = list(compress(who, flags)) if who is not None else []
+    else:
+        of_several, sizes_several, who_several = of_pair, sizes, who or []
+    alone: set[int] | int = (set(compress(who, map((2).__gt__, sizes))) if who is not None
+                             else sizes.count(1)) if k < 2 else (set() if who is not None else 0)
+
+    def exposed(limit: int) -> set[int] | int:
+        """The persons in a class of fewer than ``limit`` (their number when a row is a person)."""
+        if k >= limit:  # no class that small
+            return alone
+        flags = map(limit.__gt__, sizes_several)
+        if isinstance(alone, int):
+            return alone + sum(flags)
+        return alone | set(compress(who_several, flags))
+
+    def share(found: set[int] | int) -> float:
+        return (len(found) if isinstance(found, set) else found) / count if count else 0.0
+
+    risk = Risk(count, k, share(alone), share(exposed(5)) if detailed else 0.0,
+                share(exposed(11)) if detailed else 0.0, len(size))
     if not sensitive:
         return risk
     if k < 2 and not detailed:
         risk.l_diversity = {name: 1 for name in sensitive}  # a class of one person: all it holds is theirs
         return risk
-    chosen = list(map((2).__le__, map(size.__getitem__, key))) if k < 2 else None
-    singles = {c for c, s in size.items() if s < 2} if detailed else set()
-    alone = len(set(compress(who, map(singles.__contains__, of_pair)))) if who is not None and detailed else 0
+    chosen: list[bool] | None = None
+    if k < 2:  # l is 1 whatever the rest; only the classes of several persons are looked at for l1_ratio
+        several = {c for c, s in size.items() if s >= 2}
+        chosen = list(map(several.__contains__, key))
+    n = max(column.n for column in sensitive.values())  # one multiplier for all: one pass fewer each
+    keyed = list(map(mul, key if chosen is None else compress(key, chosen), repeat(n)))
     for name, column in sensitive.items():
-        n = column.n
-        if chosen is None:
-            pairs_v = set(map(add, map(mul, key, repeat(n)), column.codes))
-        else:
-            pairs_v = set(map(add, map(mul, compress(key, chosen), repeat(n)), compress(column.codes, chosen)))
-        distinct = Counter(map(floordiv, pairs_v, repeat(n)))
+        codes = column.codes if chosen is None else compress(column.codes, chosen)
+        distinct = Counter(map(floordiv, set(map(add, keyed, codes)), repeat(n)))
         risk.l_diversity[name] = 1 if k < 2 else (min(distinct.values()) if distinct else 0)
         if detailed:
             same = {c for c, d in distinct.items() if d < 2}
-            if who is None:
-                hit = sum(size[c] for c in singles) + sum(size[c] for c in same)
+            if isinstance(alone, int):
+                hit = alone + sum(size[c] for c in same)
             elif same:
-                hit = len(set(compress(who, map((singles | same).__contains__, of_pair))))
+                hit = len(alone | set(compress(who_several, map(same.__contains__, of_several))))
             else:
-                hit = alone
+                hit = len(alone)
             risk.l1_ratio[name] = hit / count if count else 0.0
     return risk

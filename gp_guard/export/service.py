@@ -14,7 +14,7 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import repeat
 from operator import add, mul
 from pathlib import Path
@@ -70,7 +70,6 @@ class CheckResult:
     proposals: list[Proposal]
     compare: Compared | None = None
     delimiter: str = ""
-    data: list[list[str]] = field(default_factory=list, repr=False)
 
     @property
     def quasi_identifiers(self) -> list[str]:
@@ -176,6 +175,7 @@ def _birth_dates(columns: list[Column], coded: Callable[[int], risk.Coded], pers
 
 
 def _direct(columns: list[Column], data: list[list[str]], chosen: set[str]) -> list[Direct]:
+    """``data``: each column's distinct values in the order first seen (``Table.values``)."""
     found = []
     for column in columns:
         if column.role == "direct":
@@ -194,6 +194,7 @@ def _direct(columns: list[Column], data: list[list[str]], chosen: set[str]) -> l
 
 
 def _linkable(columns: list[Column], data: list[list[str]], person: Column | None, persons: int) -> list[Linkable]:
+    """``data``: each column's distinct values in the order first seen (``Table.values``)."""
     out = []
     nir_values = [v for c in columns if c.role == "direct" and c.kind in ("nir", "ins")
                   for v in list(dict.fromkeys(data[c.index]))[:500]]
@@ -224,14 +225,14 @@ def _compare(earlier: Path, columns: list[Column], data: list[list[str]], person
         return Compared(str(earlier), None)
     current = ids[0]
     if current.name in table.headers:
-        other = table.columns[table.headers.index(current.name)]
+        other = table.values[table.headers.index(current.name)]
     else:  # the same kind of column under another name: the one sharing most values
-        others = [classify(i, n, Counter(table.columns[i]), table.rows) for i, n in enumerate(table.headers)]
+        others = [classify(i, n, table.counts(i), table.rows) for i, n in enumerate(table.headers)]
         candidates = [c for c in others if c.role in ("linkable", "direct")]
         if not candidates:
             return Compared(str(earlier), 0.0)
         mine = set(data[current.index])
-        other = max((table.columns[c.index] for c in candidates), key=lambda col: len(mine & set(col)))
+        other = max((table.values[c.index] for c in candidates), key=lambda col: len(mine & set(col)))
     return Compared(str(earlier), round(linkage.shared_ratio(set(data[current.index]), set(other)), 4))
 
 
@@ -266,27 +267,27 @@ def _check(path: Path, compare: Path | str | None, roles: Mapping[str, str] | No
     counts: list[Counter[str]] = []
     for index, name in enumerate(table.headers):
         report("columns", index, len(table.headers))
-        counts.append(Counter(table.columns[index]))
+        counts.append(table.counts(index))
         columns.append(classify(index, name, counts[index], table.rows))
     chosen = _apply_roles(columns, roles or {})
     cache: dict[int, risk.Coded] = {}
 
     def coded(index: int) -> risk.Coded:
         if index not in cache:
-            cache[index] = risk.Coded.of(table.columns[index], counts[index])
+            cache[index] = risk.Coded(table.codes[index], table.values[index])
         return cache[index]
 
-    person = linkage.person_column(columns, table.columns)
+    person = linkage.person_column(columns, table.values)
     _birth_dates(columns, coded, person, chosen)
     persons_coded = coded(person.index) if person is not None else None
     persons = len(persons_coded.values) if persons_coded is not None else table.rows
     report("risk", 0, 1)
-    direct = _direct(columns, table.columns, chosen)
-    linkable = _linkable(columns, table.columns, person, persons)
+    direct = _direct(columns, table.values, chosen)
+    linkable = _linkable(columns, table.values, person, persons)
     qi_columns = [c for c in columns if c.role == "quasi" or (c.role == "direct" and c.kind == "birth_date")]
     sensitive = {c.name: coded(c.index) for c in columns if c.role == "sensitive"}
     assessed = risk.assess([coded(c.index) for c in qi_columns], persons_coded, sensitive, table.rows)
-    compared = _compare(Path(compare), columns, table.columns, person, cancelled) if compare else None
+    compared = _compare(Path(compare), columns, table.values, person, cancelled) if compare else None
     verdict = decide(direct, linkable, assessed, [c.name for c in qi_columns],
                      compared.shared_ids_ratio if compared else None, Path(compare).name if compare else None)
     report("proposals", 0, 1)
@@ -294,7 +295,7 @@ def _check(path: Path, compare: Path | str | None, roles: Mapping[str, str] | No
     report("proposals", 1, 1)
     log.info("export check: %d rows, %d columns, verdict %s", table.rows, len(columns), verdict.key)
     return CheckResult(path, table.rows, persons, columns, person.name if person else None, direct, linkable,
-                       assessed, verdict, fixes, compared, table.delimiter, table.columns)
+                       assessed, verdict, fixes, compared, table.delimiter)
 
 
 def write_safer(result: CheckResult, target: Path | str, proposal_id: str | None = None,

@@ -21,6 +21,28 @@ KIND_WORDS = {
     "email": N_("e-mail addresses"), "address": N_("postal addresses"), "rpps": N_("RPPS/ADELI numbers"),
     "other": N_("identifiers"),
 }
+# What the check found in a column (its kind), for the kinds that are not direct identifiers.
+COLUMN_WORDS = {
+    "year_of_birth": N_("year of birth"), "age": N_("age"), "sex": N_("sex"), "postcode": N_("postcode"),
+    "commune": N_("town"), "department": N_("department"), "region": N_("region"),
+    "profession": N_("profession or socio-professional category"), "height": N_("height"), "weight": N_("weight"),
+    "bmi": N_("body mass index"), "diagnosis": N_("diagnoses"), "drug": N_("drugs and prescriptions"),
+    "lab": N_("lab results"), "allergy": N_("allergies"), "history": N_("medical history"),
+    "sick_leave": N_("sick leave"), "hash": N_("fingerprint (hash) of an identifier"),
+    "pseudonym": N_("code naming a patient (pseudonym)"), "text": N_("free text"), "date": N_("dates"),
+    "empty": N_("empty column"),
+}
+
+
+def kind_words(role: str, kind: str) -> str:
+    """A column's kind in the doctor's words, translated (never the internal code)."""
+    if kind in COLUMN_WORDS:
+        return _(COLUMN_WORDS[kind])
+    if kind in KIND_WORDS and (role == "direct" or kind != "other"):
+        return _(KIND_WORDS[kind])
+    return _("nothing particular")
+
+
 TITLES = {
     "identifying": N_("Identifying data: this file names patients"),
     "pseudonymised": N_("Pseudonymised data: still personal data"),

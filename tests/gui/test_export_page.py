@@ -126,6 +126,21 @@ def test_identifying_file_shows_masked_examples_and_writes_a_safer_copy(make_pag
     assert page.result.file == target and page.result.direct == []
 
 
+def test_the_found_column_says_what_was_found_in_the_doctors_words_in_french(make_page, qtbot, tmp_path):
+    made = gen.observatory(tmp_path / "obs.csv", patients=300, seed=5, comment_nir_row=7)
+    page = make_page("fr")
+    page.start(made.path)
+    wait_done(qtbot, page)
+    found = {page.table.topLevelItem(i).text(0): page.table.topLevelItem(i).text(2)
+             for i in range(page.table.topLevelItemCount())}
+    assert found["id_patient"] == "code désignant un patient (pseudonyme)"
+    assert found["annee_naissance"] == "année de naissance" and found["code_postal"] == "code postal"
+    assert found["diagnostic"] == "diagnostics" and found["glycemie"] == "résultats d'analyses biologiques"
+    assert found["commentaire"] == "numéro de sécurité sociale (NIR)"  # what the free text holds
+    codes = {c.kind for c in page.result.columns}
+    assert not codes & set(found.values())  # no internal code is shown
+
+
 def test_unreadable_file_says_so_in_french(make_page, qtbot, tmp_path, seams):
     empty = tmp_path / "vide.csv"
     empty.write_bytes(b"")

@@ -210,3 +210,23 @@ def test_compare_finds_the_identifier_column_under_another_name(tmp_path):
     with pytest.raises(service.ExportError) as error:
         service.check(second.path, compare=tmp_path / "absent.csv")
     assert "absent.csv" in error.value.text()
+
+
+def test_every_kind_of_column_has_words_in_french():
+    from gp_guard.export.identifiers import KINDS
+    from gp_guard.export.roles import QUASI_HINTS, ROLES, SENSITIVE_HINTS
+    from gp_guard.export.verdict import COLUMN_WORDS, KIND_WORDS, kind_words
+    from gp_guard.i18n import _, set_language
+
+    kinds = [*KINDS, *QUASI_HINTS, *SENSITIVE_HINTS, "hash", "pseudonym", "text", "date", "empty", "other"]
+    assert set(kinds) <= set(COLUMN_WORDS) | set(KIND_WORDS)  # every kind the check gives has its words
+    set_language("fr")
+    try:
+        words = {(role, kind): kind_words(role, kind) for role in ROLES for kind in kinds}
+        known = {_(w) for w in [*COLUMN_WORDS.values(), *KIND_WORDS.values(), "nothing particular"]}
+    finally:
+        set_language("en")
+    assert set(words.values()) <= known  # the translated words, never the internal code
+    assert words["linkable", "pseudonym"] == "code désignant un patient (pseudonyme)"
+    assert words["direct", "other"] == "identifiants" and words["other", "other"] == "rien de particulier"
+    assert words["quasi", "year_of_birth"] == "année de naissance"

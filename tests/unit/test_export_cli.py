@@ -97,6 +97,7 @@ def test_french_output_from_a_real_process(tmp_path):
                           capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 1
     assert "Données pseudonymisées" in done.stdout and "Individualisation : oui" in done.stdout
+    assert "quasi-identifiant (année de naissance)" in done.stdout and "year_of_birth" not in done.stdout
     missing = subprocess.run([sys.executable, "-m", "gp_guard", "export", "check", str(tmp_path / "absent.csv"), "--lang", "fr"],
                              capture_output=True, text=True, env=env, timeout=120)
     assert missing.returncode == 2 and "n'existe pas" in missing.stderr

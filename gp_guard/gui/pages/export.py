@@ -33,7 +33,7 @@ from gp_guard.export import service
 from gp_guard.export.generalise import LABELS
 from gp_guard.export.proposals import TITLES
 from gp_guard.export.roles import ROLE_WORDS, ROLES
-from gp_guard.export.verdict import KIND_WORDS, explanation
+from gp_guard.export.verdict import KIND_WORDS, explanation, kind_words
 from gp_guard.gui import dialogs, tasks
 from gp_guard.gui.pages import PageContext
 from gp_guard.gui.widgets.buttons import add_button
@@ -251,7 +251,7 @@ class ExportPage(QWidget):
         for item in result.direct:
             found.setdefault(item.column, []).append(_(KIND_WORDS.get(item.kind, item.kind)))
         for column in result.columns:
-            item = QTreeWidgetItem([column.name, "", ", ".join(found.get(column.name, [])) or column.kind])
+            item = QTreeWidgetItem([column.name, "", ", ".join(found.get(column.name, [])) or kind_words(column.role, column.kind)])
             self.table.addTopLevelItem(item)
             box = QComboBox()
             for role in ROLES:
