@@ -24,13 +24,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gp_guard import marks
 from gp_guard.audit.model import Status
 from gp_guard.checklist import progress, scoring
 from gp_guard.checklist.items import Item, by_theme
 from gp_guard.gui import dialogs
 from gp_guard.gui.pages import PageContext
 from gp_guard.gui.widgets import status_style
-from gp_guard import marks
 from gp_guard.i18n import _, format_date
 
 ID_ROLE = Qt.ItemDataRole.UserRole

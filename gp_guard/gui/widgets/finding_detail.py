@@ -14,7 +14,6 @@ from gp_guard.gui.widgets import status_style
 from gp_guard.i18n import _
 from gp_guard.marks import STATUS_MARKS
 
-
 STATUS_IMAGE = "gp-mark:status"
 SEVERITY_IMAGE = "gp-mark:severity"
 
