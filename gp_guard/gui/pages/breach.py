@@ -55,27 +55,23 @@ from gp_guard.gui.pages.breach_widgets import (
 )
 from gp_guard.i18n import N_, _, ngettext
 
-DISCOVERED_BY = {
-    "controller": N_("You or your staff"), "processor": N_("Your software vendor or IT provider"),
-    "data_subject": N_("A patient"), "third_party": N_("Someone else (a colleague, a laboratory, the police)"),
-    "press": N_("The press or social media"), "other": N_("Other"),
-}
 STEP_TITLES = (N_("When"), N_("What happened"), N_("Proposal"), N_("Your decisions"), N_("Texts to send"), N_("What you did"))
 CURRENT = "breach.current"  # id of the record shown (a number, no patient data)
 UNKNOWN = N_("Not known yet")
 TRI = ((UNKNOWN, None), (N_("Yes"), True), (N_("No"), False))
+YES_NO = {True: N_("Yes"), False: N_("No")}  # a question answered yes or no (or not known yet)
 
-QUESTIONS: list[tuple[str, str, str, Any]] = [
-    # (answer name, question, short explanation, choices: dict of labels or "tri")
+QUESTIONS: list[tuple[str, str, str, dict[Any, str]]] = [
+    # (answer name, question, short explanation, choices: dict of labels, or YES_NO)
     ("incident_type", N_("What happened?"), N_("Choose the closest; you can describe it in your own words below."), labels.INCIDENT_TYPES),
-    ("malicious", N_("Did someone act on purpose?"), N_("A theft, an attack or a misuse. An honest mistake is not."), "tri"),
+    ("malicious", N_("Did someone act on purpose?"), N_("A theft, an attack or a misuse. An honest mistake is not."), YES_NO),
     ("confidentiality", N_("Could someone have seen or taken the data?"), N_("If you cannot tell yet, say so: it will be asked again."), labels.CONFIDENTIALITY),
-    ("recipients_trusted", N_("Did the recipients give the data back or delete it?"), N_("Only for known recipients bound to confidentiality, e.g. a colleague or a laboratory."), "tri"),
+    ("recipients_trusted", N_("Did the recipients give the data back or delete it?"), N_("Only for known recipients bound to confidentiality, e.g. a colleague or a laboratory."), YES_NO),
     ("integrity", N_("Was data changed?"), N_("For example, a medical file modified by someone else."), labels.INTEGRITY),
     ("availability", N_("Is data missing or out of reach?"), N_("Is there a backup, and could you restore it?"), labels.AVAILABILITY),
-    ("care_disrupted", N_("Was care disrupted?"), N_("Appointments cancelled, files or prescriptions unavailable during a consultation."), "tri"),
-    ("vulnerable_subjects", N_("Are minors or vulnerable patients concerned?"), N_("Children, protected adults, patients in psychiatric or addiction care."), "tri"),
-    ("data_unintelligible", N_("Was the data encrypted, with a key that is still safe?"), N_("For example a BitLocker or FileVault disk whose password was not written on the computer."), "tri"),
+    ("care_disrupted", N_("Was care disrupted?"), N_("Appointments cancelled, files or prescriptions unavailable during a consultation."), YES_NO),
+    ("vulnerable_subjects", N_("Are minors or vulnerable patients concerned?"), N_("Children, protected adults, patients in psychiatric or addiction care."), YES_NO),
+    ("data_unintelligible", N_("Was the data encrypted, with a key that is still safe?"), N_("For example a BitLocker or FileVault disk whose password was not written on the computer."), YES_NO),
     ("identifiable", N_("Can the patients be recognised from the data?"), N_("Names and dates of birth make it direct."), labels.IDENTIFIABLE),
 ]
 
@@ -306,7 +302,7 @@ class BreachPage(QWidget):
         self._explained(form, _("When was it discovered?"), _("It can be earlier than the moment you were sure that patient data was affected."), self.discovered_at)
         self.discovered_by = self._combo(_("Who discovered it"))
         self.discovered_by.addItem(_(UNKNOWN), "")
-        for key, label in DISCOVERED_BY.items():
+        for key, label in labels.DISCOVERED_BY.items():
             self.discovered_by.addItem(_(label), key)
         self.discovered_by.currentIndexChanged.connect(
             lambda _i: self._change(lambda r: setattr(r.timeline, "discovered_by", self.discovered_by.currentData())))
@@ -348,7 +344,7 @@ class BreachPage(QWidget):
         for name, question, explanation, choices in QUESTIONS:
             combo = self._combo(_(question))
             combo.addItem(_(UNKNOWN), None)
-            for label, value in (TRI[1:] if choices == "tri" else [(v, k) for k, v in choices.items()]):
+            for value, label in choices.items():
                 combo.addItem(_(label), value)
             combo.currentIndexChanged.connect(lambda _i, n=name, c=combo: self._answer(n, c.currentData()))
             self.answers[name] = combo
