@@ -107,6 +107,7 @@ def test_walkthrough_with_the_keyboard_alone(qtbot, make_page, memory_keyring, s
     assert "Notify the CNIL: yes" in page.proposal.text() and page.proposal.isVisible()
     assert page.verdict.text().startswith("Notify the CNIL before ")
     step_to(qtbot, page, 3)
+    assert page.proposed_short.text() == "gp_guard proposes: notify the CNIL: yes; inform the patients: yes. You decide."
     choose(qtbot, page, page.notify_choice, True)
     choose(qtbot, page, page.inform_choice, False)
     # "No" without reasoning is refused

@@ -390,6 +390,9 @@ class BreachPage(QWidget):
         form.addRow(self.proposal)
         self._step()
         decide = self._group(_("Your decisions"))
+        self.proposed_short = QLabel()  # the proposal in one line, beside the choice it informs
+        self.proposed_short.setWordWrap(True)
+        decide.addRow(self.proposed_short)
         self.notify_choice = self._combo(_("Notify the CNIL?"))
         self.notify_reason = self._text(_("Why the CNIL is not notified"))
         self.notify_draft = self._button(_("Propose a draft reasoning for the CNIL decision"), lambda: self._draft(self.notify_reason))
@@ -668,8 +671,12 @@ class BreachPage(QWidget):
         result = self.walk.proposal()
         if result is None:
             self.proposal.setText(_("Enter when you became aware of the breach to see the proposal."))
+            self.proposed_short.setText(self.proposal.text())
         else:
             self.proposal.setText(walkthrough.proposal_text(result))
+            yes, no = _("yes"), _("no")
+            self.proposed_short.setText(_("gp_guard proposes: notify the CNIL: {notify}; inform the patients: {inform}. You decide.").format(
+                notify=yes if result.notify_authority else no, inform=yes if result.inform_data_subjects else no))
         self.cnil_text.setPlainText(self.walk.cnil_text())
         self.sections = self.walk.cnil_sections()
         chosen = self.section_choice.currentIndex()
