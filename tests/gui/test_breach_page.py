@@ -231,7 +231,12 @@ def test_marking_what_was_sent(make_page, memory_keyring, store):
     page.receipt.textEdited.emit("CNIL-123")
     page.done_buttons["cnil"].click()
     page.done_buttons["patients"].click()
+    filed = QDateTime(QDate(2026, 3, 2), QTime(11, 30))  # the complaint was filed earlier: its real time
+    page.done_when.setDateTime(filed)
+    page.done_buttons["police"].click()
+    assert page.done_when.text() == "Maintenant"  # back to 'now' for the next step
     record = Register.open(store).get(page.record.id)
+    assert dt.datetime.fromisoformat(record.other.police_complaint_at).astimezone().replace(tzinfo=None) == dt.datetime(2026, 3, 2, 11, 30)
     assert record.cnil.notified_at and record.cnil.kind == "complementary" and record.cnil.receipt_number == "CNIL-123"
     assert record.patients.informed_at and record.patients.letter_text == "Madame, Monsieur, texte envoyé."
     assert "CNIL notifiée" in page.done_list.text() and "Patients informés" in page.done_list.text()

@@ -283,9 +283,6 @@ class BreachPage(QWidget):
         self.aware.setDateTimeRange(FIRST_TIME, LAST_TIME)
         self.aware.setAccessibleName(_("When you became aware of the breach"))
         self.aware.dateTimeChanged.connect(self._aware_changed)
-        inner = self.aware.findChild(QLineEdit)
-        if inner is not None:
-            inner.setAccessibleName(self.aware.accessibleName())
         row = QWidget()
         line = QHBoxLayout(row)
         line.setContentsMargins(0, 0, 0, 0)
@@ -321,9 +318,6 @@ class BreachPage(QWidget):
         edit.setDateTimeRange(NOT_KNOWN_TIME, LAST_TIME)
         edit.setSpecialValueText(_(UNKNOWN))
         edit.setAccessibleName(name)
-        inner = edit.findChild(QLineEdit)
-        if inner is not None:
-            inner.setAccessibleName(name)
 
         def changed(value: QDateTime) -> None:
             stamp = ""
@@ -460,6 +454,13 @@ class BreachPage(QWidget):
             self.channel.addItem(_(label), key)
         self.channel.currentIndexChanged.connect(lambda _i: self._change(lambda r: setattr(r.patients, "channel", self.channel.currentData())))
         done.addRow(_("How the patients are informed"), self.channel)
+        self.done_when = DateTimeEdit()  # the real time of a step done earlier (a complaint filed this morning)
+        self.done_when.setDateTimeRange(NOT_KNOWN_TIME, LAST_TIME)
+        self.done_when.setSpecialValueText(_("Now"))
+        self.done_when.setAccessibleName(_("When it was done"))
+        self.done_when.open_calendar_on(QDateTime.currentDateTime)
+        self.done_when.setDateTime(NOT_KNOWN_TIME)
+        self._explained(done, _("When was it done?"), _("Leave 'Now' to note the current time, or give the real time, e.g. when the complaint was filed."), self.done_when)
         self.done_buttons: dict[str, QPushButton] = {}
         marks = (("cnil", N_("CNIL notified: note the time now")), ("patients", N_("Patients informed: note the time now")),
                  ("vendor", N_("Vendor or IT provider told: note the time now")), ("police", N_("Complaint filed: note the time now")),
@@ -719,10 +720,13 @@ class BreachPage(QWidget):
 
     def _mark_done(self, key: str) -> None:
         # "notified" only with the CNIL's receipt number: the register never says more than happened
-        if not self._do(lambda w: w.mark_done(key, receipt=self.receipt.text(), kind=self.kind.currentData(),
-                                              channel=self.channel.currentData(), letter_text=self.letter.toPlainText())):
-            if key == "cnil":
-                self.receipt.setFocus()
+        given = self.done_when.dateTime()
+        when = None if given == NOT_KNOWN_TIME else given.toPython().astimezone()  # type: ignore[union-attr]
+        if self._do(lambda w: w.mark_done(key, when, receipt=self.receipt.text(), kind=self.kind.currentData(),
+                                          channel=self.channel.currentData(), letter_text=self.letter.toPlainText())):
+            self.done_when.setDateTime(NOT_KNOWN_TIME)  # the next step is noted 'now' again
+        elif key == "cnil":
+            self.receipt.setFocus()
 
     def _countdown(self) -> None:
         """Every 30 s: only the time left and the verdict change (no database access)."""
