@@ -78,6 +78,11 @@ NOTIFICATION_KINDS = {
     "complementary": N_("Complementary notification"),
     "complete": N_("Complete notification (in one go)"),
 }
+DISCOVERED_BY = {
+    "controller": N_("You or your staff"), "processor": N_("Your software vendor or IT provider"),
+    "data_subject": N_("A patient"), "third_party": N_("Someone else (a colleague, a laboratory, the police)"),
+    "press": N_("The press or social media"), "other": N_("Other"),
+}
 CHANNELS = {
     "letter": N_("Letter"),
     "email": N_("E-mail"),

@@ -92,10 +92,15 @@ def proposal_text(result: Assessment, lang: str | None = None, bullet: str = "â€
 
 def countdown_text(record: BreachRecord, now: dt.datetime | None = None, lang: str | None = None) -> str:
     """What is left of the 72 hours, the deadline written as a reader writes it."""
-    tr = translation(_lang(lang))
     due = record.deadline()
     if due is None:
-        return tr(N_("Enter when you became aware of the breach: the 72 hours start then."))
+        return translation(_lang(lang))(N_("Enter when you became aware of the breach: the 72 hours start then."))
+    return deadline_text(due, now, lang)
+
+
+def deadline_text(due: dt.datetime, now: dt.datetime | None = None, lang: str | None = None) -> str:
+    """"41 h 12 min left to notify the CNIL (until 5 March 2026 at 09:00)." (the page and the dashboard)."""
+    tr = translation(_lang(lang))
     left = due - (now or dt.datetime.now(dt.UTC))
     when = format_datetime(due, _lang(lang))
     if left.total_seconds() <= 0:

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from gp_guard.breach.model import BreachRecord
 from gp_guard.breach.register import Register
 from gp_guard.gui.widgets.breach_clock import clock_text
+from gp_guard.i18n import format_datetime
 
 
 def test_clock_text_counts_down_and_says_when_late():
     due = dt.datetime(2026, 3, 5, 9, 0, tzinfo=dt.UTC)
+    when = format_datetime(due)  # in words, on this computer's clock: "5 March 2026 at 09:00" in UTC
     early = clock_text("2026-001", due, due - dt.timedelta(hours=41, minutes=12, seconds=30))
-    assert early.startswith("Breach 2026-001: 41 h 12 min left to notify the CNIL (until 05/03/2026")
+    assert early == f"Breach 2026-001: 41 h 12 min left to notify the CNIL (until {when})."
     late = clock_text("2026-001", due, due + dt.timedelta(hours=2))
-    assert late.startswith("Breach 2026-001: The 72 hours ended on 05/03/2026")
+    assert late.startswith(f"Breach 2026-001: The 72 hours ended on {when}.")
+    assert re.search(r"\d{4}-\d{2}-\d{2}|\d{2}/\d{2}/\d{4}", early + late) is None and " March 2026 at " in early
 
 
 def test_dashboard_shows_the_clock_only_while_a_breach_is_open(qtbot, make_window, memory_keyring):  # noqa: F811

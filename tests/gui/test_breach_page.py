@@ -107,6 +107,7 @@ def test_walkthrough_with_the_keyboard_alone(qtbot, make_page, memory_keyring, s
     assert "Notify the CNIL: yes" in page.proposal.text() and page.proposal.isVisible()
     assert page.verdict.text().startswith("Notify the CNIL before ")
     step_to(qtbot, page, 3)
+    assert page.proposed_short.text() == "gp_guard proposes: notify the CNIL: yes; inform the patients: yes. You decide."
     choose(qtbot, page, page.notify_choice, True)
     choose(qtbot, page, page.inform_choice, False)
     # "No" without reasoning is refused
@@ -230,7 +231,12 @@ def test_marking_what_was_sent(make_page, memory_keyring, store):
     page.receipt.textEdited.emit("CNIL-123")
     page.done_buttons["cnil"].click()
     page.done_buttons["patients"].click()
+    filed = QDateTime(QDate(2026, 3, 2), QTime(11, 30))  # the complaint was filed earlier: its real time
+    page.done_when.setDateTime(filed)
+    page.done_buttons["police"].click()
+    assert page.done_when.text() == "Maintenant"  # back to 'now' for the next step
     record = Register.open(store).get(page.record.id)
+    assert dt.datetime.fromisoformat(record.other.police_complaint_at).astimezone().replace(tzinfo=None) == dt.datetime(2026, 3, 2, 11, 30)
     assert record.cnil.notified_at and record.cnil.kind == "complementary" and record.cnil.receipt_number == "CNIL-123"
     assert record.patients.informed_at and record.patients.letter_text == "Madame, Monsieur, texte envoyé."
     assert "CNIL notifiée" in page.done_list.text() and "Patients informés" in page.done_list.text()

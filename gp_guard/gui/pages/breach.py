@@ -55,27 +55,23 @@ from gp_guard.gui.pages.breach_widgets import (
 )
 from gp_guard.i18n import N_, _, ngettext
 
-DISCOVERED_BY = {
-    "controller": N_("You or your staff"), "processor": N_("Your software vendor or IT provider"),
-    "data_subject": N_("A patient"), "third_party": N_("Someone else (a colleague, a laboratory, the police)"),
-    "press": N_("The press or social media"), "other": N_("Other"),
-}
 STEP_TITLES = (N_("When"), N_("What happened"), N_("Proposal"), N_("Your decisions"), N_("Texts to send"), N_("What you did"))
 CURRENT = "breach.current"  # id of the record shown (a number, no patient data)
 UNKNOWN = N_("Not known yet")
 TRI = ((UNKNOWN, None), (N_("Yes"), True), (N_("No"), False))
+YES_NO = {True: N_("Yes"), False: N_("No")}  # a question answered yes or no (or not known yet)
 
-QUESTIONS: list[tuple[str, str, str, Any]] = [
-    # (answer name, question, short explanation, choices: dict of labels or "tri")
+QUESTIONS: list[tuple[str, str, str, dict[Any, str]]] = [
+    # (answer name, question, short explanation, choices: dict of labels, or YES_NO)
     ("incident_type", N_("What happened?"), N_("Choose the closest; you can describe it in your own words below."), labels.INCIDENT_TYPES),
-    ("malicious", N_("Did someone act on purpose?"), N_("A theft, an attack or a misuse. An honest mistake is not."), "tri"),
+    ("malicious", N_("Did someone act on purpose?"), N_("A theft, an attack or a misuse. An honest mistake is not."), YES_NO),
     ("confidentiality", N_("Could someone have seen or taken the data?"), N_("If you cannot tell yet, say so: it will be asked again."), labels.CONFIDENTIALITY),
-    ("recipients_trusted", N_("Did the recipients give the data back or delete it?"), N_("Only for known recipients bound to confidentiality, e.g. a colleague or a laboratory."), "tri"),
+    ("recipients_trusted", N_("Did the recipients give the data back or delete it?"), N_("Only for known recipients bound to confidentiality, e.g. a colleague or a laboratory."), YES_NO),
     ("integrity", N_("Was data changed?"), N_("For example, a medical file modified by someone else."), labels.INTEGRITY),
     ("availability", N_("Is data missing or out of reach?"), N_("Is there a backup, and could you restore it?"), labels.AVAILABILITY),
-    ("care_disrupted", N_("Was care disrupted?"), N_("Appointments cancelled, files or prescriptions unavailable during a consultation."), "tri"),
-    ("vulnerable_subjects", N_("Are minors or vulnerable patients concerned?"), N_("Children, protected adults, patients in psychiatric or addiction care."), "tri"),
-    ("data_unintelligible", N_("Was the data encrypted, with a key that is still safe?"), N_("For example a BitLocker or FileVault disk whose password was not written on the computer."), "tri"),
+    ("care_disrupted", N_("Was care disrupted?"), N_("Appointments cancelled, files or prescriptions unavailable during a consultation."), YES_NO),
+    ("vulnerable_subjects", N_("Are minors or vulnerable patients concerned?"), N_("Children, protected adults, patients in psychiatric or addiction care."), YES_NO),
+    ("data_unintelligible", N_("Was the data encrypted, with a key that is still safe?"), N_("For example a BitLocker or FileVault disk whose password was not written on the computer."), YES_NO),
     ("identifiable", N_("Can the patients be recognised from the data?"), N_("Names and dates of birth make it direct."), labels.IDENTIFIABLE),
 ]
 
@@ -287,9 +283,6 @@ class BreachPage(QWidget):
         self.aware.setDateTimeRange(FIRST_TIME, LAST_TIME)
         self.aware.setAccessibleName(_("When you became aware of the breach"))
         self.aware.dateTimeChanged.connect(self._aware_changed)
-        inner = self.aware.findChild(QLineEdit)
-        if inner is not None:
-            inner.setAccessibleName(self.aware.accessibleName())
         row = QWidget()
         line = QHBoxLayout(row)
         line.setContentsMargins(0, 0, 0, 0)
@@ -306,7 +299,7 @@ class BreachPage(QWidget):
         self._explained(form, _("When was it discovered?"), _("It can be earlier than the moment you were sure that patient data was affected."), self.discovered_at)
         self.discovered_by = self._combo(_("Who discovered it"))
         self.discovered_by.addItem(_(UNKNOWN), "")
-        for key, label in DISCOVERED_BY.items():
+        for key, label in labels.DISCOVERED_BY.items():
             self.discovered_by.addItem(_(label), key)
         self.discovered_by.currentIndexChanged.connect(
             lambda _i: self._change(lambda r: setattr(r.timeline, "discovered_by", self.discovered_by.currentData())))
@@ -325,9 +318,6 @@ class BreachPage(QWidget):
         edit.setDateTimeRange(NOT_KNOWN_TIME, LAST_TIME)
         edit.setSpecialValueText(_(UNKNOWN))
         edit.setAccessibleName(name)
-        inner = edit.findChild(QLineEdit)
-        if inner is not None:
-            inner.setAccessibleName(name)
 
         def changed(value: QDateTime) -> None:
             stamp = ""
@@ -348,7 +338,7 @@ class BreachPage(QWidget):
         for name, question, explanation, choices in QUESTIONS:
             combo = self._combo(_(question))
             combo.addItem(_(UNKNOWN), None)
-            for label, value in (TRI[1:] if choices == "tri" else [(v, k) for k, v in choices.items()]):
+            for value, label in choices.items():
                 combo.addItem(_(label), value)
             combo.currentIndexChanged.connect(lambda _i, n=name, c=combo: self._answer(n, c.currentData()))
             self.answers[name] = combo
@@ -394,6 +384,9 @@ class BreachPage(QWidget):
         form.addRow(self.proposal)
         self._step()
         decide = self._group(_("Your decisions"))
+        self.proposed_short = QLabel()  # the proposal in one line, beside the choice it informs
+        self.proposed_short.setWordWrap(True)
+        decide.addRow(self.proposed_short)
         self.notify_choice = self._combo(_("Notify the CNIL?"))
         self.notify_reason = self._text(_("Why the CNIL is not notified"))
         self.notify_draft = self._button(_("Propose a draft reasoning for the CNIL decision"), lambda: self._draft(self.notify_reason))
@@ -461,6 +454,13 @@ class BreachPage(QWidget):
             self.channel.addItem(_(label), key)
         self.channel.currentIndexChanged.connect(lambda _i: self._change(lambda r: setattr(r.patients, "channel", self.channel.currentData())))
         done.addRow(_("How the patients are informed"), self.channel)
+        self.done_when = DateTimeEdit()  # the real time of a step done earlier (a complaint filed this morning)
+        self.done_when.setDateTimeRange(NOT_KNOWN_TIME, LAST_TIME)
+        self.done_when.setSpecialValueText(_("Now"))
+        self.done_when.setAccessibleName(_("When it was done"))
+        self.done_when.open_calendar_on(QDateTime.currentDateTime)
+        self.done_when.setDateTime(NOT_KNOWN_TIME)
+        self._explained(done, _("When was it done?"), _("Leave 'Now' to note the current time, or give the real time, e.g. when the complaint was filed."), self.done_when)
         self.done_buttons: dict[str, QPushButton] = {}
         marks = (("cnil", N_("CNIL notified: note the time now")), ("patients", N_("Patients informed: note the time now")),
                  ("vendor", N_("Vendor or IT provider told: note the time now")), ("police", N_("Complaint filed: note the time now")),
@@ -672,8 +672,12 @@ class BreachPage(QWidget):
         result = self.walk.proposal()
         if result is None:
             self.proposal.setText(_("Enter when you became aware of the breach to see the proposal."))
+            self.proposed_short.setText(self.proposal.text())
         else:
             self.proposal.setText(walkthrough.proposal_text(result))
+            yes, no = _("yes"), _("no")
+            self.proposed_short.setText(_("gp_guard proposes: notify the CNIL: {notify}; inform the patients: {inform}. You decide.").format(
+                notify=yes if result.notify_authority else no, inform=yes if result.inform_data_subjects else no))
         self.cnil_text.setPlainText(self.walk.cnil_text())
         self.sections = self.walk.cnil_sections()
         chosen = self.section_choice.currentIndex()
@@ -716,10 +720,13 @@ class BreachPage(QWidget):
 
     def _mark_done(self, key: str) -> None:
         # "notified" only with the CNIL's receipt number: the register never says more than happened
-        if not self._do(lambda w: w.mark_done(key, receipt=self.receipt.text(), kind=self.kind.currentData(),
-                                              channel=self.channel.currentData(), letter_text=self.letter.toPlainText())):
-            if key == "cnil":
-                self.receipt.setFocus()
+        given = self.done_when.dateTime()
+        when = None if given == NOT_KNOWN_TIME else given.toPython().astimezone()  # type: ignore[union-attr]
+        if self._do(lambda w: w.mark_done(key, when, receipt=self.receipt.text(), kind=self.kind.currentData(),
+                                          channel=self.channel.currentData(), letter_text=self.letter.toPlainText())):
+            self.done_when.setDateTime(NOT_KNOWN_TIME)  # the next step is noted 'now' again
+        elif key == "cnil":
+            self.receipt.setFocus()
 
     def _countdown(self) -> None:
         """Every 30 s: only the time left and the verdict change (no database access)."""

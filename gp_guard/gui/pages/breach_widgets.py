@@ -60,6 +60,13 @@ class DateTimeEdit(QDateTimeEdit):
         self.setDisplayFormat(DISPLAY_FORMAT)
         self.setLocale(ui_locale())
 
+    def setAccessibleName(self, name: str) -> None:  # noqa: N802 - Qt's name
+        """The field and the text box inside it carry the same name for a screen reader."""
+        super().setAccessibleName(name)
+        inner = self.findChild(QLineEdit)
+        if inner is not None:
+            inner.setAccessibleName(name)
+
     def focusNextPrevChild(self, next: bool) -> bool:  # noqa: A002 - Qt's name
         return QWidget.focusNextPrevChild(self, next)
 

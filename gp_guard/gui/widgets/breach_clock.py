@@ -15,14 +15,10 @@ REFRESH_MS = 30_000
 
 
 def deadline_text(due: dt.datetime, now: dt.datetime | None = None) -> str:
-    """What is left of the 72 hours (shared by the dashboard and the walkthrough)."""
-    left = due - (now or dt.datetime.now(dt.UTC))
-    when = due.astimezone().strftime("%d/%m/%Y %H:%M")
-    if left.total_seconds() <= 0:
-        return _("The 72 hours ended on {when}. Notify now and give the reasons for the delay.").format(when=when)
-    hours, rest = divmod(int(left.total_seconds()), 3600)
-    return _("{hours} h {minutes:02d} min left to notify the CNIL (until {when}).").format(
-        hours=hours, minutes=rest // 60, when=when)
+    """What is left of the 72 hours (the walkthrough's words, the deadline written in words)."""
+    from gp_guard.breach.walkthrough import deadline_text as words
+
+    return words(due, now)
 
 
 def clock_text(ref: str, due: dt.datetime, now: dt.datetime | None = None) -> str:
