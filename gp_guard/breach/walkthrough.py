@@ -46,7 +46,7 @@ class NotReady(RegisterError):
         self.problems = list(problems)
         super().__init__("\n".join(self.problems))
 
-    def translated(self) -> str:
+    def text(self) -> str:
         return "\n".join(_(p) for p in self.problems)
 
 

@@ -42,17 +42,13 @@ from gp_guard.capture.writer import (
 )
 from gp_guard.host import LINUX, MACOS, WINDOWS, HostError, LocalHost, NotRecorded
 from gp_guard.host.recorded import RecordedHost
+from gp_guard.errors import UserError
 from gp_guard.i18n import N_
 from gp_guard.version import __version__
 
 
-class CaptureError(Exception):
+class CaptureError(UserError):
     """The capture cannot be written where asked (the message is a translatable N_ string)."""
-
-    def __init__(self, message: str, **params: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.params = params
 
 
 @dataclass(frozen=True)

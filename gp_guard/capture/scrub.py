@@ -115,6 +115,9 @@ _HASH = re.compile(r"(\$(?:1|2[abxy]?|5|6|7|y|argon2id?|scrypt)\$[^\s:\"',]+|SCR
                    r"\bmd5[0-9a-f]{32}\b|\{(?:SSHA|SHA|SMD5|CRYPT)\}[^\s\"',]+)")
 
 
+_HEX_TO_LETTERS = str.maketrans("0123456789abcdef", "ghijklmnopabcdef")
+
+
 class Scrubber:
     """Replaces what identifies the practice in every text of a capture (see the module docstring)."""
 
@@ -139,7 +142,8 @@ class Scrubber:
     def add_user(self, name: str) -> None:
         name = name.strip()
         if len(name) >= 2 and not is_generic(name) and name.lower() not in self._names:
-            self._names[name.lower()] = "user" + self._tag(name)
+            # letters only: "user" and six digits would read as a generic account ("user2") to ACC-06
+            self._names[name.lower()] = "user" + self._tag(name).translate(_HEX_TO_LETTERS)
             self._pattern = None
 
     def pseudonym(self, name: str) -> str:

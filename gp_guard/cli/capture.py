@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = capture(Path(args.out).expanduser(), no_network=args.no_network or no_network())
     except CaptureError as exc:
-        return fail(_(exc.message).format(**exc.params))
+        return fail(exc.text())
     print(_("Capture written: {count} recordings in {folder}.").format(count=result.recordings, folder=result.folder))
     print(_("Read {readme} before sending {archive}; replay it with: gp-guard audit --replay {folder}").format(
         readme=result.folder / "README.txt", archive=result.archive, folder=result.folder))

@@ -117,3 +117,14 @@ def test_a_capture_never_replaces_an_archive(tmp_path):
     with pytest.raises(CaptureError):
         capture(tmp_path / "cap", no_network=True, host=RecordedHost(HOSTS / "macos14_hardened"))
     assert (tmp_path / "cap.zip").read_bytes() == b"an earlier capture" and not (tmp_path / "cap").exists()
+
+
+def test_a_user_pseudonym_never_reads_as_a_generic_account():
+    """With some keys a hexadecimal tag is all digits ("user123456"), which ACC-06 reads as a
+    generic account like "user2": a capture then failed ACC-06 where the machine passes."""
+    from gp_guard.audit.checks.accounts import is_generic
+
+    for n in range(300):
+        scrubber = Scrubber(n.to_bytes(4, "big"), users=["DrDupont"])
+        name = scrubber.pseudonym("DrDupont")
+        assert name.startswith("user") and name != "DrDupont" and not is_generic(name), name

@@ -483,7 +483,7 @@ def test_windows_password_not_required_is_a_warning(tmp_path):
 def test_acc05_french_home_pc_not_elevated_reads_whoami_in_cp850():
     """win11_fr_24h2_home: whoami's French output is stored as the cp850 bytes a French PC writes
     to a pipe; decoded so (as the live path does), the administrator row reads right."""
-    from gp_guard.host_recorded import read_recording
+    from gp_guard.host.recorded import read_recording
 
     raw = read_recording(HOSTS / "win11_fr_24h2_home" / "ACC-05-whoami-groups.rec").raw
     with pytest.raises(UnicodeDecodeError):

@@ -27,6 +27,7 @@ SUB_COMMANDS = {
     "database": (["database"], 0),
     "export-policy (monitoring)": (["export-policy", "wazuh"], 2),
     "autostart (guardian)": (["autostart", "status"], 0),
+    "capture": (["capture", "--out", "{tmp}/export.csv"], 2),
 }
 
 

@@ -36,6 +36,7 @@ def _example(cls: type[UserError]) -> UserError:
     """One instance of ``cls``, raised as its feature raises it."""
     from gp_guard.audit.service import UnknownCheck
     from gp_guard.breach.input import InputError
+    from gp_guard.breach.walkthrough import NotReady
     from gp_guard.report.identity import IdentityError
     from gp_guard.store import StoreUnavailable
     from gp_guard.vault.agefile import AgeError
@@ -49,6 +50,8 @@ def _example(cls: type[UserError]) -> UserError:
         return cls("name", cls.message)
     if issubclass(cls, KeysError | AgeError):
         return cls("technical detail for the log")
+    if issubclass(cls, NotReady):
+        return cls([i18n.N_("Confirm your decisions, with your reasoning, before closing the breach.")])
     return cls(**_placeholders(cls.message))
 
 
