@@ -74,6 +74,11 @@ def window(make_window):
 
 
 def run_audit_and_wait(qtbot, window: MainWindow, timeout: int = 15000) -> None:
+    """Run an audit from the audit page; return once every page has shown its results (they
+    redraw in later turns of the event loop: gp_guard/gui/widgets/later.py)."""
+    from gp_guard.gui.widgets import later
+
     window.navigate("audit")
     with qtbot.waitSignal(window.audit.finished, timeout=timeout):
         window.pages["audit"].run_button.click()
+    qtbot.waitUntil(lambda: not later.pending(window.pages.values()), timeout=timeout)

@@ -107,7 +107,7 @@ def test_linked_items_offer_the_findings_not_an_attestation(make_page):
 
 def test_audit_ticks_linked_items_with_its_date(qtbot, make_page):
     page = make_page()
-    with qtbot.waitSignal(page.ctx.audit.finished, timeout=20000):
+    with qtbot.waitSignal(page.later.settled, timeout=20000):  # the page redraws after the audit
         page.ctx.audit.start()
     status = page.statuses["PC-DISK"]
     assert status.source == "audit"

@@ -31,6 +31,7 @@ from gp_guard.checklist.items import Item, by_theme
 from gp_guard.gui import dialogs
 from gp_guard.gui.pages import PageContext
 from gp_guard.gui.widgets import status_style
+from gp_guard.gui.widgets.later import Later
 from gp_guard.i18n import _, format_date
 
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -108,11 +109,8 @@ class ChecklistPage(QWidget):
                  self.withdraw_button]
         for first, second in zip(order, order[1:], strict=False):
             self.setTabOrder(first, second)
+        self.later = Later(self, self.refresh)  # after an audit: a later turn, never a stall
         ctx.audit.finished.connect(self._audit_finished)
-        self.refresh()
-
-    @Slot(object)
-    def _audit_finished(self, _report: object) -> None:
         self.refresh()
 
     # -- building ---------------------------------------------------------------------------
@@ -175,6 +173,11 @@ class ChecklistPage(QWidget):
         column.addWidget(self.audit_box)
         column.addStretch(1)
         return box
+
+    @Slot(object)
+    def _audit_finished(self, _report: object) -> None:
+        """A slot of the page: Qt disconnects it when a language switch deletes the page."""
+        self.later.start()
 
     def refresh(self) -> None:
         """Read every item's state again and redraw, keeping the selection."""

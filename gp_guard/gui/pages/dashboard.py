@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtCore import QSize, Qt, QTimer, Slot
 from PySide6.QtGui import QPaintEvent
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -25,6 +25,7 @@ from gp_guard.gui.pages.questions import unanswered_count
 from gp_guard.gui.widgets import status_style
 from gp_guard.gui.widgets.area_tiles import AreaTiles
 from gp_guard.gui.widgets.breach_clock import BreachClock
+from gp_guard.gui.widgets.later import Later
 from gp_guard.gui.widgets.score_gauge import ScoreGauge
 from gp_guard.gui.widgets.trend_chart import TrendChart
 from gp_guard.i18n import N_, _, format_datetime
@@ -172,7 +173,8 @@ class DashboardPage(QWidget):
         self.setTabOrder(self.run_button, self.priorities)
         self.setTabOrder(self.priorities, self.changes)
         self.setTabOrder(self.changes, self.answer_button)
-        ctx.audit.finished.connect(self.refresh)
+        self.later = Later(self, self._refresh_score, self._refresh_lists)
+        ctx.audit.finished.connect(self._audit_finished)
         ctx.audit.answers_changed.connect(self.refresh)
         self._lists_loaded = False
         self._refresh_score()
@@ -193,6 +195,11 @@ class DashboardPage(QWidget):
     def _run(self) -> None:
         self.ctx.navigate("audit")
         self.ctx.audit.start()
+
+    @Slot(object)
+    def _audit_finished(self, _report: object) -> None:
+        """A slot of the page: Qt disconnects it when a language switch deletes the page."""
+        self.later.start()
 
     def refresh(self, *_args: object) -> None:
         self._refresh_score()

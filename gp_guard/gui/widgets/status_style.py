@@ -7,6 +7,8 @@ palette.
 
 from __future__ import annotations
 
+from functools import cache
+
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QApplication
@@ -51,6 +53,13 @@ def severity_color(severity: Severity) -> QColor:
 
 
 def _mark_icon(fill: QColor, mark: str, size: int) -> QIcon:
+    return _drawn_mark(fill.name(), mark, size, is_dark())
+
+
+@cache
+def _drawn_mark(fill_name: str, mark: str, size: int, dark: bool) -> QIcon:
+    """Drawn once per colour, mark, size and theme: a list of 50 findings reuses them."""
+    fill = QColor(fill_name)
     pixmap = QPixmap(size, size)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
@@ -58,7 +67,7 @@ def _mark_icon(fill: QColor, mark: str, size: int) -> QIcon:
     painter.setBrush(fill)
     painter.setPen(Qt.PenStyle.NoPen)
     painter.drawEllipse(1, 1, size - 2, size - 2)
-    painter.setPen(QColor("#000000") if is_dark() else QColor("#ffffff"))
+    painter.setPen(QColor("#000000") if dark else QColor("#ffffff"))
     font = painter.font()
     font.setPixelSize(int(size * 0.7))
     font.setBold(True)
@@ -80,12 +89,17 @@ def state_icon(state: State, size: int = 16) -> QIcon:
 
 def severity_pixmap(severity: Severity, size: int = 16) -> QPixmap:
     """Four rising bars, as many filled as the severity is high (4 critical … 0 information)."""
+    empty = QApplication.palette().color(QPalette.ColorRole.Mid) if QApplication.instance() else QColor("#9e9e9e")
+    return _drawn_bars(severity, size, severity_color(severity).name(), empty.name())
+
+
+@cache
+def _drawn_bars(severity: Severity, size: int, fill_name: str, empty_name: str) -> QPixmap:
+    fill, empty = QColor(fill_name), QColor(empty_name)
     pixmap = QPixmap(size, size)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    fill = severity_color(severity)
-    empty = QApplication.palette().color(QPalette.ColorRole.Mid) if QApplication.instance() else QColor("#9e9e9e")
     level = SEVERITY_LEVELS[severity]
     gap = size / 16
     width = (size - gap * (SEVERITY_BARS + 1)) / SEVERITY_BARS
@@ -109,6 +123,11 @@ def severity_icon(severity: Severity, size: int = 16) -> QIcon:
 
 def finding_icon(severity: Severity, status: Status, size: int = 16) -> QIcon:
     """The severity's bars, then the status's mark, side by side (a line that names both)."""
+    return _drawn_pair(severity, status, size, is_dark())
+
+
+@cache
+def _drawn_pair(severity: Severity, status: Status, size: int, _dark: bool) -> QIcon:
     pixmap = QPixmap(size * 2 + 4, size)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
