@@ -99,15 +99,16 @@ def make_data(root: Path, big_mib: int, small: int) -> tuple[Path, Path]:
     return big, many
 
 
-def child(action: str, folder: Path, keyfile: Path, cold: bool = True) -> tuple[float, int]:
-    """Run gp_guard lock/unlock in a child: (seconds including sync, peak RSS in MiB)."""
+def child(action: str, folder: Path, keyfile: Path, cold: bool = True) -> tuple[float, int, float]:
+    """Run gp_guard lock/unlock in a child: (seconds including sync, peak RSS in MiB, CPU seconds)."""
     code = (
         "import sys, time, resource, subprocess\n"
         "from gp_guard.vault import agefile, folder\n"
         "w, r = agefile.parse_identities(open(sys.argv[3]).read())\n"
-        "t = time.perf_counter()\n"
+        "t, cpu = time.perf_counter(), time.process_time()\n"
         "rep = (folder.lock(sys.argv[2], [w.recipient(), r.recipient()], [w] if sys.argv[1] == 'lock' else None) "
         "if sys.argv[1].startswith('lock') else folder.unlock(sys.argv[2], [w]))\n"
+        "cpu = time.process_time() - cpu\n"
         "subprocess.run(['sync'])\n"
         "assert rep.ok, [p.text() for p in rep.failed]\n"
         "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
@@ -115,15 +116,15 @@ def child(action: str, folder: Path, keyfile: Path, cold: bool = True) -> tuple[
         "    peak = int(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1])\n"
         "except (OSError, StopIteration):\n"
         "    pass\n"
-        "print(time.perf_counter() - t, peak)\n"
+        "print(time.perf_counter() - t, peak, cpu)\n"
     )
     if cold:
         forget(folder)
         warm_memory()
     out = subprocess.run([sys.executable, "-c", code, action, str(folder), str(keyfile)], check=True,
                          capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1]).stdout
-    seconds, rss_kib = out.split()
-    return float(seconds), int(rss_kib) // 1024
+    seconds, rss_kib, cpu = out.split()
+    return float(seconds), int(rss_kib) // 1024, float(cpu)
 
 
 def age_loop(age: str, src: Path, dst: Path, recipients: list[str]) -> None:
@@ -151,6 +152,7 @@ def hot_case(work: Path, keyfile: Path, age: str, recipients: list[str], mib: in
     hot.mkdir()
     ratios: list[float] = []
     public: list[float] = []
+    cpu: dict[str, list[float]] = {"age": [], "gp_guard": [], "public": []}
     print(f"1 hot file of {mib} MiB (written, then locked right away):", flush=True)
     for round_ in range(rounds):
         times = {}
@@ -158,14 +160,18 @@ def hot_case(work: Path, keyfile: Path, age: str, recipients: list[str], mib: in
             write_hot(hot / "arrival.dcm", mib)
             if who == "age":
                 args = [age] + [x for r in recipients for x in ("-r", r)]
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 start = time.perf_counter()
                 subprocess.run([*args, "-o", str(work / "arrival.dcm.age"), str(hot / "arrival.dcm")], check=True)
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
                 sync()
                 times[who] = time.perf_counter() - start
+                cpu[who].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
                 (work / "arrival.dcm.age").unlink()
                 (hot / "arrival.dcm").unlink()
             else:  # decrypt-verified (as the window and `vault lock`), or public keys only (the watcher)
-                times[who], _rss = child("lock" if who == "gp_guard" else "lock-public", hot, keyfile, cold=False)
+                times[who], _rss, used = child("lock" if who == "gp_guard" else "lock-public", hot, keyfile, cold=False)
+                cpu[who].append(used)
                 (hot / "arrival.dcm.age").unlink()
             sync()
         ratios.append(times["age"] / times["gp_guard"])
@@ -177,6 +183,9 @@ def hot_case(work: Path, keyfile: Path, age: str, recipients: list[str], mib: in
     print(f"  hot lock/age per round: {', '.join(f'{x:.2f}' for x in sorted(ratios))} "
           f"(median {statistics.median(ratios):.2f}x; target >= 1); public keys only: median "
           f"{statistics.median(public):.2f}x", flush=True)
+    print(f"  CPU seconds, medians: age {statistics.median(cpu['age']):.2f}, lock {statistics.median(cpu['gp_guard']):.2f}, "
+          f"public keys only {statistics.median(cpu['public']):.2f} (on a machine whose cores are all busy, "
+          "the time follows the CPU used: the verified lock decrypts the whole copy again)", flush=True)
     return statistics.median(ratios), statistics.median(public)
 
 
@@ -228,8 +237,8 @@ def main() -> int:
                         times[who] = timed(lambda s=src: age_loop(age, s, work / "age", recipients), src)
                         shutil.rmtree(work / "age")
                     else:
-                        times["lock"], rss[0] = child("lock", src, keyfile)
-                        times["unlock"], rss[1] = child("unlock", src, keyfile)
+                        times["lock"], rss[0], _cpu = child("lock", src, keyfile)
+                        times["unlock"], rss[1], _cpu = child("unlock", src, keyfile)
                 runs.append((times["cp"], times["age"], times["lock"], times["unlock"], rss[0], rss[1]))
                 print(f"  round {round_ + 1} ({', '.join(ORDER[round_ % 3:] + ORDER[: round_ % 3])}): "
                       f"cp+sync {size / 1e6 / times['cp']:.0f} MB/s, age+sync {size / 1e6 / times['age']:.0f} MB/s, "

@@ -20,12 +20,15 @@ Streams
     ``encrypt(src, dst, recipients, *, progress=None, cancel=None) -> FileKeyIdentity``
     ``decrypt(src, dst, identities, *, progress=None, cancel=None) -> None``
 
-    ``src`` is read with ``read(n)`` and ``dst`` written with ``write(b)``: binary file objects
-    (files, pipes, ``io.BytesIO``, a hashing writer for verification). Memory stays bounded
-    (two 64 KiB chunks) whatever the size. Neither function flushes nor fsyncs ``dst``: durability
-    is the caller's job. ``progress(done)`` is called after each 64 KiB chunk with the number of
-    plaintext bytes processed so far (read when encrypting, released when decrypting).
-    ``cancel`` is looked at before each chunk; it may be a callable returning ``True`` to stop, an
+    ``src`` is read with ``readinto(b)`` where it has one, else ``read(n)``, and ``dst`` written
+    with ``write(b)``: binary file objects (files, pipes, ``io.BytesIO``, a hashing writer for
+    verification). As io's contract allows, the buffer given to ``write`` is reused once the call
+    returns (a ``dst`` that keeps it must copy it). The chunks go BLOCK_CHUNKS at a time; memory
+    stays bounded (a few such blocks) whatever the size. Neither function flushes nor fsyncs
+    ``dst``: durability is the caller's job. With ``progress`` or ``cancel``, one chunk at a time:
+    ``progress(done)`` is called after each 64 KiB chunk with the number of plaintext bytes
+    processed so far (read when encrypting, released when decrypting), and ``cancel`` is looked
+    at before each chunk; it may be a callable returning ``True`` to stop, an
     object with a ``cancelled`` attribute (``gp_guard.work.CancelToken``) or a
     ``threading.Event``. Cancellation raises ``Cancelled`` (NOT an ``AgeError``: the file is fine).
 
@@ -697,32 +700,63 @@ def encrypt(
     dst.write(nonce)
     aead = ChaCha20Poly1305(_hkdf(file_key, nonce, b"payload"))
     counter = done = 0
-    block_size = CHUNK_SIZE * (1 if progress is not None or cancel is not None else BLOCK_CHUNKS)
-    block = _read_full(src, block_size)
+    size = CHUNK_SIZE * (1 if progress is not None or cancel is not None else BLOCK_CHUNKS)
+    # Two input blocks and one output block, reused: a fresh 512 KiB buffer each time costs the
+    # system a page fault per 4 KiB (measured: 186,000 faults, a third of the CPU, on 512 MiB).
+    blocks = [bytearray(size), bytearray(size)]
+    sealed = bytearray(size + size // CHUNK_SIZE * TAG_SIZE)
+    out = memoryview(sealed)
+    fill = _Filler(src)
+    current, length = 0, fill(blocks[0])
     while True:
         if is_cancelled():
             raise Cancelled()
-        # A block of chunks at a time (one read, one write and one allocation for 16 chunks); the
-        # chunk that ends the input is only known once the next read comes back empty.
-        following = _read_full(src, block_size) if len(block) == block_size else b""
+        # the chunk that ends the input is only known once the next read comes back empty
+        following = fill(blocks[1 - current]) if length == size else 0
         last_block = not following
-        view = memoryview(block)
-        count = max(1, -(-len(block) // CHUNK_SIZE))
-        sealed = bytearray(len(block) + count * TAG_SIZE)
-        out = memoryview(sealed)
+        view = memoryview(blocks[current])
+        count = max(1, -(-length // CHUNK_SIZE))
         for index in range(count):
-            piece = view[index * CHUNK_SIZE:(index + 1) * CHUNK_SIZE]
+            piece = view[index * CHUNK_SIZE:min(length, (index + 1) * CHUNK_SIZE)]
             at = index * ENCRYPTED_CHUNK_SIZE
             aead.encrypt_into(_chunk_nonce(counter, last_block and index == count - 1), piece, None,
                               out[at:at + len(piece) + TAG_SIZE])
             counter += 1
-        dst.write(sealed)
-        done += len(block)
+        total = length + count * TAG_SIZE
+        dst.write(sealed if total == len(sealed) else out[:total])
+        done += length
         if progress is not None:
             progress(done)
         if last_block:
             return FileKeyIdentity(file_key)
-        block = following
+        current, length = 1 - current, following
+
+
+class _Filler:
+    """Fills a buffer from ``src`` (``readinto`` where it has one, else ``read``): the number of
+    bytes put in, fewer than the buffer's size only at the end of the input."""
+
+    def __init__(self, src: Any) -> None:
+        self.src = src
+        self.into = callable(getattr(src, "readinto", None))
+
+    def __call__(self, buffer: bytearray) -> int:
+        if self.into:
+            view, got = memoryview(buffer), 0
+            try:
+                while got < len(buffer):
+                    count = self.src.readinto(view[got:])
+                    if not count:
+                        break
+                    got += count
+                return got
+            except NotImplementedError:  # a RawIOBase that only has read()
+                if got:
+                    raise
+                self.into = False
+        data = _read_full(self.src, len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
 
 
 def decrypt(
@@ -760,6 +794,8 @@ def decrypt(
     aead = ChaCha20Poly1305(_hkdf(file_key, nonce, b"payload"))
     counter = done = 0
     block_size = ENCRYPTED_CHUNK_SIZE * (1 if progress is not None or cancel is not None else BLOCK_CHUNKS)
+    plain = bytearray(block_size // ENCRYPTED_CHUNK_SIZE * CHUNK_SIZE)  # reused (see encrypt)
+    opened = memoryview(plain)
     block = reader.read(block_size)
     if not block:
         raise PayloadError("the file ends before its last chunk (truncated?)")
@@ -778,16 +814,16 @@ def decrypt(
                 failure = exc
         full, rest = divmod(len(block), ENCRYPTED_CHUNK_SIZE)
         count = full + (1 if rest else 0)
-        plain = bytearray(full * CHUNK_SIZE + max(0, rest - TAG_SIZE))
+        length = full * CHUNK_SIZE + max(0, rest - TAG_SIZE)
         good = 0
         try:
-            ended = _open_block(aead, memoryview(block), memoryview(plain), counter, following, failure)
-            good = len(plain)
+            ended = _open_block(aead, memoryview(block), opened[:length], counter, following, failure)
+            good = length
         except _Partial as partial:
             good = partial.good
             failure = partial.error
         counter += count
-        dst.write(plain if good == len(plain) else memoryview(plain)[:good])
+        dst.write(plain if good == len(plain) else opened[:good])
         done += good
         if progress is not None:
             progress(done)

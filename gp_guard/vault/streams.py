@@ -47,6 +47,18 @@ class HashingReader:
     def readable(self) -> bool:
         return True
 
+    def readinto(self, buffer: Any) -> int:
+        count = self.raw.readinto(buffer)
+        if count:
+            if self.hashing:
+                self.digest.update(memoryview(buffer)[:count])
+            self.size += count
+            self.pending += count
+        if self.meter is not None and self.pending and (self.pending >= CHUNK or not count):
+            done, self.pending = self.pending, 0
+            self.meter.add(done)
+        return count or 0
+
     def read(self, n: int = -1) -> bytes:
         if n is None or n < 0:
             parts = []
@@ -145,15 +157,21 @@ class CompareWriter:
     def __init__(self, original: Any = None) -> None:
         self.original = original
         self.done = 0
+        self.buffer = bytearray()  # the original's bytes, read into the same memory each time
 
     def writable(self) -> bool:
         return True
 
     def write(self, data: Any) -> int:
         size = len(data)
-        # bytes against bytes or bytearray: one memcmp (a memoryview would be compared byte by
+        if len(self.buffer) != size:
+            self.buffer = bytearray(size)
+        got, view = 0, memoryview(self.buffer)
+        while got < size and (count := self.original.readinto(view[got:])):
+            got += count
+        # bytearray against bytes or bytearray: one memcmp (a memoryview would be compared byte by
         # byte, a hundred times slower)
-        if self.original.read(size) != (data if isinstance(data, (bytes, bytearray)) else bytes(data)):
+        if got != size or self.buffer != (data if isinstance(data, (bytes, bytearray)) else bytes(data)):
             raise Mismatch
         self.done += size
         return size
