@@ -61,10 +61,14 @@ def make_window(qtbot, store):
         return window
 
     yield make
+    from gp_guard.gui.widgets import later
+
     for window in windows:
         window.audit.cancel()
         assert window.audit.wait(15.0)
     assert tasks.wait_all(15.0)
+    for window in windows:  # the pages' redraws after an audit, before the store is closed
+        qtbot.waitUntil(lambda w=window: not later.pending(w.pages.values()), timeout=15000)
     apply_language("en")
 
 

@@ -216,6 +216,9 @@ def test_after_a_restart_the_page_lists_the_last_audit(qtbot, make_window, store
     before = listed(first)
     assert before
     second = make_window("fr")
+    second.show()
+    second.navigate("audit")  # listed once the page is shown (after the window's first paint)
+    qtbot.waitExposed(second)
     assert listed(second) == before
     page = second.pages["audit"]
     assert "/100" in page.status.text() and "dernier audit" in page.status.text()

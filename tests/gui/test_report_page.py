@@ -129,3 +129,15 @@ def test_keyboard_and_accessible_names(qtbot, make_page, chosen, lang):
     assert chosen["target"].exists()
     if lang == "fr":
         assert page.pdf_button.text() == "Générer le rapport PDF"
+
+
+def test_the_page_says_what_the_report_will_show_and_stays_in_sync(qtbot, make_page):
+    page = make_page("fr")
+    assert "Aucun audit" in page.contents_label.text()
+    with qtbot.waitSignal(page.ctx.audit.finished, timeout=20000):
+        page.ctx.audit.start()
+    page.show()  # shown again: read again
+    qtbot.waitExposed(page)
+    text = page.contents_label.text()
+    assert f"note {page.ctx.audit.report.score.value}/100" in text and "Liste de contrôle" in text
+    assert not __import__("re").search(r"\d{4}-\d{2}-\d{2}", text)

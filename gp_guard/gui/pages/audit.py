@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -27,6 +28,7 @@ class AuditPage(QWidget):
     def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self._last_pending = False  # the last saved audit's findings, not listed yet
         layout = QVBoxLayout(self)
         title = QLabel(_("Audit of this computer"))
         title.setObjectName("pageTitle")
@@ -98,17 +100,32 @@ class AuditPage(QWidget):
             self._show_last_run()
 
     def _show_last_run(self) -> None:
-        """After a restart: the findings of the last saved audit, as it showed them."""
-        last = history.last_run(self.ctx.store)
-        if last is None:
+        """After a restart: the last saved audit in words now; its findings when the page is
+        first shown (rebuilding them reads every check's texts: not before the window's first
+        paint)."""
+        runs = history.runs(self.ctx.store, limit=1)
+        if not runs:
             self.status.setText(_("No audit has been run on this computer yet."))
             return
+        self._last_pending = True
         self.status.setText(_("Results of the last audit, on {date}: score {score}/100 (grade {grade}). Run the audit again to bring them up to date.").format(
-            date=format_datetime(last.summary.started_at), score=last.summary.score, grade=last.summary.grade))
-        self.tree.set_findings(last.findings)
+            date=format_datetime(runs[-1].started_at), score=runs[-1].score, grade=runs[-1].grade))
+
+    def _load_last_run(self) -> None:
+        if not self._last_pending:
+            return
+        self._last_pending = False
+        last = history.last_run(self.ctx.store)
+        if last is not None and self.ctx.audit.report is None and not self.ctx.audit.running:
+            self.tree.set_findings(last.findings)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        self._load_last_run()
 
     def select(self, check_id: str) -> bool:
         """Show ``check_id`` in the list and its details; False when it is not listed."""
+        self._load_last_run()
         for item in self.tree.finding_items():
             if item.data(0, FINDING_ROLE).id == check_id:
                 if item.isHidden():
@@ -145,6 +162,7 @@ class AuditPage(QWidget):
         self._show_report(report)
 
     def _show_report(self, report: AuditReport) -> None:
+        self._last_pending = False
         total = self.progress.maximum() or len(report.findings)
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(self.progress.maximum())

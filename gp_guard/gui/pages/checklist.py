@@ -220,7 +220,7 @@ class ChecklistPage(QWidget):
             self.tree.addTopLevelItem(parent)
             for item in items:
                 status = self.statuses[item.id]
-                child = QTreeWidgetItem([_(item.title), state_text(status)])
+                child = QTreeWidgetItem([_(item.title), status.state.label])  # the icon is the mark
                 child.setIcon(1, status_style.state_icon(status.state))
                 child.setForeground(1, status_style.color(marks.STATE_STATUS[status.state]))
                 child.setData(0, ID_ROLE, item.id)

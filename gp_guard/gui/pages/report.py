@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
@@ -20,7 +21,9 @@ from PySide6.QtWidgets import (
 from gp_guard.gui import desktop, dialogs
 from gp_guard.gui.pages import PageContext
 from gp_guard.gui.tasks import Task, run_task
-from gp_guard.i18n import _
+from gp_guard.audit import history
+from gp_guard.checklist import progress, scoring
+from gp_guard.i18n import _, format_datetime
 from gp_guard.report import identity
 from gp_guard.store import Store
 
@@ -88,6 +91,15 @@ class ReportPage(QWidget):
         form.addRow(self.save_button, self.identity_label)
         layout.addWidget(box)
 
+        contents = QGroupBox(_("What the report will show"))
+        contents_layout = QVBoxLayout(contents)
+        self.contents_label = QLabel()
+        self.contents_label.setWordWrap(True)
+        self.contents_label.setAccessibleName(_("What the report will show"))
+        contents_layout.addWidget(self.contents_label)
+        layout.addWidget(contents)
+        self.show_contents()
+
         actions = QHBoxLayout()
         self.pdf_button = QPushButton(_("Generate the PDF report"))
         self.pdf_button.setAccessibleName(_("Generate the PDF report"))
@@ -111,6 +123,24 @@ class ReportPage(QWidget):
                  self.pdf_button, self.html_button, self.open_button]
         for first, second in zip(order, order[1:], strict=False):
             self.setTabOrder(first, second)
+
+    def show_contents(self) -> None:
+        """The latest audit and the checklist as the report will print them (read again each time
+        the page is shown: the pages stay in sync)."""
+        runs = history.runs(self.ctx.store, limit=1)
+        if runs:
+            audit = _("Latest audit: {date}, score {score}/100 (grade {grade}).").format(
+                date=format_datetime(runs[-1].started_at), score=runs[-1].score, grade=runs[-1].grade)
+        else:
+            audit = _("No audit yet: run an audit first, so that the report shows the state of this computer.")
+        done = scoring.progress(progress.statuses(self.ctx.store))
+        checklist = _("{done} of {total} items done ({percent}%)").format(
+            done=done.done, total=done.total, percent=done.percent)
+        self.contents_label.setText(_("{audit}\nChecklist: {checklist}").format(audit=audit, checklist=checklist))
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        self.show_contents()
 
     def current_identity(self) -> identity.PracticeIdentity:
         return identity.PracticeIdentity(self.name_edit.text(), self.address_edit.toPlainText(),

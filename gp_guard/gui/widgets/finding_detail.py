@@ -26,7 +26,7 @@ def finding_html(finding: Finding) -> str:
     severity_color = status_style.severity_color(finding.severity).name()
     parts = [
         f"<h2>{escape(data['title'])}</h2>",
-        ("<p><img src='{si}' width='16' height='16'> <b style='color:{c}'>{mark} {status}</b> · "
+        ("<p><img src='{si}' width='16' height='16' alt='{mark}'> <b style='color:{c}'>{status}</b> · "
          "<img src='{vi}' width='16' height='16'> {sev_label} <b style='color:{vc}'>{severity}</b> · {id}</p>").format(
             si=STATUS_IMAGE, vi=SEVERITY_IMAGE, c=color, vc=severity_color,
             mark=escape(STATUS_MARKS[finding.status]), status=escape(finding.status.label),

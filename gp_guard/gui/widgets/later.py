@@ -50,5 +50,9 @@ class Later(QObject):
 
 
 def pending(widgets: object) -> bool:
-    """True while a ``Later`` of one of ``widgets`` (an iterable of pages) still has steps queued."""
-    return any(getattr(getattr(w, "later", None), "pending", 0) for w in widgets)  # type: ignore[attr-defined]
+    """True while a ``Later`` of one of ``widgets`` (an iterable of pages) still has steps queued
+    (a deleted page has none: its timers went with it)."""
+    from shiboken6 import isValid
+
+    found = (getattr(w, "later", None) for w in widgets)  # type: ignore[attr-defined]
+    return any(later is not None and isValid(later) and later.pending for later in found)
