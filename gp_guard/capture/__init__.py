@@ -77,8 +77,11 @@ def check_target(out: Path) -> None:
 
 
 def capture(out: Path, *, no_network: bool = False, host: LocalHost | RecordedHost | None = None,
-            progress: Callable[[Progress], None] | None = None) -> CaptureResult:
-    """Run every check through the recording proxy and write the scrubbed capture to ``out``."""
+            progress: Callable[[Progress], None] | None = None, timeout_scale: float = 3.0) -> CaptureResult:
+    """Run every check through the recording proxy and write the scrubbed capture to ``out``.
+
+    Each check gets ``timeout_scale`` times its usual time: nobody waits on a capture, and a check
+    stopped half-way on a slow PC would leave its recordings incomplete."""
     from gp_guard.paths import data_dir
 
     out = Path(out).absolute()
@@ -86,13 +89,13 @@ def capture(out: Path, *, no_network: bool = False, host: LocalHost | RecordedHo
     inner = host or LocalHost()
     proxy = RecordingHost(inner)
     checks = [c for c in all_checks() if inner.platform in c.meta.platforms]  # as run_audit chooses them
-    findings = run_checks(checks, proxy, no_network=no_network, progress=progress)
+    findings = run_checks(checks, proxy, no_network=no_network, progress=progress, timeout_scale=timeout_scale)
     for fact in (proxy.is_admin, proxy.user_name, proxy.home, proxy.addresses):
         fact()  # host.toml needs them even when no check asked
     system = system_facts(inner)
     scrub = Scrubber(load_key(data_dir()), hostnames=_hostnames(inner), users=_users(inner))
     order = {c.id: n for n, c in enumerate(checks)}
-    entries = sorted(proxy.entries.values(), key=lambda e: (order.get(_owner(e, order), 10**6), e.kind, repr(e.key)))
+    entries = sorted(proxy.snapshot(), key=lambda e: (order.get(_owner(e, order), 10**6), e.kind, repr(e.key)))
     for entry in entries:
         entry.check = _owner(entry, order)
         for text in _texts(entry):
@@ -263,7 +266,7 @@ def _full_disk_access() -> str:  # pragma: no cover - macOS only
 
 def _host_toml(proxy: RecordingHost, scrub: Scrubber, writer: CaptureWriter, system: dict[str, Any],
                description: str) -> str:
-    answer = {e.kind: e.answer for e in proxy.entries.values() if e.kind in ("admin", "user", "home", "addresses")}
+    answer = {e.kind: e.answer for e in proxy.snapshot() if e.kind in ("admin", "user", "home", "addresses")}
     top: dict[str, Any] = {
         "platform": proxy.platform,
         "admin": bool(answer.get("admin")),

@@ -107,6 +107,11 @@ class RecordingHost(Host):
             raise entry.error
         return entry.answer
 
+    def snapshot(self) -> list[Entry]:
+        """The requests recorded so far (a check stopped at its deadline may still be running)."""
+        with self._lock:
+            return list(self.entries.values())
+
     # -- commands ---------------------------------------------------------------------------
     def _command(self, argv: Sequence[str], live_argv: Sequence[str], timeout: float) -> CommandResult:
         key = tuple(argv)
@@ -141,7 +146,8 @@ class RecordingHost(Host):
         return self._call("file", path, live)  # type: ignore[no-any-return]
 
     def list_dir(self, path: str) -> list[str] | None:
-        return self._call("dir", path, lambda: self.inner.list_dir(path))  # type: ignore[no-any-return]
+        names = self._call("dir", path, lambda: self.inner.list_dir(path))
+        return None if names is None else list(names)  # a copy: a check may sort it, the record must not change
 
     def claim(self, path: str, user: str | None) -> None:
         self.inner.claim(path, user)

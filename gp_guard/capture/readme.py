@@ -23,7 +23,7 @@ Ce qui est recueilli
 - les droits de la session, la version du système, la langue et les pages de code.
 
 Ce qui est remplacé ou masqué avant toute écriture
-- le nom du poste devient PC-XXXXXX, les noms d'utilisateur userXXXXXX, les adresses
+- le nom du poste devient PC-XXXXXX, les noms d'utilisateur usrXXXXXX, les adresses
   e-mail userXXXXXX@example.invalid (toujours le même pseudonyme pour le même nom) ;
 - la partie propre au poste des identifiants de comptes (SID) devient S-1-5-21-1000-1000-1000 ;
 - les adresses IP publiques, les adresses MAC et les numéros de série sont remplacés ;
@@ -61,7 +61,7 @@ What is collected
 - the session's rights, the system version, the language and the code pages.
 
 What is replaced or hidden before anything is written
-- the computer's name becomes PC-XXXXXX, user names userXXXXXX, e-mail addresses
+- the computer's name becomes PC-XXXXXX, user names usrXXXXXX, e-mail addresses
   userXXXXXX@example.invalid (always the same pseudonym for the same name);
 - the part of account identifiers (SIDs) that belongs to this computer becomes
   S-1-5-21-1000-1000-1000;

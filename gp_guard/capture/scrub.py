@@ -3,7 +3,7 @@ replaced, deterministically, so one machine stays consistent across files and ac
 
 - the host name (and its fully qualified form) becomes ``PC-XXXXXX``;
 - user names (the session's, ``SUDO_USER``, the folders under ``C:\\Users``, ``/Users`` and
-  ``/home``, local accounts with a user id of 1000 or more) become ``userXXXXXX``; generic account
+  ``/home``, local accounts with a user id of 1000 or more) become ``usrXXXXXX``; generic account
   words the checks rely on (secrétariat, cabinet, remplaçant, accueil...) and system accounts
   (root, Administrateur, SYSTEM...) are kept, accents included;
 - e-mail addresses become ``userXXXXXX@example.invalid``;
@@ -115,9 +115,6 @@ _HASH = re.compile(r"(\$(?:1|2[abxy]?|5|6|7|y|argon2id?|scrypt)\$[^\s:\"',]+|SCR
                    r"\bmd5[0-9a-f]{32}\b|\{(?:SSHA|SHA|SMD5|CRYPT)\}[^\s\"',]+)")
 
 
-_HEX_TO_LETTERS = str.maketrans("0123456789abcdef", "ghijklmnopabcdef")
-
-
 class Scrubber:
     """Replaces what identifies the practice in every text of a capture (see the module docstring)."""
 
@@ -142,8 +139,8 @@ class Scrubber:
     def add_user(self, name: str) -> None:
         name = name.strip()
         if len(name) >= 2 and not is_generic(name) and name.lower() not in self._names:
-            # letters only: "user" and six digits would read as a generic account ("user2") to ACC-06
-            self._names[name.lower()] = "user" + self._tag(name).translate(_HEX_TO_LETTERS)
+            # "usr", not "user": ACC-06 reads "user123456" as a generic account, not a person's
+            self._names[name.lower()] = "usr" + self._tag(name)
             self._pattern = None
 
     def pseudonym(self, name: str) -> str:

@@ -92,8 +92,8 @@ def test_the_capture_holds_neither_the_host_name_nor_the_login_name(captured):
              if secret.encode().lower() in data.lower()]
     assert not found, found
     everything = b"".join(texts.values())
-    assert b"export_user" in everything  # the bait was seen, its name pseudonymized
-    assert b"PC-" in texts["host.toml"] and b'user = "user' in texts["host.toml"]
+    assert b"export_usr" in everything  # the bait was seen, its name pseudonymized
+    assert b"PC-" in texts["host.toml"] and b'user = "usr' in texts["host.toml"]
 
 
 def test_the_manifest_hashes_every_file(captured):

@@ -17,12 +17,14 @@ from gp_guard.host.recorded import RecordedHost, read_recording
 from tests.helpers import HOSTS
 
 NAMES = sorted(p.name for p in HOSTS.iterdir() if p.is_dir())
+# timeout_scale: on a loaded test machine a check must not be stopped half-way (its recordings
+# would be incomplete and the comparison meaningless)
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_a_capture_of_a_recorded_machine_replays_to_its_verdicts(name, tmp_path):
     original = RecordedHost(HOSTS / name)
-    result = capture(tmp_path / "cap", no_network=True, host=original)
+    result = capture(tmp_path / "cap", no_network=True, timeout_scale=100, host=original)
     replay = RecordedHost(result.folder)
     assert replay.platform == original.platform and replay.oem_code_page == original.oem_code_page
     for check in all_checks():
@@ -39,7 +41,7 @@ def test_a_capture_of_a_recorded_machine_replays_to_its_verdicts(name, tmp_path)
 
 
 def test_french_console_output_is_kept_as_the_bytes_windows_gave(tmp_path):
-    result = capture(tmp_path / "cap", no_network=True, host=RecordedHost(HOSTS / "win10_fr_weak"))
+    result = capture(tmp_path / "cap", no_network=True, timeout_scale=100, host=RecordedHost(HOSTS / "win10_fr_weak"))
     auditpol = [read_recording(p) for p in result.folder.glob("*.rec")
                 if "auditpol" in read_recording(p).headers.get("argv", "")]
     assert auditpol and auditpol[0].headers["encoding"] == "cp850" and auditpol[0].headers["body"] == "base64"
@@ -50,7 +52,7 @@ def test_a_capture_never_overwrites_a_folder(tmp_path):
     (tmp_path / "cap").mkdir()
     (tmp_path / "cap" / "mine.txt").write_text("x")
     with pytest.raises(CaptureError):
-        capture(tmp_path / "cap", no_network=True, host=RecordedHost(HOSTS / "win11_fr_hardened"))
+        capture(tmp_path / "cap", no_network=True, timeout_scale=100, host=RecordedHost(HOSTS / "win11_fr_hardened"))
     assert [p.name for p in (tmp_path / "cap").iterdir()] == ["mine.txt"]
 
 
@@ -105,8 +107,8 @@ def test_key_protectors_wifi_and_browser_data_are_never_recorded():
 
 def test_the_same_machine_gives_the_same_capture(tmp_path):
     host = HOSTS / "win10_fr_weak"
-    one = capture(tmp_path / "one", no_network=True, host=RecordedHost(host)).folder
-    two = capture(tmp_path / "two", no_network=True, host=RecordedHost(host)).folder
+    one = capture(tmp_path / "one", no_network=True, timeout_scale=100, host=RecordedHost(host)).folder
+    two = capture(tmp_path / "two", no_network=True, timeout_scale=100, host=RecordedHost(host)).folder
     files = sorted(p.name for p in one.iterdir())
     assert files == sorted(p.name for p in two.iterdir()) and len(files) > 40
     assert all((one / n).read_bytes() == (two / n).read_bytes() for n in files)
@@ -115,16 +117,12 @@ def test_the_same_machine_gives_the_same_capture(tmp_path):
 def test_a_capture_never_replaces_an_archive(tmp_path):
     (tmp_path / "cap.zip").write_bytes(b"an earlier capture")
     with pytest.raises(CaptureError):
-        capture(tmp_path / "cap", no_network=True, host=RecordedHost(HOSTS / "macos14_hardened"))
+        capture(tmp_path / "cap", no_network=True, timeout_scale=100, host=RecordedHost(HOSTS / "macos14_hardened"))
     assert (tmp_path / "cap.zip").read_bytes() == b"an earlier capture" and not (tmp_path / "cap").exists()
 
 
-def test_a_user_pseudonym_never_reads_as_a_generic_account():
-    """With some keys a hexadecimal tag is all digits ("user123456"), which ACC-06 reads as a
-    generic account like "user2": a capture then failed ACC-06 where the machine passes."""
-    from gp_guard.audit.checks.accounts import is_generic
+def test_a_pseudonym_never_reads_as_a_shared_account():
+    from gp_guard.audit.checks.accounts import is_generic as shared
 
-    for n in range(300):
-        scrubber = Scrubber(n.to_bytes(4, "big"), users=["DrDupont"])
-        name = scrubber.pseudonym("DrDupont")
-        assert name.startswith("user") and name != "DrDupont" and not is_generic(name), name
+    s = Scrubber(bytes(32), [], [f"Dr{n}Martin" for n in range(3000)])
+    assert not [p for p in (s.pseudonym(f"Dr{n}Martin") for n in range(3000)) if shared(p)]
