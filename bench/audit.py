@@ -65,11 +65,11 @@ def child_paint(theme: str) -> None:
     from PySide6.QtWidgets import QApplication
 
     sys.path.insert(0, str(ROOT / "tools"))
+    from gp_guard.host_recorded import RecordedHost
     from screenshots import dark_palette
 
     from gp_guard.gui.app import apply_language
     from gp_guard.gui.main_window import MainWindow
-    from gp_guard.host_recorded import RecordedHost
     from gp_guard.store import open_default
 
     app = QApplication(sys.argv[:1])
@@ -97,6 +97,7 @@ def child_paint(theme: str) -> None:
 def child_lock(mib: int) -> None:
     """In a fresh process: lock a ``mib`` MiB file from the encryption page of the window; prints
     the click handler's time and the event loop's longest gap during the lock."""
+    from gp_guard.host_recorded import RecordedHost
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -104,7 +105,6 @@ def child_lock(mib: int) -> None:
     from gp_guard.gui.app import apply_language
     from gp_guard.gui.main_window import MainWindow
     from gp_guard.gui.pages import encryption
-    from gp_guard.host_recorded import RecordedHost
     from gp_guard.store import open_default
     from gp_guard.vault import keys
 

@@ -40,9 +40,9 @@ from gp_guard.capture.writer import (
     write_folder,
     write_zip,
 )
+from gp_guard.errors import UserError
 from gp_guard.host import LINUX, MACOS, WINDOWS, HostError, LocalHost, NotRecorded
 from gp_guard.host.recorded import RecordedHost
-from gp_guard.errors import UserError
 from gp_guard.i18n import N_
 from gp_guard.version import __version__
 

@@ -18,11 +18,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gp_guard.audit import history
+from gp_guard.checklist import progress, scoring
 from gp_guard.gui import desktop, dialogs
 from gp_guard.gui.pages import PageContext
 from gp_guard.gui.tasks import Task, run_task
-from gp_guard.audit import history
-from gp_guard.checklist import progress, scoring
 from gp_guard.i18n import _, format_datetime
 from gp_guard.report import identity
 from gp_guard.store import Store
