@@ -8,6 +8,7 @@ need root, fr and en. Qt's translations are kept for the same two languages.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from PyInstaller.utils.hooks import collect_data_files, collect_submodules, copy_metadata
 
@@ -32,9 +33,16 @@ def hidden_imports() -> list[str]:
     return collect_submodules("gp_guard") + collect_submodules("keyring.backends")
 
 
+ICONS = Path(__file__).resolve().parent.parent / "resources" / "icons"  # the app and navigation icons (SVG)
+
+
 def datas() -> list[tuple[str, str]]:
+    """The package's data, fpdf's fonts, the metadata keyring and gp_guard read at run time, and
+    the icons from the top of the tree (found under sys._MEIPASS/resources/icons when frozen)."""
+    icons = [(str(svg), str(Path("resources/icons") / svg.parent.relative_to(ICONS)))
+             for svg in sorted(ICONS.rglob("*.svg"))]
     return (collect_data_files("gp_guard") + collect_data_files("fpdf")
-            + copy_metadata("keyring") + copy_metadata("gp-guard"))
+            + copy_metadata("keyring") + copy_metadata("gp-guard") + icons)
 
 
 def keep(dest: str) -> bool:
