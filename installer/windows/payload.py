@@ -133,6 +133,8 @@ def install_wheels(work: Path, lib: Path) -> None:
         "--target", lib, *PIP_PLATFORM, *chosen)
     shutil.copytree(ROOT / "gp_guard", lib / "gp_guard",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    # the app and navigation icons live at the top of the tree; the window looks in the package first
+    shutil.copytree(ROOT / "resources" / "icons", lib / "gp_guard" / "resources" / "icons")
 
 
 def prune(app: Path) -> int:

@@ -54,6 +54,13 @@ def test_version_from_usr_bin(apt_installed, tmp_path):
     assert os.path.realpath("/usr/bin/gp-guard") == "/opt/gp-guard/gp-guard"
 
 
+def test_the_installed_bundle_has_the_app_and_navigation_icons(apt_installed):
+    """The window finds its icons under sys._MEIPASS/resources/icons (gui/widgets/icons.py)."""
+    found = {p.relative_to("/opt/gp-guard").as_posix() for p in Path("/opt/gp-guard").rglob("*.svg")}
+    assert any(f.endswith("resources/icons/gp_guard.svg") for f in found), sorted(found)[:10]
+    assert any(f.endswith("resources/icons/navigation/audit.svg") for f in found), sorted(found)[:10]
+
+
 def test_audit_json_from_usr_bin(apt_installed, tmp_path):
     proc = subprocess.run(["/usr/bin/gp-guard", "audit", "--json", "--no-network"], capture_output=True,
                           text=True, env=clean_env(HOME=str(tmp_path)), timeout=300)
