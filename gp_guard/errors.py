@@ -55,7 +55,3 @@ class UserError(Exception):
     def __str__(self) -> str:
         return self.text()
 
-    # The names two conventions used before this base; kept only until work written against them
-    # (other branches) has landed. New code calls text().
-    translated = text
-    user_message = text
