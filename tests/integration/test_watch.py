@@ -227,10 +227,11 @@ def test_kill_9_during_a_300_mib_arrival_then_restart_completes_it_bit_exact(vau
         assert hashlib.file_digest(handle, "sha256").hexdigest() == digest.hexdigest()
 
     again = watcher()
-    again.until(lambda: (root / "etude-scanner.dcm.age").exists() and not target.exists(), 180,
+    # finished: the .age in place, the original gone, and (a moment after the unlink) the journal closed
+    again.until(lambda: (root / "etude-scanner.dcm.age").exists() and not target.exists()
+                and Journal(open_default()).pending() == [], 180,
                 "the restarted watcher did not finish the big file", every=0.5)
     assert sorted(p.name for p in root.iterdir()) == ["etude-scanner.dcm.age"]  # no stray temporary file
-    assert Journal(open_default()).pending() == []
     plain = hashlib.sha256()
 
     class Sink:
