@@ -198,3 +198,11 @@ def test_a_pasted_count_or_setting_with_unicode_digits_is_not_a_number(make_page
     store.set_setting(breach_page.CURRENT, "١")  # a remembered breach number in Arabic-Indic digits
     again = make_page()
     assert again.record is None  # ignored, no exception
+
+
+def test_before_any_breach_the_awareness_date_shows_today_not_the_year_2000(make_page):
+    """The page with no breach open shows its (disabled) fields: the date reads as today."""
+    page = make_page("fr")
+    shown = page.aware.dateTime().toPython()
+    assert abs((shown - dt.datetime.now()).total_seconds()) < 3600, shown
+    assert "2000" not in page.aware.text()

@@ -281,6 +281,7 @@ class BreachPage(QWidget):
         form = self._group(_("When"))
         self.aware = DateTimeEdit()
         self.aware.setDateTimeRange(FIRST_TIME, LAST_TIME)
+        self.aware.setDateTime(QDateTime.currentDateTime())  # never "1 January 2000" before a breach is open
         self.aware.setAccessibleName(_("When you became aware of the breach"))
         self.aware.dateTimeChanged.connect(self._aware_changed)
         row = QWidget()
