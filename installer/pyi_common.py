@@ -26,7 +26,7 @@ GTK_STACK = re.compile(r"^(libqgtk3\.so|lib(gtk-3|gdk-3|gdk_pixbuf-2\.0|atk-1\.0
 # (pyi_rth_pkgres) costs every start, --version included. (Not unittest: fpdf imports unittest.mock.)
 EXCLUDES = ["tkinter", "_tkinter", "pydoc_data", "lib2to3", "IPython", "pytest", "pkg_resources", "setuptools",
             "PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtPdf", "PySide6.QtSql", "PySide6.QtTest",
-            "PySide6.QtDesigner", "PySide6.QtOpenGL", "PySide6.QtSvg", "PySide6.QtDBus"]
+            "PySide6.QtDesigner", "PySide6.QtOpenGL", "PySide6.QtDBus"]  # not QtSvg: the icons are SVG
 
 
 def hidden_imports() -> list[str]:

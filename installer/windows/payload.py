@@ -34,12 +34,13 @@ PIP_PLATFORM = ["--platform", "win_amd64", "--python-version", "3.13", "--implem
 
 # Parts of the wheels gp_guard never loads (Qt Quick/QML, Designer, SQL, tests, OpenGL software
 # renderer, Qt's developer tools, headers and type stubs, Babel locales other than fr/en/root).
+# QtSvg stays: the window's icons are SVG (gui/widgets/icons.py).
 PRUNE = re.compile(
     r"^lib/PySide6/("
     r"[^/]+\.exe|qml/|include/|typesystems/|metatypes/|glue/|scripts/|support/|doc/|lib/|"
     r"opengl32sw\.dll|Qt6(Quick|Qml|LabsStyleKit|Designer|Pdf|Sql|Test|OpenGL|ShaderTools|"
-    r"StateMachine|Concurrent|Xml|Help|UiTools|Svg|DBus|Charts)[^/]*\.dll|"
-    r"Qt(Quick|Qml|Designer|Pdf|Sql|Test|OpenGL|StateMachine|Concurrent|Xml|Help|UiTools|Svg|DBus|"
+    r"StateMachine|Concurrent|Xml|Help|UiTools|DBus|Charts)[^/]*\.dll|"
+    r"Qt(Quick|Qml|Designer|Pdf|Sql|Test|OpenGL|StateMachine|Concurrent|Xml|Help|UiTools|DBus|"
     r"Charts)[^/]*\.pyd|"
     r"plugins/(sqldrivers|qmltooling|designer|qmllint|generic|platforminputcontexts)/|"
     r"translations/(?![^/]*_(fr|en)\.qm$)[^/]+$|[^/]+\.pyi$)"

@@ -18,7 +18,8 @@ KEPT = ["lib/babel/locale-data/", "lib/babel/locale-data/fr.dat", "lib/babel/loc
         "lib/PySide6/Qt6Network.dll", "lib/PySide6/QtWidgets.pyd", "lib/PySide6/plugins/platforms/qwindows.dll",
         "lib/PySide6/plugins/styles/qmodernwindowsstyle.dll", "lib/gp_guard/resources/locale/fr/LC_MESSAGES/core.po",
         "lib/keyring/backends/Windows.py", "lib/win32ctypes/pywin32/win32cred.py", "lib/cryptography/hazmat/bindings/_rust.pyd",
-        "lib/keyring-25.7.0.dist-info/entry_points.txt", "python/python313.dll"]
+        "lib/keyring-25.7.0.dist-info/entry_points.txt", "python/python313.dll",
+        "lib/PySide6/QtSvg.pyd", "lib/PySide6/Qt6Svg.dll"]  # the window's icons are SVG (gui/widgets/icons.py)
 DROPPED = ["lib/babel/locale-data/de.dat", "lib/PySide6/translations/qtbase_de.qm", "lib/PySide6/Qt6Quick.dll",
            "lib/PySide6/Qt6Qml.dll", "lib/PySide6/designer.exe", "lib/PySide6/opengl32sw.dll",
            "lib/PySide6/qml/QtQuick/Controls/x.dll", "lib/PySide6/QtQuick.pyi", "lib/bin/", "lib/gp_guard/__pycache__/",

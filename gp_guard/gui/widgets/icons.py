@@ -16,8 +16,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QRectF, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPixmap
-from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QApplication
+
+try:
+    from PySide6.QtSvg import QSvgRenderer
+except ImportError:  # a build without QtSvg: the entries keep their words, the window still opens
+    QSvgRenderer = None  # type: ignore[assignment,misc]
 
 import gp_guard
 
@@ -60,8 +64,8 @@ def text_color() -> QColor:
 def render(name: str, size: int, color: QColor | None = None) -> QPixmap | None:
     """The icon ``name`` drawn at ``size`` px, its ``currentColor`` painted in ``color``."""
     path = svg_path(name)
-    if path is None:
-        log.info("icon %s not found", name)
+    if path is None or QSvgRenderer is None:
+        log.info("icon %s not found (or no SVG support in this build)", name)
         return None
     svg = path.read_text(encoding="utf-8").replace("currentColor", (color or text_color()).name())
     renderer = QSvgRenderer(QByteArray(svg.encode("utf-8")))
