@@ -107,11 +107,21 @@ def test_local_host_kills_a_command_that_hangs():
     host = LocalHost()
     begin = time.monotonic()
     with pytest.raises(CommandTimeout) as info:
-        host.run(["sh", "-c", "sleep 60 & sleep 60"], timeout=0.5)
+        host.run(["sh", "-c", "sleep 3597 & sleep 3597"], timeout=0.5)  # a duration no other test uses
     assert info.value.seconds == 0.5
     assert time.monotonic() - begin < 10
-    survivors = [p for p in psutil.process_iter(["cmdline"]) if p.info["cmdline"] == ["sleep", "60"]]
-    assert not survivors, "the whole process group must be stopped"
+    # SIGKILL is delivered asynchronously: the group may take a moment to go (a condition, not a sleep)
+    survivors = [p for p in psutil.process_iter(["cmdline"]) if p.info["cmdline"] == ["sleep", "3597"]]
+    _gone, alive = psutil.wait_procs(survivors, timeout=5)
+    alive = [p for p in alive if _status(p) not in (None, psutil.STATUS_ZOMBIE)]  # a zombie is dead, unreaped
+    assert not alive, "the whole process group must be stopped"
+
+
+def _status(proc: psutil.Process) -> str | None:
+    try:
+        return proc.status()
+    except psutil.NoSuchProcess:
+        return None
 
 
 def test_local_host_basics(tmp_path):
