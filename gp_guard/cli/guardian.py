@@ -15,14 +15,13 @@ from collections.abc import Callable
 from typing import Any
 
 from gp_guard.cli.common import EXIT_ERROR, EXIT_OK, print_error
+from gp_guard.guardian import QUIET_SECONDS
 from gp_guard.i18n import _
 
 COMMANDS = ("autostart",)  # `vault watch` is registered by cli/vault.py
 
 
 def add_watch_arguments(parser: argparse.ArgumentParser) -> None:
-    from gp_guard.guardian.watcher import QUIET_SECONDS
-
     parser.add_argument("--quiet-seconds", type=float, default=QUIET_SECONDS, metavar="N",
                         help=_("a file is encrypted once unchanged for N seconds and closed by every program "
                                "(default: {n})").format(n=f"{QUIET_SECONDS:g}"))

@@ -6,3 +6,8 @@ protected folders once they are finished; ``policy``: when each folder's files a
 login; ``scheduler``: the daily re-audit and the breach reminders; ``notify``: desktop
 notifications where there is no tray icon; ``activity`` and ``summary``: what it did this week.
 """
+
+# Seconds a file must stay unchanged (and closed) before the watcher encrypts it: Syncthing's default
+# aggregation delay. Here, not in watcher.py, so building the command line's parser imports no
+# cryptography (`gp-guard --version` must start even where the crypto library cannot load).
+QUIET_SECONDS = 10.0

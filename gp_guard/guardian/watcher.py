@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from gp_guard import settings
+from gp_guard.guardian import QUIET_SECONDS
 from gp_guard.guardian import policy as policies
 from gp_guard.guardian.policy import Clock, Policy
 from gp_guard.i18n import N_, _
@@ -44,7 +45,6 @@ from gp_guard.vault.journal import Journal
 
 log = logging.getLogger(__name__)
 
-QUIET_SECONDS = 10.0  # Syncthing's default aggregation delay
 RESCAN_SECONDS = 30 * 60.0
 FOLDERS_SECONDS = 30.0  # how often the list of protected folders is read again
 MAX_PENDING = 5000  # paths remembered between events and encryption; beyond it, a rescan

@@ -94,3 +94,15 @@ def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
 
 def test_every_command_is_in_the_language_test():
     assert {argv[0] for argv, _code in SUB_COMMANDS.values()} == set(cli._GROUP_OF)
+
+
+def test_version_and_the_parser_load_no_cryptography():
+    """`gp-guard --version` must start even where the crypto library cannot load (under Wine,
+    cryptography's _rust.pyd misses bcryptprimitives.dll): building the parser imports no vault."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom gp_guard import cli\ncli.build_parser()\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('cryptography', 'gp_guard.vault.'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert out.stdout.strip() == "[]", out.stdout
