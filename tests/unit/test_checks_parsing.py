@@ -31,3 +31,13 @@ def test_check_parsers_ignore_unicode_digits():
     assert accounts.parse_passwd(line) == []
     assert accounts.parse_passwd("doc:x:1000:1000::/home/doc:/bin/bash") == [("doc", "x", 1000, "/bin/bash")]
     assert screen_lock.parse_screenlock("screenLock delay is \u0663\u0660\u0660 seconds") is None
+
+
+def test_powershell_json_lists_one_object_none_and_bad_output():
+    from gp_guard.audit.checks.parsing import json_objects
+
+    assert json_objects('[{"Name": "a"}, {"Name": "b"}]') == [{"Name": "a"}, {"Name": "b"}]
+    assert json_objects('\ufeff{"Name": "a"}\r\n') == [{"Name": "a"}]  # one object: no brackets
+    assert json_objects("") == [] and json_objects("  \r\n") == []  # none: PowerShell prints nothing
+    assert json_objects("Accès refusé.") is None
+    assert json_objects('[{"Name": "a"}, "b"]') is None and json_objects("3") is None

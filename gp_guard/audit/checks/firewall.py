@@ -6,7 +6,7 @@ import json
 import re
 
 from gp_guard.audit import references as ref
-from gp_guard.audit.checks.parsing import is_ascii_number
+from gp_guard.audit.checks.parsing import is_ascii_number, json_objects
 from gp_guard.audit.model import (
     Area,
     Evidence,
@@ -235,15 +235,7 @@ def _ports_in(spec: str) -> set[int]:
 
 def parse_active_rules(text: str) -> list[dict[str, object]] | None:
     """The JSON list ``ACTIVE_RULES_SCRIPT`` prints; None when the output is not that list."""
-    try:
-        data = json.loads(text.strip().lstrip("\ufeff") or "[]")
-    except ValueError:
-        return None
-    if isinstance(data, dict):
-        data = [data]
-    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
-        return None
-    return data
+    return json_objects(text)
 
 
 def _texts(value: object) -> list[str]:

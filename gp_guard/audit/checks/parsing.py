@@ -1,4 +1,4 @@
-"""Reading numbers in tool output: ASCII digits only.
+"""Reading tool output: numbers in ASCII digits only, and PowerShell's JSON lists.
 
 ``str.isdigit()`` and ``int()`` accept every Unicode digit ("٣٣٨٩", "３３８９", "²"), and ``int()``
 also takes "1_000" and surrounding blanks: a configuration file or a tool's output that a process
@@ -8,6 +8,7 @@ these instead.
 
 from __future__ import annotations
 
+import json
 import re
 
 from gp_guard.host import Host
@@ -51,3 +52,17 @@ def reg_number(host: Host, key: str, name: str) -> int | None:
     """``host.reg_int`` with ASCII digits only: a registry value as a number, None when absent."""
     value = host.reg_value(key, name)
     return None if value is None else as_number(value.value)
+
+
+def json_objects(text: str) -> list[dict[str, object]] | None:
+    """What ``... | ConvertTo-Json`` prints for a list of objects: PowerShell writes a single object
+    without the brackets and nothing at all for none (a BOM may lead). None when it is not that."""
+    try:
+        data = json.loads(text.strip().lstrip("\ufeff") or "[]")
+    except ValueError:
+        return None
+    if isinstance(data, dict):
+        data = [data]
+    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+        return None
+    return data

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 from gp_guard.audit import references as ref
-from gp_guard.audit.checks.parsing import ascii_int, reg_number
+from gp_guard.audit.checks.parsing import ascii_int, json_objects, reg_number
 from gp_guard.audit.model import (
     Area,
     Evidence,
@@ -225,13 +224,8 @@ def open_shares(host: Host) -> Outcome:
 
 def parse_shares_sddl(text: str) -> list[tuple[str, str]] | None:
     """``SHARE_SDDL_SCRIPT``: [(share name, SDDL)]; None when the output is not that JSON."""
-    try:
-        data = json.loads(text.strip().lstrip("\ufeff") or "[]")
-    except ValueError:
-        return None
-    if isinstance(data, dict):
-        data = [data]
-    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+    data = json_objects(text)
+    if data is None:
         return None
     return [(str(item.get("Name") or "?"), str(item.get("SecurityDescriptor") or "")) for item in data]
 
