@@ -34,3 +34,15 @@ def test_the_separator_may_translate_itself():
     set_language("fr")
     assert format(items) == f"{_('private')} ; {_('public')}"
     assert format(LazyList(["a", "b"], "; ")) == "a; b"  # a plain separator stays as it is
+
+
+def test_in_a_given_language_without_changing_the_process_language():
+    items = LazyList([Lazy(N_("{software} listens on port {port} for every computer of the network ({weak})"),
+                           software="Orthanc", port=8042, weak=LazyList([N_("no password")]))],
+                     separator=Lazy(N_("; ")))
+    french = items.in_language("fr")
+    assert french != str(items) and "Orthanc" in french  # the process still speaks English:
+    assert format(items) == str(items)
+    set_language("fr")
+    assert format(items) == french
+    assert items.in_language("en") == str(items)
