@@ -249,7 +249,7 @@ class LazyList(str):
         """The joined text in one given language, whatever the process's."""
         tr = translation(lang)
         shown = [item.in_language(lang) if isinstance(item, Lazy | LazyList) else tr(item) for item in self.items]
-        return _in_language(self.separator, lang).join(shown)
+        return str(_in_language(self.separator, lang)).join(shown)
 
 
 def _in_language(value: object, lang: str) -> object:

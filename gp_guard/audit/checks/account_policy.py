@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import plistlib
 import re
-from typing import Any
 
 from gp_guard.audit import references as ref
 from gp_guard.audit.checks.console_user import console_user
-from gp_guard.audit.checks.parsing import ascii_int
+from gp_guard.audit.checks.parsing import ascii_int, json_objects
 from gp_guard.audit.model import (
     Area,
     Evidence,
@@ -109,18 +107,11 @@ def csv_rows(text: str) -> list[list[str]]:
 def parse_group_members(text: str) -> list[tuple[str, str]] | None:
     """``Get-LocalGroupMember ... | Select Name,SID,... | ConvertTo-Json``: [(name, SID)]; the SID
     is a string (-Depth 1) or an object with 'Value'. None when the output is not that JSON."""
-    try:
-        data: Any = json.loads(text.strip().lstrip("\ufeff") or "[]")
-    except ValueError:
-        return None
-    if isinstance(data, dict):
-        data = [data]
-    if not isinstance(data, list):
+    data = json_objects(text)
+    if data is None:
         return None
     members: list[tuple[str, str]] = []
     for item in data:
-        if not isinstance(item, dict):
-            return None
         sid = item.get("SID")
         if isinstance(sid, dict):
             sid = sid.get("Value")
